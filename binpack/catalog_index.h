@@ -1,0 +1,103 @@
+// The per-solve index over instance types and NodePools: resource vectors, offering
+// prices by (capacity type, zone), daemonset overhead per pool and type, and the types
+// each pool allows. Built once per solve; read-only afterwards.
+#pragma once
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "binpack/offer_mask.h"
+#include "binpack/resource_vector.h"
+#include "binpack/snapshot.h"
+#include "src/api/instance_type.h"
+
+namespace gantry::binpack {
+
+inline constexpr double kNoPrice = std::numeric_limits<double>::infinity();
+
+struct TypeEntry {
+  const api::InstanceType* type = nullptr;
+  ResourceVector allocatable;
+  bool accelerator = false;  // has GPUs or other accelerators
+  // price[ct][zone]; kNoPrice where not offered or unavailable.
+  std::array<std::vector<double>, kCapacityTypes> price;
+  OfferMask offered;  // where a price exists
+  double minPrice = kNoPrice;
+};
+
+struct PoolEntry {
+  const api::NodePool* pool = nullptr;
+  // Labels every node of this pool carries besides the type's: template labels, the
+  // nodepool labels, and single-value In requirements on keys types do not define.
+  api::Labels labels;
+  // Offerings the pool's requirements allow, per type (empty mask = type not allowed).
+  TypeMasks masks;
+  // Allocatable after daemonset overhead, per type.
+  std::vector<ResourceVector> allocatable;
+  // Types the pool allows, cheapest first (by minPrice), for early-exit scans.
+  std::vector<uint32_t> typesByPrice;
+  // Remaining limit per dimension (INT64_MAX when unlimited) and remaining node count.
+  ResourceVector remaining;
+  int64_t remainingNodes = std::numeric_limits<int64_t>::max();
+  std::vector<bool> limited;  // per dimension: does the pool limit it?
+};
+
+class CatalogIndex {
+ public:
+  // REQUIRES: every pod's requests are already interned into `dims` (types' resources
+  // outside those dimensions are irrelevant and dropped).
+  static Result<CatalogIndex> build(const Snapshot& snapshot, const api::InstanceTypes& types,
+                                    ResourceDims& dims);
+
+  const std::vector<TypeEntry>& types() const { return types_; }
+  std::vector<PoolEntry>& pools() { return pools_; }
+  const std::vector<PoolEntry>& pools() const { return pools_; }
+  const std::vector<std::string>& zones() const { return zones_; }
+  const std::string& region() const { return region_; }
+  std::optional<size_t> zoneIndex(std::string_view zone) const;
+
+  // Cheapest price of type t within `mask`, with the (capacity type, zone) chosen.
+  struct Price {
+    double price = kNoPrice;
+    size_t capacityType = 0;
+    size_t zone = 0;
+  };
+  Price cheapest(size_t t, const OfferMask& mask) const;
+
+  // Capacity of type t counted against pool limits (the type's full capacity).
+  const ResourceVector& limitCapacity(size_t t) const { return limitCapacity_[t]; }
+
+ private:
+  std::vector<TypeEntry> types_;
+  std::vector<PoolEntry> pools_;
+  std::vector<std::string> zones_;
+  std::vector<ResourceVector> limitCapacity_;
+  std::string region_;
+};
+
+// Evaluates node-label requirements against a new node of (pool, type) without building
+// its label map: zone and capacity-type keys become masks, other keys are looked up in
+// the pool's labels, then the type's, then the region.
+class LabelView {
+ public:
+  LabelView(const CatalogIndex& index, const PoolEntry& pool, const api::InstanceType& type)
+      : index_(index), pool_(pool), type_(type) {}
+  // Offerings of this type on which `term` (an AND) holds; empty when it cannot hold.
+  OfferMask matchTerm(const std::vector<api::Requirement>& term) const;
+  // Same for a nodeSelector map (key = value for each entry).
+  OfferMask matchSelector(const api::Labels& selector) const;
+
+ private:
+  OfferMask matchOne(const api::Requirement& r) const;
+  const std::string* lookup(std::string_view key) const;
+  const CatalogIndex& index_;
+  const PoolEntry& pool_;
+  const api::InstanceType& type_;
+};
+
+// True for the keys that vary per offering rather than per type.
+bool isZoneKey(std::string_view key);
+bool isCapacityTypeKey(std::string_view key);
+
+}  // namespace gantry::binpack

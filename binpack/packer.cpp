@@ -1,0 +1,430 @@
+// Placement: existing capacity first, then nodes already opened in this plan (first fit,
+// or the cheapest upgrade when that costs less than a node of its own), then new nodes
+// whose type is chosen for the lowest price per pod. Pod classes arrive largest first.
+#include "binpack/packer.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "src/api/well_known_labels.h"
+
+namespace gantry::binpack {
+
+namespace {
+constexpr double kEpsilon = 1e-9;
+
+std::optional<size_t> singleZone(const OfferMask& pin) {
+  uint64_t z = pin.anyZone();
+  if (z == 0 || (z & (z - 1)) != 0) return std::nullopt;
+  return static_cast<size_t>(std::countr_zero(z));
+}
+}  // namespace
+
+Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
+               const ResourceDims& dims, const Options& options)
+    : snapshot_(snapshot),
+      index_(index),
+      classes_(classes),
+      dims_(dims),
+      options_(options),
+      topology_(classes, snapshot) {
+  unplaced_.resize(snapshot.pods.size());
+  placed_.assign(snapshot.pods.size(), false);
+  limitBlocked_.resize(index.pools().size());
+  const size_t podsDim = *dims.find(api::resource::kPods);
+  for (const auto& node : snapshot.nodes) {
+    if (node.unschedulable || (!node.ready && !node.inFlight)) continue;
+    ExistingSlot slot;
+    slot.node = &node;
+    slot.free = dims.toVectorKnown(node.allocatable) - dims.toVectorKnown(node.requested);
+    if (!node.allocatable.has(api::resource::kPods)) slot.free.v[podsDim] = 110;
+    if (!node.requested.has(api::resource::kPods)) {
+      slot.free.v[podsDim] -= static_cast<int64_t>(node.pods.size());
+    }
+    existing_.push_back(std::move(slot));
+  }
+  // Ready nodes before in-flight ones, then by name: deterministic, and it fills what is
+  // already paid for before what is still booting.
+  std::stable_sort(existing_.begin(), existing_.end(), [](const auto& a, const auto& b) {
+    if (a.node->inFlight != b.node->inFlight) return !a.node->inFlight;
+    return a.node->name < b.node->name;
+  });
+  eligibleZones_.resize(classes.size());
+  for (size_t c = 0; c < classes.size(); ++c) {
+    uint64_t zones = 0;
+    for (const auto& masks : classes[c].relaxed) {
+      for (const auto& m : masks) zones |= m.anyZone();
+    }
+    for (size_t z = 0; z < index.zones().size(); ++z) {
+      if (zones & (1ull << z)) eligibleZones_[c].push_back(index.zones()[z]);
+    }
+  }
+}
+
+const TypeMasks& Packer::masksOf(const Member& m, size_t pool) const {
+  return m.strict ? classes_[m.cls].strict[pool] : classes_[m.cls].relaxed[pool];
+}
+
+std::vector<std::string> Packer::eligibleZones(uint32_t c) const { return eligibleZones_[c]; }
+
+bool Packer::limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const {
+  const PoolEntry& pe = index_.pools()[pool];
+  if (newNode && pe.remainingNodes < 1) return false;
+  for (size_t d = 0; d < kMaxResourceDims; ++d) {
+    if (!pe.limited[d]) continue;
+    int64_t delta = index_.limitCapacity(newType).v[d] -
+                    (oldType >= 0 ? index_.limitCapacity(oldType).v[d] : 0);
+    if (delta > pe.remaining.v[d]) return false;
+  }
+  return true;
+}
+
+void Packer::chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta) {
+  PoolEntry& pe = index_.pools()[pool];
+  pe.remainingNodes -= nodesDelta;
+  for (size_t d = 0; d < kMaxResourceDims; ++d) {
+    if (!pe.limited[d]) continue;
+    if (oldType >= 0) pe.remaining.v[d] += index_.limitCapacity(oldType).v[d];
+    if (newType >= 0) pe.remaining.v[d] -= index_.limitCapacity(newType).v[d];
+  }
+}
+
+Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra,
+                                std::optional<Member> add, const OfferMask& pin,
+                                bool checkLimits) const {
+  const PoolEntry& pe = index_.pools()[node.pool];
+  const ResourceVector need = node.used + extra;
+  Choice best;
+  for (uint32_t t : pe.typesByPrice) {
+    // Types are sorted by their cheapest offering, so nothing later can beat `best`.
+    if (index_.types()[t].minPrice >= best.price.price) break;
+    OfferMask m = pin & pe.masks[t];
+    for (const Member& mem : node.members) {
+      m &= masksOf(mem, node.pool)[t];
+      if (m.empty()) break;
+    }
+    if (add) m &= masksOf(*add, node.pool)[t];
+    if (m.empty() || !need.fitsIn(pe.allocatable[t])) continue;
+    if (checkLimits && !limitsAllow(node.pool, node.type, static_cast<int32_t>(t), node.type < 0)) {
+      continue;
+    }
+    auto price = index_.cheapest(t, m);
+    if (price.price < best.price.price) best = {static_cast<int32_t>(t), price};
+  }
+  return best;
+}
+
+std::optional<size_t> Packer::poolFor(uint32_t c, bool strict) const {
+  const PodClass& cls = classes_[c];
+  for (size_t p = 0; p < index_.pools().size(); ++p) {
+    const TypeMasks& masks = strict ? cls.strict[p] : cls.relaxed[p];
+    if (masks.empty()) continue;
+    for (uint32_t t : index_.pools()[p].typesByPrice) {
+      if (!masks[t].empty() && limitsAllow(p, -1, static_cast<int32_t>(t), true)) return p;
+    }
+  }
+  return std::nullopt;
+}
+
+DomainRef Packer::domainOf(const NewNode& node, size_t index) const {
+  DomainRef ref{"new/" + std::to_string(index), std::nullopt, &index_.pools()[node.pool].labels};
+  if (auto z = singleZone(node.pin)) ref.zone = index_.zones()[*z];
+  return ref;
+}
+
+bool Packer::canJoin(const NewNode& node, uint32_t c) const {
+  const PodClass& cls = classes_[c];
+  if (!node.alive || node.gang != cls.gang) return false;
+  // A GPU node only takes pods that need its GPUs, or pods of the same job, so that it
+  // can be reaped when the training ends.
+  if (node.accelerator && !cls.accelerator && !node.owners.count(cls.owner)) return false;
+  return true;
+}
+
+bool Packer::pinZoneFor(NewNode& node, uint32_t c, bool strict, const Member& member) {
+  if (!topology_.needsZone(c)) return true;
+  const PoolEntry& pe = index_.pools()[node.pool];
+  uint64_t possible = 0;
+  for (uint32_t t : pe.typesByPrice) {
+    OfferMask m = node.pin & pe.masks[t] & masksOf(member, node.pool)[t];
+    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
+    possible |= m.anyZone();
+  }
+  std::vector<std::string> candidates;
+  for (size_t z = 0; z < index_.zones().size(); ++z) {
+    if (possible & (1ull << z)) candidates.push_back(index_.zones()[z]);
+  }
+  auto allowed = topology_.allowedZones(c, strict, candidates, eligibleZones(c));
+  if (allowed.empty()) return false;
+  size_t z = *index_.zoneIndex(topology_.leastLoadedZone(c, allowed));
+  node.pin &= OfferMask::of(1ull << z, 0b11);
+  return true;
+}
+
+void Packer::addToNode(size_t n, uint32_t c, size_t pod, bool strict, const Choice& choice) {
+  NewNode& node = nodes_[n];
+  const PodClass& cls = classes_[c];
+  Member member{c, strict};
+  if (std::find(node.members.begin(), node.members.end(), member) == node.members.end()) {
+    node.members.push_back(member);
+  }
+  node.pods.push_back(pod);
+  node.podClass.push_back(c);
+  node.used += cls.requests;
+  if (cls.accelerator) {
+    node.accelerator = true;
+    node.owners.insert(cls.owner);
+  }
+  chargeLimits(node.pool, node.type, choice.type, node.type < 0 ? 1 : 0);
+  node.type = choice.type;
+  node.price = choice.price;
+  if (choice.price.price > node.budget) {
+    node.budget = choice.price.price;
+    node.budgetType = choice.type;
+  }
+  topology_.record(c, domainOf(node, n), 1);
+  placed_[pod] = true;
+}
+
+bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict) {
+  const PodClass& cls = classes_[c];
+  const api::Pod& p = snapshot_.pods[pod];
+  for (ExistingSlot& slot : existing_) {
+    if (!cls.requests.fitsIn(slot.free)) continue;
+    const api::Node& node = *slot.node;
+    if (api::firstUntolerated(node.taints, p.tolerations)) continue;
+    if (!p.nodeLabelsAllowed(node.labels)) continue;
+    if (strict && !std::all_of(p.preferredNodeAffinity.begin(), p.preferredNodeAffinity.end(),
+                               [&](const auto& pref) { return pref.term.matches(node.labels); })) {
+      continue;
+    }
+    std::optional<std::string> zone;
+    if (auto it = node.labels.find(api::label::kZone); it != node.labels.end()) zone = it->second;
+    DomainRef ref{"node/" + node.name, zone, &node.labels};
+    if (!topology_.allows(c, strict, ref, eligibleZones(c))) continue;
+    slot.free -= cls.requests;
+    slot.placed.emplace_back(pod, c);
+    topology_.record(c, ref, 1);
+    placed_[pod] = true;
+    return true;
+  }
+  return false;
+}
+
+double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
+  auto pool = poolFor(c, strict);
+  if (!pool) return 0;
+  const PodClass& cls = classes_[c];
+  const PoolEntry& pe = index_.pools()[*pool];
+  const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];
+  OfferMask pin = OfferMask::all();
+  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) pin = it->second;
+  double best = kNoPrice;
+  for (uint32_t t : pe.typesByPrice) {
+    OfferMask m = masks[t] & pin;
+    if (m.empty()) continue;
+    int64_t fit = std::min<int64_t>(static_cast<int64_t>(remaining),
+                                    pe.allocatable[t].copiesOf(cls.requests));
+    if (fit <= 0) continue;
+    best = std::min(best, index_.cheapest(t, m).price / static_cast<double>(fit));
+  }
+  return best;
+}
+
+bool Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict, double standalone) {
+  auto pool = poolFor(c, strict);
+  if (!pool) return false;
+  const Member member{c, strict};
+  int64_t bestNode = -1;
+  double bestDelta = kNoPrice;
+  Choice bestChoice;
+  OfferMask bestPin;
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    NewNode& node = nodes_[n];
+    if (node.pool != *pool || !canJoin(node, c)) continue;
+    NewNode trial = node;  // zone pinning must not stick unless the pod joins
+    if (!pinZoneFor(trial, c, strict, member)) continue;
+    if (!topology_.allows(c, strict, domainOf(trial, n), eligibleZones(c))) continue;
+    Choice choice = bestType(trial, classes_[c].requests, member, trial.pin);
+    if (choice.type < 0) continue;
+    double delta = choice.price.price - std::max(node.price.price, node.budget);
+    if (delta < bestDelta - kEpsilon) {
+      bestDelta = delta;
+      bestNode = static_cast<int64_t>(n);
+      bestChoice = choice;
+      bestPin = trial.pin;
+      if (delta <= kEpsilon) break;  // first fit: free space on an open node
+    }
+  }
+  if (bestNode < 0 || bestDelta > standalone + kEpsilon) return false;
+  nodes_[bestNode].pin = bestPin;
+  addToNode(static_cast<size_t>(bestNode), c, pod, strict, bestChoice);
+  return true;
+}
+
+int64_t Packer::bulkInsert(uint32_t c, std::vector<size_t>& pods, size_t& next, bool strict) {
+  auto pool = poolFor(c, strict);
+  if (!pool) return 0;
+  const PodClass& cls = classes_[c];
+  const PoolEntry& pe = index_.pools()[*pool];
+  const Member member{c, strict};
+  int64_t added = 0;
+  for (size_t n = 0; n < nodes_.size() && next < pods.size(); ++n) {
+    NewNode& node = nodes_[n];
+    if (node.pool != *pool || !canJoin(node, c) || node.budgetType < 0) continue;
+    // Fill up to the type the node was opened for, at no extra cost.
+    const uint32_t t = static_cast<uint32_t>(node.budgetType);
+    OfferMask m = node.pin & masksOf(member, node.pool)[t];
+    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
+    if (m.empty() || !limitsAllow(node.pool, node.type, static_cast<int32_t>(t), false)) continue;
+    ResourceVector room = pe.allocatable[t] - node.used;
+    int64_t k = std::min<int64_t>(room.copiesOf(cls.requests), static_cast<int64_t>(pods.size() - next));
+    for (int64_t i = 0; i < k; ++i) {
+      Choice keep{node.type, node.price};
+      addToNode(n, c, pods[next++], strict, keep);
+    }
+    if (k > 0) reprice(n);
+    added += k;
+  }
+  return added;
+}
+
+bool Packer::openNode(uint32_t c, std::vector<size_t>& pods, size_t& next, bool strict) {
+  auto pool = poolFor(c, strict);
+  if (!pool) return false;
+  const PodClass& cls = classes_[c];
+  const PoolEntry& pe = index_.pools()[*pool];
+  const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];
+  NewNode node;
+  node.pool = *pool;
+  node.gang = cls.gang;
+  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) node.pin = it->second;
+  const Member member{c, strict};
+  if (!pinZoneFor(node, c, strict, member)) return false;
+  const int64_t remaining = static_cast<int64_t>(pods.size() - next);
+  // The type with the lowest price per pod for what is left of this class.
+  int32_t target = -1;
+  double bestPerPod = kNoPrice;
+  int64_t targetFit = 0;
+  for (uint32_t t : pe.typesByPrice) {
+    OfferMask m = node.pin & masks[t];
+    if (m.empty() || !limitsAllow(*pool, -1, static_cast<int32_t>(t), true)) continue;
+    int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
+    if (fit <= 0) continue;
+    double perPod = index_.cheapest(t, m).price / static_cast<double>(fit);
+    if (perPod < bestPerPod - kEpsilon) {
+      bestPerPod = perPod;
+      target = static_cast<int32_t>(t);
+      targetFit = fit;
+    }
+  }
+  if (target < 0) return false;
+  node.budgetType = target;
+  node.budget = bestPerPod * static_cast<double>(targetFit);
+  if (!cls.gang.empty() && !gangPins_.count(cls.gang)) {
+    // All-or-nothing groups launch together in one zone (CreateFleet with MinTargetCapacity).
+    auto price = index_.cheapest(static_cast<size_t>(target), node.pin & masks[target]);
+    node.pin &= OfferMask::of(1ull << price.zone, 0b11);
+    gangPins_[cls.gang] = node.pin;
+  }
+  nodes_.push_back(std::move(node));
+  const size_t n = nodes_.size() - 1;
+  // Topology-constrained pods go one at a time; others fill the node to its target.
+  const int64_t take = cls.hasTopology || topology_.needsZone(c) ? 1 : targetFit;
+  for (int64_t i = 0; i < take; ++i) {
+    Choice choice = bestType(nodes_[n], cls.requests, member, nodes_[n].pin);
+    if (choice.type < 0) break;
+    addToNode(n, c, pods[next++], strict, choice);
+  }
+  if (nodes_[n].pods.empty()) {
+    nodes_[n].alive = false;
+    return false;
+  }
+  return true;
+}
+
+void Packer::reprice(size_t n) {
+  NewNode& node = nodes_[n];
+  Choice choice = bestType(node, ResourceVector{}, std::nullopt, node.pin);
+  if (choice.type < 0) return;  // cannot happen for a node that was feasible; keep as is
+  chargeLimits(node.pool, node.type, choice.type, 0);
+  node.type = choice.type;
+  node.price = choice.price;
+}
+
+void Packer::placeClass(uint32_t c) {
+  const PodClass& cls = classes_[c];
+  std::vector<size_t> pending = cls.pods;
+  const bool oneByOne = cls.hasTopology || topology_.needsZone(c);
+  for (bool strict : {true, false}) {
+    std::vector<size_t> rest;
+    for (size_t pod : pending) {
+      if (!placeOnExisting(c, pod, strict)) rest.push_back(pod);
+    }
+    std::vector<size_t> failed;
+    size_t next = 0;
+    while (next < rest.size()) {
+      if (!oneByOne && bulkInsert(c, rest, next, strict) > 0) continue;
+      if (next >= rest.size()) break;
+      double standalone = standaloneCost(c, rest.size() - next, strict);
+      if (insertIntoOpen(c, rest[next], strict, standalone)) {
+        ++next;
+        continue;
+      }
+      size_t before = next;
+      if (!openNode(c, rest, next, strict) || next == before) failed.push_back(rest[next++]);
+    }
+    pending = std::move(failed);
+    if (pending.empty()) return;
+  }
+  std::string reason = unplacedReason(c);
+  for (size_t pod : pending) unplaced_[pod] = reason;
+}
+
+std::string Packer::unplacedReason(uint32_t c) const {
+  const PodClass& cls = classes_[c];
+  if (index_.pools().empty()) return "no NodePool to provision from";
+  std::string rejections;
+  bool anyPool = false;
+  for (size_t p = 0; p < index_.pools().size(); ++p) {
+    if (cls.poolRejections[p].empty()) {
+      anyPool = true;
+      continue;
+    }
+    if (!rejections.empty()) rejections += "; ";
+    rejections += cls.poolRejections[p];
+  }
+  if (!anyPool) return rejections;
+  // Some pool fits the pod alone: limits or topology must be what stopped it.
+  for (size_t p = 0; p < index_.pools().size(); ++p) {
+    if (!cls.poolRejections[p].empty()) continue;
+    const PoolEntry& pe = index_.pools()[p];
+    if (pe.remainingNodes < 1) {
+      return "NodePool " + pe.pool->name + " has reached its limit on nodes";
+    }
+    for (size_t d = 0; d < dims_.names().size(); ++d) {
+      if (!pe.limited[d]) continue;
+      bool blocks = true;
+      for (uint32_t t : pe.typesByPrice) {
+        if (!cls.relaxed[p][t].empty() && index_.limitCapacity(t).v[d] <= pe.remaining.v[d]) {
+          blocks = false;
+          break;
+        }
+      }
+      if (blocks) {
+        return "NodePool " + pe.pool->name + " limit " + dims_.names()[d] + "=" +
+               pe.pool->limits.get(dims_.names()[d]).toString() +
+               " would be exceeded by any node that fits the pod";
+      }
+    }
+  }
+  if (cls.hasTopology) {
+    return "its topology spread or pod (anti-)affinity constraints cannot be met by any "
+           "allowed node and zone";
+  }
+  if (!cls.gang.empty()) return "gang " + cls.gang + " must fit in one zone and it does not";
+  return "no allowed instance type and offering is left for it";
+}
+
+}  // namespace gantry::binpack

@@ -1,0 +1,277 @@
+// The moves after greedy placement: undoing gangs that did not fit whole, local search
+// that empties or merges new nodes when that lowers the price, and an exhaustive search
+// over partitions for small plans, where the greedy's mistakes cost the most in relative
+// terms and the optimum is cheap to find.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <numeric>
+
+#include "binpack/packer.h"
+
+namespace gantry::binpack {
+
+namespace {
+constexpr double kEpsilon = 1e-9;
+// Local search is quadratic in nodes; past this many it costs more than it saves.
+constexpr size_t kMaxNodesForMerge = 400;
+}  // namespace
+
+bool Packer::gpuRuleHolds(const NewNode& node) const {
+  if (!node.accelerator) return true;
+  for (const Member& m : node.members) {
+    const PodClass& cls = classes_[m.cls];
+    if (!cls.accelerator && !node.owners.count(cls.owner)) return false;
+  }
+  return true;
+}
+
+void Packer::removeNode(size_t n) {
+  NewNode& node = nodes_[n];
+  if (!node.alive) return;
+  chargeLimits(node.pool, node.type, -1, -1);
+  node.alive = false;
+}
+
+void Packer::enforceGangs() {
+  std::map<std::string, std::pair<size_t, std::string>> failedGangs;  // gang -> (count, reason)
+  std::map<std::string, size_t> gangSize;
+  for (const PodClass& cls : classes_) {
+    if (cls.gang.empty()) continue;
+    gangSize[cls.gang] += cls.pods.size();
+    for (size_t pod : cls.pods) {
+      if (placed_[pod]) continue;
+      auto& f = failedGangs[cls.gang];
+      if (f.first++ == 0) f.second = unplaced_[pod];
+    }
+  }
+  if (failedGangs.empty()) return;
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].alive && failedGangs.count(nodes_[n].gang)) removeNode(n);
+  }
+  for (ExistingSlot& slot : existing_) {
+    std::erase_if(slot.placed, [&](const auto& entry) {
+      const PodClass& cls = classes_[entry.second];
+      if (!failedGangs.count(cls.gang)) return false;
+      slot.free += cls.requests;
+      return true;
+    });
+  }
+  for (const PodClass& cls : classes_) {
+    auto it = failedGangs.find(cls.gang);
+    if (cls.gang.empty() || it == failedGangs.end()) continue;
+    const std::string reason = "gang " + cls.gang + " starts all or nothing and " +
+                               std::to_string(it->second.first) + " of its " +
+                               std::to_string(gangSize[cls.gang]) +
+                               " pods cannot be placed: " + it->second.second;
+    for (size_t pod : cls.pods) {
+      placed_[pod] = false;
+      unplaced_[pod] = reason;
+    }
+  }
+}
+
+bool Packer::movable(const NewNode& node) const {
+  if (!node.alive || !node.gang.empty()) return false;
+  return std::none_of(node.members.begin(), node.members.end(), [&](const Member& m) {
+    return classes_[m.cls].hasTopology || topology_.needsZone(m.cls);
+  });
+}
+
+bool Packer::tryMerge(size_t a, size_t b) {
+  NewNode& na = nodes_[a];
+  NewNode& nb = nodes_[b];
+  if (na.pool != nb.pool) return false;
+  NewNode merged = na;
+  merged.type = -1;  // priced as a fresh node; limits are re-checked below
+  for (const Member& m : nb.members) {
+    if (std::find(merged.members.begin(), merged.members.end(), m) == merged.members.end()) {
+      merged.members.push_back(m);
+    }
+  }
+  merged.used += nb.used;
+  merged.pin &= nb.pin;
+  merged.accelerator = na.accelerator || nb.accelerator;
+  merged.owners.insert(nb.owners.begin(), nb.owners.end());
+  if (merged.pin.empty() || !gpuRuleHolds(merged)) return false;
+  Choice choice = bestType(merged, ResourceVector{}, std::nullopt, merged.pin, false);
+  if (choice.type < 0 || choice.price.price >= na.price.price + nb.price.price - kEpsilon) {
+    return false;
+  }
+  // Limits: release both, then charge the merged type if it fits.
+  chargeLimits(na.pool, na.type, -1, -1);
+  chargeLimits(nb.pool, nb.type, -1, -1);
+  if (!limitsAllow(na.pool, -1, choice.type, true)) {
+    chargeLimits(na.pool, -1, na.type, 1);
+    chargeLimits(nb.pool, -1, nb.type, 1);
+    return false;
+  }
+  chargeLimits(na.pool, -1, choice.type, 1);
+  merged.type = choice.type;
+  merged.price = choice.price;
+  merged.budget = choice.price.price;
+  merged.budgetType = choice.type;
+  merged.pods.insert(merged.pods.end(), nb.pods.begin(), nb.pods.end());
+  merged.podClass.insert(merged.podClass.end(), nb.podClass.begin(), nb.podClass.end());
+  na = std::move(merged);
+  nb.alive = false;
+  return true;
+}
+
+void Packer::improve() {
+  for (int round = 0; round < options_.improvementRounds; ++round) {
+    std::vector<size_t> live;
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      if (movable(nodes_[n])) live.push_back(n);
+    }
+    if (live.size() < 2 || live.size() > kMaxNodesForMerge) return;
+    // Least-filled, cheapest nodes first: they are the ones worth folding into others.
+    std::sort(live.begin(), live.end(), [&](size_t a, size_t b) {
+      if (nodes_[a].price.price != nodes_[b].price.price) {
+        return nodes_[a].price.price < nodes_[b].price.price;
+      }
+      return a < b;
+    });
+    bool changed = false;
+    for (size_t i = 0; i < live.size(); ++i) {
+      for (size_t j = i + 1; j < live.size(); ++j) {
+        if (nodes_[live[i]].alive && nodes_[live[j]].alive && tryMerge(live[j], live[i])) {
+          changed = true;
+          break;
+        }
+      }
+    }
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      if (nodes_[n].alive) reprice(n);
+    }
+    if (!changed) return;
+  }
+}
+
+void Packer::exactSearch() {
+  if (options_.exactSearchMaxPods == 0) return;
+  struct Item {
+    size_t pod;
+    uint32_t cls;
+    bool strict;
+    size_t pool;
+  };
+  std::vector<Item> items;
+  double greedyCost = 0;
+  for (const NewNode& node : nodes_) {
+    if (!node.alive) continue;
+    if (!movable(node)) return;
+    greedyCost += node.price.price;
+    for (size_t i = 0; i < node.pods.size(); ++i) {
+      const uint32_t c = node.podClass[i];
+      bool strict = std::find(node.members.begin(), node.members.end(), Member{c, true}) !=
+                    node.members.end();
+      items.push_back({node.pods[i], c, strict, node.pool});
+    }
+  }
+  if (items.empty() || items.size() > options_.exactSearchMaxPods) return;
+
+  // Blocks of the partition under construction, each a candidate node.
+  std::vector<NewNode> blocks;
+  std::vector<std::vector<size_t>> blockItems;
+  std::vector<double> blockPrice;
+  double best = greedyCost - kEpsilon;
+  std::vector<NewNode> bestBlocks;
+  std::vector<std::vector<size_t>> bestItems;
+
+  auto priceOf = [&](const NewNode& b) {
+    Choice c = bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
+    return c.type < 0 ? kNoPrice : c.price.price;
+  };
+  std::function<void(size_t, double)> search = [&](size_t i, double cost) {
+    if (cost >= best) return;  // prices only grow as blocks fill, so this bound is safe
+    if (i == items.size()) {
+      best = cost;
+      bestBlocks = blocks;
+      bestItems = blockItems;
+      return;
+    }
+    const Item& it = items[i];
+    const PodClass& cls = classes_[it.cls];
+    const Member member{it.cls, it.strict};
+    auto addTo = [&](NewNode& b) {
+      if (std::find(b.members.begin(), b.members.end(), member) == b.members.end()) {
+        b.members.push_back(member);
+      }
+      b.used += cls.requests;
+      if (cls.accelerator) {
+        b.accelerator = true;
+        b.owners.insert(cls.owner);
+      }
+    };
+    for (size_t k = 0; k < blocks.size(); ++k) {
+      if (blocks[k].pool != it.pool) continue;
+      NewNode saved = blocks[k];
+      double savedPrice = blockPrice[k];
+      addTo(blocks[k]);
+      double p = gpuRuleHolds(blocks[k]) ? priceOf(blocks[k]) : kNoPrice;
+      if (p < kNoPrice) {
+        blockPrice[k] = p;
+        blockItems[k].push_back(i);
+        search(i + 1, cost - savedPrice + p);
+        blockItems[k].pop_back();
+      }
+      blocks[k] = std::move(saved);
+      blockPrice[k] = savedPrice;
+    }
+    NewNode fresh;
+    fresh.pool = it.pool;
+    addTo(fresh);
+    double p = priceOf(fresh);
+    if (p < kNoPrice) {
+      blocks.push_back(std::move(fresh));
+      blockPrice.push_back(p);
+      blockItems.push_back({i});
+      search(i + 1, cost + p);
+      blocks.pop_back();
+      blockPrice.pop_back();
+      blockItems.pop_back();
+    }
+  };
+  search(0, 0.0);
+  if (bestBlocks.empty()) return;  // the greedy plan is already optimal
+
+  // Replace the greedy nodes with the optimal blocks if the limits allow them.
+  std::vector<size_t> old;
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].alive) old.push_back(n);
+  }
+  for (size_t n : old) removeNode(n);
+  std::vector<NewNode> fresh;
+  bool fits = true;
+  for (size_t k = 0; k < bestBlocks.size() && fits; ++k) {
+    NewNode b = bestBlocks[k];
+    Choice c = bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
+    if (!limitsAllow(b.pool, -1, c.type, true)) {
+      fits = false;
+      break;
+    }
+    chargeLimits(b.pool, -1, c.type, 1);
+    b.type = c.type;
+    b.price = c.price;
+    b.budget = c.price.price;
+    b.budgetType = c.type;
+    for (size_t i : bestItems[k]) {
+      b.pods.push_back(items[i].pod);
+      b.podClass.push_back(items[i].cls);
+    }
+    fresh.push_back(std::move(b));
+  }
+  if (!fits) {
+    for (const NewNode& b : fresh) chargeLimits(b.pool, b.type, -1, -1);
+    for (size_t n : old) {
+      nodes_[n].alive = true;
+      chargeLimits(nodes_[n].pool, -1, nodes_[n].type, 1);
+    }
+    return;
+  }
+  std::erase_if(nodes_, [](const NewNode& n) { return !n.alive; });
+  for (auto& b : fresh) nodes_.push_back(std::move(b));
+}
+
+}  // namespace gantry::binpack

@@ -1,0 +1,263 @@
+// Pod classes: grouping by a constraint signature, then per-pool type masks that fold in
+// taints, node selectors, node affinity, resource fit and the GPU co-location rule.
+#include "binpack/pod_class.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace gantry::binpack {
+
+namespace {
+
+// Everything that can change where a pod may go or what it needs, serialised.
+std::string placementSignature(const api::Pod& p) {
+  std::string s;
+  s.reserve(256);
+  auto add = [&](std::string_view x) {
+    s += x;
+    s += '\x1f';
+  };
+  for (const auto& [k, v] : p.nodeSelector) {
+    add(k);
+    add(v);
+  }
+  s += "|A";
+  for (const auto& t : p.requiredNodeAffinity.terms) add(t.toString());
+  s += "|P";
+  for (const auto& t : p.preferredNodeAffinity) {
+    add(std::to_string(t.weight));
+    add(t.term.toString());
+  }
+  s += "|T";
+  for (const auto& t : p.tolerations) {
+    add(t.key);
+    add(t.op == api::Toleration::Op::kExists ? "E" : "=");
+    add(t.value);
+    add(t.effect ? api::taintEffectName(*t.effect) : "*");
+  }
+  return s;
+}
+
+std::string selectorString(const api::LabelSelector& sel) {
+  std::string s;
+  for (const auto& [k, v] : sel.matchLabels) s += k + "=" + v + ",";
+  for (const auto& r : sel.matchExpressions) s += r.toString() + ",";
+  return s;
+}
+
+std::string topologySignature(const api::Pod& p) {
+  std::string s;
+  auto term = [&](const api::PodAffinityTerm& t) {
+    s += t.topologyKey + "/" + selectorString(t.selector) + "/";
+    for (const auto& n : t.namespaces) s += n + ",";
+    s += ";";
+  };
+  s += "RA:";
+  for (const auto& t : p.requiredPodAffinity) term(t);
+  s += "PA:";
+  for (const auto& t : p.preferredPodAffinity) term(t.term);
+  s += "RN:";
+  for (const auto& t : p.requiredPodAntiAffinity) term(t);
+  s += "PN:";
+  for (const auto& t : p.preferredPodAntiAffinity) term(t.term);
+  s += "TS:";
+  for (const auto& t : p.topologySpread) {
+    s += std::to_string(t.maxSkew) + t.topologyKey +
+         (t.whenUnsatisfiable == api::UnsatisfiableAction::kDoNotSchedule ? "D" : "A") +
+         selectorString(t.selector) + std::to_string(t.minDomains.value_or(0)) + ";";
+  }
+  // Labels matter once any pod selects on them; keep them in the signature always, it is
+  // cheap and keeps classes homogeneous for the topology counters.
+  s += "L:";
+  for (const auto& [k, v] : p.labels) s += k + "=" + v + ",";
+  return s;
+}
+
+std::string ownerOf(const api::Pod& p) {
+  if (!p.gang.empty()) return "gang/" + p.gang;
+  if (!p.owner.empty()) return p.owner.kind + "/" + p.ns + "/" + p.owner.name;
+  return "pod/" + p.key();
+}
+
+// Per-type offer masks of the required constraints (nodeSelector AND any required term).
+TypeMasks requiredMasks(const api::Pod& p, const CatalogIndex& index, const PoolEntry& pool) {
+  TypeMasks out(index.types().size());
+  for (uint32_t t : pool.typesByPrice) {
+    LabelView view(index, pool, *index.types()[t].type);
+    OfferMask m = pool.masks[t] & view.matchSelector(p.nodeSelector);
+    if (!m.empty() && !p.requiredNodeAffinity.empty()) {
+      OfferMask any;
+      for (const auto& term : p.requiredNodeAffinity.terms) {
+        if (!term.requirements.empty()) any |= view.matchTerm(term.requirements);
+      }
+      m &= any;
+    }
+    out[t] = m;
+  }
+  return out;
+}
+
+TypeMasks applyPreferences(const api::Pod& p, const CatalogIndex& index, const PoolEntry& pool,
+                           const TypeMasks& required) {
+  if (p.preferredNodeAffinity.empty()) return required;
+  TypeMasks out = required;
+  bool anyLeft = false;
+  for (uint32_t t : pool.typesByPrice) {
+    if (out[t].empty()) continue;
+    LabelView view(index, pool, *index.types()[t].type);
+    for (const auto& pref : p.preferredNodeAffinity) {
+      if (pref.weight > 0) out[t] &= view.matchTerm(pref.term.requirements);
+    }
+    anyLeft |= !out[t].empty();
+  }
+  // A preference no type can meet is dropped for this pool rather than making it unusable.
+  return anyLeft ? out : required;
+}
+
+// Removes types whose allocatable cannot hold one pod; for pods without accelerators,
+// also removes accelerator types unless nothing else is left (GPU nodes are for GPU work).
+void filterByFit(TypeMasks& masks, const PodClass& c, const CatalogIndex& index,
+                 const PoolEntry& pool) {
+  bool nonAcceleratorLeft = false;
+  for (uint32_t t : pool.typesByPrice) {
+    if (masks[t].empty()) continue;
+    if (!c.requests.fitsIn(pool.allocatable[t])) {
+      masks[t] = {};
+      continue;
+    }
+    if (!index.types()[t].accelerator) nonAcceleratorLeft = true;
+  }
+  if (c.accelerator || !nonAcceleratorLeft) return;
+  for (uint32_t t : pool.typesByPrice) {
+    if (index.types()[t].accelerator) masks[t] = {};
+  }
+}
+
+bool anyType(const TypeMasks& masks) {
+  return std::any_of(masks.begin(), masks.end(), [](const OfferMask& m) { return !m.empty(); });
+}
+
+}  // namespace
+
+std::string resourceRejection(const PodClass& c, const PoolEntry& pool, const TypeMasks& masks,
+                              const ResourceDims& dims) {
+  ResourceVector largest;
+  bool anyCompatible = false;
+  for (uint32_t t : pool.typesByPrice) {
+    if (masks[t].empty()) continue;
+    anyCompatible = true;
+    if (c.requests.fitsIn(pool.allocatable[t])) return "";
+    for (size_t d = 0; d < kMaxResourceDims; ++d) {
+      largest.v[d] = std::max(largest.v[d], pool.allocatable[t].v[d]);
+    }
+  }
+  if (!anyCompatible) return "";
+  for (size_t d = 0; d < dims.names().size(); ++d) {
+    if (c.requests.v[d] > largest.v[d]) {
+      ResourceVector need, have;
+      need.v[d] = c.requests.v[d];
+      have.v[d] = std::max<int64_t>(largest.v[d], 0);
+      std::string haveText = have.v[d] == 0 ? "0" : dims.toList(have).toString();
+      haveText = haveText.substr(haveText.find('=') + 1);
+      return "needs " + dims.toList(need).toString() + "; the largest allowed instance type in "
+             "NodePool " + pool.pool->name + " has " + haveText;
+    }
+  }
+  return "needs " + dims.toList(c.requests).toString() +
+         " together; no allowed instance type in NodePool " + pool.pool->name + " has all of it";
+}
+
+Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
+                                           const CatalogIndex& index, ResourceDims& dims) {
+  std::vector<PodClass> classes;
+  std::unordered_map<std::string, size_t> bySignature;
+  const size_t podsDim = *dims.find(api::resource::kPods);
+  for (size_t i = 0; i < pods.size(); ++i) {
+    const api::Pod& p = pods[i];
+    if (!p.nodeName.empty()) continue;
+    std::string sig = placementSignature(p) + "#" + topologySignature(p) + "#" +
+                      p.requests.toString() + "#" + ownerOf(p) + "#" + p.gang;
+    auto [it, inserted] = bySignature.emplace(std::move(sig), classes.size());
+    if (!inserted) {
+      classes[it->second].pods.push_back(i);
+      continue;
+    }
+    PodClass c;
+    c.pods.push_back(i);
+    c.rep = &p;
+    auto req = dims.toVector(p.requests);
+    if (!req) return fail(req.error().withContext("pod " + p.key()));
+    c.requests = *req;
+    c.requests.v[podsDim] += 1;
+    c.accelerator = p.needsAccelerator();
+    c.owner = ownerOf(p);
+    c.gang = p.gang;
+    c.hasTopology = !p.topologySpread.empty() || !p.requiredPodAffinity.empty() ||
+                    !p.preferredPodAffinity.empty() || !p.requiredPodAntiAffinity.empty() ||
+                    !p.preferredPodAntiAffinity.empty();
+    classes.push_back(std::move(c));
+  }
+
+  // Compatibility, cached by placement signature: replicas share it even when their
+  // requests differ.
+  std::unordered_map<std::string, std::pair<std::vector<TypeMasks>, std::vector<TypeMasks>>> cache;
+  for (PodClass& c : classes) {
+    const api::Pod& p = *c.rep;
+    std::string sig = placementSignature(p);
+    auto it = cache.find(sig);
+    if (it == cache.end()) {
+      std::vector<TypeMasks> required, preferred;
+      for (const PoolEntry& pool : index.pools()) {
+        if (api::firstUntolerated(pool.pool->taints, p.tolerations)) {
+          required.emplace_back();
+          preferred.emplace_back();
+          continue;
+        }
+        required.push_back(requiredMasks(p, index, pool));
+        preferred.push_back(applyPreferences(p, index, pool, required.back()));
+      }
+      it = cache.emplace(sig, std::make_pair(std::move(required), std::move(preferred))).first;
+    }
+    c.relaxed = it->second.first;
+    c.strict = it->second.second;
+    c.poolRejections.resize(index.pools().size());
+    for (size_t pi = 0; pi < index.pools().size(); ++pi) {
+      const PoolEntry& pool = index.pools()[pi];
+      if (auto taint = api::firstUntolerated(pool.pool->taints, p.tolerations)) {
+        c.poolRejections[pi] = "NodePool " + pool.pool->name + " has taint " + taint->toString() +
+                               " that the pod does not tolerate";
+        continue;
+      }
+      if (c.relaxed[pi].empty() || !anyType(c.relaxed[pi])) {
+        c.relaxed[pi].assign(index.types().size(), OfferMask{});
+        c.strict[pi] = c.relaxed[pi];
+        c.poolRejections[pi] = "no instance type in NodePool " + pool.pool->name +
+                               " matches the pod's node selector and required affinity";
+        continue;
+      }
+      std::string why = resourceRejection(c, pool, c.relaxed[pi], dims);
+      filterByFit(c.relaxed[pi], c, index, pool);
+      filterByFit(c.strict[pi], c, index, pool);
+      if (!anyType(c.relaxed[pi])) c.poolRejections[pi] = why;
+    }
+  }
+
+  // Placement order: accelerator pods first (they drive the expensive nodes), then by a
+  // size score (largest first, as first-fit-decreasing wants), then by first pod key.
+  auto score = [&](const PodClass& c) {
+    const size_t cpu = *dims.find(api::resource::kCpu);
+    const size_t mem = *dims.find(api::resource::kMemory);
+    // ~1 vCPU per 4 GiB, the general-purpose ratio: a single scalar to sort by.
+    return static_cast<double>(c.requests.v[cpu]) / 1000.0 +
+           static_cast<double>(c.requests.v[mem]) / (4.0 * 1024 * 1024 * 1024);
+  };
+  std::stable_sort(classes.begin(), classes.end(), [&](const PodClass& a, const PodClass& b) {
+    if (a.accelerator != b.accelerator) return a.accelerator;
+    double sa = score(a), sb = score(b);
+    if (sa != sb) return sa > sb;
+    return a.rep->key() < b.rep->key();
+  });
+  return classes;
+}
+
+}  // namespace gantry::binpack

@@ -1,0 +1,43 @@
+// Pods with identical scheduling constraints and requests form a class; the solver works
+// on classes, so 10,000 replicas of one Deployment cost one compatibility computation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "binpack/catalog_index.h"
+#include "binpack/resource_vector.h"
+#include "src/api/pod.h"
+
+namespace gantry::binpack {
+
+struct PodClass {
+  std::vector<size_t> pods;  // indices into Snapshot::pods, in input order
+  const api::Pod* rep = nullptr;
+  ResourceVector requests;  // including one "pods" slot
+  bool accelerator = false;
+  // Owner identity for the GPU co-location rule ("Job/ns/name"), and the gang, if any.
+  std::string owner;
+  std::string gang;
+  bool hasTopology = false;  // any spread / pod (anti-)affinity, required or preferred
+  // Offer masks per pool (index into CatalogIndex::pools()) and type: `strict` honours
+  // preferences (preferred node affinity), `relaxed` only what is required. A pool the
+  // class cannot use has an empty TypeMasks.
+  std::vector<TypeMasks> strict;
+  std::vector<TypeMasks> relaxed;
+  // Why each pool cannot host the class, when it cannot (for the unschedulable reason).
+  std::vector<std::string> poolRejections;
+};
+
+// Groups pending pods into classes and computes their compatibility with every pool and
+// type. Pods with nodeName set are skipped. Classes come out in placement order:
+// accelerator pods first, then larger before smaller, ties by first pod key.
+Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
+                                           const CatalogIndex& index, ResourceDims& dims);
+
+// "needs nvidia.com/gpu=100; the largest allowed instance type has 8" and the like:
+// why no instance type of `pool` can hold the class's requests, or "" if some can.
+std::string resourceRejection(const PodClass& c, const PoolEntry& pool, const TypeMasks& masks,
+                              const ResourceDims& dims);
+
+}  // namespace gantry::binpack

@@ -1,0 +1,1 @@
+// Compiled into libraries whose folders hold no sources yet.

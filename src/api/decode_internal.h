@@ -1,0 +1,52 @@
+// Helpers shared by the decoders in this folder: typed field access that turns a type
+// mismatch into a FieldError naming the path. Not part of the public API.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "src/api/decode.h"
+
+namespace gantry::api::detail {
+
+using nlohmann::json;
+
+inline std::string join(const std::string& path, std::string_view field) {
+  if (path.empty()) return std::string(field);
+  return path + "." + std::string(field);
+}
+inline std::string index(const std::string& path, size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+inline std::unexpected<FieldError> fieldError(std::string path, std::string message) {
+  return std::unexpected<FieldError>(FieldError{std::move(path), std::move(message)});
+}
+
+// `obj[field]` if present and not null, else nullptr. REQUIRES: obj is an object or null.
+inline const json* child(const json& obj, std::string_view field) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+// Expectations on a present value; each returns the error to propagate, or nothing.
+std::optional<FieldError> expectObject(const json& v, const std::string& path);
+std::optional<FieldError> expectArray(const json& v, const std::string& path);
+
+DecodeResult<std::string> stringField(const json& obj, const std::string& path,
+                                      std::string_view field, std::string fallback = "");
+DecodeResult<int64_t> intField(const json& obj, const std::string& path, std::string_view field,
+                               int64_t fallback);
+DecodeResult<bool> boolField(const json& obj, const std::string& path, std::string_view field,
+                             bool fallback);
+DecodeResult<std::vector<std::string>> stringList(const json& obj, const std::string& path,
+                                                  std::string_view field);
+
+DecodeResult<LabelSelector> decodeLabelSelector(const json& value, const std::string& path);
+DecodeResult<NodeSelectorTerm> decodeNodeSelectorTerm(const json& value, const std::string& path);
+DecodeResult<std::vector<Toleration>> decodeTolerations(const json& value, const std::string& path);
+
+}  // namespace gantry::api::detail

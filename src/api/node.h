@@ -1,0 +1,34 @@
+// The solver-relevant view of an existing or in-flight node: labels, taints, allocatable,
+// and what is already requested on it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "src/api/labels.h"
+#include "src/api/resources.h"
+#include "src/api/taints.h"
+
+namespace gantry::api {
+
+struct Node {
+  std::string name;
+  std::string providerId;
+  Labels labels;
+  std::vector<Taint> taints;
+  ResourceList allocatable;
+  // Sum of requests of pods bound (or nominated) to it, daemonsets included.
+  ResourceList requested;
+  bool ready = true;
+  bool unschedulable = false;  // spec.unschedulable (cordoned)
+  // True for a NodeClaim launched but not yet registered: capacity that will exist soon.
+  bool inFlight = false;
+  // Nodepool that owns it, empty when not managed by Gantry.
+  std::string nodePool;
+  std::string instanceType;
+  double pricePerHour = 0;
+  // Pods already on it ("ns/name") and their labels, for pod affinity and spread counting.
+  std::vector<std::pair<std::string, Labels>> pods;
+};
+
+}  // namespace gantry::api

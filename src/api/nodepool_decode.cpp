@@ -1,0 +1,141 @@
+// NodePool and Node decoding. NodePools accept Karpenter v1's layout so a Karpenter user
+// moves by changing only the apiVersion.
+#include <nlohmann/json.hpp>
+
+#include "src/api/decode_internal.h"
+
+namespace gantry::api {
+
+using namespace detail;
+
+namespace {
+
+DecodeResult<std::string> objectName(const json& object) {
+  const json* meta = child(object, "metadata");
+  if (!meta) return fieldError("metadata", "required");
+  auto name = stringField(*meta, "metadata", "name");
+  if (!name) return std::unexpected(name.error());
+  if (name->empty()) return fieldError("metadata.name", "required");
+  return *name;
+}
+
+}  // namespace
+
+DecodeResult<NodePool> decodeNodePool(const json& object) {
+  if (auto e = expectObject(object, "")) return std::unexpected(*e);
+  NodePool pool;
+  auto name = objectName(object);
+  if (!name) return std::unexpected(name.error());
+  pool.name = *name;
+  const json* spec = child(object, "spec");
+  if (!spec) return fieldError("spec", "required");
+  if (auto e = expectObject(*spec, "spec")) return std::unexpected(*e);
+
+  auto weight = intField(*spec, "spec", "weight", 0);
+  if (!weight) return std::unexpected(weight.error());
+  if (*weight < 0 || *weight > 100) return fieldError("spec.weight", "must be between 0 and 100");
+  pool.weight = static_cast<int32_t>(*weight);
+
+  if (const json* limits = child(*spec, "limits")) {
+    auto l = decodeResourceList(*limits, "spec.limits");
+    if (!l) return std::unexpected(l.error());
+    pool.limits = std::move(*l);
+  }
+  if (const json* disruption = child(*spec, "disruption")) {
+    auto after = stringField(*disruption, "spec.disruption", "consolidateAfter", "0s");
+    if (!after) return std::unexpected(after.error());
+    pool.consolidateAfter = *after;
+  }
+
+  const json* templ = child(*spec, "template");
+  if (!templ) return pool;  // an empty template is allowed: no extra constraints
+  if (auto e = expectObject(*templ, "spec.template")) return std::unexpected(*e);
+  if (const json* meta = child(*templ, "metadata")) {
+    if (const json* labels = child(*meta, "labels")) {
+      auto l = decodeStringMap(*labels, "spec.template.metadata.labels");
+      if (!l) return std::unexpected(l.error());
+      pool.labels = std::move(*l);
+    }
+  }
+  const json* ts = child(*templ, "spec");
+  if (!ts) return pool;
+  const std::string sp = "spec.template.spec";
+  if (auto e = expectObject(*ts, sp)) return std::unexpected(*e);
+  if (const json* taints = child(*ts, "taints")) {
+    auto t = decodeTaints(*taints, sp + ".taints");
+    if (!t) return std::unexpected(t.error());
+    pool.taints = std::move(*t);
+  }
+  if (const json* taints = child(*ts, "startupTaints")) {
+    auto t = decodeTaints(*taints, sp + ".startupTaints");
+    if (!t) return std::unexpected(t.error());
+    pool.startupTaints = std::move(*t);
+  }
+  if (const json* reqs = child(*ts, "requirements")) {
+    const std::string rp = sp + ".requirements";
+    if (auto e = expectArray(*reqs, rp)) return std::unexpected(*e);
+    for (size_t i = 0; i < reqs->size(); ++i) {
+      auto r = decodeRequirement((*reqs)[i], index(rp, i));
+      if (!r) return std::unexpected(r.error());
+      pool.requirements.push_back(std::move(*r));
+    }
+  }
+  if (const json* ref = child(*ts, "nodeClassRef")) {
+    auto n = stringField(*ref, sp + ".nodeClassRef", "name");
+    if (!n) return std::unexpected(n.error());
+    pool.nodeClassRef = *n;
+  }
+  auto expire = stringField(*ts, sp, "expireAfter", "720h");
+  if (!expire) return std::unexpected(expire.error());
+  pool.expireAfter = *expire;
+  return pool;
+}
+
+DecodeResult<Node> decodeNode(const json& object) {
+  if (auto e = expectObject(object, "")) return std::unexpected(*e);
+  Node node;
+  auto name = objectName(object);
+  if (!name) return std::unexpected(name.error());
+  node.name = *name;
+  const json& meta = object["metadata"];
+  if (const json* labels = child(meta, "labels")) {
+    auto l = decodeStringMap(*labels, "metadata.labels");
+    if (!l) return std::unexpected(l.error());
+    node.labels = std::move(*l);
+  }
+  if (const json* spec = child(object, "spec")) {
+    auto pid = stringField(*spec, "spec", "providerID");
+    if (!pid) return std::unexpected(pid.error());
+    node.providerId = *pid;
+    auto cordoned = boolField(*spec, "spec", "unschedulable", false);
+    if (!cordoned) return std::unexpected(cordoned.error());
+    node.unschedulable = *cordoned;
+    if (const json* taints = child(*spec, "taints")) {
+      auto t = decodeTaints(*taints, "spec.taints");
+      if (!t) return std::unexpected(t.error());
+      node.taints = std::move(*t);
+    }
+  }
+  node.ready = false;
+  if (const json* status = child(object, "status")) {
+    if (const json* alloc = child(*status, "allocatable")) {
+      auto a = decodeResourceList(*alloc, "status.allocatable");
+      if (!a) return std::unexpected(a.error());
+      node.allocatable = std::move(*a);
+    }
+    if (const json* conds = child(*status, "conditions"); conds && conds->is_array()) {
+      for (const json& c : *conds) {
+        if (c.is_object() && c.value("type", "") == "Ready") node.ready = c.value("status", "") == "True";
+      }
+    }
+  }
+  if (auto it = node.labels.find("gantry.dev/nodepool"); it != node.labels.end()) {
+    node.nodePool = it->second;
+  }
+  if (auto it = node.labels.find("node.kubernetes.io/instance-type"); it != node.labels.end()) {
+    node.instanceType = it->second;
+  }
+  return node;
+}
+
+}  // namespace gantry::api

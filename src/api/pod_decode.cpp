@@ -1,0 +1,370 @@
+// Pod decoding: Kubernetes JSON to the scheduling view, including the effective-request
+// rules the scheduler applies (init containers, sidecars, overhead, limit-only resources).
+#include <nlohmann/json.hpp>
+
+#include "src/api/decode_internal.h"
+
+namespace gantry::api {
+
+using namespace detail;
+
+namespace {
+
+// Labels and annotations that mark pods of one gang: scheduler-plugins coscheduling,
+// Volcano, and the Kubeflow training operator.
+constexpr std::string_view kPodGroupLabel = "scheduling.x-k8s.io/pod-group";
+constexpr std::string_view kVolcanoGroupAnnotation = "scheduling.k8s.io/group-name";
+constexpr std::string_view kKubeflowJobLabel = "training.kubeflow.org/job-name";
+
+// A container's requests as the scheduler sees them: a resource given only as a limit
+// defaults its request to the limit (the apiserver does this on admission).
+DecodeResult<ResourceList> containerRequests(const json& c, const std::string& path) {
+  ResourceList requests;
+  ResourceList limits;
+  if (const json* res = child(c, "resources")) {
+    const std::string rp = join(path, "resources");
+    if (auto e = expectObject(*res, rp)) return std::unexpected(*e);
+    if (const json* r = child(*res, "requests")) {
+      auto v = decodeResourceList(*r, join(rp, "requests"));
+      if (!v) return std::unexpected(v.error());
+      requests = std::move(*v);
+    }
+    if (const json* l = child(*res, "limits")) {
+      auto v = decodeResourceList(*l, join(rp, "limits"));
+      if (!v) return std::unexpected(v.error());
+      limits = std::move(*v);
+    }
+  }
+  for (const auto& [name, q] : limits.entries()) {
+    if (!requests.has(name)) requests.set(name, q);
+  }
+  return requests;
+}
+
+DecodeResult<ResourceList> effectiveRequests(const json& spec, const std::string& path) {
+  ResourceList sum;
+  if (const json* cs = child(spec, "containers")) {
+    const std::string here = join(path, "containers");
+    if (auto e = expectArray(*cs, here)) return std::unexpected(*e);
+    for (size_t i = 0; i < cs->size(); ++i) {
+      auto r = containerRequests((*cs)[i], index(here, i));
+      if (!r) return std::unexpected(r.error());
+      sum += *r;
+    }
+  }
+  // Init containers run one after another, so the pod needs the largest of them, except
+  // sidecars (restartPolicy: Always), which keep running next to everything started after.
+  ResourceList initMax;
+  ResourceList sidecars;
+  if (const json* ics = child(spec, "initContainers")) {
+    const std::string here = join(path, "initContainers");
+    if (auto e = expectArray(*ics, here)) return std::unexpected(*e);
+    for (size_t i = 0; i < ics->size(); ++i) {
+      const json& ic = (*ics)[i];
+      auto r = containerRequests(ic, index(here, i));
+      if (!r) return std::unexpected(r.error());
+      auto restart = stringField(ic, index(here, i), "restartPolicy");
+      if (!restart) return std::unexpected(restart.error());
+      if (*restart == "Always") {
+        sidecars += *r;
+      } else {
+        initMax = ResourceList::max(initMax, *r + sidecars);
+      }
+    }
+  }
+  ResourceList total = ResourceList::max(sum + sidecars, initMax);
+  if (const json* overhead = child(spec, "overhead")) {
+    auto o = decodeResourceList(*overhead, join(path, "overhead"));
+    if (!o) return std::unexpected(o.error());
+    total += *o;
+  }
+  return total;
+}
+
+DecodeResult<std::vector<PodAffinityTerm>> affinityTerms(const json& list, const std::string& path) {
+  if (auto e = expectArray(list, path)) return std::unexpected(*e);
+  std::vector<PodAffinityTerm> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string here = index(path, i);
+    const json& t = list[i];
+    if (auto e = expectObject(t, here)) return std::unexpected(*e);
+    PodAffinityTerm term;
+    if (const json* sel = child(t, "labelSelector")) {
+      auto s = decodeLabelSelector(*sel, join(here, "labelSelector"));
+      if (!s) return std::unexpected(s.error());
+      term.selector = std::move(*s);
+    } else {
+      // A null selector matches no pods; model it with an impossible requirement.
+      term.selector.matchExpressions.push_back({"gantry.dev/never", SelectorOp::kExists, {}});
+    }
+    auto ns = stringList(t, here, "namespaces");
+    if (!ns) return std::unexpected(ns.error());
+    term.namespaces = std::move(*ns);
+    auto key = stringField(t, here, "topologyKey");
+    if (!key) return std::unexpected(key.error());
+    if (key->empty()) return fieldError(join(here, "topologyKey"), "must not be empty");
+    term.topologyKey = *key;
+    out.push_back(std::move(term));
+  }
+  return out;
+}
+
+DecodeResult<std::vector<WeightedPodAffinityTerm>> weightedAffinityTerms(const json& list,
+                                                                          const std::string& path) {
+  if (auto e = expectArray(list, path)) return std::unexpected(*e);
+  std::vector<WeightedPodAffinityTerm> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string here = index(path, i);
+    auto weight = intField(list[i], here, "weight", 1);
+    if (!weight) return std::unexpected(weight.error());
+    const json* t = child(list[i], "podAffinityTerm");
+    if (!t) return fieldError(join(here, "podAffinityTerm"), "required");
+    auto terms = affinityTerms(json::array({*t}), join(here, "podAffinityTerm"));
+    if (!terms) {
+      FieldError e = terms.error();
+      e.field = join(here, "podAffinityTerm") + e.field.substr(e.field.find(']') + 1);
+      return std::unexpected(e);
+    }
+    out.push_back({static_cast<int32_t>(*weight), std::move(terms->front())});
+  }
+  return out;
+}
+
+std::optional<FieldError> decodeAffinity(const json& aff, const std::string& path, Pod& pod) {
+  if (auto e = expectObject(aff, path)) return e;
+  if (const json* na = child(aff, "nodeAffinity")) {
+    const std::string np = join(path, "nodeAffinity");
+    if (const json* req = child(*na, "requiredDuringSchedulingIgnoredDuringExecution")) {
+      const std::string rp = join(np, "requiredDuringSchedulingIgnoredDuringExecution");
+      const json* terms = child(*req, "nodeSelectorTerms");
+      if (terms) {
+        const std::string tp = join(rp, "nodeSelectorTerms");
+        if (auto e = expectArray(*terms, tp)) return e;
+        for (size_t i = 0; i < terms->size(); ++i) {
+          auto t = decodeNodeSelectorTerm((*terms)[i], index(tp, i));
+          if (!t) return t.error();
+          pod.requiredNodeAffinity.terms.push_back(std::move(*t));
+        }
+      }
+    }
+    if (const json* pref = child(*na, "preferredDuringSchedulingIgnoredDuringExecution")) {
+      const std::string pp = join(np, "preferredDuringSchedulingIgnoredDuringExecution");
+      if (auto e = expectArray(*pref, pp)) return e;
+      for (size_t i = 0; i < pref->size(); ++i) {
+        const std::string here = index(pp, i);
+        auto weight = intField((*pref)[i], here, "weight", 1);
+        if (!weight) return weight.error();
+        const json* pt = child((*pref)[i], "preference");
+        if (!pt) return FieldError{join(here, "preference"), "required"};
+        auto t = decodeNodeSelectorTerm(*pt, join(here, "preference"));
+        if (!t) return t.error();
+        pod.preferredNodeAffinity.push_back({static_cast<int32_t>(*weight), std::move(*t)});
+      }
+    }
+  }
+  struct Kind {
+    std::string_view field;
+    std::vector<PodAffinityTerm>* required;
+    std::vector<WeightedPodAffinityTerm>* preferred;
+  };
+  for (const Kind& kind : {Kind{"podAffinity", &pod.requiredPodAffinity, &pod.preferredPodAffinity},
+                           Kind{"podAntiAffinity", &pod.requiredPodAntiAffinity,
+                                &pod.preferredPodAntiAffinity}}) {
+    const json* pa = child(aff, kind.field);
+    if (!pa) continue;
+    const std::string kp = join(path, kind.field);
+    if (const json* req = child(*pa, "requiredDuringSchedulingIgnoredDuringExecution")) {
+      auto t = affinityTerms(*req, join(kp, "requiredDuringSchedulingIgnoredDuringExecution"));
+      if (!t) return t.error();
+      *kind.required = std::move(*t);
+    }
+    if (const json* pref = child(*pa, "preferredDuringSchedulingIgnoredDuringExecution")) {
+      auto t = weightedAffinityTerms(*pref, join(kp, "preferredDuringSchedulingIgnoredDuringExecution"));
+      if (!t) return t.error();
+      *kind.preferred = std::move(*t);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldError> decodeSpread(const json& list, const std::string& path, Pod& pod) {
+  if (auto e = expectArray(list, path)) return e;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string here = index(path, i);
+    const json& c = list[i];
+    if (auto e = expectObject(c, here)) return e;
+    TopologySpreadConstraint tsc;
+    auto skew = intField(c, here, "maxSkew", 1);
+    if (!skew) return skew.error();
+    if (*skew < 1) return FieldError{join(here, "maxSkew"), "must be at least 1"};
+    tsc.maxSkew = static_cast<int32_t>(*skew);
+    auto key = stringField(c, here, "topologyKey");
+    if (!key) return key.error();
+    if (key->empty()) return FieldError{join(here, "topologyKey"), "must not be empty"};
+    tsc.topologyKey = *key;
+    auto when = stringField(c, here, "whenUnsatisfiable", "DoNotSchedule");
+    if (!when) return when.error();
+    if (*when == "ScheduleAnyway") {
+      tsc.whenUnsatisfiable = UnsatisfiableAction::kScheduleAnyway;
+    } else if (*when != "DoNotSchedule") {
+      return FieldError{join(here, "whenUnsatisfiable"),
+                        "unknown value \"" + *when + "\" (want DoNotSchedule or ScheduleAnyway)"};
+    }
+    if (const json* sel = child(c, "labelSelector")) {
+      auto s = decodeLabelSelector(*sel, join(here, "labelSelector"));
+      if (!s) return s.error();
+      tsc.selector = std::move(*s);
+    }
+    if (child(c, "minDomains")) {
+      auto md = intField(c, here, "minDomains", 1);
+      if (!md) return md.error();
+      tsc.minDomains = static_cast<int32_t>(*md);
+    }
+    pod.topologySpread.push_back(std::move(tsc));
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldError> decodeMetadata(const json& meta, const std::string& path, Pod& pod) {
+  if (auto e = expectObject(meta, path)) return e;
+  if (const json* labels = child(meta, "labels")) {
+    auto l = decodeStringMap(*labels, join(path, "labels"));
+    if (!l) return l.error();
+    pod.labels.insert(l->begin(), l->end());
+  }
+  if (const json* ann = child(meta, "annotations")) {
+    auto a = decodeStringMap(*ann, join(path, "annotations"));
+    if (!a) return a.error();
+    for (auto& [k, v] : *a) pod.annotations[k] = v;
+  }
+  if (const json* owners = child(meta, "ownerReferences")) {
+    const std::string op = join(path, "ownerReferences");
+    if (auto e = expectArray(*owners, op)) return e;
+    for (size_t i = 0; i < owners->size(); ++i) {
+      auto controller = boolField((*owners)[i], index(op, i), "controller", false);
+      if (!controller) return controller.error();
+      if (!*controller) continue;
+      auto kind = stringField((*owners)[i], index(op, i), "kind");
+      auto name = stringField((*owners)[i], index(op, i), "name");
+      auto uid = stringField((*owners)[i], index(op, i), "uid");
+      if (!kind) return kind.error();
+      if (!name) return name.error();
+      if (!uid) return uid.error();
+      pod.owner = OwnerRef{*kind, *name, *uid};
+    }
+  }
+  pod.terminating = child(meta, "deletionTimestamp") != nullptr;
+  return std::nullopt;
+}
+
+// Spec fields shared by Pods and pod templates.
+std::optional<FieldError> decodeSpec(const json& spec, const std::string& path, Pod& pod) {
+  if (auto e = expectObject(spec, path)) return e;
+  auto requests = effectiveRequests(spec, path);
+  if (!requests) return requests.error();
+  pod.requests = std::move(*requests);
+  if (const json* ns = child(spec, "nodeSelector")) {
+    auto m = decodeStringMap(*ns, join(path, "nodeSelector"));
+    if (!m) return m.error();
+    pod.nodeSelector = std::move(*m);
+  }
+  if (const json* aff = child(spec, "affinity")) {
+    if (auto e = decodeAffinity(*aff, join(path, "affinity"), pod)) return e;
+  }
+  if (const json* tol = child(spec, "tolerations")) {
+    auto t = decodeTolerations(*tol, join(path, "tolerations"));
+    if (!t) return t.error();
+    pod.tolerations = std::move(*t);
+  }
+  if (const json* tsc = child(spec, "topologySpreadConstraints")) {
+    if (auto e = decodeSpread(*tsc, join(path, "topologySpreadConstraints"), pod)) return e;
+  }
+  auto priority = intField(spec, path, "priority", 0);
+  if (!priority) return priority.error();
+  pod.priority = static_cast<int32_t>(*priority);
+  auto nodeName = stringField(spec, path, "nodeName");
+  if (!nodeName) return nodeName.error();
+  pod.nodeName = *nodeName;
+  auto scheduler = stringField(spec, path, "schedulerName", "default-scheduler");
+  if (!scheduler) return scheduler.error();
+  pod.schedulerName = *scheduler;
+  if (const json* gates = child(spec, "schedulingGates")) {
+    if (auto e = expectArray(*gates, join(path, "schedulingGates"))) return e;
+    pod.schedulingGated = !gates->empty();
+  }
+  return std::nullopt;
+}
+
+void assignGang(Pod& pod) {
+  if (!pod.gang.empty()) return;
+  if (auto it = pod.labels.find(kPodGroupLabel); it != pod.labels.end()) {
+    pod.gang = pod.ns + "/" + it->second;
+  } else if (auto a = pod.annotations.find(kVolcanoGroupAnnotation); a != pod.annotations.end()) {
+    pod.gang = pod.ns + "/" + a->second;
+  } else if (auto j = pod.labels.find(kKubeflowJobLabel); j != pod.labels.end()) {
+    pod.gang = pod.ns + "/" + j->second;
+  }
+}
+
+}  // namespace
+
+DecodeResult<Pod> decodePod(const json& object) {
+  if (auto e = expectObject(object, "")) return std::unexpected(*e);
+  Pod pod;
+  const json* meta = child(object, "metadata");
+  if (!meta) return fieldError("metadata", "required");
+  auto name = stringField(*meta, "metadata", "name");
+  if (!name) return std::unexpected(name.error());
+  if (name->empty()) return fieldError("metadata.name", "required");
+  auto ns = stringField(*meta, "metadata", "namespace", "default");
+  if (!ns) return std::unexpected(ns.error());
+  auto uid = stringField(*meta, "metadata", "uid");
+  if (!uid) return std::unexpected(uid.error());
+  pod.name = *name;
+  pod.ns = ns->empty() ? "default" : *ns;
+  pod.uid = *uid;
+  if (auto e = decodeMetadata(*meta, "metadata", pod)) return std::unexpected(*e);
+  const json* spec = child(object, "spec");
+  if (!spec) return fieldError("spec", "required");
+  if (auto e = decodeSpec(*spec, "spec", pod)) return std::unexpected(*e);
+  if (const json* status = child(object, "status")) {
+    auto phase = stringField(*status, "status", "phase", "Pending");
+    if (!phase) return std::unexpected(phase.error());
+    pod.phase = *phase;
+    auto nominated = stringField(*status, "status", "nominatedNodeName");
+    if (!nominated) return std::unexpected(nominated.error());
+    pod.nominatedNodeName = *nominated;
+    if (const json* conds = child(*status, "conditions"); conds && conds->is_array()) {
+      for (const json& c : *conds) {
+        if (c.value("type", "") == "PodScheduled" && c.value("status", "") == "False" &&
+            c.value("reason", "") == "Unschedulable") {
+          pod.unschedulable = true;
+        }
+      }
+    }
+  } else {
+    pod.phase = "Pending";
+  }
+  assignGang(pod);
+  return pod;
+}
+
+DecodeResult<Pod> decodePodTemplate(const json& templ, const std::string& path, std::string ns,
+                                    std::string name) {
+  if (auto e = expectObject(templ, path)) return std::unexpected(*e);
+  Pod pod;
+  pod.ns = std::move(ns);
+  pod.name = std::move(name);
+  pod.phase = "Pending";
+  pod.unschedulable = true;  // a pod that `plan` imagines has nowhere to go yet
+  if (const json* meta = child(templ, "metadata")) {
+    if (auto e = decodeMetadata(*meta, join(path, "metadata"), pod)) return std::unexpected(*e);
+  }
+  const json* spec = child(templ, "spec");
+  if (!spec) return fieldError(join(path, "spec"), "required");
+  if (auto e = decodeSpec(*spec, join(path, "spec"), pod)) return std::unexpected(*e);
+  assignGang(pod);
+  return pod;
+}
+
+}  // namespace gantry::api

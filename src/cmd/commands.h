@@ -1,0 +1,11 @@
+// The gantry subcommands; each takes the arguments after its name and returns the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gantry::cmd {
+
+int runPlanCommand(const std::vector<std::string>& args);
+
+}  // namespace gantry::cmd

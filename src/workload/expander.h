@@ -1,0 +1,26 @@
+// Expands one decoded manifest object into the pods its controller would create:
+// Pod, Deployment, ReplicaSet, StatefulSet, Job, CronJob (one run), DaemonSet (as overhead),
+// Kubeflow training jobs (TFJob, PyTorchJob, MPIJob, ... every replica spec) and Katib
+// Experiments (parallelTrialCount trials of the trial template). Also accepts NodePools,
+// Nodes, and `List` objects. Kinds that create no pods (Service, ConfigMap, ...) are ignored.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "src/workload/workload.h"
+
+namespace gantry::workload {
+
+struct ExpandOptions {
+  // Refuse objects that would create more pods than this (a typo like replicas: 1e9).
+  int64_t maxPodsPerObject = 100000;
+};
+
+// Appends what `object` expands to into `out`. Decoding problems are appended to
+// out.errors with `source`; the function itself never fails.
+// Generated pods are named "<owner>-<index>" in the owner's namespace ("default" if none);
+// index counts across all pods of the object, in replica-spec order.
+void expandObject(const nlohmann::json& object, const std::string& source, Workload& out,
+                  const ExpandOptions& options = {});
+
+}  // namespace gantry::workload

@@ -1,0 +1,33 @@
+// Reads manifest files (YAML, multi-document, or JSON) and directories of them into a
+// Workload. Files are untrusted: size, nesting and alias expansion are bounded.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "src/common/status.h"
+#include "src/workload/expander.h"
+#include "src/workload/workload.h"
+
+namespace gantry::workload {
+
+struct LoadOptions {
+  size_t maxFileBytes = 64u << 20;
+  // Upper bound on JSON values produced from one YAML document (defeats alias bombs).
+  size_t maxNodesPerDocument = 2'000'000;
+  ExpandOptions expand;
+};
+
+// Parses text holding one or more YAML documents (JSON is YAML) into JSON values, one per
+// non-empty document. kInvalid with the line and column on a syntax error.
+Result<std::vector<nlohmann::json>> parseDocuments(std::string_view text,
+                                                   const LoadOptions& options = {});
+
+// Loads a file, or every *.yaml, *.yml and *.json file below a directory (sorted, so the
+// result does not depend on directory order), expanding each object into `out`.
+// Returns kNotFound for a missing path, kInvalid naming the file for an unreadable or
+// unparsable one; objects that parse but do not decode go to out.errors instead.
+Status loadManifests(const std::string& path, Workload& out, const LoadOptions& options = {});
+
+}  // namespace gantry::workload

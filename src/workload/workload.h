@@ -1,0 +1,32 @@
+// What a set of manifests amounts to for planning: the pods the workloads would create,
+// the DaemonSets that add per-node overhead, the NodePools and existing Nodes given, and
+// every object that could not be decoded.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "src/api/node.h"
+#include "src/api/nodepool.h"
+#include "src/api/pod.h"
+
+namespace gantry::workload {
+
+// One object that could not be decoded; planning goes on without it.
+struct ManifestError {
+  std::string source;   // file path, or "<stdin>"
+  std::string object;   // "Pod ns/name", "Job ns/name", or "document 3" when unnamed
+  std::string field;    // JSON path inside the object
+  std::string message;
+};
+
+struct Workload {
+  std::vector<api::Pod> pods;
+  // Pod templates of DaemonSets: every new node that matches them runs one copy.
+  std::vector<api::Pod> daemonSets;
+  std::vector<api::NodePool> nodePools;
+  std::vector<api::Node> nodes;
+  std::vector<ManifestError> errors;
+};
+
+}  // namespace gantry::workload
