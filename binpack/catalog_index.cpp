@@ -33,7 +33,8 @@ api::Labels poolLabels(const api::NodePool& pool, const api::InstanceTypes& type
   for (const auto& r : pool.requirements) {
     if (r.op != api::SelectorOp::kIn || r.values.size() != 1) continue;
     if (isZoneKey(r.key) || isCapacityTypeKey(r.key) || r.key == label::kRegion) continue;
-    bool typeDefined = !types.empty() && types.front().labels.count(r.key) > 0;
+    bool typeDefined = std::any_of(types.begin(), types.end(),
+                                   [&](const api::InstanceType& t) { return t.labels.count(r.key) > 0; });
     if (!typeDefined && !out.count(r.key)) out[r.key] = r.values.front();
   }
   return out;

@@ -95,10 +95,12 @@ Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra
                                 bool checkLimits) const {
   const PoolEntry& pe = index_.pools()[node.pool];
   const ResourceVector need = node.used + extra;
+  const bool plain = plainOnly(node, add ? std::optional<uint32_t>(add->cls) : std::nullopt);
   Choice best;
   for (uint32_t t : pe.typesByPrice) {
     // Types are sorted by their cheapest offering, so nothing later can beat `best`.
     if (index_.types()[t].minPrice >= best.price.price) break;
+    if (plain && index_.types()[t].accelerator) continue;
     OfferMask m = pin & pe.masks[t];
     for (const Member& mem : node.members) {
       m &= masksOf(mem, node.pool)[t];
@@ -133,13 +135,21 @@ DomainRef Packer::domainOf(const NewNode& node, size_t index) const {
   return ref;
 }
 
+bool Packer::plainOnly(const NewNode& node, std::optional<uint32_t> add) const {
+  return !node.accelerator && !(add && classes_[*add].usesAcceleratorType());
+}
+
 bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   const PodClass& cls = classes_[c];
   if (!node.alive || node.gang != cls.gang) return false;
-  // A GPU node only takes pods that need its GPUs, or pods of the same job, so that it
-  // can be reaped when the training ends.
-  if (node.accelerator && !cls.accelerator && !node.owners.count(cls.owner)) return false;
-  return true;
+  // A GPU node only takes pods that need its GPUs (or nothing else can hold), and pods of
+  // the same job, so that it can be reaped when the training ends.
+  if (!node.accelerator && !cls.usesAcceleratorType()) return true;
+  if (!cls.usesAcceleratorType()) return node.owners.count(cls.owner) > 0;
+  return std::all_of(node.members.begin(), node.members.end(), [&](const Member& m) {
+    const PodClass& other = classes_[m.cls];
+    return other.usesAcceleratorType() || other.owner == cls.owner || node.owners.count(other.owner);
+  });
 }
 
 bool Packer::pinZoneFor(NewNode& node, uint32_t c, bool strict, const Member& member) {
@@ -172,7 +182,7 @@ void Packer::addToNode(size_t n, uint32_t c, size_t pod, bool strict, const Choi
   node.pods.push_back(pod);
   node.podClass.push_back(c);
   node.used += cls.requests;
-  if (cls.accelerator) {
+  if (cls.usesAcceleratorType()) {
     node.accelerator = true;
     node.owners.insert(cls.owner);
   }
@@ -220,10 +230,11 @@ double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
   const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];
   OfferMask pin = OfferMask::all();
   if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) pin = it->second;
+  const bool plain = !cls.usesAcceleratorType();
   double best = kNoPrice;
   for (uint32_t t : pe.typesByPrice) {
     OfferMask m = masks[t] & pin;
-    if (m.empty()) continue;
+    if (m.empty() || (plain && index_.types()[t].accelerator)) continue;
     int64_t fit = std::min<int64_t>(static_cast<int64_t>(remaining),
                                     pe.allocatable[t].copiesOf(cls.requests));
     if (fit <= 0) continue;
@@ -307,9 +318,11 @@ bool Packer::openNode(uint32_t c, std::vector<size_t>& pods, size_t& next, bool 
   int32_t target = -1;
   double bestPerPod = kNoPrice;
   int64_t targetFit = 0;
+  const bool plain = !cls.usesAcceleratorType();
   for (uint32_t t : pe.typesByPrice) {
     OfferMask m = node.pin & masks[t];
-    if (m.empty() || !limitsAllow(*pool, -1, static_cast<int32_t>(t), true)) continue;
+    if (m.empty() || (plain && index_.types()[t].accelerator)) continue;
+    if (!limitsAllow(*pool, -1, static_cast<int32_t>(t), true)) continue;
     int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
     if (fit <= 0) continue;
     double perPod = index_.cheapest(t, m).price / static_cast<double>(fit);

@@ -29,8 +29,8 @@ struct NewNode {
   std::vector<uint32_t> podClass;    // class of each entry in `pods`
   ResourceVector used;
   OfferMask pin = OfferMask::all();  // zone pin (topology, gangs)
-  bool accelerator = false;
-  std::set<std::string> owners;  // owners of accelerator pods (GPU co-location rule)
+  bool accelerator = false;      // holds pods that use an accelerator type
+  std::set<std::string> owners;  // owners of those pods (GPU co-location rule)
   std::string gang;
   // The type the node was opened (or last grown) for; insertions that still fit it cost
   // nothing extra, which keeps a node opened for four pods from being priced per pod.
@@ -88,6 +88,9 @@ class Packer {
   int64_t bulkInsert(uint32_t c, std::vector<size_t>& pods, size_t& next, bool strict);
   bool openNode(uint32_t c, std::vector<size_t>& pods, size_t& next, bool strict);
   bool canJoin(const NewNode& node, uint32_t c) const;
+  // True when the node (with class `add`, if any) holds no GPU work, so buying it a GPU
+  // type would be waste: such nodes only consider accelerator-free types.
+  bool plainOnly(const NewNode& node, std::optional<uint32_t> add) const;
   // Decides a zone for `node` when class c needs one; false when no zone is allowed.
   bool pinZoneFor(NewNode& node, uint32_t c, bool strict, const Member& member);
   DomainRef domainOf(const NewNode& node, size_t index) const;

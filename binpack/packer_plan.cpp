@@ -26,7 +26,9 @@ Plan Packer::buildPlan() const {
 
     // Fallback types: everything that fits the same pods, cheapest first.
     std::vector<std::pair<double, uint32_t>> options;
+    const bool plain = plainOnly(node, std::nullopt);
     for (uint32_t t : pe.typesByPrice) {
+      if (plain && index_.types()[t].accelerator) continue;
       OfferMask m = node.pin & pe.masks[t];
       for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
       if (m.empty() || !node.used.fitsIn(pe.allocatable[t])) continue;

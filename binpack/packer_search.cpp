@@ -21,7 +21,7 @@ bool Packer::gpuRuleHolds(const NewNode& node) const {
   if (!node.accelerator) return true;
   for (const Member& m : node.members) {
     const PodClass& cls = classes_[m.cls];
-    if (!cls.accelerator && !node.owners.count(cls.owner)) return false;
+    if (!cls.usesAcceleratorType() && !node.owners.count(cls.owner)) return false;
   }
   return true;
 }
@@ -199,7 +199,7 @@ void Packer::exactSearch() {
         b.members.push_back(member);
       }
       b.used += cls.requests;
-      if (cls.accelerator) {
+      if (cls.usesAcceleratorType()) {
         b.accelerator = true;
         b.owners.insert(cls.owner);
       }

@@ -114,9 +114,13 @@ TypeMasks applyPreferences(const api::Pod& p, const CatalogIndex& index, const P
   return anyLeft ? out : required;
 }
 
-// Removes types whose allocatable cannot hold one pod; for pods without accelerators,
-// also removes accelerator types unless nothing else is left (GPU nodes are for GPU work).
-void filterByFit(TypeMasks& masks, const PodClass& c, const CatalogIndex& index,
+bool anyType(const TypeMasks& masks) {
+  return std::any_of(masks.begin(), masks.end(), [](const OfferMask& m) { return !m.empty(); });
+}
+
+// Removes types whose allocatable cannot hold one pod. Returns true for a pod without
+// accelerators that only accelerator types can hold.
+bool filterByFit(TypeMasks& masks, const PodClass& c, const CatalogIndex& index,
                  const PoolEntry& pool) {
   bool nonAcceleratorLeft = false;
   for (uint32_t t : pool.typesByPrice) {
@@ -127,14 +131,7 @@ void filterByFit(TypeMasks& masks, const PodClass& c, const CatalogIndex& index,
     }
     if (!index.types()[t].accelerator) nonAcceleratorLeft = true;
   }
-  if (c.accelerator || !nonAcceleratorLeft) return;
-  for (uint32_t t : pool.typesByPrice) {
-    if (index.types()[t].accelerator) masks[t] = {};
-  }
-}
-
-bool anyType(const TypeMasks& masks) {
-  return std::any_of(masks.begin(), masks.end(), [](const OfferMask& m) { return !m.empty(); });
+  return !c.accelerator && !nonAcceleratorLeft && anyType(masks);
 }
 
 }  // namespace
@@ -236,7 +233,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
         continue;
       }
       std::string why = resourceRejection(c, pool, c.relaxed[pi], dims);
-      filterByFit(c.relaxed[pi], c, index, pool);
+      c.needsAcceleratorType |= filterByFit(c.relaxed[pi], c, index, pool);
       filterByFit(c.strict[pi], c, index, pool);
       if (!anyType(c.relaxed[pi])) c.poolRejections[pi] = why;
     }

@@ -19,7 +19,14 @@ struct PodClass {
   // Owner identity for the GPU co-location rule ("Job/ns/name"), and the gang, if any.
   std::string owner;
   std::string gang;
-  bool hasTopology = false;  // any spread / pod (anti-)affinity, required or preferred
+  bool hasTopology = false;
+  // A pod without accelerators that no accelerator-free type can hold: it may be given a
+  // GPU type of its own, and may share a GPU node with another owner's GPU pods. Other
+  // pods without accelerators keep GPU types in their masks (so they can ride along on a
+  // GPU node of their own job) but never cause one to be bought.
+  bool needsAcceleratorType = false;
+  // Pods that make a node a GPU node: they need accelerators, or only GPU types hold them.
+  bool usesAcceleratorType() const { return accelerator || needsAcceleratorType; }  // any spread / pod (anti-)affinity, required or preferred
   // Offer masks per pool (index into CatalogIndex::pools()) and type: `strict` honours
   // preferences (preferred node affinity), `relaxed` only what is required. A pool the
   // class cannot use has an empty TypeMasks.

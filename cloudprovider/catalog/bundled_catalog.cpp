@@ -3,6 +3,7 @@
 // catalog: one pass over ~1,300 rows, no parsing.
 #include "cloudprovider/catalog/bundled_catalog.h"
 
+#include <bit>
 #include <memory>
 #include <utility>
 
@@ -68,6 +69,7 @@ std::vector<Offering> offeringsOf(const catalog::CatalogRow& row, const catalog:
                                   const CatalogOptions& options) {
   const double onDemandPrice = static_cast<double>(row.priceMicros) / 1e6;
   std::vector<Offering> offerings;
+  offerings.reserve(2 * static_cast<size_t>(std::popcount(zoneMask)));
   for (size_t zone = 0; zone < region.zoneCount; ++zone) {
     if ((zoneMask & (1u << zone)) == 0) continue;
     if ((row.flags & catalog::kOnDemand) != 0) {

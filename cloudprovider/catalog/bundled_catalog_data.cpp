@@ -12,18 +12,19 @@
 //   19 without a us-east-1 on-demand price: dl2q.24xlarge, hpc6a.48xlarge, hpc6id.32xlarge, hpc7a.12xlarge, hpc7a.24xlarge, hpc7a.48xlarge, hpc7a.96xlarge, hpc8a.96xlarge, p5e.48xlarge, trn2.3xlarge, trn2.48xlarge, x8aedz.12xlarge, x8aedz.24xlarge, x8aedz.3xlarge, x8aedz.6xlarge, x8aedz.large, x8aedz.metal-12xl, x8aedz.metal-24xl, x8aedz.xlarge
 //   0 offered in none of the bundled regions
 //
-// Row: name, vCPUs, memory MiB, flags, hypervisor, max pods, on-demand price (micro-USD/h),
-//      {GPU manufacturer, name, count, MiB each}, {accelerator manufacturer, name, count,
-//      MiB each, Neuron cores each}, {zone bitmask per region, in kRegions order}.
+// Row: name, vCPUs, memory MiB, flags, hypervisor, max pods,
+//      on-demand price (micro-USD/h), {GPU manufacturer, name, count, MiB each},
+//      {accelerator manufacturer, name, count, MiB each, Neuron cores each},
+//      {zone bitmask per region, in kRegions order}.
 
 #include "cloudprovider/catalog/catalog_data.h"
 
 namespace gantry::cloudprovider::catalog {
 namespace {
 
+// clang-format off
 static_assert(kRegionCount == 4, "the data covers a different number of regions: update catalog_data.h");
 
-// clang-format off
 constexpr RegionRow kRegions[] = {
     {"ap-southeast-1", 3, {"ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"}},
     {"eu-west-1", 3, {"eu-west-1a", "eu-west-1b", "eu-west-1c"}},

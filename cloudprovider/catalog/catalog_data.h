@@ -17,7 +17,7 @@ namespace gantry::cloudprovider::catalog {
 inline constexpr uint8_t kCurrent = 1 << 0;    // CurrentGeneration
 inline constexpr uint8_t kMetal = 1 << 1;      // BareMetal
 inline constexpr uint8_t kBurstable = 1 << 2;  // BurstablePerformanceSupported
-inline constexpr uint8_t kArm64 = 1 << 3;      // arm64 only; otherwise amd64 (x86_64, also when both)
+inline constexpr uint8_t kArm64 = 1 << 3;      // arm64; otherwise amd64 (x86_64, also when both)
 inline constexpr uint8_t kOnDemand = 1 << 4;   // "on-demand" in SupportedUsageClasses
 inline constexpr uint8_t kSpot = 1 << 5;       // "spot" in SupportedUsageClasses
 

@@ -140,7 +140,8 @@ def c_string(text):
 def load(data_dir):
     with open(os.path.join(data_dir, "ec2-describe-instance-types.json"), encoding="utf-8") as f:
         described = json.load(f)
-    eni_limits = {r["instance_type"]: r for r in read_csv(os.path.join(data_dir, "ec2-eni-limits.csv"))}
+    eni_rows = read_csv(os.path.join(data_dir, "ec2-eni-limits.csv"))
+    eni_limits = {r["instance_type"]: r for r in eni_rows}
     prices = {}
     for r in read_csv(os.path.join(data_dir, "ec2-on-demand-prices.csv")):
         if r["region"] == PRICE_REGION:
@@ -241,19 +242,20 @@ def render(region_rows, rows, stats, sources):
     emit(f"//   {len(stats['unoffered'])} offered in none of the bundled regions"
          + (": " + ", ".join(stats["unoffered"]) if stats["unoffered"] else ""))
     emit("//")
-    emit("// Row: name, vCPUs, memory MiB, flags, hypervisor, max pods, on-demand price (micro-USD/h),")
-    emit("//      {GPU manufacturer, name, count, MiB each}, {accelerator manufacturer, name, count,")
-    emit("//      MiB each, Neuron cores each}, {zone bitmask per region, in kRegions order}.")
+    emit("// Row: name, vCPUs, memory MiB, flags, hypervisor, max pods,")
+    emit("//      on-demand price (micro-USD/h), {GPU manufacturer, name, count, MiB each},")
+    emit("//      {accelerator manufacturer, name, count, MiB each, Neuron cores each},")
+    emit("//      {zone bitmask per region, in kRegions order}.")
     emit("")
     emit('#include "cloudprovider/catalog/catalog_data.h"')
     emit("")
     emit("namespace gantry::cloudprovider::catalog {")
     emit("namespace {")
     emit("")
+    emit("// clang-format off")
     emit(f"static_assert(kRegionCount == {len(region_rows)}, "
          '"the data covers a different number of regions: update catalog_data.h");')
     emit("")
-    emit("// clang-format off")
     emit("constexpr RegionRow kRegions[] = {")
     for region, zones in region_rows:
         zone_list = ", ".join(c_string(z) for z in zones)

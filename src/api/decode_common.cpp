@@ -30,23 +30,52 @@ DecodeResult<std::string> stringField(const json& obj, const std::string& path,
   return v->get<std::string>();
 }
 
+std::string describe(const json& v) {
+  constexpr size_t kMax = 80;
+  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+  return text;
+}
+
 DecodeResult<int64_t> intField(const json& obj, const std::string& path, std::string_view field,
                                int64_t fallback) {
   const json* v = child(obj, field);
   if (!v) return fallback;
-  if (v->is_number_integer()) return v->get<int64_t>();
-  if (v->is_number_float()) {
+  if (v->is_number_unsigned()) {
+    // Unsigned values above INT64_MAX would wrap around to negative ones.
+    if (v->get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) return v->get<int64_t>();
+  } else if (v->is_number_integer()) {
+    return v->get<int64_t>();
+  } else if (v->is_number_float()) {
+    // YAML "2.0" arrives as a float. Casting a double outside int64's range is undefined
+    // behaviour, so check the range (2^63 is exact in a double) before converting.
     double d = v->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+    if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+        d == static_cast<double>(static_cast<int64_t>(d))) {
+      return static_cast<int64_t>(d);
+    }
   }
-  return fieldError(join(path, field), "expected an integer, got " + v->dump());
+  return fieldError(join(path, field), "expected an integer, got " + describe(*v));
+}
+
+DecodeResult<int32_t> int32Field(const json& obj, const std::string& path, std::string_view field,
+                                 int32_t fallback, int32_t min, int32_t max) {
+  auto v = intField(obj, path, field, fallback);
+  if (!v) return std::unexpected(v.error());
+  if (*v < min || *v > max) {
+    return fieldError(join(path, field), "must be between " + std::to_string(min) + " and " +
+                                             std::to_string(max) + ", got " + std::to_string(*v));
+  }
+  return static_cast<int32_t>(*v);
 }
 
 DecodeResult<bool> boolField(const json& obj, const std::string& path, std::string_view field,
                              bool fallback) {
   const json* v = child(obj, field);
   if (!v) return fallback;
-  if (!v->is_boolean()) return fieldError(join(path, field), "expected true or false, got " + v->dump());
+  if (!v->is_boolean()) {
+    return fieldError(join(path, field), "expected true or false, got " + describe(*v));
+  }
   return v->get<bool>();
 }
 
@@ -59,7 +88,7 @@ DecodeResult<std::vector<std::string>> stringList(const json& obj, const std::st
   if (auto e = expectArray(*v, here)) return std::unexpected(*e);
   for (size_t i = 0; i < v->size(); ++i) {
     const json& item = (*v)[i];
-    if (!item.is_string()) return fieldError(index(here, i), "expected a string, got " + item.dump());
+    if (!item.is_string()) return fieldError(index(here, i), "expected a string, got " + describe(item));
     out.push_back(item.get<std::string>());
   }
   return out;
@@ -139,11 +168,17 @@ DecodeResult<std::vector<Toleration>> decodeTolerations(const json& value, const
       if (!e) return fieldError(here + ".effect", e.error().message());
       t.effect = *e;
     }
-    if (const json* secs = child(item, "tolerationSeconds")) {
-      if (!secs->is_number_integer()) {
-        return fieldError(here + ".tolerationSeconds", "expected an integer, got " + secs->dump());
-      }
-      t.tolerationSeconds = secs->get<int64_t>();
+    // The apiserver's rules: an empty key needs Exists, and Exists takes no value.
+    if (t.key.empty() && t.op != Toleration::Op::kExists) {
+      return fieldError(here + ".operator", "must be Exists when the key is empty");
+    }
+    if (t.op == Toleration::Op::kExists && !t.value.empty()) {
+      return fieldError(here + ".value", "must be empty when the operator is Exists");
+    }
+    if (child(item, "tolerationSeconds")) {
+      auto secs = intField(item, here, "tolerationSeconds", 0);
+      if (!secs) return std::unexpected(secs.error());
+      t.tolerationSeconds = *secs;
     }
     out.push_back(std::move(t));
   }
@@ -160,12 +195,12 @@ DecodeResult<ResourceList> decodeResourceList(const json& value, const std::stri
     std::string text;
     if (q.is_string()) {
       text = q.get<std::string>();
-    } else if (q.is_number_integer()) {
-      text = std::to_string(q.get<int64_t>());
-    } else if (q.is_number_float()) {
-      text = q.dump();  // YAML "0.5" arrives as a float; its JSON text is a valid quantity
+    } else if (q.is_number()) {
+      // YAML `cpu: 2` or `cpu: 0.5` arrives as a number; its JSON text is a valid quantity
+      // (dump() also keeps unsigned values above INT64_MAX exact).
+      text = q.dump();
     } else {
-      return fieldError(here, "expected a quantity, got " + q.dump());
+      return fieldError(here, "expected a quantity, got " + describe(q));
     }
     auto parsed = Quantity::parse(text);
     if (!parsed) return fieldError(here, parsed.error().message());
@@ -181,9 +216,11 @@ DecodeResult<Labels> decodeStringMap(const json& value, const std::string& path)
   for (const auto& [k, v] : value.items()) {
     if (v.is_string()) {
       out.emplace(k, v.get<std::string>());
+    } else if (v.is_null()) {
+      out.emplace(k, "");  // `key:` with no value; Go's decoder leaves the string empty
     } else if (v.is_boolean() || v.is_number()) {
       // YAML `gpu: true` is a common slip; Kubernetes rejects it, and so do we.
-      return fieldError(join(path, k), "expected a string, got " + v.dump() + " (quote it)");
+      return fieldError(join(path, k), "expected a string, got " + describe(v) + " (quote it)");
     } else {
       return fieldError(join(path, k), "expected a string, got " + std::string(v.type_name()));
     }

@@ -2,6 +2,7 @@
 // mismatch into a FieldError naming the path. Not part of the public API.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,10 @@ inline const json* child(const json& obj, std::string_view field) {
   return &*it;
 }
 
+// A short, printable rendering of a value for error messages: JSON text, with invalid UTF-8
+// replaced (dump() would throw on it) and anything longer than 80 characters cut with "...".
+std::string describe(const json& v);
+
 // Expectations on a present value; each returns the error to propagate, or nothing.
 std::optional<FieldError> expectObject(const json& v, const std::string& path);
 std::optional<FieldError> expectArray(const json& v, const std::string& path);
@@ -40,6 +45,10 @@ DecodeResult<std::string> stringField(const json& obj, const std::string& path,
                                       std::string_view field, std::string fallback = "");
 DecodeResult<int64_t> intField(const json& obj, const std::string& path, std::string_view field,
                                int64_t fallback);
+// The same, for int32 fields such as priority or weights: values outside [min, max] are an
+// error naming the range.
+DecodeResult<int32_t> int32Field(const json& obj, const std::string& path, std::string_view field,
+                                 int32_t fallback, int32_t min = INT32_MIN, int32_t max = INT32_MAX);
 DecodeResult<bool> boolField(const json& obj, const std::string& path, std::string_view field,
                              bool fallback);
 DecodeResult<std::vector<std::string>> stringList(const json& obj, const std::string& path,

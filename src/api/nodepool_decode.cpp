@@ -13,6 +13,7 @@ namespace {
 DecodeResult<std::string> objectName(const json& object) {
   const json* meta = child(object, "metadata");
   if (!meta) return fieldError("metadata", "required");
+  if (auto e = expectObject(*meta, "metadata")) return std::unexpected(*e);
   auto name = stringField(*meta, "metadata", "name");
   if (!name) return std::unexpected(name.error());
   if (name->empty()) return fieldError("metadata.name", "required");
@@ -24,6 +25,10 @@ DecodeResult<std::string> objectName(const json& object) {
 DecodeResult<NodePool> decodeNodePool(const json& object) {
   if (auto e = expectObject(object, "")) return std::unexpected(*e);
   NodePool pool;
+  // Karpenter v1's CRD defaults, applied here too so that a pool without a template or
+  // without a disruption block gets the same values as one that spells them out.
+  pool.consolidateAfter = "0s";
+  pool.expireAfter = "720h";
   auto name = objectName(object);
   if (!name) return std::unexpected(name.error());
   pool.name = *name;
@@ -31,10 +36,11 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   if (!spec) return fieldError("spec", "required");
   if (auto e = expectObject(*spec, "spec")) return std::unexpected(*e);
 
-  auto weight = intField(*spec, "spec", "weight", 0);
+  // Karpenter's CRD allows 1..100 and treats an absent weight as 0; an explicit 0 is
+  // accepted too, meaning the same.
+  auto weight = int32Field(*spec, "spec", "weight", 0, 0, 100);
   if (!weight) return std::unexpected(weight.error());
-  if (*weight < 0 || *weight > 100) return fieldError("spec.weight", "must be between 0 and 100");
-  pool.weight = static_cast<int32_t>(*weight);
+  pool.weight = *weight;
 
   if (const json* limits = child(*spec, "limits")) {
     auto l = decodeResourceList(*limits, "spec.limits");
@@ -42,6 +48,7 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
     pool.limits = std::move(*l);
   }
   if (const json* disruption = child(*spec, "disruption")) {
+    if (auto e = expectObject(*disruption, "spec.disruption")) return std::unexpected(*e);
     auto after = stringField(*disruption, "spec.disruption", "consolidateAfter", "0s");
     if (!after) return std::unexpected(after.error());
     pool.consolidateAfter = *after;
@@ -51,6 +58,7 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   if (!templ) return pool;  // an empty template is allowed: no extra constraints
   if (auto e = expectObject(*templ, "spec.template")) return std::unexpected(*e);
   if (const json* meta = child(*templ, "metadata")) {
+    if (auto e = expectObject(*meta, "spec.template.metadata")) return std::unexpected(*e);
     if (const json* labels = child(*meta, "labels")) {
       auto l = decodeStringMap(*labels, "spec.template.metadata.labels");
       if (!l) return std::unexpected(l.error());
@@ -81,11 +89,12 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
     }
   }
   if (const json* ref = child(*ts, "nodeClassRef")) {
+    if (auto e = expectObject(*ref, sp + ".nodeClassRef")) return std::unexpected(*e);
     auto n = stringField(*ref, sp + ".nodeClassRef", "name");
     if (!n) return std::unexpected(n.error());
     pool.nodeClassRef = *n;
   }
-  auto expire = stringField(*ts, sp, "expireAfter", "720h");
+  auto expire = stringField(*ts, sp, "expireAfter", pool.expireAfter);
   if (!expire) return std::unexpected(expire.error());
   pool.expireAfter = *expire;
   return pool;
@@ -104,6 +113,7 @@ DecodeResult<Node> decodeNode(const json& object) {
     node.labels = std::move(*l);
   }
   if (const json* spec = child(object, "spec")) {
+    if (auto e = expectObject(*spec, "spec")) return std::unexpected(*e);
     auto pid = stringField(*spec, "spec", "providerID");
     if (!pid) return std::unexpected(pid.error());
     node.providerId = *pid;
@@ -118,14 +128,20 @@ DecodeResult<Node> decodeNode(const json& object) {
   }
   node.ready = false;
   if (const json* status = child(object, "status")) {
+    if (auto e = expectObject(*status, "status")) return std::unexpected(*e);
     if (const json* alloc = child(*status, "allocatable")) {
       auto a = decodeResourceList(*alloc, "status.allocatable");
       if (!a) return std::unexpected(a.error());
       node.allocatable = std::move(*a);
     }
     if (const json* conds = child(*status, "conditions"); conds && conds->is_array()) {
+      // json::value() throws when the field is present with another type; check it instead.
+      auto text = [](const json& c, std::string_view field) {
+        const json* v = child(c, field);
+        return v && v->is_string() ? v->get<std::string>() : std::string();
+      };
       for (const json& c : *conds) {
-        if (c.is_object() && c.value("type", "") == "Ready") node.ready = c.value("status", "") == "True";
+        if (text(c, "type") == "Ready") node.ready = text(c, "status") == "True";
       }
     }
   }

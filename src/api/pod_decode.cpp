@@ -19,6 +19,7 @@ constexpr std::string_view kKubeflowJobLabel = "training.kubeflow.org/job-name";
 // A container's requests as the scheduler sees them: a resource given only as a limit
 // defaults its request to the limit (the apiserver does this on admission).
 DecodeResult<ResourceList> containerRequests(const json& c, const std::string& path) {
+  if (auto e = expectObject(c, path)) return std::unexpected(*e);
   ResourceList requests;
   ResourceList limits;
   if (const json* res = child(c, "resources")) {
@@ -81,30 +82,45 @@ DecodeResult<ResourceList> effectiveRequests(const json& spec, const std::string
   return total;
 }
 
+// A null label selector matches no objects (an empty one matches all); the model has no
+// null, so a selector no pod can satisfy stands in for it.
+LabelSelector nothingSelector() {
+  LabelSelector sel;
+  sel.matchExpressions.push_back({"gantry.dev/never", SelectorOp::kExists, {}});
+  return sel;
+}
+
+// Preferred-term weights, for nodes and pods alike, are 1..100 in Kubernetes.
+constexpr int32_t kMinWeight = 1;
+constexpr int32_t kMaxWeight = 100;
+
+DecodeResult<PodAffinityTerm> affinityTerm(const json& t, const std::string& here) {
+  if (auto e = expectObject(t, here)) return std::unexpected(*e);
+  PodAffinityTerm term;
+  if (const json* sel = child(t, "labelSelector")) {
+    auto s = decodeLabelSelector(*sel, join(here, "labelSelector"));
+    if (!s) return std::unexpected(s.error());
+    term.selector = std::move(*s);
+  } else {
+    term.selector = nothingSelector();
+  }
+  auto ns = stringList(t, here, "namespaces");
+  if (!ns) return std::unexpected(ns.error());
+  term.namespaces = std::move(*ns);
+  auto key = stringField(t, here, "topologyKey");
+  if (!key) return std::unexpected(key.error());
+  if (key->empty()) return fieldError(join(here, "topologyKey"), "must not be empty");
+  term.topologyKey = *key;
+  return term;
+}
+
 DecodeResult<std::vector<PodAffinityTerm>> affinityTerms(const json& list, const std::string& path) {
   if (auto e = expectArray(list, path)) return std::unexpected(*e);
   std::vector<PodAffinityTerm> out;
   for (size_t i = 0; i < list.size(); ++i) {
-    const std::string here = index(path, i);
-    const json& t = list[i];
-    if (auto e = expectObject(t, here)) return std::unexpected(*e);
-    PodAffinityTerm term;
-    if (const json* sel = child(t, "labelSelector")) {
-      auto s = decodeLabelSelector(*sel, join(here, "labelSelector"));
-      if (!s) return std::unexpected(s.error());
-      term.selector = std::move(*s);
-    } else {
-      // A null selector matches no pods; model it with an impossible requirement.
-      term.selector.matchExpressions.push_back({"gantry.dev/never", SelectorOp::kExists, {}});
-    }
-    auto ns = stringList(t, here, "namespaces");
-    if (!ns) return std::unexpected(ns.error());
-    term.namespaces = std::move(*ns);
-    auto key = stringField(t, here, "topologyKey");
-    if (!key) return std::unexpected(key.error());
-    if (key->empty()) return fieldError(join(here, "topologyKey"), "must not be empty");
-    term.topologyKey = *key;
-    out.push_back(std::move(term));
+    auto term = affinityTerm(list[i], index(path, i));
+    if (!term) return std::unexpected(term.error());
+    out.push_back(std::move(*term));
   }
   return out;
 }
@@ -115,17 +131,14 @@ DecodeResult<std::vector<WeightedPodAffinityTerm>> weightedAffinityTerms(const j
   std::vector<WeightedPodAffinityTerm> out;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string here = index(path, i);
-    auto weight = intField(list[i], here, "weight", 1);
+    if (auto e = expectObject(list[i], here)) return std::unexpected(*e);
+    auto weight = int32Field(list[i], here, "weight", kMinWeight, kMinWeight, kMaxWeight);
     if (!weight) return std::unexpected(weight.error());
     const json* t = child(list[i], "podAffinityTerm");
     if (!t) return fieldError(join(here, "podAffinityTerm"), "required");
-    auto terms = affinityTerms(json::array({*t}), join(here, "podAffinityTerm"));
-    if (!terms) {
-      FieldError e = terms.error();
-      e.field = join(here, "podAffinityTerm") + e.field.substr(e.field.find(']') + 1);
-      return std::unexpected(e);
-    }
-    out.push_back({static_cast<int32_t>(*weight), std::move(terms->front())});
+    auto term = affinityTerm(*t, join(here, "podAffinityTerm"));
+    if (!term) return std::unexpected(term.error());
+    out.push_back({*weight, std::move(*term)});
   }
   return out;
 }
@@ -134,17 +147,21 @@ std::optional<FieldError> decodeAffinity(const json& aff, const std::string& pat
   if (auto e = expectObject(aff, path)) return e;
   if (const json* na = child(aff, "nodeAffinity")) {
     const std::string np = join(path, "nodeAffinity");
+    if (auto e = expectObject(*na, np)) return e;
     if (const json* req = child(*na, "requiredDuringSchedulingIgnoredDuringExecution")) {
       const std::string rp = join(np, "requiredDuringSchedulingIgnoredDuringExecution");
+      if (auto e = expectObject(*req, rp)) return e;
+      // The apiserver rejects a required node selector without terms. Accepting it would
+      // turn "no node matches" into "no constraint", since an empty NodeSelector means that.
+      const std::string tp = join(rp, "nodeSelectorTerms");
       const json* terms = child(*req, "nodeSelectorTerms");
-      if (terms) {
-        const std::string tp = join(rp, "nodeSelectorTerms");
-        if (auto e = expectArray(*terms, tp)) return e;
-        for (size_t i = 0; i < terms->size(); ++i) {
-          auto t = decodeNodeSelectorTerm((*terms)[i], index(tp, i));
-          if (!t) return t.error();
-          pod.requiredNodeAffinity.terms.push_back(std::move(*t));
-        }
+      if (!terms) return FieldError{tp, "required: at least one node selector term"};
+      if (auto e = expectArray(*terms, tp)) return e;
+      if (terms->empty()) return FieldError{tp, "must have at least one node selector term"};
+      for (size_t i = 0; i < terms->size(); ++i) {
+        auto t = decodeNodeSelectorTerm((*terms)[i], index(tp, i));
+        if (!t) return t.error();
+        pod.requiredNodeAffinity.terms.push_back(std::move(*t));
       }
     }
     if (const json* pref = child(*na, "preferredDuringSchedulingIgnoredDuringExecution")) {
@@ -152,13 +169,14 @@ std::optional<FieldError> decodeAffinity(const json& aff, const std::string& pat
       if (auto e = expectArray(*pref, pp)) return e;
       for (size_t i = 0; i < pref->size(); ++i) {
         const std::string here = index(pp, i);
-        auto weight = intField((*pref)[i], here, "weight", 1);
+        if (auto e = expectObject((*pref)[i], here)) return e;
+        auto weight = int32Field((*pref)[i], here, "weight", kMinWeight, kMinWeight, kMaxWeight);
         if (!weight) return weight.error();
         const json* pt = child((*pref)[i], "preference");
         if (!pt) return FieldError{join(here, "preference"), "required"};
         auto t = decodeNodeSelectorTerm(*pt, join(here, "preference"));
         if (!t) return t.error();
-        pod.preferredNodeAffinity.push_back({static_cast<int32_t>(*weight), std::move(*t)});
+        pod.preferredNodeAffinity.push_back({*weight, std::move(*t)});
       }
     }
   }
@@ -173,6 +191,7 @@ std::optional<FieldError> decodeAffinity(const json& aff, const std::string& pat
     const json* pa = child(aff, kind.field);
     if (!pa) continue;
     const std::string kp = join(path, kind.field);
+    if (auto e = expectObject(*pa, kp)) return e;
     if (const json* req = child(*pa, "requiredDuringSchedulingIgnoredDuringExecution")) {
       auto t = affinityTerms(*req, join(kp, "requiredDuringSchedulingIgnoredDuringExecution"));
       if (!t) return t.error();
@@ -194,10 +213,9 @@ std::optional<FieldError> decodeSpread(const json& list, const std::string& path
     const json& c = list[i];
     if (auto e = expectObject(c, here)) return e;
     TopologySpreadConstraint tsc;
-    auto skew = intField(c, here, "maxSkew", 1);
+    auto skew = int32Field(c, here, "maxSkew", 1, 1);
     if (!skew) return skew.error();
-    if (*skew < 1) return FieldError{join(here, "maxSkew"), "must be at least 1"};
-    tsc.maxSkew = static_cast<int32_t>(*skew);
+    tsc.maxSkew = *skew;
     auto key = stringField(c, here, "topologyKey");
     if (!key) return key.error();
     if (key->empty()) return FieldError{join(here, "topologyKey"), "must not be empty"};
@@ -214,11 +232,17 @@ std::optional<FieldError> decodeSpread(const json& list, const std::string& path
       auto s = decodeLabelSelector(*sel, join(here, "labelSelector"));
       if (!s) return s.error();
       tsc.selector = std::move(*s);
+    } else {
+      tsc.selector = nothingSelector();  // counts no pods, so it never constrains
     }
     if (child(c, "minDomains")) {
-      auto md = intField(c, here, "minDomains", 1);
+      auto md = int32Field(c, here, "minDomains", 1, 1);
       if (!md) return md.error();
-      tsc.minDomains = static_cast<int32_t>(*md);
+      if (tsc.whenUnsatisfiable != UnsatisfiableAction::kDoNotSchedule) {
+        return FieldError{join(here, "minDomains"),
+                          "can only be set when whenUnsatisfiable is DoNotSchedule"};
+      }
+      tsc.minDomains = *md;
     }
     pod.topologySpread.push_back(std::move(tsc));
   }
@@ -241,6 +265,7 @@ std::optional<FieldError> decodeMetadata(const json& meta, const std::string& pa
     const std::string op = join(path, "ownerReferences");
     if (auto e = expectArray(*owners, op)) return e;
     for (size_t i = 0; i < owners->size(); ++i) {
+      if (auto e = expectObject((*owners)[i], index(op, i))) return e;
       auto controller = boolField((*owners)[i], index(op, i), "controller", false);
       if (!controller) return controller.error();
       if (!*controller) continue;
@@ -279,9 +304,9 @@ std::optional<FieldError> decodeSpec(const json& spec, const std::string& path, 
   if (const json* tsc = child(spec, "topologySpreadConstraints")) {
     if (auto e = decodeSpread(*tsc, join(path, "topologySpreadConstraints"), pod)) return e;
   }
-  auto priority = intField(spec, path, "priority", 0);
+  auto priority = int32Field(spec, path, "priority", 0);
   if (!priority) return priority.error();
-  pod.priority = static_cast<int32_t>(*priority);
+  pod.priority = *priority;
   auto nodeName = stringField(spec, path, "nodeName");
   if (!nodeName) return nodeName.error();
   pod.nodeName = *nodeName;
@@ -313,6 +338,7 @@ DecodeResult<Pod> decodePod(const json& object) {
   Pod pod;
   const json* meta = child(object, "metadata");
   if (!meta) return fieldError("metadata", "required");
+  if (auto e = expectObject(*meta, "metadata")) return std::unexpected(*e);
   auto name = stringField(*meta, "metadata", "name");
   if (!name) return std::unexpected(name.error());
   if (name->empty()) return fieldError("metadata.name", "required");
@@ -328,16 +354,25 @@ DecodeResult<Pod> decodePod(const json& object) {
   if (!spec) return fieldError("spec", "required");
   if (auto e = decodeSpec(*spec, "spec", pod)) return std::unexpected(*e);
   if (const json* status = child(object, "status")) {
+    if (auto e = expectObject(*status, "status")) return std::unexpected(*e);
     auto phase = stringField(*status, "status", "phase", "Pending");
     if (!phase) return std::unexpected(phase.error());
     pod.phase = *phase;
     auto nominated = stringField(*status, "status", "nominatedNodeName");
     if (!nominated) return std::unexpected(nominated.error());
     pod.nominatedNodeName = *nominated;
-    if (const json* conds = child(*status, "conditions"); conds && conds->is_array()) {
+    if (const json* conds = child(*status, "conditions")) {
+      // Status is written by the cluster, not the user: entries we cannot read are skipped
+      // rather than failing the pod. (json::value() would throw on a non-object or a
+      // non-string field, so each one is checked.)
+      auto text = [](const json& c, std::string_view field) {
+        const json* v = child(c, field);
+        return v && v->is_string() ? v->get<std::string>() : std::string();
+      };
+      if (auto e = expectArray(*conds, "status.conditions")) return std::unexpected(*e);
       for (const json& c : *conds) {
-        if (c.value("type", "") == "PodScheduled" && c.value("status", "") == "False" &&
-            c.value("reason", "") == "Unschedulable") {
+        if (text(c, "type") == "PodScheduled" && text(c, "status") == "False" &&
+            text(c, "reason") == "Unschedulable") {
           pod.unschedulable = true;
         }
       }

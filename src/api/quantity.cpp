@@ -35,21 +35,31 @@ struct SuffixInfo {
 };
 
 constexpr std::array<SuffixInfo, 16> kSuffixes = {{
-    {"", 10, 0, Format::kDecimalSI},      {"n", 10, -9, Format::kDecimalSI},
-    {"u", 10, -6, Format::kDecimalSI},    {"m", 10, -3, Format::kDecimalSI},
-    {"k", 10, 3, Format::kDecimalSI},     {"M", 10, 6, Format::kDecimalSI},
-    {"G", 10, 9, Format::kDecimalSI},     {"T", 10, 12, Format::kDecimalSI},
-    {"P", 10, 15, Format::kDecimalSI},    {"E", 10, 18, Format::kDecimalSI},
-    {"Ki", 2, 10, Format::kBinarySI},     {"Mi", 2, 20, Format::kBinarySI},
-    {"Gi", 2, 30, Format::kBinarySI},     {"Ti", 2, 40, Format::kBinarySI},
-    {"Pi", 2, 50, Format::kBinarySI},     {"Ei", 2, 60, Format::kBinarySI},
+    {"", 10, 0, Format::kDecimalSI},
+    {"n", 10, -9, Format::kDecimalSI},
+    {"u", 10, -6, Format::kDecimalSI},
+    {"m", 10, -3, Format::kDecimalSI},
+    {"k", 10, 3, Format::kDecimalSI},
+    {"M", 10, 6, Format::kDecimalSI},
+    {"G", 10, 9, Format::kDecimalSI},
+    {"T", 10, 12, Format::kDecimalSI},
+    {"P", 10, 15, Format::kDecimalSI},
+    {"E", 10, 18, Format::kDecimalSI},
+    {"Ki", 2, 10, Format::kBinarySI},
+    {"Mi", 2, 20, Format::kBinarySI},
+    {"Gi", 2, 30, Format::kBinarySI},
+    {"Ti", 2, 40, Format::kBinarySI},
+    {"Pi", 2, 50, Format::kBinarySI},
+    {"Ei", 2, 60, Format::kBinarySI},
 }};
 
 // Binary suffixes indexed by the power of 1024 they stand for.
 constexpr std::array<std::string_view, 7> kBinarySuffixByPower = {"",   "Ki", "Mi", "Gi",
                                                                   "Ti", "Pi", "Ei"};
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // The input in double quotes, with bytes that would garble a log line escaped.
 std::string quote(std::string_view text) {
@@ -138,8 +148,9 @@ std::optional<UInt128> scaleUp(std::string_view digits, Int128 shift) {
   }
   // Dropping |shift| trailing digits: what is dropped decides whether to round up.
   const Int128 dropped = -shift;
-  const std::size_t kept =
-      dropped >= static_cast<Int128>(digits.size()) ? 0 : digits.size() - static_cast<std::size_t>(dropped);
+  const std::size_t kept = dropped >= static_cast<Int128>(digits.size())
+                               ? 0
+                               : digits.size() - static_cast<std::size_t>(dropped);
   if (!accumulate(value, digits.substr(0, kept))) return std::nullopt;
   if (digits.find_first_not_of('0', kept) != std::string_view::npos) {
     if (value == static_cast<UInt128>(kMaxNanos)) return std::nullopt;
@@ -164,7 +175,9 @@ UInt128 magnitude(Int128 value) {
 }
 
 // Values stay within +/-kMaxNanos so that negation never overflows.
-Int128 clampNanos(Int128 value) { return std::max(value, -kMaxNanos); }
+Int128 clampNanos(Int128 value) {
+  return std::max(value, -kMaxNanos);
+}
 
 // ceil(nanos / divisor) clamped to int64.
 int64_t ceilDivSaturated(Int128 nanos, Int128 divisor) {
@@ -175,7 +188,9 @@ int64_t ceilDivSaturated(Int128 nanos, Int128 divisor) {
   return static_cast<int64_t>(std::clamp(quotient, kLow, kHigh));
 }
 
-Int128 saturate(bool positive) { return positive ? kMaxNanos : -kMaxNanos; }
+Int128 saturate(bool positive) {
+  return positive ? kMaxNanos : -kMaxNanos;
+}
 
 std::string_view decimalSiSuffix(int exponent) {
   switch (exponent) {
@@ -266,9 +281,13 @@ Quantity Quantity::fromNano(Int128 nanos, Format format) {
   return Quantity(clampNanos(nanos), format);
 }
 
-int64_t Quantity::milliValue() const { return ceilDivSaturated(nanos_, 1'000'000); }
+int64_t Quantity::milliValue() const {
+  return ceilDivSaturated(nanos_, 1'000'000);
+}
 
-int64_t Quantity::value() const { return ceilDivSaturated(nanos_, kNanosPerUnit); }
+int64_t Quantity::value() const {
+  return ceilDivSaturated(nanos_, kNanosPerUnit);
+}
 
 std::string Quantity::toString() const {
   if (nanos_ == 0) return "0";
@@ -330,7 +349,9 @@ Quantity& Quantity::operator*=(int64_t factor) {
   return *this;
 }
 
-Quantity Quantity::operator-() const { return Quantity(-nanos_, format_); }
+Quantity Quantity::operator-() const {
+  return Quantity(-nanos_, format_);
+}
 
 std::ostream& operator<<(std::ostream& out, const Quantity& quantity) {
   return out << quantity.toString();

@@ -61,11 +61,15 @@ ResourceList& ResourceList::operator-=(const ResourceList& other) {
 }
 
 ResourceList ResourceList::max(const ResourceList& a, const ResourceList& b) {
+  // A name on one side only is compared with zero, so max({}, {cpu: -1}) is cpu=0.
   ResourceList out = a;
+  for (auto& [name, q] : out.entries_) {
+    if (!b.has(name) && q.sign() < 0) q = Quantity();
+  }
   for (const auto& [name, q] : b.entries_) {
     auto it = out.entries_.find(name);
     if (it == out.entries_.end()) {
-      out.entries_.emplace(name, q);
+      out.entries_.emplace(name, q.sign() < 0 ? Quantity() : q);
     } else if (it->second < q) {
       it->second = q;
     }

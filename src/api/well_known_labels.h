@@ -56,6 +56,10 @@ inline constexpr std::string_view kKarpenterInstanceGpuManufacturer =
     "karpenter.k8s.aws/instance-gpu-manufacturer";
 inline constexpr std::string_view kKarpenterInstanceGpuMemory =
     "karpenter.k8s.aws/instance-gpu-memory";
+inline constexpr std::string_view kKarpenterInstanceAcceleratorName =
+    "karpenter.k8s.aws/instance-accelerator-name";
+inline constexpr std::string_view kKarpenterInstanceAcceleratorCount =
+    "karpenter.k8s.aws/instance-accelerator-count";
 inline constexpr std::string_view kKarpenterInstanceHypervisor =
     "karpenter.k8s.aws/instance-hypervisor";
 

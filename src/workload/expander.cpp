@@ -20,9 +20,23 @@ struct ObjectRef {
   std::string ns;
   std::string name;
   std::string display() const {
-    return kind + " " + (ns.empty() ? std::string("default") : ns) + "/" + name;
+    const std::string k = kind.empty() ? std::string("object") : kind;
+    if (name.empty()) return k + " " + std::string(kUnnamedObject);
+    return k + " " + (ns.empty() ? std::string("default") : ns) + "/" + name;
   }
 };
+
+// Lists inside Lists are legal but never deep in practice; the bound keeps recursion (and
+// the stack) small whatever the input.
+constexpr int kMaxListDepth = 16;
+
+// A short printable rendering of a bad value: dump() throws on invalid UTF-8 (YAML input
+// can carry it), and a whole object in an error message helps nobody.
+std::string describe(const json& v) {
+  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > 80) text = text.substr(0, 80) + "...";
+  return text;
+}
 
 const json* at(const json& obj, std::string_view key) {
   if (!obj.is_object()) return nullptr;
@@ -52,8 +66,11 @@ class Emitter {
                                int64_t fallback) {
     const json* v = at(obj, key);
     if (!v) return fallback;
-    if (!v->is_number_integer() || v->get<int64_t>() < 0) {
-      error(path + "." + std::string(key), "expected a non-negative integer, got " + v->dump());
+    const bool ok = v->is_number_unsigned()
+                        ? v->get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)
+                        : v->is_number_integer() && v->get<int64_t>() >= 0;
+    if (!ok) {
+      error(path + "." + std::string(key), "expected a non-negative integer, got " + describe(*v));
       return std::nullopt;
     }
     return v->get<int64_t>();
@@ -62,9 +79,11 @@ class Emitter {
   // Emits `replicas` copies of a pod template found at `path`.
   void emit(const json& templ, const std::string& path, int64_t replicas, const std::string& gang) {
     if (failed_) return;
-    if (emitted_ + replicas > limit_) {
-      error(path, "would create " + std::to_string(emitted_ + replicas) +
-                      " pods; the limit per object is " + std::to_string(limit_));
+    // Written as a subtraction: emitted_ + replicas can overflow for replicas near INT64_MAX.
+    if (replicas > limit_ - emitted_) {
+      error(path, "would create more than " + std::to_string(limit_) +
+                      " pods (the limit per object); asked for " + std::to_string(replicas) +
+                      " more after " + std::to_string(emitted_));
       return;
     }
     if (replicas == 0) return;
@@ -83,6 +102,7 @@ class Emitter {
   }
 
   bool failed() const { return failed_; }
+  int64_t emitted() const { return emitted_; }
 
  private:
   std::string ns() const { return ref_.ns.empty() ? "default" : ref_.ns; }
@@ -177,27 +197,34 @@ void expandExperiment(const json& spec, const ObjectRef& ref, Emitter& em) {
     return;
   }
   for (int64_t t = 0; t < trials && !em.failed(); ++t) {
-    const std::string gang = ref.name + "-trial-" + std::to_string(t);
+    const int64_t before = em.emitted();
     if (kind == "Job") {
       expandJobSpec(*tspec, path + ".spec", em);
     } else if (kind == "Pod") {
       em.emit(*trialSpec, path, 1, "");
-    } else if (!expandTrainingJob(*tspec, path + ".spec", gang, em)) {
+    } else if (!expandTrainingJob(*tspec, path + ".spec",
+                                  ref.name + "-trial-" + std::to_string(t), em)) {
       em.error(path + ".kind", "trial kind \"" + kind + "\" is not one Gantry can expand "
                                "(Job, Pod, or a Kubeflow training job)");
     }
+    // Every trial expands alike: one that runs no pods (a suspended Job, zero replicas)
+    // means none does, and looping on (parallelTrialCount may be huge) would only spin.
+    if (em.emitted() == before) break;
   }
 }
 
-}  // namespace
-
-void expandObject(const json& object, const std::string& source, Workload& out,
-                  const ExpandOptions& options) {
+void expandAt(const json& object, const std::string& source, Workload& out,
+              const ExpandOptions& options, int listDepth) {
   const std::string kind = stringAt(object, "kind");
   const std::string apiVersion = stringAt(object, "apiVersion");
   if (kind == "List") {
+    if (listDepth >= kMaxListDepth) {
+      out.errors.push_back({source, "List", "items", "Lists nested deeper than " +
+                                                         std::to_string(kMaxListDepth) + " levels"});
+      return;
+    }
     if (const json* items = at(object, "items"); items && items->is_array()) {
-      for (const auto& item : *items) expandObject(item, source, out, options);
+      for (const auto& item : *items) expandAt(item, source, out, options, listDepth + 1);
     }
     return;
   }
@@ -247,6 +274,10 @@ void expandObject(const json& object, const std::string& source, Workload& out,
   } else if (kind == "Job") {
     expandJobSpec(*spec, "spec", em);
   } else if (kind == "CronJob") {
+    // A suspended CronJob starts no Jobs.
+    if (const json* suspend = at(*spec, "suspend"); suspend && suspend->is_boolean() && suspend->get<bool>()) {
+      return;
+    }
     const json* jt = at(*spec, "jobTemplate");
     const json* js = jt ? at(*jt, "spec") : nullptr;
     if (!js) {
@@ -270,6 +301,13 @@ void expandObject(const json& object, const std::string& source, Workload& out,
   } else if (!expandTrainingJob(*spec, "spec", ref.name, em)) {
     em.error("spec", kind + " has no *ReplicaSpecs to expand");
   }
+}
+
+}  // namespace
+
+void expandObject(const json& object, const std::string& source, Workload& out,
+                  const ExpandOptions& options) {
+  expandAt(object, source, out, options, 0);
 }
 
 }  // namespace gantry::workload

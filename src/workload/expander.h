@@ -5,11 +5,17 @@
 // Nodes, and `List` objects. Kinds that create no pods (Service, ConfigMap, ...) are ignored.
 #pragma once
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "src/workload/workload.h"
 
 namespace gantry::workload {
+
+// ManifestError::object of an object without metadata.name is "<Kind> (unnamed)";
+// loadManifests replaces the suffix with the document's number in its file.
+inline constexpr std::string_view kUnnamedObject = "(unnamed)";
 
 struct ExpandOptions {
   // Refuse objects that would create more pods than this (a typo like replicas: 1e9).

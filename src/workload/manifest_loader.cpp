@@ -48,7 +48,10 @@ class YamlToJson {
   explicit YamlToJson(size_t budget) : budget_(budget) {}
 
   Result<json> convert(const YAML::Node& node, int depth = 0) {
-    if (depth > kMaxDepth) return fail(Status::invalid("document nested deeper than 200 levels"));
+    if (depth > kMaxDepth) {
+      return fail(Status::invalid("document nested deeper than " + std::to_string(kMaxDepth) +
+                                  " levels"));
+    }
     if (budget_ == 0) {
       return fail(Status::invalid("document expands to too many values (alias bomb?)"));
     }
@@ -119,7 +122,19 @@ Result<std::vector<json>> parseDocuments(std::string_view text, const LoadOption
   // Plain JSON is parsed directly: faster, and exact for numbers.
   auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
-    json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    // The JSON parser itself is iterative, but everything that walks the result afterwards
+    // (the decoders, the destructor of a deep value, the fuzzer's own code) recurses, so
+    // nesting is bounded as it is for YAML. Returning false drops the too-deep value.
+    bool tooDeep = false;
+    json::parser_callback_t limitDepth = [&tooDeep](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxDepth) tooDeep = true;
+      return !tooDeep;
+    };
+    json doc = json::parse(text, limitDepth, /*allow_exceptions=*/false);
+    if (tooDeep) {
+      return fail(Status::invalid("document nested deeper than " + std::to_string(kMaxDepth) +
+                                  " levels"));
+    }
     if (!doc.is_discarded()) {
       docs.push_back(std::move(doc));
       return docs;
@@ -169,7 +184,16 @@ Status loadManifests(const std::string& path, Workload& out, const LoadOptions& 
                               "expected an object, got " + std::string(doc.type_name())});
         continue;
       }
+      const size_t errorsBefore = out.errors.size();
       expandObject(doc, file.string(), out, options.expand);
+      // An unnamed object is best found by its place in the file.
+      for (size_t e = errorsBefore; e < out.errors.size(); ++e) {
+        std::string& object = out.errors[e].object;
+        if (object.ends_with(kUnnamedObject)) {
+          object = "document " + std::to_string(i + 1) + " (" +
+                   object.substr(0, object.size() - kUnnamedObject.size() - 1) + ")";
+        }
+      }
     }
   }
   return Status::ok();

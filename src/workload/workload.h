@@ -15,7 +15,8 @@ namespace gantry::workload {
 // One object that could not be decoded; planning goes on without it.
 struct ManifestError {
   std::string source;   // file path, or "<stdin>"
-  std::string object;   // "Pod ns/name", "Job ns/name", or "document 3" when unnamed
+  std::string object;   // "Pod ns/name", "Job ns/name", or "document 3 (Job)" when unnamed
+                        // (the 3rd non-empty document of the file)
   std::string field;    // JSON path inside the object
   std::string message;
 };
