@@ -42,6 +42,12 @@ api::Labels poolLabels(const api::NodePool& pool, const api::InstanceTypes& type
 
 }  // namespace
 
+size_t PoolEntry::firstPossible(const ResourceVector& need) const {
+  auto it = std::partition_point(prefixMax.begin(), prefixMax.end(),
+                                 [&](const ResourceVector& m) { return !need.fitsIn(m); });
+  return static_cast<size_t>(it - prefixMax.begin());
+}
+
 std::optional<size_t> CatalogIndex::zoneIndex(std::string_view zone) const {
   auto it = std::lower_bound(zones_.begin(), zones_.end(), zone);
   if (it == zones_.end() || *it != zone) return std::nullopt;
@@ -135,11 +141,18 @@ Result<CatalogIndex> CatalogIndex::build(const Snapshot& snapshot, const api::In
         if (auto pd = dims.find(api::resource::kPods)) alloc.v[*pd] -= 1;
       }
       pe.allocatable[t] = alloc;
+      for (size_t d = 0; d < kMaxResourceDims; ++d) pe.largest.v[d] = std::max(pe.largest.v[d], alloc.v[d]);
       pe.typesByPrice.push_back(static_cast<uint32_t>(t));
     }
     std::stable_sort(pe.typesByPrice.begin(), pe.typesByPrice.end(), [&](uint32_t a, uint32_t b) {
       return idx.types_[a].minPrice < idx.types_[b].minPrice;
     });
+    ResourceVector running;
+    running.v.fill(std::numeric_limits<int64_t>::min());
+    for (uint32_t t : pe.typesByPrice) {
+      for (size_t d = 0; d < kMaxResourceDims; ++d) running.v[d] = std::max(running.v[d], pe.allocatable[t].v[d]);
+      pe.prefixMax.push_back(running);
+    }
     // Limits: remaining = limit - usage; unlimited dimensions stay at INT64_MAX.
     pe.remaining.v.fill(std::numeric_limits<int64_t>::max());
     pe.limited.assign(kMaxResourceDims, false);

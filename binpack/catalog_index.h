@@ -35,8 +35,16 @@ struct PoolEntry {
   TypeMasks masks;
   // Allocatable after daemonset overhead, per type.
   std::vector<ResourceVector> allocatable;
+  // Per-dimension maximum of `allocatable` over allowed types: a quick "can never fit".
+  ResourceVector largest;
   // Types the pool allows, cheapest first (by minPrice), for early-exit scans.
   std::vector<uint32_t> typesByPrice;
+  // prefixMax[i]: per-dimension maximum of allocatable over typesByPrice[0..i]. A load that
+  // exceeds prefixMax[i] in any dimension fits none of the first i+1 types, so scans for
+  // it can start past them (found by binary search: the predicate is monotone).
+  std::vector<ResourceVector> prefixMax;
+  // First position in typesByPrice whose type could hold `need`.
+  size_t firstPossible(const ResourceVector& need) const;
   // Remaining limit per dimension (INT64_MAX when unlimited) and remaining node count.
   ResourceVector remaining;
   int64_t remainingNodes = std::numeric_limits<int64_t>::max();

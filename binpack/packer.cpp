@@ -13,6 +13,10 @@ namespace gantry::binpack {
 
 namespace {
 constexpr double kEpsilon = 1e-9;
+// How many recently opened nodes a replica class considers growing into a larger type.
+constexpr size_t kGrowWindow = 32;
+// Growth steps per class before it only opens nodes of its own (bounds the search time).
+constexpr size_t kMaxGrowthsPerClass = 256;
 
 std::optional<size_t> singleZone(const OfferMask& pin) {
   uint64_t z = pin.anyZone();
@@ -91,13 +95,16 @@ void Packer::chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t
 }
 
 Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra,
-                                std::optional<Member> add, const OfferMask& pin,
-                                bool checkLimits) const {
+                                std::optional<Member> add, const OfferMask& pin, bool checkLimits,
+                                double priceCap) const {
   const PoolEntry& pe = index_.pools()[node.pool];
   const ResourceVector need = node.used + extra;
+  if (!need.fitsIn(pe.largest)) return {};
   const bool plain = plainOnly(node, add ? std::optional<uint32_t>(add->cls) : std::nullopt);
   Choice best;
-  for (uint32_t t : pe.typesByPrice) {
+  best.price.price = priceCap;
+  for (size_t i = pe.firstPossible(need); i < pe.typesByPrice.size(); ++i) {
+    const uint32_t t = pe.typesByPrice[i];
     // Types are sorted by their cheapest offering, so nothing later can beat `best`.
     if (index_.types()[t].minPrice >= best.price.price) break;
     if (plain && index_.types()[t].accelerator) continue;
@@ -114,6 +121,7 @@ Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra
     auto price = index_.cheapest(t, m);
     if (price.price < best.price.price) best = {static_cast<int32_t>(t), price};
   }
+  if (best.type < 0) best.price.price = kNoPrice;
   return best;
 }
 
@@ -152,36 +160,17 @@ bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   });
 }
 
-bool Packer::pinZoneFor(NewNode& node, uint32_t c, bool strict, const Member& member) {
-  if (!topology_.needsZone(c)) return true;
-  const PoolEntry& pe = index_.pools()[node.pool];
-  uint64_t possible = 0;
-  for (uint32_t t : pe.typesByPrice) {
-    OfferMask m = node.pin & pe.masks[t] & masksOf(member, node.pool)[t];
-    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
-    possible |= m.anyZone();
-  }
-  std::vector<std::string> candidates;
-  for (size_t z = 0; z < index_.zones().size(); ++z) {
-    if (possible & (1ull << z)) candidates.push_back(index_.zones()[z]);
-  }
-  auto allowed = topology_.allowedZones(c, strict, candidates, eligibleZones(c));
-  if (allowed.empty()) return false;
-  size_t z = *index_.zoneIndex(topology_.leastLoadedZone(c, allowed));
-  node.pin &= OfferMask::of(1ull << z, 0b11);
-  return true;
-}
-
-void Packer::addToNode(size_t n, uint32_t c, size_t pod, bool strict, const Choice& choice) {
+void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
+                       const Choice& choice) {
   NewNode& node = nodes_[n];
   const PodClass& cls = classes_[c];
   Member member{c, strict};
   if (std::find(node.members.begin(), node.members.end(), member) == node.members.end()) {
     node.members.push_back(member);
   }
-  node.pods.push_back(pod);
-  node.podClass.push_back(c);
-  node.used += cls.requests;
+  node.pods.insert(node.pods.end(), pods, pods + count);
+  node.podClass.insert(node.podClass.end(), count, c);
+  node.used += cls.requests.scaled(static_cast<int64_t>(count));
   if (cls.usesAcceleratorType()) {
     node.accelerator = true;
     node.owners.insert(cls.owner);
@@ -193,8 +182,8 @@ void Packer::addToNode(size_t n, uint32_t c, size_t pod, bool strict, const Choi
     node.budget = choice.price.price;
     node.budgetType = choice.type;
   }
-  topology_.record(c, domainOf(node, n), 1);
-  placed_[pod] = true;
+  topology_.record(c, domainOf(node, n), static_cast<int64_t>(count));
+  for (size_t i = 0; i < count; ++i) placed_[pods[i]] = true;
 }
 
 bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict) {
@@ -222,138 +211,178 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict) {
   return false;
 }
 
-double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
-  auto pool = poolFor(c, strict);
-  if (!pool) return 0;
+Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
+                                    int64_t remaining) const {
   const PodClass& cls = classes_[c];
-  const PoolEntry& pe = index_.pools()[*pool];
-  const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];
-  OfferMask pin = OfferMask::all();
-  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) pin = it->second;
+  const PoolEntry& pe = index_.pools()[pool];
+  const TypeMasks& masks = strict ? cls.strict[pool] : cls.relaxed[pool];
   const bool plain = !cls.usesAcceleratorType();
-  double best = kNoPrice;
+  Target best;
   for (uint32_t t : pe.typesByPrice) {
-    OfferMask m = masks[t] & pin;
+    OfferMask m = pin & masks[t];
     if (m.empty() || (plain && index_.types()[t].accelerator)) continue;
-    int64_t fit = std::min<int64_t>(static_cast<int64_t>(remaining),
-                                    pe.allocatable[t].copiesOf(cls.requests));
+    if (!limitsAllow(pool, -1, static_cast<int32_t>(t), true)) continue;
+    int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
     if (fit <= 0) continue;
-    best = std::min(best, index_.cheapest(t, m).price / static_cast<double>(fit));
+    double perPod = index_.cheapest(t, m).price / static_cast<double>(fit);
+    if (perPod < best.perPod - kEpsilon) best = {static_cast<int32_t>(t), fit, perPod};
   }
   return best;
 }
 
-bool Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict, double standalone) {
+double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
   auto pool = poolFor(c, strict);
-  if (!pool) return false;
+  if (!pool) return 0;
+  const PodClass& cls = classes_[c];
+  OfferMask pin = OfferMask::all();
+  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) pin = it->second;
+  return chooseTarget(c, *pool, strict, pin, static_cast<int64_t>(remaining)).perPod;
+}
+
+std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
+                                        const Member& member) const {
+  if (!topology_.needsZone(c)) return node.pin;
+  const PoolEntry& pe = index_.pools()[node.pool];
+  uint64_t possible = 0;
+  for (uint32_t t : pe.typesByPrice) {
+    OfferMask m = node.pin & pe.masks[t] & masksOf(member, node.pool)[t];
+    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
+    possible |= m.anyZone();
+  }
+  std::vector<std::string> candidates;
+  for (size_t z = 0; z < index_.zones().size(); ++z) {
+    if (possible & (1ull << z)) candidates.push_back(index_.zones()[z]);
+  }
+  auto allowed = topology_.allowedZones(c, strict, candidates, eligibleZones(c));
+  if (allowed.empty()) return std::nullopt;
+  size_t z = *index_.zoneIndex(topology_.leastLoadedZone(c, allowed));
+  return node.pin & OfferMask::of(1ull << z, 0b11);
+}
+
+std::optional<Packer::Choice> Packer::fitsBudget(const NewNode& node, const Member& member,
+                                                 const OfferMask& pin, int64_t count) const {
+  if (node.budgetType < 0) return std::nullopt;
+  const uint32_t t = static_cast<uint32_t>(node.budgetType);
+  const PoolEntry& pe = index_.pools()[node.pool];
+  if (plainOnly(node, member.cls) && index_.types()[t].accelerator) return std::nullopt;
+  OfferMask m = pin & pe.masks[t] & masksOf(member, node.pool)[t];
+  for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
+  if (m.empty()) return std::nullopt;
+  ResourceVector need = node.used + classes_[member.cls].requests.scaled(count);
+  if (!need.fitsIn(pe.allocatable[t])) return std::nullopt;
+  if (!limitsAllow(node.pool, node.type, static_cast<int32_t>(t), false)) return std::nullopt;
+  return Choice{static_cast<int32_t>(t), index_.cheapest(t, m)};
+}
+
+std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict,
+                                            double standalone, size_t firstNode) {
+  auto pool = poolFor(c, strict);
+  if (!pool) return std::nullopt;
   const Member member{c, strict};
+  const ResourceVector& req = classes_[c].requests;
   int64_t bestNode = -1;
   double bestDelta = kNoPrice;
   Choice bestChoice;
   OfferMask bestPin;
-  for (size_t n = 0; n < nodes_.size(); ++n) {
-    NewNode& node = nodes_[n];
+  for (size_t n = firstNode; n < nodes_.size(); ++n) {
+    const NewNode& node = nodes_[n];
     if (node.pool != *pool || !canJoin(node, c)) continue;
-    NewNode trial = node;  // zone pinning must not stick unless the pod joins
-    if (!pinZoneFor(trial, c, strict, member)) continue;
-    if (!topology_.allows(c, strict, domainOf(trial, n), eligibleZones(c))) continue;
-    Choice choice = bestType(trial, classes_[c].requests, member, trial.pin);
-    if (choice.type < 0) continue;
-    double delta = choice.price.price - std::max(node.price.price, node.budget);
+    if (!(node.used + req).fitsIn(index_.pools()[*pool].largest)) continue;
+    auto pin = pinFor(node, c, strict, member);
+    if (!pin) continue;
+    NewNode probe;  // only what domainOf reads: the pool and the pin
+    probe.pool = node.pool;
+    probe.pin = *pin;
+    if (!topology_.allows(c, strict, domainOf(probe, n), eligibleZones(c))) continue;
+    // Room within the type the node was opened for costs nothing; otherwise price the
+    // cheapest type that holds the node with this pod.
+    Choice choice;
+    if (auto free = fitsBudget(node, member, *pin, 1)) {
+      choice = *free;
+    } else {
+      // Growth dearer than this loses to a node of the class's own anyway.
+      const double cap = std::max(node.price.price, node.budget) + standalone + kEpsilon;
+      choice = bestType(node, req, member, *pin, true, cap);
+      if (choice.type < 0) continue;
+    }
+    double delta = std::max(0.0, choice.price.price - std::max(node.price.price, node.budget));
     if (delta < bestDelta - kEpsilon) {
       bestDelta = delta;
       bestNode = static_cast<int64_t>(n);
       bestChoice = choice;
-      bestPin = trial.pin;
+      bestPin = *pin;
       if (delta <= kEpsilon) break;  // first fit: free space on an open node
     }
   }
-  if (bestNode < 0 || bestDelta > standalone + kEpsilon) return false;
-  nodes_[bestNode].pin = bestPin;
-  addToNode(static_cast<size_t>(bestNode), c, pod, strict, bestChoice);
-  return true;
+  if (bestNode < 0 || bestDelta > standalone + kEpsilon) return std::nullopt;
+  NewNode& node = nodes_[bestNode];
+  node.pin = bestPin;
+  addToNode(static_cast<size_t>(bestNode), c, &pod, 1, strict, bestChoice);
+  // The node now holds a type within its budget: make it the one to fill up to, so the
+  // next pods of this class go in bulk instead of one search each.
+  if (bestChoice.price.price <= node.budget + kEpsilon) node.budgetType = bestChoice.type;
+  return static_cast<size_t>(bestNode);
 }
 
-int64_t Packer::bulkInsert(uint32_t c, std::vector<size_t>& pods, size_t& next, bool strict) {
-  auto pool = poolFor(c, strict);
-  if (!pool) return 0;
-  const PodClass& cls = classes_[c];
-  const PoolEntry& pe = index_.pools()[*pool];
+void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next,
+                      bool strict) {
+  NewNode& node = nodes_[n];
   const Member member{c, strict};
-  int64_t added = 0;
-  for (size_t n = 0; n < nodes_.size() && next < pods.size(); ++n) {
-    NewNode& node = nodes_[n];
-    if (node.pool != *pool || !canJoin(node, c) || node.budgetType < 0) continue;
-    // Fill up to the type the node was opened for, at no extra cost.
-    const uint32_t t = static_cast<uint32_t>(node.budgetType);
-    OfferMask m = node.pin & masksOf(member, node.pool)[t];
-    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
-    if (m.empty() || !limitsAllow(node.pool, node.type, static_cast<int32_t>(t), false)) continue;
-    ResourceVector room = pe.allocatable[t] - node.used;
-    int64_t k = std::min<int64_t>(room.copiesOf(cls.requests), static_cast<int64_t>(pods.size() - next));
-    for (int64_t i = 0; i < k; ++i) {
-      Choice keep{node.type, node.price};
-      addToNode(n, c, pods[next++], strict, keep);
-    }
-    if (k > 0) reprice(n);
-    added += k;
-  }
-  return added;
+  if (node.budgetType < 0 || next >= pods.size() || !canJoin(node, c)) return;
+  const PoolEntry& pe = index_.pools()[node.pool];
+  ResourceVector room = pe.allocatable[node.budgetType] - node.used;
+  int64_t k = std::min<int64_t>(room.copiesOf(classes_[c].requests),
+                                static_cast<int64_t>(pods.size() - next));
+  if (k <= 0) return;
+  auto choice = fitsBudget(node, member, node.pin, k);
+  if (!choice) return;
+  addToNode(n, c, pods.data() + next, static_cast<size_t>(k), strict, Choice{node.type, node.price});
+  next += static_cast<size_t>(k);
+  reprice(n);
 }
 
-bool Packer::openNode(uint32_t c, std::vector<size_t>& pods, size_t& next, bool strict) {
+bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
+                      Target& cached) {
   auto pool = poolFor(c, strict);
   if (!pool) return false;
   const PodClass& cls = classes_[c];
-  const PoolEntry& pe = index_.pools()[*pool];
-  const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];
   NewNode node;
   node.pool = *pool;
   node.gang = cls.gang;
   if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) node.pin = it->second;
   const Member member{c, strict};
-  if (!pinZoneFor(node, c, strict, member)) return false;
+  auto pin = pinFor(node, c, strict, member);
+  if (!pin) return false;
+  node.pin = *pin;
   const int64_t remaining = static_cast<int64_t>(pods.size() - next);
-  // The type with the lowest price per pod for what is left of this class.
-  int32_t target = -1;
-  double bestPerPod = kNoPrice;
-  int64_t targetFit = 0;
-  const bool plain = !cls.usesAcceleratorType();
-  for (uint32_t t : pe.typesByPrice) {
-    OfferMask m = node.pin & masks[t];
-    if (m.empty() || (plain && index_.types()[t].accelerator)) continue;
-    if (!limitsAllow(*pool, -1, static_cast<int32_t>(t), true)) continue;
-    int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
-    if (fit <= 0) continue;
-    double perPod = index_.cheapest(t, m).price / static_cast<double>(fit);
-    if (perPod < bestPerPod - kEpsilon) {
-      bestPerPod = perPod;
-      target = static_cast<int32_t>(t);
-      targetFit = fit;
-    }
+  // The type with the lowest price per pod for what is left of this class. The answer only
+  // changes when fewer pods remain than it holds, or limits bite, so it is reused.
+  const bool oneByOne = cls.hasTopology || topology_.needsZone(c);
+  if (oneByOne || cached.type < 0 || cached.fit > remaining ||
+      !limitsAllow(*pool, -1, cached.type, true)) {
+    cached = chooseTarget(c, *pool, strict, node.pin, remaining);
   }
-  if (target < 0) return false;
-  node.budgetType = target;
-  node.budget = bestPerPod * static_cast<double>(targetFit);
+  if (cached.type < 0) return false;
+  node.budgetType = cached.type;
+  node.budget = cached.perPod * static_cast<double>(cached.fit);
   if (!cls.gang.empty() && !gangPins_.count(cls.gang)) {
     // All-or-nothing groups launch together in one zone (CreateFleet with MinTargetCapacity).
-    auto price = index_.cheapest(static_cast<size_t>(target), node.pin & masks[target]);
+    const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];
+    auto price = index_.cheapest(static_cast<size_t>(cached.type), node.pin & masks[cached.type]);
     node.pin &= OfferMask::of(1ull << price.zone, 0b11);
     gangPins_[cls.gang] = node.pin;
   }
+  // Topology-constrained pods go one at a time; others fill the node to its target.
+  const int64_t take = oneByOne ? 1 : cached.fit;
   nodes_.push_back(std::move(node));
   const size_t n = nodes_.size() - 1;
-  // Topology-constrained pods go one at a time; others fill the node to its target.
-  const int64_t take = cls.hasTopology || topology_.needsZone(c) ? 1 : targetFit;
-  for (int64_t i = 0; i < take; ++i) {
-    Choice choice = bestType(nodes_[n], cls.requests, member, nodes_[n].pin);
-    if (choice.type < 0) break;
-    addToNode(n, c, pods[next++], strict, choice);
-  }
-  if (nodes_[n].pods.empty()) {
-    nodes_[n].alive = false;
+  Choice choice = bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
+  if (choice.type < 0) {
+    nodes_.pop_back();
     return false;
   }
+  addToNode(n, c, pods.data() + next, static_cast<size_t>(take), strict, choice);
+  next += static_cast<size_t>(take);
   return true;
 }
 
@@ -377,16 +406,31 @@ void Packer::placeClass(uint32_t c) {
     }
     std::vector<size_t> failed;
     size_t next = 0;
+    // Free room on nodes this plan already opened, at no extra cost.
+    if (!oneByOne) {
+      for (size_t n = 0; n < nodes_.size() && next < rest.size(); ++n) fillNode(n, c, rest, next, strict);
+    }
+    const double standalone = next < rest.size() ? standaloneCost(c, rest.size() - next, strict) : 0;
+    // Growing an open node into a larger type is tried until it first fails to beat a node
+    // of the class's own; after that it will not succeed for identical pods either.
+    // Replica classes only look at the most recently opened nodes for that: older ones
+    // were filled when they were opened, and scanning thousands of nodes per pod is what
+    // would make large plans slow.
+    bool tryGrow = true;
+    size_t grownCount = 0;
+    Target cached;
     while (next < rest.size()) {
-      if (!oneByOne && bulkInsert(c, rest, next, strict) > 0) continue;
-      if (next >= rest.size()) break;
-      double standalone = standaloneCost(c, rest.size() - next, strict);
-      if (insertIntoOpen(c, rest[next], strict, standalone)) {
-        ++next;
-        continue;
+      if (tryGrow || oneByOne) {
+        const size_t first =
+            oneByOne || nodes_.size() <= kGrowWindow ? 0 : nodes_.size() - kGrowWindow;
+        if (auto grown = insertIntoOpen(c, rest[next], strict, standalone, first)) {
+          ++next;
+          if (!oneByOne) fillNode(*grown, c, rest, next, strict);
+          if (++grownCount < kMaxGrowthsPerClass || oneByOne) continue;
+        }
+        tryGrow = false;
       }
-      size_t before = next;
-      if (!openNode(c, rest, next, strict) || next == before) failed.push_back(rest[next++]);
+      if (!openNode(c, rest, next, strict, cached)) failed.push_back(rest[next++]);
     }
     pending = std::move(failed);
     if (pending.empty()) return;

@@ -3,6 +3,7 @@
 // node, re-price a node, undo a gang). Internal to binpack; solver.cpp drives it.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -74,8 +75,11 @@ class Packer {
   // Cheapest type for `node` holding its pods plus `extra` of class `add` (if any).
   // With checkLimits false, NodePool limits are ignored (the exact search checks them
   // for a whole partition at once).
+  // Types priced at or above priceCap are not considered (nothing is returned if none is
+  // cheaper).
   Choice bestType(const NewNode& node, const ResourceVector& extra, std::optional<Member> add,
-                  const OfferMask& pin, bool checkLimits = true) const;
+                  const OfferMask& pin, bool checkLimits = true,
+                  double priceCap = std::numeric_limits<double>::infinity()) const;
   // The GPU co-location rule for a set of members: on a node with accelerator pods, every
   // other pod belongs to one of their owners.
   bool gpuRuleHolds(const NewNode& node) const;
@@ -83,23 +87,46 @@ class Packer {
   void chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta);
   const TypeMasks& masksOf(const Member& m, size_t pool) const;
   std::optional<size_t> poolFor(uint32_t c, bool strict) const;
+  // The type a fresh node for class c should be bought as: lowest price per pod for the
+  // `remaining` pods of the class, and how many of them it holds.
+  struct Target {
+    int32_t type = -1;
+    int64_t fit = 0;
+    double perPod = std::numeric_limits<double>::infinity();
+  };
+  Target chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
+                      int64_t remaining) const;
   bool placeOnExisting(uint32_t c, size_t pod, bool strict);
-  bool insertIntoOpen(uint32_t c, size_t pod, bool strict, double standalone);
-  int64_t bulkInsert(uint32_t c, std::vector<size_t>& pods, size_t& next, bool strict);
-  bool openNode(uint32_t c, std::vector<size_t>& pods, size_t& next, bool strict);
+  // Puts one pod on the open node (from index firstNode on) where it costs least, if that
+  // beats `standalone`; returns the node.
+  std::optional<size_t> insertIntoOpen(uint32_t c, size_t pod, bool strict, double standalone,
+                                       size_t firstNode);
+  // Adds as many of pods[next..] to node n as fit its budget type.
+  void fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict);
+  // Opens a node for pods[next..], filled to its target type (one pod when topology applies).
+  bool openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
+                Target& cached);
+  // `count` more pods of the member fit the node's budget type: the choice, at no extra cost.
+  std::optional<Choice> fitsBudget(const NewNode& node, const Member& member, const OfferMask& pin,
+                                   int64_t count) const;
   bool canJoin(const NewNode& node, uint32_t c) const;
   // True when the node (with class `add`, if any) holds no GPU work, so buying it a GPU
   // type would be waste: such nodes only consider accelerator-free types.
   bool plainOnly(const NewNode& node, std::optional<uint32_t> add) const;
-  // Decides a zone for `node` when class c needs one; false when no zone is allowed.
-  bool pinZoneFor(NewNode& node, uint32_t c, bool strict, const Member& member);
+  // The node's pin with a zone decided for class c when c needs one; nullopt when no zone
+  // is allowed.
+  std::optional<OfferMask> pinFor(const NewNode& node, uint32_t c, bool strict,
+                                  const Member& member) const;
   DomainRef domainOf(const NewNode& node, size_t index) const;
   std::vector<std::string> eligibleZones(uint32_t c) const;
-  void addToNode(size_t n, uint32_t c, size_t pod, bool strict, const Choice& choice);
+  void addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
+                 const Choice& choice);
   double standaloneCost(uint32_t c, size_t remaining, bool strict) const;
   void reprice(size_t n);
   void removeNode(size_t n);
   bool movable(const NewNode& node) const;
+  // Share of the node's type used by its pods, in the fullest resource.
+  double utilization(const NewNode& node) const;
   bool tryMerge(size_t a, size_t b);
   bool tryEmpty(size_t a);
   std::string unplacedReason(uint32_t c) const;

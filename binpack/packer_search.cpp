@@ -13,8 +13,10 @@ namespace gantry::binpack {
 
 namespace {
 constexpr double kEpsilon = 1e-9;
-// Local search is quadratic in nodes; past this many it costs more than it saves.
+// Local search is quadratic in candidate nodes; past this many it costs more than it saves.
 constexpr size_t kMaxNodesForMerge = 400;
+// Nodes whose fullest resource is below this share of their type are merge candidates.
+constexpr double kMergeUtilization = 0.8;
 }  // namespace
 
 bool Packer::gpuRuleHolds(const NewNode& node) const {
@@ -71,6 +73,16 @@ void Packer::enforceGangs() {
   }
 }
 
+double Packer::utilization(const NewNode& node) const {
+  if (node.type < 0) return 0;
+  const ResourceVector& alloc = index_.pools()[node.pool].allocatable[node.type];
+  double most = 0;
+  for (size_t d = 0; d < kMaxResourceDims; ++d) {
+    if (alloc.v[d] > 0) most = std::max(most, static_cast<double>(node.used.v[d]) / alloc.v[d]);
+  }
+  return most;
+}
+
 bool Packer::movable(const NewNode& node) const {
   if (!node.alive || !node.gang.empty()) return false;
   return std::none_of(node.members.begin(), node.members.end(), [&](const Member& m) {
@@ -120,9 +132,11 @@ bool Packer::tryMerge(size_t a, size_t b) {
 
 void Packer::improve() {
   for (int round = 0; round < options_.improvementRounds; ++round) {
+    // Only under-filled nodes are worth merging (the last node of each class, mostly):
+    // a node filled to its type gains nothing from a partner.
     std::vector<size_t> live;
     for (size_t n = 0; n < nodes_.size(); ++n) {
-      if (movable(nodes_[n])) live.push_back(n);
+      if (movable(nodes_[n]) && utilization(nodes_[n]) < kMergeUtilization) live.push_back(n);
     }
     if (live.size() < 2 || live.size() > kMaxNodesForMerge) return;
     // Least-filled, cheapest nodes first: they are the ones worth folding into others.

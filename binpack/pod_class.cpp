@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace gantry::binpack {
 
@@ -169,11 +170,19 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
   std::vector<PodClass> classes;
   std::unordered_map<std::string, size_t> bySignature;
   const size_t podsDim = *dims.find(api::resource::kPods);
+  // The owner only matters for the GPU co-location rule, i.e. for owners of GPU pods; keying
+  // every Deployment's pods apart would multiply classes for nothing.
+  std::unordered_set<std::string> gpuOwners;
+  for (const auto& p : pods) {
+    if (p.nodeName.empty() && p.needsAccelerator()) gpuOwners.insert(ownerOf(p));
+  }
   for (size_t i = 0; i < pods.size(); ++i) {
     const api::Pod& p = pods[i];
     if (!p.nodeName.empty()) continue;
+    std::string owner = ownerOf(p);
+    if (!gpuOwners.count(owner)) owner.clear();
     std::string sig = placementSignature(p) + "#" + topologySignature(p) + "#" +
-                      p.requests.toString() + "#" + ownerOf(p) + "#" + p.gang;
+                      p.requests.toString() + "#" + owner + "#" + p.gang;
     auto [it, inserted] = bySignature.emplace(std::move(sig), classes.size());
     if (!inserted) {
       classes[it->second].pods.push_back(i);
@@ -187,7 +196,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     c.requests = *req;
     c.requests.v[podsDim] += 1;
     c.accelerator = p.needsAccelerator();
-    c.owner = ownerOf(p);
+    c.owner = owner.empty() ? ownerOf(p) : owner;
     c.gang = p.gang;
     c.hasTopology = !p.topologySpread.empty() || !p.requiredPodAffinity.empty() ||
                     !p.preferredPodAffinity.empty() || !p.requiredPodAntiAffinity.empty() ||

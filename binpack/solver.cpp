@@ -3,6 +3,8 @@
 #include "binpack/solver.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "binpack/catalog_index.h"
 #include "binpack/packer.h"
@@ -15,7 +17,9 @@ namespace {
 // A bound no plan can beat: each pod on a new node pays at least its share of a node at
 // the best price per unit of each resource among the types it may use. For any one
 // resource the shares on a node sum to at most the node's price, so the sum over pods is
-// a lower bound; the maximum over resources is the tightest of these bounds.
+// a lower bound; the maximum over resources is the tightest of these bounds. GPU work and
+// other work never share a node (the co-location rule) unless they have one owner, so
+// the two groups are bounded separately and their bounds add up.
 double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
                   const CatalogIndex& index, const std::vector<api::Pod>& pods) {
   std::map<std::string, size_t, std::less<>> classOfPod;
@@ -26,9 +30,14 @@ double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
   for (const auto& node : plan.nodes) {
     for (const auto& key : node.pods) ++count[classOfPod[key]];
   }
-  std::array<double, kMaxResourceDims> total{};
+  std::set<std::string> gpuOwners;
+  for (const auto& cls : classes) {
+    if (cls.usesAcceleratorType()) gpuOwners.insert(cls.owner);
+  }
+  std::array<std::array<double, kMaxResourceDims>, 2> total{};  // [gpu group][dim]
   for (size_t c = 0; c < classes.size(); ++c) {
     if (count[c] == 0) continue;
+    const bool gpuGroup = classes[c].usesAcceleratorType() || gpuOwners.count(classes[c].owner);
     for (size_t d = 0; d < kMaxResourceDims; ++d) {
       if (classes[c].requests.v[d] <= 0) continue;
       double rate = kNoPrice;
@@ -42,11 +51,12 @@ double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
         }
       }
       if (rate < kNoPrice) {
-        total[d] += rate * static_cast<double>(classes[c].requests.v[d] * count[c]);
+        total[gpuGroup][d] += rate * static_cast<double>(classes[c].requests.v[d] * count[c]);
       }
     }
   }
-  return *std::max_element(total.begin(), total.end());
+  return *std::max_element(total[0].begin(), total[0].end()) +
+         *std::max_element(total[1].begin(), total[1].end());
 }
 
 }  // namespace
