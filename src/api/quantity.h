@@ -53,7 +53,10 @@ __extension__ using Int128 = __int128;
 // Two corner cases differ where Kubernetes prints a wrong value: decimal SI above 999E keeps
 // the "E" suffix ("1000E"; Kubernetes drops the suffix), and binary SI stops at "Ei" ("1024Ei").
 // Kubernetes' String() also echoes some inputs verbatim ("+1", "1.", "1.001"); we always print
-// the canonical form, so parse(q.toString()) == q and toString() is a fixed point.
+// the canonical form. parse(q.toString()) == q always holds. The printed form is a fixed point of
+// parse-then-print except where Kubernetes' is not either: a binary-SI integer that no binary
+// suffix divides prints as bare digits, which read back as decimal SI ("312.5Ki" prints "320000",
+// which prints "320k"); one more round trip is then stable.
 //
 // Thread-safety: a value type; const methods may be called concurrently.
 class Quantity {

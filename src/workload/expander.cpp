@@ -6,6 +6,7 @@
 #include "src/workload/expander.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "src/api/decode.h"
 
@@ -49,11 +50,14 @@ std::string stringAt(const json& obj, std::string_view key) {
   return v && v->is_string() ? v->get<std::string>() : "";
 }
 
-// Collects pods for one top-level object and names them <owner>-<index>.
+// Collects pods for one top-level object and names them <owner>-<index>. Pods are held
+// back until commit(): an object with any error contributes no pods at all, so a gang is
+// never planned half-way (its Workers without its broken PS, say).
 class Emitter {
  public:
-  Emitter(const ObjectRef& ref, const std::string& source, Workload& out, int64_t limit)
-      : ref_(ref), source_(source), out_(out), limit_(limit) {}
+  Emitter(const ObjectRef& ref, const std::string& source, Workload& out, const ExpandOptions& options)
+      : ref_(ref), source_(source), out_(out), limit_(options.maxPodsPerObject),
+        totalLimit_(options.maxPodsTotal) {}
 
   void error(std::string field, std::string message) {
     out_.errors.push_back({source_, ref_.display(), std::move(field), std::move(message)});
@@ -97,8 +101,21 @@ class Emitter {
     for (int64_t i = 0; i < replicas; ++i) {
       api::Pod pod = *first;
       pod.name = name(emitted_++);
-      out_.pods.push_back(std::move(pod));
+      pending_.push_back(std::move(pod));
     }
+  }
+
+  // Appends the pods to the workload unless an error was recorded or the workload would
+  // grow past its total limit.
+  void commit() {
+    if (failed_ || pending_.empty()) return;
+    if (out_.pods.size() + pending_.size() > static_cast<uint64_t>(std::max<int64_t>(totalLimit_, 0))) {
+      error("", "its " + std::to_string(pending_.size()) + " pods would take the workload past " +
+                    std::to_string(totalLimit_) + " pods in all");
+      return;
+    }
+    std::move(pending_.begin(), pending_.end(), std::back_inserter(out_.pods));
+    pending_.clear();
   }
 
   bool failed() const { return failed_; }
@@ -112,8 +129,10 @@ class Emitter {
   const std::string& source_;
   Workload& out_;
   int64_t limit_;
+  int64_t totalLimit_;
   int64_t emitted_ = 0;
   bool failed_ = false;
+  std::vector<api::Pod> pending_;
 };
 
 const json* requireTemplate(const json& spec, const std::string& path, Emitter& em) {
@@ -151,6 +170,7 @@ int roleRank(const std::string& role) {
 
 bool expandTrainingJob(const json& spec, const std::string& path, const std::string& gang,
                        Emitter& em) {
+  if (!spec.is_object()) return false;
   bool found = false;
   for (const auto& [field, replicaSpecs] : spec.items()) {
     if (!field.ends_with("ReplicaSpecs")) continue;
@@ -213,6 +233,44 @@ void expandExperiment(const json& spec, const ObjectRef& ref, Emitter& em) {
   }
 }
 
+// Expands the spec of a pod-creating kind into `em`; DaemonSets go straight to `out`.
+void expandSpec(const json& spec, const ObjectRef& ref, Workload& out, Emitter& em) {
+  const std::string& kind = ref.kind;
+  if (kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" ||
+      kind == "ReplicationController") {
+    expandReplicated(spec, em);
+  } else if (kind == "Job") {
+    expandJobSpec(spec, "spec", em);
+  } else if (kind == "CronJob") {
+    // One run of the schedule, unless the CronJob is suspended (then it starts no Jobs).
+    if (const json* suspend = at(spec, "suspend"); suspend && suspend->is_boolean() && suspend->get<bool>()) {
+      return;
+    }
+    const json* jt = at(spec, "jobTemplate");
+    const json* js = jt ? at(*jt, "spec") : nullptr;
+    if (!js) {
+      em.error("spec.jobTemplate.spec", "required");
+    } else {
+      expandJobSpec(*js, "spec.jobTemplate.spec", em);
+    }
+  } else if (kind == "DaemonSet") {
+    if (const json* templ = requireTemplate(spec, "spec", em)) {
+      auto pod = api::decodePodTemplate(*templ, "spec.template", ref.ns.empty() ? "default" : ref.ns,
+                                        ref.name);
+      if (pod) {
+        pod->owner = api::OwnerRef{"DaemonSet", ref.name, ""};
+        out.daemonSets.push_back(std::move(*pod));
+      } else {
+        em.error(pod.error().field, pod.error().message);
+      }
+    }
+  } else if (kind == "Experiment") {
+    expandExperiment(spec, ref, em);
+  } else if (!expandTrainingJob(spec, "spec", ref.name, em)) {
+    em.error("spec", kind + " has no *ReplicaSpecs to expand");
+  }
+}
+
 void expandAt(const json& object, const std::string& source, Workload& out,
               const ExpandOptions& options, int listDepth) {
   const std::string kind = stringAt(object, "kind");
@@ -233,7 +291,7 @@ void expandAt(const json& object, const std::string& source, Workload& out,
     ref.name = stringAt(*meta, "name");
     ref.ns = stringAt(*meta, "namespace");
   }
-  Emitter em(ref, source, out, options.maxPodsPerObject);
+  Emitter em(ref, source, out, options);
   auto decodeInto = [&](auto result, auto& into) {
     if (result) {
       into.push_back(std::move(*result));
@@ -243,6 +301,11 @@ void expandAt(const json& object, const std::string& source, Workload& out,
   };
 
   if (kind == "Pod") {
+    if (out.pods.size() >= static_cast<uint64_t>(std::max<int64_t>(options.maxPodsTotal, 0))) {
+      em.error("", "the workload already has " + std::to_string(out.pods.size()) +
+                       " pods, the limit in all");
+      return;
+    }
     decodeInto(api::decodePod(object), out.pods);
     return;
   }
@@ -268,39 +331,8 @@ void expandAt(const json& object, const std::string& source, Workload& out,
     em.error("spec", "required");
     return;
   }
-  if (kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" ||
-      kind == "ReplicationController") {
-    expandReplicated(*spec, em);
-  } else if (kind == "Job") {
-    expandJobSpec(*spec, "spec", em);
-  } else if (kind == "CronJob") {
-    // A suspended CronJob starts no Jobs.
-    if (const json* suspend = at(*spec, "suspend"); suspend && suspend->is_boolean() && suspend->get<bool>()) {
-      return;
-    }
-    const json* jt = at(*spec, "jobTemplate");
-    const json* js = jt ? at(*jt, "spec") : nullptr;
-    if (!js) {
-      em.error("spec.jobTemplate.spec", "required");
-    } else {
-      expandJobSpec(*js, "spec.jobTemplate.spec", em);
-    }
-  } else if (kind == "DaemonSet") {
-    if (const json* templ = requireTemplate(*spec, "spec", em)) {
-      auto pod = api::decodePodTemplate(*templ, "spec.template", ref.ns.empty() ? "default" : ref.ns,
-                                        ref.name);
-      if (pod) {
-        pod->owner = api::OwnerRef{"DaemonSet", ref.name, ""};
-        out.daemonSets.push_back(std::move(*pod));
-      } else {
-        em.error(pod.error().field, pod.error().message);
-      }
-    }
-  } else if (kind == "Experiment") {
-    expandExperiment(*spec, ref, em);
-  } else if (!expandTrainingJob(*spec, "spec", ref.name, em)) {
-    em.error("spec", kind + " has no *ReplicaSpecs to expand");
-  }
+  expandSpec(*spec, ref, out, em);
+  em.commit();
 }
 
 }  // namespace

@@ -20,10 +20,14 @@ inline constexpr std::string_view kUnnamedObject = "(unnamed)";
 struct ExpandOptions {
   // Refuse objects that would create more pods than this (a typo like replicas: 1e9).
   int64_t maxPodsPerObject = 100000;
+  // Refuse an object whose pods would take out.pods past this many in all (a List, or a file,
+  // repeating a large object through YAML aliases).
+  int64_t maxPodsTotal = 250000;
 };
 
 // Appends what `object` expands to into `out`. Decoding problems are appended to
-// out.errors with `source`; the function itself never fails.
+// out.errors with `source`; the function itself never fails. An object with an error adds
+// no pods (all of its pods or none, so gangs stay whole).
 // Generated pods are named "<owner>-<index>" in the owner's namespace ("default" if none);
 // index counts across all pods of the object, in replica-spec order.
 void expandObject(const nlohmann::json& object, const std::string& source, Workload& out,

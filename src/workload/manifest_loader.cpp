@@ -6,11 +6,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace gantry::workload {
@@ -43,57 +47,205 @@ std::optional<json> typedScalar(const std::string& s) {
   return std::nullopt;
 }
 
-class YamlToJson {
- public:
-  explicit YamlToJson(size_t budget) : budget_(budget) {}
+// Values a document may gain through aliases: a floor for small documents plus a multiple
+// of the values written out in the text. Real manifests reuse a few anchored blocks; a
+// "billion laughs" gains exponentially many and is stopped here long before the overall
+// budget (LoadOptions::maxNodesPerDocument) would have to be spent building it.
+constexpr size_t kAliasFloor = 100'000;
+constexpr size_t kAliasPerOwnValue = 10;
 
-  Result<json> convert(const YAML::Node& node, int depth = 0) {
-    if (depth > kMaxDepth) {
-      return fail(Status::invalid("document nested deeper than " + std::to_string(kMaxDepth) +
-                                  " levels"));
+// Thrown from inside yaml-cpp's parse callbacks to stop the parse; parseDocuments turns it
+// into a Status. Never escapes this file.
+struct LimitExceeded {
+  YAML::Mark mark;
+  std::string message;
+};
+
+size_t saturatingAdd(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
+
+// Builds JSON straight from yaml-cpp's parse events, one document at a time. Going through
+// events rather than YAML::Node lets every limit act before memory is spent: nesting depth
+// as a collection opens, and alias expansion before the aliased value is copied (a Node
+// graph shares aliased nodes, so its size says nothing about what converting it costs).
+class JsonBuilder : public YAML::EventHandler {
+ public:
+  explicit JsonBuilder(size_t budget) : budget_(budget) {}
+
+  // Non-empty documents so far (a document that is only null counts as empty).
+  std::vector<json>& documents() { return documents_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 loops forever on a stray flow indicator outside any collection (a lone
+    // ","): it starts a new empty document at the same place again and again. A document
+    // that starts where the previous one did means no progress; stop there.
+    if (lastDocumentStart_ && mark.pos <= *lastDocumentStart_) {
+      throw LimitExceeded{mark, "unexpected character; the YAML parser cannot continue past it"};
     }
-    if (budget_ == 0) {
-      return fail(Status::invalid("document expands to too many values (alias bomb?)"));
-    }
-    --budget_;
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return json(nullptr);
-      case YAML::NodeType::Scalar: {
-        const std::string& s = node.Scalar();
-        // Quoted scalars carry the non-specific tag "!" and are always strings.
-        if (node.Tag() == "!") return json(s);
-        if (node.Tag() == "tag:yaml.org,2002:str") return json(s);
-        if (auto typed = typedScalar(s)) return *typed;
-        return json(s);
-      }
-      case YAML::NodeType::Sequence: {
-        json arr = json::array();
-        for (const auto& item : node) {
-          auto v = convert(item, depth + 1);
-          if (!v) return v;
-          arr.push_back(std::move(*v));
-        }
-        return arr;
-      }
-      case YAML::NodeType::Map: {
-        json obj = json::object();
-        for (const auto& kv : node) {
-          if (!kv.first.IsScalar()) return fail(Status::invalid("mapping key is not a scalar"));
-          auto v = convert(kv.second, depth + 1);
-          if (!v) return v;
-          obj[kv.first.Scalar()] = std::move(*v);
-        }
-        return obj;
-      }
-    }
-    return json(nullptr);
+    lastDocumentStart_ = mark.pos;
+    stack_.clear();
+    anchors_.clear();
+    root_.reset();
+    values_ = 0;
+    ownValues_ = 0;
+    aliasValues_ = 0;
+  }
+  void OnDocumentEnd() override {
+    if (root_ && !root_->is_null()) documents_.push_back(std::move(*root_));
+    root_.reset();
+    anchors_.clear();
   }
 
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    spend(mark, 1);
+    ++ownValues_;
+    add(mark, json(nullptr), anchor, 1, "");
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) {
+      // The anchor is still open: the alias sits inside the node it names (a cycle).
+      throw LimitExceeded{mark, "alias refers to a node that contains it"};
+    }
+    const Anchored& target = it->second;
+    const size_t limit = saturatingAdd(kAliasFloor, ownValues_ > SIZE_MAX / kAliasPerOwnValue
+                                                        ? SIZE_MAX
+                                                        : ownValues_ * kAliasPerOwnValue);
+    aliasValues_ = saturatingAdd(aliasValues_, target.size);
+    if (aliasValues_ > limit) {
+      throw LimitExceeded{mark, "aliases expand to more than " + std::to_string(limit) +
+                                    " values (alias bomb?)"};
+    }
+    spend(mark, target.size);
+    add(mark, json(target.value), 0, target.size, target.keyText);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    spend(mark, 1);
+    ++ownValues_;
+    // yaml-cpp tags quoted scalars "!" (non-specific) and plain ones "?"; `!!str 7` arrives
+    // as tag:yaml.org,2002:str. Only plain untagged scalars are typed, as kubectl does.
+    std::optional<json> typed;
+    if (tag != "!" && tag != "tag:yaml.org,2002:str") typed = typedScalar(value);
+    add(mark, typed ? std::move(*typed) : json(value), anchor, 1, value);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, json::array(), anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, json::object(), anchor);
+  }
+  void OnMapEnd() override { close(); }
+
  private:
+  struct Frame {
+    json value;  // an array or an object being filled
+    YAML::anchor_t anchor = 0;
+    size_t size = 1;  // values in this subtree, itself included
+    YAML::Mark mark;
+    std::optional<std::string> key;  // objects: the key read, waiting for its value
+  };
+  struct Anchored {
+    json value;
+    size_t size = 1;
+    std::optional<std::string> keyText;  // the raw text of a scalar, so it can be a key
+  };
+
+  void spend(const YAML::Mark& mark, size_t n) {
+    values_ = saturatingAdd(values_, n);
+    if (values_ > budget_) {
+      throw LimitExceeded{mark, "document expands to more than " + std::to_string(budget_) +
+                                    " values (alias bomb?)"};
+    }
+  }
+
+  bool expectingKey() const {
+    return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().key;
+  }
+
+  void open(const YAML::Mark& mark, json value, YAML::anchor_t anchor) {
+    if (expectingKey()) throw LimitExceeded{mark, "mapping key is not a scalar"};
+    if (stack_.size() >= static_cast<size_t>(kMaxDepth)) {
+      throw LimitExceeded{mark, "document nested deeper than " + std::to_string(kMaxDepth) +
+                                    " levels"};
+    }
+    spend(mark, 1);
+    ++ownValues_;
+    stack_.push_back(Frame{std::move(value), anchor, 1, mark, std::nullopt});
+  }
+
+  void close() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    add(f.mark, std::move(f.value), f.anchor, f.size, std::nullopt);
+  }
+
+  // Places a finished value in its parent (or as the document root) and remembers it
+  // under its anchor.
+  void add(const YAML::Mark& mark, json value, YAML::anchor_t anchor, size_t size,
+           std::optional<std::string> keyText) {
+    if (anchor != 0) anchors_[anchor] = Anchored{value, size, keyText};
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return;
+    }
+    Frame& parent = stack_.back();
+    parent.size = saturatingAdd(parent.size, size);
+    if (parent.value.is_array()) {
+      parent.value.push_back(std::move(value));
+    } else if (!parent.key) {
+      if (!keyText) throw LimitExceeded{mark, "mapping key is not a scalar"};
+      parent.key = std::move(*keyText);
+    } else {
+      parent.value[*parent.key] = std::move(value);
+      parent.key.reset();
+    }
+  }
+
   size_t budget_;
+  std::vector<json> documents_;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, Anchored> anchors_;
+  std::optional<json> root_;
+  size_t values_ = 0;       // every value built in this document, aliases included
+  size_t ownValues_ = 0;    // values written out in the text
+  size_t aliasValues_ = 0;  // values copied through aliases
+  std::optional<int> lastDocumentStart_;
 };
+
+// True when brackets outside strings nest deeper than `limit`. Only a guard: it does not
+// validate the text (the parser does that).
+bool jsonNestingExceeds(std::string_view text, int limit) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (inString) {
+      if (c == '\\') {
+        ++i;  // skip the escaped character
+      } else if (c == '"') {
+        inString = false;
+      }
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+std::string where(const YAML::Mark& mark) {
+  if (mark.is_null()) return "";
+  return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1) + ": ";
+}
 
 Result<std::string> readFile(const fs::path& path, size_t maxBytes) {
   std::error_code ec;
@@ -123,36 +275,29 @@ Result<std::vector<json>> parseDocuments(std::string_view text, const LoadOption
   auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
     // The JSON parser itself is iterative, but everything that walks the result afterwards
-    // (the decoders, the destructor of a deep value, the fuzzer's own code) recurses, so
-    // nesting is bounded as it is for YAML. Returning false drops the too-deep value.
-    bool tooDeep = false;
-    json::parser_callback_t limitDepth = [&tooDeep](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxDepth) tooDeep = true;
-      return !tooDeep;
-    };
-    json doc = json::parse(text, limitDepth, /*allow_exceptions=*/false);
-    if (tooDeep) {
-      return fail(Status::invalid("document nested deeper than " + std::to_string(kMaxDepth) +
-                                  " levels"));
-    }
-    if (!doc.is_discarded()) {
-      docs.push_back(std::move(doc));
-      return docs;
+    // (the decoders, the fuzzer) recurses, so nesting is bounded. A scan of the brackets
+    // skips the JSON parser for deep text; the YAML path below then refuses it precisely
+    // (naming where) without building more than the allowed depth.
+    if (!jsonNestingExceeds(text, kMaxDepth)) {
+      json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+      if (!doc.is_discarded()) {
+        docs.push_back(std::move(doc));
+        return docs;
+      }
     }
     // Not valid JSON: it may still be YAML flow style; fall through.
   }
   try {
-    std::vector<YAML::Node> nodes = YAML::LoadAll(std::string(text));
-    for (const auto& node : nodes) {
-      if (node.IsNull()) continue;  // an empty document between "---" separators
-      YamlToJson converter(options.maxNodesPerDocument);
-      auto doc = converter.convert(node);
-      if (!doc) return fail(doc.error());
-      docs.push_back(std::move(*doc));
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    JsonBuilder builder(options.maxNodesPerDocument);
+    while (parser.HandleNextDocument(builder)) {
     }
+    docs = std::move(builder.documents());
   } catch (const YAML::Exception& e) {
-    return fail(Status::invalid("line " + std::to_string(e.mark.line + 1) + ", column " +
-                                std::to_string(e.mark.column + 1) + ": " + e.msg));
+    return fail(Status::invalid(where(e.mark) + e.msg));
+  } catch (const LimitExceeded& e) {
+    return fail(Status::invalid(where(e.mark) + e.message));
   }
   return docs;
 }
@@ -165,7 +310,8 @@ Status loadManifests(const std::string& path, Workload& out, const LoadOptions& 
   if (fs::is_directory(root, ec)) {
     for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
-      if (it->is_regular_file() && isManifestFile(it->path())) files.push_back(it->path());
+      std::error_code typeEc;  // an entry that vanished or cannot be read is skipped
+      if (it->is_regular_file(typeEc) && isManifestFile(it->path())) files.push_back(it->path());
     }
     if (ec) return Status::invalid(path + ": cannot list directory: " + ec.message());
     std::sort(files.begin(), files.end());

@@ -14,13 +14,17 @@ namespace gantry::workload {
 
 struct LoadOptions {
   size_t maxFileBytes = 64u << 20;
-  // Upper bound on JSON values produced from one YAML document (defeats alias bombs).
+  // Upper bound on JSON values produced from one YAML document, map keys and values copied
+  // through aliases included. Alias expansion is also bounded on its own (100,000 values
+  // plus 10 per value written in the text), which stops a "billion laughs" early.
   size_t maxNodesPerDocument = 2'000'000;
   ExpandOptions expand;
 };
 
 // Parses text holding one or more YAML documents (JSON is YAML) into JSON values, one per
-// non-empty document. kInvalid with the line and column on a syntax error.
+// non-empty document (a document holding only null is empty). kInvalid, naming the line
+// and column, on a syntax error, on nesting deeper than 200 levels, and on a document over
+// the value limits above.
 Result<std::vector<nlohmann::json>> parseDocuments(std::string_view text,
                                                    const LoadOptions& options = {});
 

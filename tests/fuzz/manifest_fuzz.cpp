@@ -1,0 +1,79 @@
+// libFuzzer target for manifest reading: `gantry plan` reads YAML and JSON files written by
+// anyone, so parseDocuments() and everything after it (expandObject and the Pod, NodePool
+// and Node decoders) must turn any bytes into documents, pods or errors: never a crash, an
+// escaped exception, undefined behaviour, or unbounded time or memory.
+//
+// Build (until tests/fuzz/CMakeLists.txt has a line for it), from the repository root:
+//   clang++-16 -std=c++2b -D__cpp_concepts=202002L -Wno-builtin-macro-redefined -I. -g -O1 \
+//     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz/manifest_fuzz.cpp \
+//     src/workload/{manifest_loader,expander}.cpp src/common/status.cpp \
+//     src/api/{decode_common,pod_decode,nodepool_decode,labels,taints,resources,quantity,pod,nodepool}.cpp \
+//     -lyaml-cpp -o /tmp/manifest_fuzz
+//   /tmp/manifest_fuzz -max_total_time=240 -jobs=1 /tmp/m tests/fuzz/corpus/manifest
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "src/api/decode.h"
+#include "src/workload/expander.h"
+#include "src/workload/manifest_loader.h"
+
+namespace {
+
+using gantry::workload::LoadOptions;
+using gantry::workload::Workload;
+
+void require(bool ok, const char* invariant) {
+  if (ok) return;
+  std::fprintf(stderr, "manifest invariant broken: %s\n", invariant);
+  std::abort();
+}
+
+// Small limits keep each run fast; the limits themselves are what is under test.
+LoadOptions fuzzOptions() {
+  LoadOptions options;
+  options.maxNodesPerDocument = 20'000;
+  options.expand.maxPodsPerObject = 64;
+  options.expand.maxPodsTotal = 256;
+  return options;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const LoadOptions options = fuzzOptions();
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto docs = gantry::workload::parseDocuments(text, options);
+  if (!docs) {
+    require(docs.error().isInvalid(), "parse errors are kInvalid");
+    require(!docs.error().message().empty(), "parse errors say what is wrong");
+    return 0;
+  }
+  Workload workload;
+  for (const auto& doc : *docs) {
+    require(!doc.is_discarded(), "no discarded values escape the parser");
+    const size_t errorsBefore = workload.errors.size();
+    gantry::workload::expandObject(doc, "fuzz.yaml", workload, options.expand);
+    for (size_t i = errorsBefore; i < workload.errors.size(); ++i) {
+      require(workload.errors[i].source == "fuzz.yaml", "errors name their source");
+      require(!workload.errors[i].message.empty(), "errors say what is wrong");
+    }
+    // The decoders on their own, whatever the kind: each must return a value or an error.
+    (void)gantry::api::decodePod(doc);
+    (void)gantry::api::decodeNodePool(doc);
+    (void)gantry::api::decodeNode(doc);
+    (void)gantry::api::decodePodTemplate(doc, "template", "default", "fuzz-0");
+  }
+  require(workload.pods.size() <= static_cast<size_t>(options.expand.maxPodsTotal),
+          "the total pod limit holds");
+  for (const auto& pod : workload.pods) {
+    require(!pod.name.empty() && !pod.ns.empty(), "every pod has a name and a namespace");
+    for (const auto& [name, q] : pod.requests.entries()) {
+      require(q.sign() >= 0, "decoded requests are never negative");
+    }
+  }
+  return 0;
+}
