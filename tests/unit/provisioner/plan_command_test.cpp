@@ -1,0 +1,133 @@
+// `gantry plan` as users and scripts see it: the real binary, its exit codes, and the
+// JSON contract (keys, names of generated pods, errors naming file, object and field).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace gantry {
+namespace {
+
+struct CommandResult {
+  int exitCode = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string data(const std::string& name) {
+  return std::string(GANTRY_SOURCE_DIR) + "/tests/unit/provisioner/testdata/" + name;
+}
+
+CommandResult gantryPlan(const std::string& args) {
+  const std::string errFile = ::testing::TempDir() + "gantry_plan_stderr.txt";
+  const std::string cmd = std::string(GANTRY_BINARY) + " plan " + args + " 2>" + errFile;
+  CommandResult run;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return run;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(errFile);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  run.err = ss.str();
+  return run;
+}
+
+TEST(PlanCommand, BundledKatibExamplePlansThreeCheapestGpuNodes) {
+  CommandResult run = gantryPlan("--pods " + std::string(GANTRY_SOURCE_DIR) +
+                       "/examples/katib-gpu-experiment.yaml -o json");
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  auto plan = nlohmann::json::parse(run.out);  // exactly one JSON object
+  for (const char* key : {"nodeclaims", "unschedulable", "errors", "total_price_per_hour"}) {
+    EXPECT_TRUE(plan.contains(key)) << key;
+  }
+  int gpuNodes = 0;
+  for (const auto& claim : plan["nodeclaims"]) {
+    for (const char* key : {"nodepool", "instance_type", "instance_type_options", "capacity_type",
+                            "zones", "price_per_hour", "pods"}) {
+      EXPECT_TRUE(claim.contains(key)) << key;
+    }
+    if (claim["instance_type"] == "g4dn.xlarge") {
+      ++gpuNodes;
+      EXPECT_EQ(claim["nodepool"], "default");
+      EXPECT_EQ(claim["capacity_type"], "on-demand");
+      EXPECT_DOUBLE_EQ(claim["price_per_hour"].get<double>(), 0.526);
+      EXPECT_EQ(claim["pods"].size(), 1u);
+      EXPECT_EQ(claim["instance_type_options"][0], "g4dn.xlarge");
+    }
+  }
+  EXPECT_EQ(gpuNodes, 3);
+  // Trials are named <experiment>-<index> in the experiment's namespace.
+  std::string all = plan["nodeclaims"].dump();
+  for (const char* pod : {"ml-team/resnet-lr-search-0", "ml-team/resnet-lr-search-1",
+                          "ml-team/resnet-lr-search-2"}) {
+    EXPECT_NE(all.find(pod), std::string::npos) << pod;
+  }
+  EXPECT_TRUE(plan["errors"].empty());
+}
+
+TEST(PlanCommand, UndecodableObjectIsReportedAndTheRestPlannedWithExitTwo) {
+  CommandResult run = gantryPlan("--pods " + data("bad-quantity.yaml") + " -o json");
+  EXPECT_EQ(run.exitCode, 2);
+  auto plan = nlohmann::json::parse(run.out);
+  ASSERT_EQ(plan["errors"].size(), 1u);
+  const auto& e = plan["errors"][0];
+  EXPECT_EQ(e["source"], data("bad-quantity.yaml"));
+  EXPECT_EQ(e["object"], "Pod ml/broken");
+  EXPECT_EQ(e["field"], "spec.containers[0].resources.requests.cpu");
+  EXPECT_NE(e["message"].get<std::string>().find("12Q"), std::string::npos);
+  // The Job still gets planned.
+  std::string claims = plan["nodeclaims"].dump();
+  EXPECT_NE(claims.find("ml/ok-job-0"), std::string::npos);
+  EXPECT_NE(claims.find("ml/ok-job-1"), std::string::npos);
+}
+
+TEST(PlanCommand, UnparsableFileIsAClearErrorWithExitTwoAndNoPlan) {
+  CommandResult run = gantryPlan("--pods " + data("unparsable.yaml"));
+  EXPECT_EQ(run.exitCode, 2);
+  EXPECT_TRUE(run.out.empty());
+  EXPECT_NE(run.err.find("unparsable.yaml"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("line"), std::string::npos) << run.err;
+}
+
+TEST(PlanCommand, MissingFileAndBadFlagsExitTwo) {
+  EXPECT_EQ(gantryPlan("--pods /nonexistent/pods.yaml").exitCode, 2);
+  EXPECT_EQ(gantryPlan("--pods x.yaml --frobnicate").exitCode, 2);
+  EXPECT_EQ(gantryPlan("").exitCode, 2);
+  EXPECT_EQ(gantryPlan("--pods " + data("gpu-pods.yaml") + " -o yaml").exitCode, 2);
+  EXPECT_EQ(gantryPlan("--pods " + data("gpu-pods.yaml") + " --region mars-1").exitCode, 2);
+}
+
+TEST(PlanCommand, NodePoolLimitsTaintsAndZonePinFromFiles) {
+  CommandResult run = gantryPlan("--pods " + data("gpu-pods.yaml") + " --nodepools " + data("gpu-pools.yaml") +
+                       " -o json");
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  auto plan = nlohmann::json::parse(run.out);
+  ASSERT_EQ(plan["nodeclaims"].size(), 2u) << "the GPU limit of 2 allows two one-GPU nodes";
+  for (const auto& claim : plan["nodeclaims"]) {
+    EXPECT_EQ(claim["nodepool"], "gpu");
+    EXPECT_EQ(claim["zones"], nlohmann::json::array({"us-east-1c"}));
+  }
+  ASSERT_EQ(plan["unschedulable"].size(), 1u);
+  EXPECT_NE(plan["unschedulable"][0]["reason"].get<std::string>().find("limit nvidia.com/gpu=2"),
+            std::string::npos);
+}
+
+TEST(PlanCommand, TableOutputEndsWithASummaryLine) {
+  CommandResult run = gantryPlan("--pods " + data("gpu-pods.yaml") + " --nodepools " + data("gpu-pools.yaml"));
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  EXPECT_NE(run.out.find("INSTANCE-TYPE"), std::string::npos);
+  EXPECT_NE(run.out.find("2 new nodes for 2 pods, 0 on existing nodes, 1 unschedulable: total $"),
+            std::string::npos)
+      << run.out;
+}
+
+}  // namespace
+}  // namespace gantry
