@@ -42,7 +42,7 @@ api::Labels poolLabels(const api::NodePool& pool, const api::InstanceTypes& type
 
 }  // namespace
 
-size_t PoolEntry::firstPossible(const ResourceVector& need) const {
+size_t PoolEntry::ByKind::firstPossible(const ResourceVector& need) const {
   auto it = std::partition_point(prefixMax.begin(), prefixMax.end(),
                                  [&](const ResourceVector& m) { return !need.fitsIn(m); });
   return static_cast<size_t>(it - prefixMax.begin());
@@ -147,11 +147,15 @@ Result<CatalogIndex> CatalogIndex::build(const Snapshot& snapshot, const api::In
     std::stable_sort(pe.typesByPrice.begin(), pe.typesByPrice.end(), [&](uint32_t a, uint32_t b) {
       return idx.types_[a].minPrice < idx.types_[b].minPrice;
     });
-    ResourceVector running;
-    running.v.fill(std::numeric_limits<int64_t>::min());
+    std::array<ResourceVector, 2> running;
+    for (auto& r : running) r.v.fill(std::numeric_limits<int64_t>::min());
     for (uint32_t t : pe.typesByPrice) {
-      for (size_t d = 0; d < kMaxResourceDims; ++d) running.v[d] = std::max(running.v[d], pe.allocatable[t].v[d]);
-      pe.prefixMax.push_back(running);
+      const size_t kind = idx.types_[t].accelerator ? 1 : 0;
+      for (size_t d = 0; d < kMaxResourceDims; ++d) {
+        running[kind].v[d] = std::max(running[kind].v[d], pe.allocatable[t].v[d]);
+      }
+      pe.byKind[kind].types.push_back(t);
+      pe.byKind[kind].prefixMax.push_back(running[kind]);
     }
     // Limits: remaining = limit - usage; unlimited dimensions stay at INT64_MAX.
     pe.remaining.v.fill(std::numeric_limits<int64_t>::max());

@@ -3,6 +3,7 @@
 // each pool allows. Built once per solve; read-only afterwards.
 #pragma once
 
+#include <array>
 #include <limits>
 #include <string>
 #include <vector>
@@ -39,12 +40,19 @@ struct PoolEntry {
   ResourceVector largest;
   // Types the pool allows, cheapest first (by minPrice), for early-exit scans.
   std::vector<uint32_t> typesByPrice;
-  // prefixMax[i]: per-dimension maximum of allocatable over typesByPrice[0..i]. A load that
-  // exceeds prefixMax[i] in any dimension fits none of the first i+1 types, so scans for
-  // it can start past them (found by binary search: the predicate is monotone).
-  std::vector<ResourceVector> prefixMax;
-  // First position in typesByPrice whose type could hold `need`.
-  size_t firstPossible(const ResourceVector& need) const;
+  // The same split by kind: [0] types without accelerators, [1] with. A node holding GPU
+  // work can only be an accelerator type and a node without never buys one, so searches
+  // for a node's type scan one list (70 GPU types rather than 800).
+  struct ByKind {
+    std::vector<uint32_t> types;
+    // prefixMax[i]: per-dimension maximum of allocatable over types[0..i]. A load that
+    // exceeds prefixMax[i] in any dimension fits none of the first i+1 types, so scans for
+    // it can start past them (found by binary search: the predicate is monotone).
+    std::vector<ResourceVector> prefixMax;
+    // First position in `types` whose type could hold `need`.
+    size_t firstPossible(const ResourceVector& need) const;
+  };
+  std::array<ByKind, 2> byKind;
   // Remaining limit per dimension (INT64_MAX when unlimited) and remaining node count.
   ResourceVector remaining;
   int64_t remainingNodes = std::numeric_limits<int64_t>::max();

@@ -54,6 +54,11 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
     if (a.node->inFlight != b.node->inFlight) return !a.node->inFlight;
     return a.node->name < b.node->name;
   });
+  for (auto& smallest : smallestRequest_) smallest.v.fill(std::numeric_limits<int64_t>::max());
+  for (const auto& cls : classes) {
+    ResourceVector& smallest = smallestRequest_[cls.usesAcceleratorType()];
+    for (size_t d = 0; d < kMaxResourceDims; ++d) smallest.v[d] = std::min(smallest.v[d], cls.requests.v[d]);
+  }
   eligibleZones_.resize(classes.size());
   for (size_t c = 0; c < classes.size(); ++c) {
     uint64_t zones = 0;
@@ -103,11 +108,11 @@ Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra
   const bool plain = plainOnly(node, add ? std::optional<uint32_t>(add->cls) : std::nullopt);
   Choice best;
   best.price.price = priceCap;
-  for (size_t i = pe.firstPossible(need); i < pe.typesByPrice.size(); ++i) {
-    const uint32_t t = pe.typesByPrice[i];
+  const PoolEntry::ByKind& list = pe.byKind[plain ? 0 : 1];
+  for (size_t i = list.firstPossible(need); i < list.types.size(); ++i) {
+    const uint32_t t = list.types[i];
     // Types are sorted by their cheapest offering, so nothing later can beat `best`.
     if (index_.types()[t].minPrice >= best.price.price) break;
-    if (plain && index_.types()[t].accelerator) continue;
     OfferMask m = pin & pe.masks[t];
     for (const Member& mem : node.members) {
       m &= masksOf(mem, node.pool)[t];
@@ -216,12 +221,11 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
   const PodClass& cls = classes_[c];
   const PoolEntry& pe = index_.pools()[pool];
   const TypeMasks& masks = strict ? cls.strict[pool] : cls.relaxed[pool];
-  const bool plain = !cls.usesAcceleratorType();
   Target best;
-  for (uint32_t t : pe.typesByPrice) {
+  // A class that uses accelerator types can only be on one; others never buy one.
+  for (uint32_t t : pe.byKind[cls.usesAcceleratorType() ? 1 : 0].types) {
     OfferMask m = pin & masks[t];
-    if (m.empty() || (plain && index_.types()[t].accelerator)) continue;
-    if (!limitsAllow(pool, -1, static_cast<int32_t>(t), true)) continue;
+    if (m.empty() || !limitsAllow(pool, -1, static_cast<int32_t>(t), true)) continue;
     int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
     if (fit <= 0) continue;
     double perPod = index_.cheapest(t, m).price / static_cast<double>(fit);
@@ -381,6 +385,7 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
     nodes_.pop_back();
     return false;
   }
+  open_[nodes_[n].accelerator].push_back(n);
   addToNode(n, c, pods.data() + next, static_cast<size_t>(take), strict, choice);
   next += static_cast<size_t>(take);
   return true;
@@ -408,7 +413,23 @@ void Packer::placeClass(uint32_t c) {
     size_t next = 0;
     // Free room on nodes this plan already opened, at no extra cost.
     if (!oneByOne) {
-      for (size_t n = 0; n < nodes_.size() && next < rest.size(); ++n) fillNode(n, c, rest, next, strict);
+      // Plain pods of a GPU job may also ride along on that job's GPU nodes.
+      const bool gpuOwner = std::any_of(classes_.begin(), classes_.end(), [&](const PodClass& o) {
+        return o.usesAcceleratorType() && o.owner == cls.owner;
+      });
+      for (size_t kind : {size_t{0}, size_t{1}}) {
+        if (kind != static_cast<size_t>(cls.usesAcceleratorType()) && !(kind == 1 && gpuOwner)) continue;
+        std::vector<size_t>& list = open_[kind];
+        size_t kept = 0;
+        for (size_t i = 0; i < list.size(); ++i) {
+          const size_t n = list[i];
+          if (next < rest.size()) fillNode(n, c, rest, next, strict);
+          const NewNode& node = nodes_[n];
+          const ResourceVector room = index_.pools()[node.pool].allocatable[node.budgetType] - node.used;
+          if (node.alive && smallestRequest_[kind].fitsIn(room)) list[kept++] = n;
+        }
+        list.resize(kept);
+      }
     }
     const double standalone = next < rest.size() ? standaloneCost(c, rest.size() - next, strict) : 0;
     // Growing an open node into a larger type is tried until it first fails to beat a node

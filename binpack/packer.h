@@ -3,6 +3,7 @@
 // node, re-price a node, undo a gang). Internal to binpack; solver.cpp drives it.
 #pragma once
 
+#include <array>
 #include <limits>
 #include <optional>
 #include <set>
@@ -139,6 +140,11 @@ class Packer {
   Topology topology_;
   std::vector<ExistingSlot> existing_;
   std::vector<NewNode> nodes_;
+  // Nodes whose budget type may still have room, in opening order, kept apart for GPU work
+  // ([1]) and other work ([0]) since the co-location rule rarely lets them mix. A node drops
+  // out for good once the smallest request of any class of its kind no longer fits.
+  std::array<std::vector<size_t>, 2> open_;
+  std::array<ResourceVector, 2> smallestRequest_;
   std::vector<std::string> unplaced_;  // per pod: reason, empty when placed or not pending
   std::vector<bool> placed_;
   std::vector<std::vector<std::string>> eligibleZones_;  // per class, cached

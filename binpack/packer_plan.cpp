@@ -14,7 +14,16 @@ constexpr std::array<std::string_view, kCapacityTypes> kCapacityTypeNames = {"on
 
 Plan Packer::buildPlan() const {
   Plan plan;
-  std::unordered_map<std::string, std::pair<size_t, std::vector<std::string>>> optionCache;
+  // What depends only on a node's shape (pool, pin, members, load): computed once per shape,
+  // since a large plan has thousands of nodes opened alike.
+  struct ShapeInfo {
+    size_t fitting = 0;
+    std::vector<std::string> options;
+    api::ResourceList requests;
+    api::ResourceList allocatable;
+    std::string requestsText;
+  };
+  std::unordered_map<std::string, ShapeInfo> shapes;
   for (const NewNode& node : nodes_) {
     if (!node.alive || node.pods.empty() || node.type < 0) continue;
     const PoolEntry& pe = index_.pools()[node.pool];
@@ -32,27 +41,31 @@ Plan Packer::buildPlan() const {
                         std::to_string(node.pin.zones[1]) + "/" + std::to_string(node.accelerator);
     for (const Member& mem : node.members) shape += "/" + std::to_string(mem.cls) + (mem.strict ? "s" : "r");
     for (int64_t v : node.used.v) shape += "," + std::to_string(v);
-    auto cached = optionCache.find(shape);
-    if (cached == optionCache.end()) {
+    auto cached = shapes.find(shape);
+    if (cached == shapes.end()) {
       std::vector<std::pair<double, uint32_t>> options;
-      const bool plain = plainOnly(node, std::nullopt);
-      for (uint32_t t : pe.typesByPrice) {
-        if (plain && index_.types()[t].accelerator) continue;
+      for (uint32_t t : pe.byKind[plainOnly(node, std::nullopt) ? 0 : 1].types) {
         OfferMask m = node.pin & pe.masks[t];
         for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
         if (m.empty() || !node.used.fitsIn(pe.allocatable[t])) continue;
         options.emplace_back(index_.cheapest(t, m).price, t);
       }
       std::stable_sort(options.begin(), options.end());
-      std::pair<size_t, std::vector<std::string>> entry{options.size(), {}};
+      ShapeInfo info;
+      info.fitting = options.size();
       for (const auto& [price, t] : options) {
-        if (entry.second.size() == options_.maxInstanceTypeOptions) break;
-        entry.second.push_back(index_.types()[t].type->name);
+        if (info.options.size() == options_.maxInstanceTypeOptions) break;
+        info.options.push_back(index_.types()[t].type->name);
       }
-      cached = optionCache.emplace(std::move(shape), std::move(entry)).first;
+      ResourceVector req = node.used;
+      req.v[*dims_.find(api::resource::kPods)] = 0;
+      info.requests = dims_.toList(req);
+      info.allocatable = dims_.toList(pe.allocatable[node.type]);
+      info.requestsText = info.requests.toString();
+      cached = shapes.emplace(std::move(shape), std::move(info)).first;
     }
-    const size_t fitting = cached->second.first;
-    out.instanceTypeOptions = cached->second.second;
+    const ShapeInfo& info = cached->second;
+    out.instanceTypeOptions = info.options;
 
     // Zones where the chosen type and capacity type are offered within the node's mask,
     // cheapest first (spot prices differ by zone).
@@ -68,13 +81,11 @@ Plan Packer::buildPlan() const {
     for (const auto& [price, z] : zones) out.zones.push_back(index_.zones()[z]);
 
     for (size_t pod : node.pods) out.pods.push_back(snapshot_.pods[pod].key());
-    ResourceVector req = node.used;
-    req.v[*dims_.find(api::resource::kPods)] = 0;
-    out.requests = dims_.toList(req);
-    out.allocatable = dims_.toList(pe.allocatable[node.type]);
-    out.reason = "cheapest of " + std::to_string(fitting) + " fitting types for " +
+    out.requests = info.requests;
+    out.allocatable = info.allocatable;
+    out.reason = "cheapest of " + std::to_string(info.fitting) + " fitting types for " +
                  std::to_string(node.pods.size()) + (node.pods.size() == 1 ? " pod" : " pods") +
-                 " requesting " + out.requests.toString();
+                 " requesting " + info.requestsText;
     plan.totalPricePerHour += out.pricePerHour;
     plan.nodes.push_back(std::move(out));
   }

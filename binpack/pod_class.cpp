@@ -39,6 +39,22 @@ std::string placementSignature(const api::Pod& p) {
   return s;
 }
 
+// Requests as raw nano values: formatting canonical quantity strings for every one of
+// 10,000 pods would cost more than the rest of the grouping.
+std::string requestsSignature(const api::ResourceList& requests) {
+  std::string s;
+  for (const auto& [name, q] : requests.entries()) {
+    const api::Int128 nanos = q.nanoValue();
+    s += name;
+    s += '=';
+    s += std::to_string(static_cast<int64_t>(nanos >> 64));
+    s += ':';
+    s += std::to_string(static_cast<uint64_t>(nanos));
+    s += ',';
+  }
+  return s;
+}
+
 std::string selectorString(const api::LabelSelector& sel) {
   std::string s;
   for (const auto& [k, v] : sel.matchLabels) s += k + "=" + v + ",";
@@ -182,7 +198,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     std::string owner = ownerOf(p);
     if (!gpuOwners.count(owner)) owner.clear();
     std::string sig = placementSignature(p) + "#" + topologySignature(p) + "#" +
-                      p.requests.toString() + "#" + owner + "#" + p.gang;
+                      requestsSignature(p.requests) + "#" + owner + "#" + p.gang;
     auto [it, inserted] = bySignature.emplace(std::move(sig), classes.size());
     if (!inserted) {
       classes[it->second].pods.push_back(i);
@@ -241,10 +257,15 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
                                " matches the pod's node selector and required affinity";
         continue;
       }
-      std::string why = resourceRejection(c, pool, c.relaxed[pi], dims);
+      // The reason needs the masks before fit filtering; only compute it when it is needed.
+      TypeMasks beforeFit = c.relaxed[pi];
       c.needsAcceleratorType |= filterByFit(c.relaxed[pi], c, index, pool);
-      filterByFit(c.strict[pi], c, index, pool);
-      if (!anyType(c.relaxed[pi])) c.poolRejections[pi] = why;
+      if (p.preferredNodeAffinity.empty()) {
+        c.strict[pi] = c.relaxed[pi];  // no preferences: the same masks
+      } else {
+        filterByFit(c.strict[pi], c, index, pool);
+      }
+      if (!anyType(c.relaxed[pi])) c.poolRejections[pi] = resourceRejection(c, pool, beforeFit, dims);
     }
   }
 
