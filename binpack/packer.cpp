@@ -14,7 +14,7 @@ namespace gantry::binpack {
 namespace {
 constexpr double kEpsilon = 1e-9;
 // How many recently opened nodes a replica class considers growing into a larger type.
-constexpr size_t kGrowWindow = 32;
+constexpr size_t kGrowWindow = 16;
 // Growth steps per class before it only opens nodes of its own (bounds the search time).
 constexpr size_t kMaxGrowthsPerClass = 256;
 

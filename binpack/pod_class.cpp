@@ -223,9 +223,25 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
   // Compatibility, cached by placement signature: replicas share it even when their
   // requests differ.
   std::unordered_map<std::string, std::pair<std::vector<TypeMasks>, std::vector<TypeMasks>>> cache;
+  // Classes that differ only in owner (one per Katib trial, say) end with the same masks:
+  // keep the finished result per placement signature and requests too.
+  struct Finished {
+    std::vector<TypeMasks> strict, relaxed;
+    std::vector<std::string> rejections;
+    bool needsAcceleratorType;
+  };
+  std::unordered_map<std::string, Finished> finished;
   for (PodClass& c : classes) {
     const api::Pod& p = *c.rep;
     std::string sig = placementSignature(p);
+    const std::string finishedKey = sig + "#" + requestsSignature(p.requests);
+    if (auto done = finished.find(finishedKey); done != finished.end()) {
+      c.strict = done->second.strict;
+      c.relaxed = done->second.relaxed;
+      c.poolRejections = done->second.rejections;
+      c.needsAcceleratorType = done->second.needsAcceleratorType;
+      continue;
+    }
     auto it = cache.find(sig);
     if (it == cache.end()) {
       std::vector<TypeMasks> required, preferred;
@@ -267,6 +283,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
       }
       if (!anyType(c.relaxed[pi])) c.poolRejections[pi] = resourceRejection(c, pool, beforeFit, dims);
     }
+    finished.emplace(finishedKey, Finished{c.strict, c.relaxed, c.poolRejections, c.needsAcceleratorType});
   }
 
   // Placement order: accelerator pods first (they drive the expensive nodes), then by a

@@ -38,13 +38,17 @@ double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
   for (size_t c = 0; c < classes.size(); ++c) {
     if (count[c] == 0) continue;
     const bool gpuGroup = classes[c].usesAcceleratorType() || gpuOwners.count(classes[c].owner);
+    // The types a class can end up on: accelerator types for GPU work, plain types for work
+    // that never shares a GPU node, both for plain pods of a GPU job.
+    const bool anyKind = gpuGroup && !classes[c].usesAcceleratorType();
     for (size_t d = 0; d < kMaxResourceDims; ++d) {
       if (classes[c].requests.v[d] <= 0) continue;
       double rate = kNoPrice;
       for (size_t p = 0; p < index.pools().size(); ++p) {
         const TypeMasks& masks = classes[c].relaxed[p];
         if (masks.empty()) continue;
-        for (uint32_t t : index.pools()[p].typesByPrice) {
+        const PoolEntry& pool = index.pools()[p];
+        for (uint32_t t : anyKind ? pool.typesByPrice : pool.byKind[gpuGroup ? 1 : 0].types) {
           if (masks[t].empty() || index.pools()[p].allocatable[t].v[d] <= 0) continue;
           double price = index.cheapest(t, masks[t]).price;
           rate = std::min(rate, price / static_cast<double>(index.pools()[p].allocatable[t].v[d]));
