@@ -75,8 +75,6 @@ const TypeMasks& Packer::masksOf(const Member& m, size_t pool) const {
   return m.strict ? classes_[m.cls].strict[pool] : classes_[m.cls].relaxed[pool];
 }
 
-std::vector<std::string> Packer::eligibleZones(uint32_t c) const { return eligibleZones_[c]; }
-
 bool Packer::limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const {
   const PoolEntry& pe = index_.pools()[pool];
   if (newNode && pe.remainingNodes < 1) return false;

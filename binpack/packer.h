@@ -81,8 +81,8 @@ class Packer {
   Choice bestType(const NewNode& node, const ResourceVector& extra, std::optional<Member> add,
                   const OfferMask& pin, bool checkLimits = true,
                   double priceCap = std::numeric_limits<double>::infinity()) const;
-  // The GPU co-location rule for a set of members: on a node with accelerator pods, every
-  // other pod belongs to one of their owners.
+  // The GPU co-location rule for a set of members: on a node holding GPU work (pods that
+  // use an accelerator type), every other pod belongs to one of those pods' owners.
   bool gpuRuleHolds(const NewNode& node) const;
   bool limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const;
   void chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta);
@@ -119,7 +119,7 @@ class Packer {
   std::optional<OfferMask> pinFor(const NewNode& node, uint32_t c, bool strict,
                                   const Member& member) const;
   DomainRef domainOf(const NewNode& node, size_t index) const;
-  std::vector<std::string> eligibleZones(uint32_t c) const;
+  const std::vector<std::string>& eligibleZones(uint32_t c) const { return eligibleZones_[c]; }
   void addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
                  const Choice& choice);
   double standaloneCost(uint32_t c, size_t remaining, bool strict) const;
@@ -129,7 +129,6 @@ class Packer {
   // Share of the node's type used by its pods, in the fullest resource.
   double utilization(const NewNode& node) const;
   bool tryMerge(size_t a, size_t b);
-  bool tryEmpty(size_t a);
   std::string unplacedReason(uint32_t c) const;
 
   const Snapshot& snapshot_;
