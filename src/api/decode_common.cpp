@@ -94,6 +94,16 @@ DecodeResult<std::vector<std::string>> stringList(const json& obj, const std::st
   return out;
 }
 
+DecodeResult<std::string> objectName(const json& object) {
+  const json* meta = child(object, "metadata");
+  if (!meta) return fieldError("metadata", "required");
+  if (auto e = expectObject(*meta, "metadata")) return std::unexpected(*e);
+  auto name = stringField(*meta, "metadata", "name");
+  if (!name) return std::unexpected(name.error());
+  if (name->empty()) return fieldError("metadata.name", "required");
+  return *name;
+}
+
 DecodeResult<LabelSelector> decodeLabelSelector(const json& value, const std::string& path) {
   if (auto e = expectObject(value, path)) return std::unexpected(*e);
   LabelSelector sel;

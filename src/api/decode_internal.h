@@ -54,6 +54,9 @@ DecodeResult<bool> boolField(const json& obj, const std::string& path, std::stri
 DecodeResult<std::vector<std::string>> stringList(const json& obj, const std::string& path,
                                                   std::string_view field);
 
+// metadata.name of a top-level object: metadata must be an object and the name non-empty.
+DecodeResult<std::string> objectName(const json& object);
+
 DecodeResult<LabelSelector> decodeLabelSelector(const json& value, const std::string& path);
 DecodeResult<NodeSelectorTerm> decodeNodeSelectorTerm(const json& value, const std::string& path);
 DecodeResult<std::vector<Toleration>> decodeTolerations(const json& value, const std::string& path);

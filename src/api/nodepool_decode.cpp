@@ -8,20 +8,6 @@ namespace gantry::api {
 
 using namespace detail;
 
-namespace {
-
-DecodeResult<std::string> objectName(const json& object) {
-  const json* meta = child(object, "metadata");
-  if (!meta) return fieldError("metadata", "required");
-  if (auto e = expectObject(*meta, "metadata")) return std::unexpected(*e);
-  auto name = stringField(*meta, "metadata", "name");
-  if (!name) return std::unexpected(name.error());
-  if (name->empty()) return fieldError("metadata.name", "required");
-  return *name;
-}
-
-}  // namespace
-
 DecodeResult<NodePool> decodeNodePool(const json& object) {
   if (auto e = expectObject(object, "")) return std::unexpected(*e);
   NodePool pool;

@@ -336,12 +336,9 @@ void assignGang(Pod& pod) {
 DecodeResult<Pod> decodePod(const json& object) {
   if (auto e = expectObject(object, "")) return std::unexpected(*e);
   Pod pod;
-  const json* meta = child(object, "metadata");
-  if (!meta) return fieldError("metadata", "required");
-  if (auto e = expectObject(*meta, "metadata")) return std::unexpected(*e);
-  auto name = stringField(*meta, "metadata", "name");
+  auto name = objectName(object);
   if (!name) return std::unexpected(name.error());
-  if (name->empty()) return fieldError("metadata.name", "required");
+  const json* meta = child(object, "metadata");
   auto ns = stringField(*meta, "metadata", "namespace", "default");
   if (!ns) return std::unexpected(ns.error());
   auto uid = stringField(*meta, "metadata", "uid");
