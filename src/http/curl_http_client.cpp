@@ -50,6 +50,7 @@ struct Exchange {
   bool cancelled = false;                                          // onChunk asked to stop
   std::exception_ptr callbackError;  // an exception thrown by onChunk, rethrown after perform
   std::chrono::steady_clock::time_point headDeadline{};  // streams only
+  const std::atomic<bool>* cancel = nullptr;              // streams only
   bool headTimedOut = false;
 };
 
@@ -125,7 +126,12 @@ CURLcode performStream(CURL* h, Exchange& ex) {
       }
       break;
     }
-    int waitMs = 1000;
+    if (ex.cancel != nullptr && ex.cancel->load()) {
+      ex.cancelled = true;
+      result = CURLE_WRITE_ERROR;  // reported like a stop asked for by onChunk
+      break;
+    }
+    int waitMs = ex.cancel != nullptr ? 250 : 1000;
     if (!ex.headComplete) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           ex.headDeadline - std::chrono::steady_clock::now());
@@ -284,6 +290,7 @@ Result<Response> CurlHttpClient::Impl::perform(
     // A watch may stay open for hours: only the wait for the response head is bounded
     // (checked by performStream's loop).
     ex.headDeadline = std::chrono::steady_clock::now() + request.timeout;
+    ex.cancel = request.cancel;
   }
   applyTls(h);
 

@@ -3,6 +3,7 @@
 // in-process fake and only CurlHttpClient touches the network.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -30,6 +31,10 @@ struct Request {
   // Whole-exchange limit for send(); for stream() it bounds connecting and the wait for
   // the response head only, since a watch may legitimately stay open for hours.
   std::chrono::milliseconds timeout{30000};
+  // stream() only: when set and it turns true, the stream is closed within about 250 ms even
+  // if no data arrives (a quiet watch), and stream() returns as if onChunk had said stop.
+  // Non-owning; REQUIRES: outlives the call.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct Response {

@@ -239,11 +239,13 @@ Result<json> RestClient::remove(const ResourcePath& path, const DeleteOptions& o
 }
 
 Result<http::Response> RestClient::stream(const ResourcePath& path, const std::string& query,
-                                          const std::function<bool(std::string_view)>& onChunk) {
+                                          const std::function<bool(std::string_view)>& onChunk,
+                                          const std::atomic<bool>* cancel) {
   const std::string pathText = path.toString();
   limiter_.acquire();
   auto req = buildRequest("GET", server_ + pathText + (query.empty() ? "" : "?" + query), "", "");
   if (!req) return fail(req.error());
+  req->cancel = cancel;
   // The status is only known once stream() returns, so chunks go straight through and the
   // body's start is kept for the error message of a non-2xx answer.
   std::string head;

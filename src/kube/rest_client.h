@@ -4,6 +4,7 @@
 // transient failures, and Kubernetes `Status` bodies turned into gantry Status kinds.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -114,8 +115,10 @@ class RestClient {
   // watches: rate limited and authorised like the others, not retried. A non-2xx status
   // is returned as an error mapped by statusFromResponse. The transport reports the status
   // only at the end, so onChunk also sees the body of a non-2xx answer (a Status object).
+  // `cancel` (optional, see http::Request::cancel) ends a quiet stream from another thread.
   Result<http::Response> stream(const ResourcePath& path, const std::string& query,
-                                const std::function<bool(std::string_view)>& onChunk);
+                                const std::function<bool(std::string_view)>& onChunk,
+                                const std::atomic<bool>* cancel = nullptr);
 
   // Percent-encoded "k=v&k=v" for the non-empty list options (+ watch=true when asked).
   static std::string listQuery(const ListOptions& options);

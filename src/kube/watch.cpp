@@ -125,10 +125,11 @@ Result<std::string> watch(RestClient& client, const ResourcePath& path, const Wa
   auto resp = client.stream(path, watchQuery(options), [&](std::string_view chunk) {
     decodeError = decoder.feed(chunk, [&](WatchEvent&& ev) { return onEvent(ev); });
     return !decoder.stopped();
-  });
+  }, options.cancel);
   if (!resp) return fail(resp.error());  // an HTTP error outranks what its body decoded to
   if (!decodeError.isOk()) return fail(decodeError);
-  if (!decoder.stopped()) {
+  const bool cancelled = options.cancel != nullptr && options.cancel->load();
+  if (!decoder.stopped() && !cancelled) {
     if (Status st = decoder.finish(); !st.isOk()) return fail(st);
   }
   return decoder.lastResourceVersion().empty() ? options.resourceVersion

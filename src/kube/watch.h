@@ -4,6 +4,7 @@
 // Informers (list + watch + relist on kGone) build on these.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,8 @@ struct WatchOptions {
   std::string resourceVersion{};  // start after this version; "" = from now (synthetic ADDs)
   int timeoutSeconds = 300;       // the server ends the watch after this long
   bool allowBookmarks = true;
+  // Optional: set to true from another thread to end the watch (as if the server closed it).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // The query string of a watch request (watch=1 plus the options), percent-encoded.

@@ -22,6 +22,13 @@ KWOK_PORT=$((PORT_BASE + 47)) KCM_PORT=$((PORT_BASE + 57)) SCHEDULER_PORT=$((POR
 EC2_PORT=$((PORT_BASE + 70)) FAULTS_PORT=$((PORT_BASE + 71))
 CLUSTER_NAME=gantry-test
 
+PKI=$RUN_DIR/pki
+# apiserver_ok [path]: the apiserver answers /readyz (or the path) to the admin user.
+apiserver_ok() {
+  curl -sf --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$APISERVER_PORT/${1:-readyz}"
+}
+
 # start <name> <command...>: runs it in its own session (so `down` can stop its whole
 # process group), output in logs/<name>.log, pid in pids/<name>.pid.
 start() {

@@ -1,0 +1,56 @@
+// Triggers come from pod adds and updates (the scheduler marking a pod Unschedulable is an
+// update) and from node deletions (pods nominated to the vanished node). Pending pods are
+// found through the phase index: bound pods are mostly Running, so the scan stays small
+// even with 50,000 pods in the cache.
+#include "provisioner/provisioning/pending_pods.h"
+
+#include <algorithm>
+
+namespace gantry::provisioner {
+
+PendingPodWatcher::PendingPodWatcher(kube::ClusterCache& cache, Batcher& batcher)
+    : cache_(cache), batcher_(batcher) {
+  auto onPod = [this](const kube::ObjectPtr<api::Pod>& pod) {
+    if (needsCapacity(*pod)) batcher_.trigger(pod->key());
+  };
+  cache_.pods().addHandlers({
+      .onAdd = onPod,
+      .onUpdate = [onPod](const kube::ObjectPtr<api::Pod>&,
+                          const kube::ObjectPtr<api::Pod>& now) { onPod(now); },
+      .onDelete = nullptr,
+  });
+  cache_.nodes().addHandlers({
+      .onAdd = nullptr,
+      .onUpdate = nullptr,
+      .onDelete =
+          [this](const kube::ObjectPtr<api::Node>& node) {
+            for (const auto& pod : cache_.pods().store().byIndex(kube::kPodsByPhase, "Pending")) {
+              if (pod->nominatedNodeName == node->name && needsCapacity(*pod)) {
+                batcher_.trigger(pod->key());
+              }
+            }
+          },
+  });
+}
+
+bool PendingPodWatcher::needsCapacity(const api::Pod& pod) const {
+  return api::needsCapacity(pod, [this](const std::string& node) {
+    return cache_.nodes().store().get(node) != nullptr;
+  });
+}
+
+std::vector<kube::ObjectPtr<api::Pod>> PendingPodWatcher::pendingPods() const {
+  auto pods = cache_.pods().store().byIndex(kube::kPodsByPhase, "Pending");
+  std::erase_if(pods, [this](const kube::ObjectPtr<api::Pod>& p) { return !needsCapacity(*p); });
+  std::sort(pods.begin(), pods.end(),
+            [](const auto& a, const auto& b) { return a->key() < b->key(); });
+  return pods;
+}
+
+std::optional<PendingBatch> PendingPodWatcher::next(const std::atomic<bool>& stop) {
+  auto window = batcher_.wait(stop);
+  if (!window) return std::nullopt;
+  return PendingBatch{.window = std::move(*window), .pods = pendingPods()};
+}
+
+}  // namespace gantry::provisioner

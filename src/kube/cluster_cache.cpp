@@ -1,0 +1,78 @@
+// Decoders and indexes for the cluster cache. Annotations are trimmed because they are the
+// bulk of a typical pod's metadata (kubectl's last-applied configuration alone can be
+// kilobytes) and the controllers read only a handful of them.
+#include "src/kube/cluster_cache.h"
+
+#include <string_view>
+
+#include "src/api/decode.h"
+
+namespace gantry::kube {
+namespace {
+
+bool keptAnnotation(std::string_view key) {
+  return key.starts_with("gantry.dev/") || key.starts_with("karpenter.sh/") ||
+         key == "kubernetes.io/config.mirror" || key.starts_with("scheduling.k8s.io/") ||
+         key.starts_with("scheduling.x-k8s.io/");
+}
+
+std::string describe(const api::FieldError& e) { return e.field + ": " + e.message; }
+
+}  // namespace
+
+std::expected<api::Pod, std::string> decodeCachedPod(const nlohmann::json& object) {
+  auto pod = api::decodePod(object);
+  if (!pod) return std::unexpected(describe(pod.error()));
+  std::erase_if(pod->annotations, [](const auto& kv) { return !keptAnnotation(kv.first); });
+  return std::move(*pod);
+}
+
+std::expected<api::Node, std::string> decodeCachedNode(const nlohmann::json& object) {
+  auto node = api::decodeNode(object);
+  if (!node) return std::unexpected(describe(node.error()));
+  return std::move(*node);
+}
+
+ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions options)
+    : pods_(std::make_unique<PodInformer>(client, clock, ResourcePath{.resource = "pods"},
+                                          decodeCachedPod, options.pods)),
+      nodes_(std::make_unique<NodeInformer>(client, clock, ResourcePath{.resource = "nodes"},
+                                            decodeCachedNode, options.nodes)) {
+  addPodIndexes(*pods_);
+}
+
+void addPodIndexes(PodInformer& informer) {
+  informer.addIndex(kPodsByNode, [](const api::Pod& p) {
+    return p.nodeName.empty() ? std::vector<std::string>{} : std::vector<std::string>{p.nodeName};
+  });
+  informer.addIndex(kPodsByPhase, [](const api::Pod& p) {
+    return std::vector<std::string>{p.phase.empty() ? std::string("Pending") : p.phase};
+  });
+  informer.addIndex(kPodsByCondition, [](const api::Pod& p) {
+    return p.unschedulable ? std::vector<std::string>{"Unschedulable"} : std::vector<std::string>{};
+  });
+}
+
+void ClusterCache::start() {
+  pods_->start();
+  nodes_->start();
+}
+
+void ClusterCache::stop() {
+  pods_->stop();
+  nodes_->stop();
+}
+
+bool ClusterCache::waitForSync(Clock::Duration timeout) {
+  return pods_->waitForSync(timeout) && nodes_->waitForSync(timeout);
+}
+
+std::vector<ObjectPtr<api::Pod>> ClusterCache::podsOn(const std::string& node) const {
+  auto pods = pods_->store().byIndex(kPodsByNode, node);
+  std::erase_if(pods, [](const ObjectPtr<api::Pod>& p) {
+    return p->phase == "Succeeded" || p->phase == "Failed";
+  });
+  return pods;
+}
+
+}  // namespace gantry::kube
