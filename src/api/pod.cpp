@@ -18,13 +18,4 @@ bool Pod::nodeLabelsAllowed(const Labels& nodeLabels) const {
   return requiredNodeAffinity.matches(nodeLabels);
 }
 
-bool needsCapacity(const Pod& pod, const std::function<bool(const std::string&)>& nodeExists) {
-  if (!pod.nodeName.empty() || pod.terminating || pod.schedulingGated) return false;
-  if (pod.phase == "Succeeded" || pod.phase == "Failed") return false;
-  if (pod.owner.kind == "DaemonSet" || pod.owner.kind == "Node") return false;
-  if (pod.annotations.contains("kubernetes.io/config.mirror")) return false;
-  if (pod.unschedulable) return true;
-  return !pod.nominatedNodeName.empty() && !nodeExists(pod.nominatedNodeName);
-}
-
 }  // namespace gantry::api

@@ -3,7 +3,6 @@
 // Decoded from Kubernetes JSON by pod_decode.h; only the fields Gantry uses are kept.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,11 +86,5 @@ struct Pod {
   bool nodeLabelsAllowed(const Labels& nodeLabels) const;
 };
 
-// Whether Gantry should find capacity for `pod` (Karpenter's provisionable test): the
-// scheduler marked it PodScheduled=False/Unschedulable, or nominated it to a node that no
-// longer exists (`nodeExists` answers for a node name); and it is not bound, not being
-// deleted, not finished, not scheduling-gated, not a DaemonSet pod (those follow nodes) and
-// not a static/mirror pod (the kubelet owns those).
-bool needsCapacity(const Pod& pod, const std::function<bool(const std::string&)>& nodeExists);
 
 }  // namespace gantry::api

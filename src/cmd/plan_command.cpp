@@ -1,8 +1,12 @@
-// `gantry plan`: dry-run provisioning for workload manifests. Exit 0 with a plan (even if
-// some pods are unschedulable); 2 when an object could not be decoded (the rest is still
-// planned) or a file cannot be read or parsed (no plan).
+// `gantry plan`: dry-run provisioning for workload manifests, or for the pending pods of a
+// live cluster (read-only). Exit 0 with a plan (even if some pods are unschedulable); 2 when
+// an object could not be decoded (the rest is still planned) or a file cannot be read or
+// parsed (no plan); 1 when the cluster cannot be reached or read.
+#include <cstdlib>
 #include <iostream>
 
+#include "cloudprovider/catalog/bundled_catalog.h"
+#include "provisioner/plan/live_plan.h"
 #include "provisioner/plan/plan_report.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/flags.h"
@@ -14,12 +18,55 @@ namespace {
 const std::vector<FlagSpec>& planFlags() {
   static const std::vector<FlagSpec> specs = {
       {"pods", "workload manifest file or directory (YAML or JSON)", true, false, ""},
-      {"nodepools", "NodePool manifest file or directory (default: embedded default pool)", true, false, ""},
+      {"kubeconfig", "plan the pending pods of this cluster (read-only; default without --pods: $KUBECONFIG)", false, false, ""},
+      {"context", "kubeconfig context (default: current-context)", false, false, ""},
+      {"nodepools", "NodePool manifest file or directory (default: the cluster's, else embedded default pool)", true, false, ""},
       {"region", "AWS region of the bundled catalog", false, false, "us-east-1"},
       {"output", "table or json (-o)", false, false, "table"},
       {"help", "show this help", false, true, ""},
   };
   return specs;
+}
+
+void printReport(const provisioner::PlanReport& report, const std::string& output) {
+  if (output == "json") {
+    std::cout << provisioner::planToJson(report).dump(2) << "\n";
+  } else {
+    std::cout << provisioner::planToTable(report);
+  }
+}
+
+// Live mode: kubeconfig and --nodepools problems are bad input (2); a cluster that cannot be
+// reached or read is 1, its message naming the server.
+int runLivePlan(const Flags& flags, const std::string& output) {
+  const std::string region = flags.get("region");
+  auto types = cloudprovider::bundledInstanceTypes(region);
+  if (!types) {
+    std::cerr << "gantry plan: " << types.error().message() << "\n";
+    return 2;
+  }
+  auto config = kube::loadRestConfig(flags.get("kubeconfig"), flags.get("context"));
+  if (!config) {
+    std::cerr << "gantry plan: kubeconfig: " << config.error().message() << "\n";
+    return 2;
+  }
+  RealClock clock;
+  auto state = provisioner::readCluster(*config, clock, *types);
+  if (!state) {
+    std::cerr << "gantry plan: " << state.error().message() << "\n";
+    return 1;
+  }
+  if (Status s = provisioner::overrideNodePools(*state, flags.all("nodepools")); !s.isOk()) {
+    std::cerr << "gantry plan: " << s.message() << "\n";
+    return 2;
+  }
+  auto report = provisioner::planCluster(std::move(*state), **types, region);
+  if (!report) {
+    std::cerr << "gantry plan: " << report.error().message() << "\n";
+    return 2;
+  }
+  printReport(*report, output);
+  return report->errors.empty() ? 0 : 2;
 }
 
 }  // namespace
@@ -43,8 +90,18 @@ int runPlanCommand(const std::vector<std::string>& args) {
   request.podPaths = flags->all("pods");
   request.nodePoolPaths = flags->all("nodepools");
   request.region = flags->get("region");
+  const bool kubeconfigGiven = !flags->get("kubeconfig").empty();
+  if (kubeconfigGiven && !request.podPaths.empty()) {
+    std::cerr << "gantry plan: give --pods or --kubeconfig, not both\n" << Flags::usage("plan", planFlags());
+    return 2;
+  }
+  const char* envKubeconfig = std::getenv("KUBECONFIG");
+  if (kubeconfigGiven || (request.podPaths.empty() && envKubeconfig && *envKubeconfig)) {
+    return runLivePlan(*flags, output);
+  }
   if (request.podPaths.empty()) {
-    std::cerr << "gantry plan: at least one --pods PATH is required\n" << Flags::usage("plan", planFlags());
+    std::cerr << "gantry plan: --pods PATH or --kubeconfig PATH is required\n"
+              << Flags::usage("plan", planFlags());
     return 2;
   }
   auto report = provisioner::runPlan(request);
@@ -52,11 +109,7 @@ int runPlanCommand(const std::vector<std::string>& args) {
     std::cerr << "gantry plan: " << report.error().message() << "\n";
     return 2;
   }
-  if (output == "json") {
-    std::cout << provisioner::planToJson(*report).dump(2) << "\n";
-  } else {
-    std::cout << provisioner::planToTable(*report);
-  }
+  printReport(*report, output);
   return report->errors.empty() ? 0 : 2;
 }
 

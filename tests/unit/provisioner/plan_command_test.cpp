@@ -2,7 +2,10 @@
 // JSON contract (keys, names of generated pods, errors naming file, object and field).
 #include <gtest/gtest.h>
 
+#include "tests/support/run_command.h"
+
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,32 +15,14 @@
 namespace gantry {
 namespace {
 
-struct CommandResult {
-  int exitCode = -1;
-  std::string out;
-  std::string err;
-};
+using gantry::testing::CommandResult;
 
 std::string data(const std::string& name) {
   return std::string(GANTRY_SOURCE_DIR) + "/tests/unit/provisioner/testdata/" + name;
 }
 
 CommandResult gantryPlan(const std::string& args) {
-  const std::string errFile = ::testing::TempDir() + "gantry_plan_stderr.txt";
-  const std::string cmd = std::string(GANTRY_BINARY) + " plan " + args + " 2>" + errFile;
-  CommandResult run;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(errFile);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  run.err = ss.str();
-  return run;
+  return gantry::testing::runCommand(std::string(GANTRY_BINARY) + " plan " + args);
 }
 
 TEST(PlanCommand, BundledKatibExamplePlansThreeCheapestGpuNodes) {
@@ -100,6 +85,7 @@ TEST(PlanCommand, UnparsableFileIsAClearErrorWithExitTwoAndNoPlan) {
 TEST(PlanCommand, MissingFileAndBadFlagsExitTwo) {
   EXPECT_EQ(gantryPlan("--pods /nonexistent/pods.yaml").exitCode, 2);
   EXPECT_EQ(gantryPlan("--pods x.yaml --frobnicate").exitCode, 2);
+  ::unsetenv("KUBECONFIG");  // with it set, a bare `gantry plan` reads that cluster
   EXPECT_EQ(gantryPlan("").exitCode, 2);
   EXPECT_EQ(gantryPlan("--pods " + data("gpu-pods.yaml") + " -o yaml").exitCode, 2);
   EXPECT_EQ(gantryPlan("--pods " + data("gpu-pods.yaml") + " --region mars-1").exitCode, 2);

@@ -1,6 +1,6 @@
 // The pending-pod watcher over a scripted apiserver: which pods trigger a batch, which are
 // handed to the provisioner, and pods nominated to a node that vanished.
-#include "provisioner/provisioning/pending_pods.h"
+#include "provisioner/provisioning/pending_pod_watcher.h"
 
 #include <gtest/gtest.h>
 

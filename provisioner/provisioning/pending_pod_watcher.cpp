@@ -2,9 +2,12 @@
 // update) and from node deletions (pods nominated to the vanished node). Pending pods are
 // found through the phase index: bound pods are mostly Running, so the scan stays small
 // even with 50,000 pods in the cache.
-#include "provisioner/provisioning/pending_pods.h"
+#include "provisioner/provisioning/pending_pod_watcher.h"
 
 #include <algorithm>
+#include <string_view>
+
+#include "provisioner/provisioning/provisionable.h"
 
 namespace gantry::provisioner {
 
@@ -34,8 +37,8 @@ PendingPodWatcher::PendingPodWatcher(kube::ClusterCache& cache, Batcher& batcher
 }
 
 bool PendingPodWatcher::needsCapacity(const api::Pod& pod) const {
-  return api::needsCapacity(pod, [this](const std::string& node) {
-    return cache_.nodes().store().get(node) != nullptr;
+  return isProvisionable(pod, [this](std::string_view node) {
+    return cache_.nodes().store().get(std::string(node)) != nullptr;
   });
 }
 

@@ -24,7 +24,7 @@ class PendingPodWatcher {
   // cache and batcher outlive the watcher.
   PendingPodWatcher(kube::ClusterCache& cache, Batcher& batcher);
 
-  // Every pod in the cache that needs capacity now (api::needsCapacity), sorted by key.
+  // Every pod in the cache that needs capacity now (isProvisionable), sorted by key.
   // Thread-safe.
   std::vector<kube::ObjectPtr<api::Pod>> pendingPods() const;
 

@@ -1,0 +1,32 @@
+// `gantry plan` against a live cluster: connect with a kubeconfig, read the cluster
+// (cluster_reader.h), optionally replace its NodePools with files, solve against the
+// bundled catalog. The steps are separate so the CLI can tell a bad input (exit 2) from a
+// cluster it cannot read (exit 1).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "provisioner/plan/cluster_reader.h"
+#include "provisioner/plan/plan_host.h"
+#include "src/common/clock.h"
+#include "src/kube/kubeconfig.h"
+
+namespace gantry::provisioner {
+
+// Connects and reads. Never writes to the cluster. Errors: any failure to reach or read the
+// apiserver (kUnavailable, kUnauthorized, kForbidden, ...), the message starting with
+// "cannot read the cluster at <server>: ". REQUIRES: clock outlives the call.
+Result<ClusterState> readCluster(const kube::RestConfig& config, Clock& clock,
+                                 api::InstanceTypesPtr catalog);
+
+// Replaces the cluster's NodePools with those in `paths` (files or directories), their
+// decode errors added to the state's. Errors: as workload::loadManifests for an unreadable
+// or unparsable file; kInvalid when the files hold no NodePool.
+Status overrideNodePools(ClusterState& state, const std::vector<std::string>& paths);
+
+// Solves the state's snapshot against `catalog`. Errors: the solver's (kInvalid).
+Result<PlanReport> planCluster(ClusterState state, const api::InstanceTypes& catalog,
+                               const std::string& region);
+
+}  // namespace gantry::provisioner
