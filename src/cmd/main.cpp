@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
     if (command == "plan") return gantry::cmd::runPlanCommand(args);
+    if (command == "catalog") return gantry::cmd::runCatalogCommand(args);
     if (command == "--help" || command == "help" || command == "-h") {
       std::cout << kUsage;
       return 0;

@@ -1,0 +1,122 @@
+// Filtering and rendering for `gantry catalog`; see catalog_view.h. Requirements are matched
+// per offering, not per type, so a zone or capacity-type requirement narrows the zones and
+// prices shown instead of only keeping or dropping whole types.
+#include "src/cmd/catalog_view.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace gantry::cmd {
+namespace {
+
+std::string price(std::optional<double> value, bool estimated) {
+  if (!value) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s%.4f", estimated ? "~" : "", *value);
+  return buf;
+}
+
+std::string gpuText(const api::InstanceType& type) {
+  if (!type.gpu) return "-";
+  return std::to_string(type.gpu->count) + "x " + type.gpu->name + " " +
+         std::to_string(type.gpu->memoryMiB) + "MiB";
+}
+
+std::string memoryText(int64_t mib) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fGiB", static_cast<double>(mib) / 1024.0);
+  return buf;
+}
+
+std::string zonesText(const std::vector<std::string>& zones) {
+  std::string out;
+  for (const std::string& zone : zones) {
+    if (!out.empty()) out += ",";
+    out += zone;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<CatalogRow> selectCatalogRows(const api::InstanceTypes& types,
+                                          const CatalogFilter& filter) {
+  std::vector<CatalogRow> rows;
+  for (const api::InstanceType& type : types) {
+    if (filter.gpuOnly && !type.gpu) continue;
+    CatalogRow row{.type = &type};
+    std::set<std::string> zones;
+    bool any = false;
+    for (const api::Offering& offering : type.offerings) {
+      if (filter.requirements && !filter.requirements->matches(type.labelsFor(offering))) continue;
+      any = true;
+      zones.insert(offering.zone);
+      const bool spot = offering.capacityType == api::CapacityType::kSpot;
+      std::optional<double>& best = spot ? row.spotPrice : row.onDemandPrice;
+      bool& estimated = spot ? row.spotEstimated : row.onDemandEstimated;
+      if (!best || offering.pricePerHour < *best) {
+        best = offering.pricePerHour;
+        estimated = offering.priceEstimated;
+      }
+    }
+    if (!any) continue;
+    row.zones.assign(zones.begin(), zones.end());
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+nlohmann::json catalogToJson(const std::vector<CatalogRow>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const CatalogRow& row : rows) {
+    const api::InstanceType& type = *row.type;
+    nlohmann::json gpu = nullptr;
+    if (type.gpu) {
+      gpu = {{"count", type.gpu->count},
+             {"name", type.gpu->name},
+             {"manufacturer", type.gpu->manufacturer},
+             {"memory_mib", type.gpu->memoryMiB}};
+    }
+    out.push_back(
+        {{"name", type.name},
+         {"vcpus", type.vcpus},
+         {"memory_mib", type.memoryMiB},
+         {"gpu", std::move(gpu)},
+         {"zones", row.zones},
+         {"on_demand_price",
+          row.onDemandPrice ? nlohmann::json(*row.onDemandPrice) : nlohmann::json(nullptr)},
+         {"spot_price", row.spotPrice ? nlohmann::json(*row.spotPrice) : nlohmann::json(nullptr)},
+         {"architecture", type.architecture}});
+  }
+  return out;
+}
+
+std::string catalogToTable(const std::vector<CatalogRow>& rows) {
+  std::vector<std::vector<std::string>> cells = {
+      {"NAME", "ARCH", "VCPU", "MEMORY", "GPU", "ZONES", "ON-DEMAND", "SPOT"}};
+  for (const CatalogRow& row : rows) {
+    const api::InstanceType& type = *row.type;
+    cells.push_back({type.name, type.architecture, std::to_string(type.vcpus),
+                     memoryText(type.memoryMiB), gpuText(type), zonesText(row.zones),
+                     price(row.onDemandPrice, row.onDemandEstimated),
+                     price(row.spotPrice, row.spotEstimated)});
+  }
+  std::vector<size_t> widths(cells.front().size(), 0);
+  for (const auto& line : cells) {
+    for (size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], line[i].size());
+  }
+  std::string out;
+  for (const auto& line : cells) {
+    std::string text;
+    for (size_t i = 0; i < line.size(); ++i) {
+      text += line[i];
+      if (i + 1 < line.size()) text += std::string(widths[i] - line[i].size() + 2, ' ');
+    }
+    out += text + "\n";
+  }
+  out += std::to_string(rows.size()) + " instance types; prices in USD per hour, ~ estimated\n";
+  return out;
+}
+
+}  // namespace gantry::cmd

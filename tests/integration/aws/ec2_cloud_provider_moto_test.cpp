@@ -1,0 +1,311 @@
+// Ec2CloudProvider over QueryEc2Api and JsonSsmApi against the real moto server of
+// tests/testenv (SigV4 checked, fault layer in front): the launch round trip, idempotent
+// retries, a capacity fault steering the next launch, throttling, and SSM parameters.
+// Each test uses its own gantry.dev/cluster value and terminates what it launched.
+// Needs tests/testenv/up; fails (never skips) without it.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cloudprovider/aws/credentials_env.h"
+#include "cloudprovider/aws/ec2_cloud_provider.h"
+#include "cloudprovider/aws/query_ec2_api.h"
+#include "cloudprovider/aws/ssm_api.h"
+#include "src/http/curl_http_client.h"
+#include "tests/support/testenv.h"
+
+namespace gantry::cloudprovider::aws {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kAmi = "ami-12c6146b";  // one of moto's built-in images
+
+std::string uniqueSuffix() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+  return std::to_string(now % 1000000000) + "-" + std::to_string(rng() % 100000);
+}
+
+api::InstanceType candidate(std::string name, std::vector<std::pair<std::string, double>> zones) {
+  api::InstanceType t;
+  t.name = std::move(name);
+  t.architecture = "amd64";
+  t.capacity.set("cpu", api::Quantity::fromValue(2));
+  for (const auto& [zone, price] : zones) {
+    t.offerings.push_back({.zone = zone, .capacityType = api::CapacityType::kOnDemand, .pricePerHour = price});
+  }
+  return t;
+}
+
+class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
+ protected:
+  void SetUp() override {
+    TestEnvTest::SetUp();
+    if (HasFatalFailure()) return;
+    cluster_ = "h1-" + uniqueSuffix();
+    credentials_ = std::make_unique<StaticCredentialsProvider>(
+        Credentials{.accessKeyId = env().accessKeyId(), .secretAccessKey = env().secretAccessKey()});
+    ec2_ = std::make_unique<QueryEc2Api>(
+        QueryEc2ApiOptions{.region = env().region(), .endpoint = env().ec2Endpoint(), .retry = fastRetry()},
+        http_, *credentials_, clock_, noEnv());
+    ssm_ = std::make_unique<JsonSsmApi>(
+        JsonSsmApiOptions{.region = env().region(), .endpoint = env().ec2Endpoint(), .retry = fastRetry()},
+        http_, *credentials_, clock_, noEnv());
+    provider_ = makeProvider();
+  }
+
+  void TearDown() override {
+    for (const auto& id : faultIds_) {
+      (void)http_.send({.method = "DELETE", .url = env().faultsEndpoint() + "/faults/" + id});
+    }
+    if (!provider_) return;
+    auto mine = provider_->list();
+    if (!mine) return;
+    std::vector<std::string> ids;
+    for (const auto& i : *mine) ids.push_back(i.providerId);
+    if (!ids.empty()) (void)provider_->deleteInstances(ids);
+  }
+
+  static EnvLookup noEnv() {
+    return [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  }
+  static RetryOptions fastRetry() {
+    return {.maxAttempts = 4,
+            .baseDelay = std::chrono::milliseconds(20),
+            .maxDelay = std::chrono::milliseconds(200),
+            .throttledBaseDelay = std::chrono::milliseconds(50)};
+  }
+
+  std::unique_ptr<Ec2CloudProvider> makeProvider() {
+    return std::make_unique<Ec2CloudProvider>(Ec2CloudProviderOptions{.clusterName = cluster_},
+                                              *ec2_, ssm_.get(), clock_, nullptr);
+  }
+
+  api::Ec2NodeClass nodeClass() const {
+    api::Ec2NodeClass nc;
+    nc.name = "it-" + cluster_;
+    nc.subnetSelectorTerms = {{.tags = {{"gantry.dev/discovery", env().clusterName()}}}};
+    nc.securityGroupSelectorTerms = {{.tags = {{"gantry.dev/discovery", env().clusterName()}}}};
+    nc.amiSelectorTerms = {{.id = kAmi}};
+    nc.instanceProfile = "gantry-it";
+    return nc;
+  }
+
+  CreateRequest request(const std::string& claim, std::vector<api::InstanceType> types) const {
+    return {.nodeClaimName = claim, .nodePoolName = "it-pool", .nodeClass = nodeClass(),
+            .instanceTypes = std::move(types)};
+  }
+
+  json addFault(json rule) {
+    auto r = http_.send({.method = "POST",
+                         .url = env().faultsEndpoint() + "/faults",
+                         .headers = {{"Content-Type", "application/json"}},
+                         .body = rule.dump()});
+    EXPECT_TRUE(r.has_value() && r->status == 200);
+    if (!r) return json::object();
+    auto added = json::parse(r->body, nullptr, false);
+    if (added.is_object() && added.contains("id")) {
+      faultIds_.push_back(added["id"].is_string() ? added["id"].get<std::string>() : added["id"].dump());
+    }
+    return added;
+  }
+
+  int faultHits(const json& rule) {
+    auto r = http_.send({.method = "GET", .url = env().faultsEndpoint() + "/faults"});
+    if (!r || r->status != 200) return -1;
+    auto all = json::parse(r->body, nullptr, false);
+    if (!all.is_array()) return -1;
+    for (const auto& f : all) {
+      if (f.value("id", json()) == rule.value("id", json())) return f.value("hits", -1);
+    }
+    return -1;
+  }
+
+  std::vector<Instance> describeMine() {
+    auto found = ec2_->describeInstances(
+        {.filters = {{.name = "tag:gantry.dev/cluster", .values = {cluster_}},
+                     {.name = "instance-state-name", .values = {"pending", "running"}}}});
+    EXPECT_TRUE(found.has_value()) << (found ? "" : found.error().toString());
+    return found ? *found : std::vector<Instance>{};
+  }
+
+  RealClock clock_;
+  http::CurlHttpClient http_;
+  std::string cluster_;
+  std::unique_ptr<StaticCredentialsProvider> credentials_;
+  std::unique_ptr<QueryEc2Api> ec2_;
+  std::unique_ptr<JsonSsmApi> ssm_;
+  std::unique_ptr<Ec2CloudProvider> provider_;
+  std::vector<std::string> faultIds_;
+};
+
+TEST_F(Ec2ProviderMotoTest, LaunchDescribeTagGetListTerminateRoundTrip) {
+  auto launched = provider_->create(
+      request("claim-rt", {candidate("m5.large", {{"us-east-1b", 0.096}, {"us-east-1c", 0.097}})}));
+  ASSERT_TRUE(launched.has_value()) << launched.error().toString();
+  EXPECT_TRUE(launched->instanceId.starts_with("i-"));
+  EXPECT_EQ(launched->instanceType, "m5.large");
+  EXPECT_TRUE(launched->zone == "us-east-1b" || launched->zone == "us-east-1c") << launched->zone;
+  EXPECT_EQ(launched->providerId, "aws:///" + launched->zone + "/" + launched->instanceId);
+  EXPECT_GT(launched->pricePerHour, 0.0);
+  EXPECT_EQ(launched->imageId, kAmi);
+
+  // Described by EC2 itself: launched from our template's image, with our tags.
+  auto described = ec2_->describeInstances({.instanceIds = {launched->instanceId}});
+  ASSERT_TRUE(described.has_value()) << described.error().toString();
+  ASSERT_EQ(described->size(), 1u);
+  const Instance& in = described->at(0);
+  EXPECT_EQ(in.imageId, kAmi);
+  std::map<std::string, std::string> tags;
+  for (const auto& t : in.tags) tags[t.key] = t.value;
+  EXPECT_EQ(tags["gantry.dev/cluster"], cluster_);
+  EXPECT_EQ(tags["gantry.dev/nodepool"], "it-pool");
+  EXPECT_EQ(tags["gantry.dev/nodeclaim"], "claim-rt");
+  EXPECT_EQ(tags["Name"], "claim-rt");
+
+  // The launch template exists under its deterministic name.
+  auto templates = ec2_->describeLaunchTemplates(
+      {.filters = {{.name = "tag:gantry.dev/cluster", .values = {cluster_}}}});
+  ASSERT_TRUE(templates.has_value()) << templates.error().toString();
+  ASSERT_EQ(templates->size(), 1u);
+  EXPECT_TRUE(templates->at(0).launchTemplateName.starts_with("gantry/" + cluster_ + "/"));
+
+  // Tag, then get sees the tag.
+  ASSERT_TRUE(ec2_->createTags({launched->instanceId}, {{"it/extra", "yes"}}).isOk());
+  auto got = provider_->get(launched->providerId);
+  ASSERT_TRUE(got.has_value()) << got.error().toString();
+  EXPECT_EQ(got->tags["it/extra"], "yes");
+  EXPECT_EQ(got->nodeClaimName, "claim-rt");
+  EXPECT_EQ(got->state, "running");
+
+  // List by cluster tag: exactly ours.
+  auto all = provider_->list();
+  ASSERT_TRUE(all.has_value()) << all.error().toString();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->at(0).instanceId, launched->instanceId);
+
+  // Terminate, repeat: OK, then NotFound once gone.
+  EXPECT_TRUE(provider_->deleteInstance(launched->providerId).isOk());
+  Status again = provider_->deleteInstance(launched->providerId);
+  EXPECT_TRUE(again.isNotFound()) << again.toString();
+  EXPECT_TRUE(provider_->get(launched->providerId).error().isNotFound());
+  auto after = provider_->list();
+  ASSERT_TRUE(after.has_value());
+  for (const auto& i : *after) EXPECT_NE(i.state, "running") << i.instanceId;
+}
+
+TEST_F(Ec2ProviderMotoTest, RetriedCreateWithTheSameNodeClaimLaunchesExactlyOne) {
+  auto types = std::vector{candidate("t3.medium", {{"us-east-1a", 0.0416}})};
+  auto first = provider_->create(request("claim-once", types));
+  ASSERT_TRUE(first.has_value()) << first.error().toString();
+  // A retry from the same process and one from a restarted controller.
+  auto second = provider_->create(request("claim-once", types));
+  auto restarted = makeProvider();
+  auto third = restarted->create(request("claim-once", types));
+  ASSERT_TRUE(second.has_value()) << second.error().toString();
+  ASSERT_TRUE(third.has_value()) << third.error().toString();
+  EXPECT_EQ(second->instanceId, first->instanceId);
+  EXPECT_EQ(third->instanceId, first->instanceId);
+  EXPECT_EQ(describeMine().size(), 1u);
+}
+
+TEST_F(Ec2ProviderMotoTest, CapacityFaultSkipsThatOfferingOnTheNextCreate) {
+  const json rule = addFault({{"code", "InsufficientInstanceCapacity"},
+                              {"action", "CreateFleet"},
+                              {"instanceType", "c5.xlarge"},
+                              {"zone", "us-east-1a"},
+                              {"capacityType", "on-demand"}});
+  ASSERT_TRUE(rule.contains("id")) << rule.dump();
+  auto types = std::vector{candidate("c5.xlarge", {{"us-east-1a", 0.17}, {"us-east-1c", 0.18}})};
+
+  auto first = provider_->create(request("claim-ice-1", types));
+  ASSERT_TRUE(first.has_value()) << first.error().toString();
+  EXPECT_EQ(first->zone, "us-east-1c");
+  EXPECT_EQ(faultHits(rule), 1);
+  EXPECT_TRUE(provider_->unavailableOfferings().isUnavailable(api::CapacityType::kOnDemand,
+                                                              "c5.xlarge", "us-east-1a"));
+
+  // The next create does not offer us-east-1a at all: the rule is not hit again.
+  auto second = provider_->create(request("claim-ice-2", types));
+  ASSERT_TRUE(second.has_value()) << second.error().toString();
+  EXPECT_EQ(second->zone, "us-east-1c");
+  EXPECT_EQ(faultHits(rule), 1);
+
+  // With only the faulted offering allowed, the provider reports insufficient capacity
+  // without calling EC2, naming the type.
+  auto only = provider_->create(request("claim-ice-3", {candidate("c5.xlarge", {{"us-east-1a", 0.17}})}));
+  ASSERT_FALSE(only.has_value());
+  EXPECT_TRUE(only.error().isInsufficientCapacity()) << only.error().toString();
+  EXPECT_NE(only.error().message().find("c5.xlarge"), std::string::npos);
+  EXPECT_EQ(faultHits(rule), 1);
+  EXPECT_EQ(describeMine().size(), 2u);
+}
+
+TEST_F(Ec2ProviderMotoTest, ThrottlingIsRetriedThenSurfaced) {
+  auto types = std::vector{candidate("m5.large", {{"us-east-1b", 0.096}})};
+  const json some = addFault({{"code", "RequestLimitExceeded"}, {"action", "CreateFleet"}, {"times", 2}});
+  ASSERT_TRUE(some.contains("id"));
+  auto launched = provider_->create(request("claim-throttle-1", types));
+  ASSERT_TRUE(launched.has_value()) << launched.error().toString();
+  EXPECT_EQ(faultHits(some), 2);
+  EXPECT_EQ(describeMine().size(), 1u);
+
+  const json forever = addFault({{"code", "RequestLimitExceeded"}, {"action", "CreateFleet"}, {"times", 100}});
+  ASSERT_TRUE(forever.contains("id"));
+  auto throttled = provider_->create(request("claim-throttle-2", types));
+  ASSERT_FALSE(throttled.has_value());
+  EXPECT_TRUE(throttled.error().isThrottled()) << throttled.error().toString();
+  EXPECT_EQ(faultHits(forever), fastRetry().maxAttempts);
+  EXPECT_EQ(describeMine().size(), 1u);
+}
+
+TEST_F(Ec2ProviderMotoTest, GroupLaunchesEveryMemberInOneZoneOnce) {
+  CreateGroupRequest group{.groupName = "gang-" + cluster_,
+                           .nodeClaimNames = {"worker-0", "worker-1"},
+                           .nodePoolName = "it-pool",
+                           .nodeClass = nodeClass(),
+                           .instanceTypes = {candidate("m5.large", {{"us-east-1c", 0.096}, {"us-east-1a", 0.098}})}};
+  auto launched = provider_->createGroup(group);
+  ASSERT_TRUE(launched.has_value()) << launched.error().toString();
+  ASSERT_EQ(launched->size(), 2u);
+  EXPECT_NE(launched->at(0).instanceId, launched->at(1).instanceId);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(launched->at(i).zone, "us-east-1c");
+    auto got = provider_->get(launched->at(i).providerId);
+    ASSERT_TRUE(got.has_value()) << got.error().toString();
+    EXPECT_EQ(got->nodeClaimName, group.nodeClaimNames[i]);  // tagged per member in EC2
+    EXPECT_EQ(got->tags["gantry.dev/group"], group.groupName);
+  }
+  auto again = provider_->createGroup(group);
+  ASSERT_TRUE(again.has_value()) << again.error().toString();
+  EXPECT_EQ(again->at(0).instanceId, launched->at(0).instanceId);
+  EXPECT_EQ(again->at(1).instanceId, launched->at(1).instanceId);
+  EXPECT_EQ(describeMine().size(), 2u);
+}
+
+TEST_F(Ec2ProviderMotoTest, SsmGetParameterReadsPublicParametersAndReportsMissingOnes) {
+  // moto 5.2.5 serves the Amazon Linux "latest" parameters but not the EKS-optimized ones.
+  auto al2023 = ssm_->getParameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+  ASSERT_TRUE(al2023.has_value()) << al2023.error().toString();
+  EXPECT_TRUE(al2023->starts_with("ami-")) << *al2023;
+  auto eks = ssm_->getParameter(eksOptimizedAmiParameter("1.34", "x86_64", true));
+  ASSERT_FALSE(eks.has_value());
+  EXPECT_TRUE(eks.error().isNotFound()) << eks.error().toString();
+
+  // An alias node class therefore resolves to no image here: a clear kInvalid, no launch.
+  auto req = request("claim-alias", {candidate("m5.large", {{"us-east-1a", 0.096}})});
+  req.nodeClass.amiSelectorTerms = {{.alias = "al2023@latest"}};
+  auto result = provider_->create(req);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_TRUE(result.error().isInvalid()) << result.error().toString();
+  EXPECT_NE(result.error().message().find("no AMI"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gantry::cloudprovider::aws
