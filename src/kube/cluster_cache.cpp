@@ -33,12 +33,30 @@ std::expected<api::Node, std::string> decodeCachedNode(const nlohmann::json& obj
   return std::move(*node);
 }
 
+std::expected<api::NodePool, std::string> decodeCachedNodePool(const nlohmann::json& object) {
+  auto pool = api::decodeNodePool(object);
+  if (!pool) return std::unexpected(describe(pool.error()));
+  return std::move(*pool);
+}
+
+std::expected<api::NodeClaim, std::string> decodeCachedNodeClaim(const nlohmann::json& object) {
+  auto claim = api::decodeNodeClaim(object);
+  if (!claim) return std::unexpected(describe(claim.error()));
+  return std::move(*claim);
+}
+
 ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions options)
     : pods_(std::make_unique<PodInformer>(client, clock, ResourcePath{.resource = "pods"},
                                           decodeCachedPod, options.pods)),
       nodes_(std::make_unique<NodeInformer>(client, clock, ResourcePath{.resource = "nodes"},
                                             decodeCachedNode, options.nodes)) {
   addPodIndexes(*pods_);
+  if (options.gantryResources) {
+    nodePools_ = std::make_unique<NodePoolInformer>(client, clock, kNodePoolsPath,
+                                                    decodeCachedNodePool, options.nodePools);
+    nodeClaims_ = std::make_unique<NodeClaimInformer>(client, clock, kNodeClaimsPath,
+                                                      decodeCachedNodeClaim, options.nodeClaims);
+  }
 }
 
 void addPodIndexes(PodInformer& informer) {
@@ -56,15 +74,26 @@ void addPodIndexes(PodInformer& informer) {
 void ClusterCache::start() {
   pods_->start();
   nodes_->start();
+  if (nodePools_) nodePools_->start();
+  if (nodeClaims_) nodeClaims_->start();
 }
 
 void ClusterCache::stop() {
   pods_->stop();
   nodes_->stop();
+  if (nodePools_) nodePools_->stop();
+  if (nodeClaims_) nodeClaims_->stop();
+}
+
+bool ClusterCache::hasSynced() const {
+  return pods_->hasSynced() && nodes_->hasSynced() && (!nodePools_ || nodePools_->hasSynced()) &&
+         (!nodeClaims_ || nodeClaims_->hasSynced());
 }
 
 bool ClusterCache::waitForSync(Clock::Duration timeout) {
-  return pods_->waitForSync(timeout) && nodes_->waitForSync(timeout);
+  return pods_->waitForSync(timeout) && nodes_->waitForSync(timeout) &&
+         (!nodePools_ || nodePools_->waitForSync(timeout)) &&
+         (!nodeClaims_ || nodeClaims_->waitForSync(timeout));
 }
 
 std::vector<ObjectPtr<api::Pod>> ClusterCache::podsOn(const std::string& node) const {

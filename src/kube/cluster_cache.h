@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "src/api/node.h"
+#include "src/api/nodeclaim.h"
+#include "src/api/nodepool.h"
 #include "src/api/pod.h"
 #include "src/common/clock.h"
 #include "src/kube/informer.h"
@@ -24,9 +26,18 @@ inline constexpr const char* kPodsByCondition = "condition";  // "Unschedulable"
 // (annotations other than gantry.dev/*, karpenter.sh/* and the mirror-pod marker).
 std::expected<api::Pod, std::string> decodeCachedPod(const nlohmann::json& object);
 std::expected<api::Node, std::string> decodeCachedNode(const nlohmann::json& object);
+std::expected<api::NodePool, std::string> decodeCachedNodePool(const nlohmann::json& object);
+std::expected<api::NodeClaim, std::string> decodeCachedNodeClaim(const nlohmann::json& object);
 
 using PodInformer = Informer<api::Pod>;
 using NodeInformer = Informer<api::Node>;
+using NodePoolInformer = Informer<api::NodePool>;
+using NodeClaimInformer = Informer<api::NodeClaim>;
+
+// gantry.dev/v1 collections (cluster-scoped).
+inline const ResourcePath kNodePoolsPath{.group = "gantry.dev", .resource = "nodepools"};
+inline const ResourcePath kNodeClaimsPath{.group = "gantry.dev", .resource = "nodeclaims"};
+inline const ResourcePath kEc2NodeClassesPath{.group = "gantry.dev", .resource = "ec2nodeclasses"};
 
 // Adds the kPodsBy* indexes. REQUIRES: before the informer starts.
 void addPodIndexes(PodInformer& informer);
@@ -34,6 +45,11 @@ void addPodIndexes(PodInformer& informer);
 struct ClusterCacheOptions {
   InformerOptions pods{};
   InformerOptions nodes{};
+  InformerOptions nodePools{};
+  InformerOptions nodeClaims{};
+  // The controller needs the gantry.dev informers (and their CRDs installed); `plan` and
+  // the watcher alone do not.
+  bool gantryResources = false;
 };
 
 // Owns the pod and node informers. Thread-safe like its informers.
@@ -44,11 +60,14 @@ class ClusterCache {
 
   PodInformer& pods() { return *pods_; }
   NodeInformer& nodes() { return *nodes_; }
+  // REQUIRES: options.gantryResources.
+  NodePoolInformer& nodePools() { return *nodePools_; }
+  NodeClaimInformer& nodeClaims() { return *nodeClaims_; }
 
-  // Starts both informers (add handlers first).
+  // Starts every informer (add handlers first).
   void start();
   void stop();
-  bool hasSynced() const { return pods_->hasSynced() && nodes_->hasSynced(); }
+  bool hasSynced() const;
   bool waitForSync(Clock::Duration timeout);
 
   // Bound, non-terminal pods on `node`.
@@ -57,6 +76,8 @@ class ClusterCache {
  private:
   std::unique_ptr<PodInformer> pods_;
   std::unique_ptr<NodeInformer> nodes_;
+  std::unique_ptr<NodePoolInformer> nodePools_;    // null unless gantryResources
+  std::unique_ptr<NodeClaimInformer> nodeClaims_;  // null unless gantryResources
 };
 
 }  // namespace gantry::kube

@@ -17,6 +17,13 @@ namespace {
 
 std::shared_ptr<spdlog::logger> log() { return componentLogger("informer"); }
 
+// object[key] when object is present and the member is a string; "" otherwise.
+std::string stringMember(const nlohmann::json* object, const char* key) {
+  if (object == nullptr) return {};
+  auto it = object->find(key);
+  return it != object->end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 std::string objectKey(const nlohmann::json& object) {
@@ -78,14 +85,27 @@ InformerStats InformerEngine::stats() const {
 
 Status InformerEngine::step() {
   if (resourceVersion_.empty()) {
-    ListOptions list{.labelSelector = options_.labelSelector,
+    ListOptions page{.labelSelector = options_.labelSelector,
                      .fieldSelector = options_.fieldSelector,
                      .limit = options_.pageSize};
-    auto listed = client_.listAll(path_, list);
-    if (!listed) return listed.error();
+    std::string version;
+    beginList();
+    do {
+      auto listed = client_.list(path_, page);
+      if (!listed) return listed.error();  // an expired continue token is kGone: relist
+      if (!listed->is_object()) return Status::invalid("list of " + path_.toString() + " is not an object");
+      const nlohmann::json* meta = nullptr;
+      if (auto m = listed->find("metadata"); m != listed->end() && m->is_object()) meta = &*m;
+      if (version.empty()) version = stringMember(meta, "resourceVersion");
+      page.continueToken = stringMember(meta, "continue");
+      const auto items = listed->find("items");
+      if (items != listed->end() && items->is_array()) {
+        for (const auto& item : *items) this->listed(item);
+      }
+    } while (!page.continueToken.empty() && !stopping_.load());
+    if (stopping_.load()) return Status::ok();
+    endList();
     const bool relist = synced_.load();
-    const std::string version = listed->resourceVersion;
-    replaceAll(std::move(listed->items));
     {
       std::lock_guard lock(statsMu_);
       ++stats_.lists;
@@ -94,8 +114,9 @@ Status InformerEngine::step() {
     // A server that reports no version cannot be watched consistently: list again next time.
     resourceVersion_ = version;
     synced_.store(true);
-    if (version.empty()) return Status::invalid("list of " + path_.toString() +
-                                                " returned no resourceVersion");
+    if (version.empty()) {
+      return Status::invalid("list of " + path_.toString() + " returned no resourceVersion");
+    }
   }
   if (stopping_.load()) return Status::ok();
 

@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -80,8 +81,13 @@ class InformerEngine {
   const ResourcePath& path() const { return path_; }
 
  protected:
-  // The whole collection as just listed: the subclass reconciles its cache with it.
-  virtual void replaceAll(std::vector<nlohmann::json>&& items) = 0;
+  // A (re)list, one page at a time so memory peaks at a page of JSON, not the whole
+  // collection: beginList(), listed(item) for every item, then endList(), after which the
+  // subclass drops whatever it holds that was not listed. An interrupted list never reaches
+  // endList(); the next attempt starts with beginList() again.
+  virtual void beginList() = 0;
+  virtual void listed(const nlohmann::json& item) = 0;
+  virtual void endList() = 0;
   // One watch event (never a bookmark).
   virtual void applyEvent(WatchEventType type, const nlohmann::json& object) = 0;
   // The periodic resync.
@@ -153,19 +159,20 @@ class Informer final : public InformerEngine {
   const ObjectStore<T>& store() const { return store_; }
 
  protected:
-  void replaceAll(std::vector<nlohmann::json>&& items) override {
-    std::set<std::string> listed;
-    for (auto& item : items) {
-      const std::string key = objectKey(item);
-      if (key.empty()) continue;
-      listed.insert(key);
-      upsert(key, item);
-    }
+  void beginList() override { listedKeys_.clear(); }
+  void listed(const nlohmann::json& item) override {
+    const std::string key = objectKey(item);
+    if (key.empty()) return;
+    listedKeys_.insert(key);
+    upsert(key, item);
+  }
+  void endList() override {
     // Whatever the cache holds that the list does not was deleted while we were not
     // watching: deliver those deletions now.
     for (const auto& key : store_.keys()) {
-      if (!listed.contains(key)) remove(key);
+      if (!listedKeys_.contains(key)) remove(key);
     }
+    listedKeys_.clear();
   }
 
   void applyEvent(WatchEventType type, const nlohmann::json& object) override {
@@ -226,6 +233,7 @@ class Informer final : public InformerEngine {
 
   Decoder<T> decoder_;
   std::vector<EventHandlers<T>> handlers_;
+  std::unordered_set<std::string> listedKeys_;  // during a list
   ObjectStore<T> store_;
   DecodeErrorLog errors_;
 };

@@ -180,6 +180,28 @@ TEST_F(InformerTest, ServerErrorsDuringListAreReturnedAndNothingIsSynced) {
   EXPECT_TRUE(seen_.empty());
 }
 
+TEST_F(InformerTest, ListsPageByPageFollowingContinue) {
+  json page1 = {{"metadata", {{"resourceVersion", "5"}, {"continue", "tok"}}}, {"items", {thing("a", "1")}}};
+  json page2 = {{"metadata", {{"resourceVersion", "5"}}}, {"items", {thing("b", "2")}}};
+  lists_.push_back(page1.dump());
+  lists_.push_back(page2.dump());
+  ASSERT_TRUE(informer_.step().isOk());
+  EXPECT_EQ(informer_.store().size(), 2u);
+  ASSERT_EQ(listUrls_.size(), 2u);
+  EXPECT_NE(listUrls_[1].find("continue=tok"), std::string::npos) << listUrls_[1];
+  EXPECT_NE(watchUrls_[0].find("resourceVersion=5"), std::string::npos);
+}
+
+TEST_F(InformerTest, AListThatIsNotAListIsAnErrorNotACrash) {
+  lists_.push_back("[1,2,3]");
+  lists_.push_back(R"({"metadata":{"resourceVersion":7,"continue":false},"items":"nope"})");
+  EXPECT_TRUE(informer_.step().isInvalid());
+  EXPECT_FALSE(informer_.hasSynced());
+  // Wrongly typed members read as absent: no version, so the informer will list again.
+  EXPECT_FALSE(informer_.step().isOk());
+  EXPECT_TRUE(informer_.store().list().empty());
+}
+
 TEST_F(InformerTest, ObjectsWithoutANameAreIgnored) {
   scriptList({json{{"metadata", {{"resourceVersion", "1"}}}}, thing("a", "1")}, "1");
   ASSERT_TRUE(informer_.step().isOk());
