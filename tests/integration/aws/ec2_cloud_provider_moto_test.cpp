@@ -6,12 +6,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "cloudprovider/aws/credentials_chain.h"
 #include "cloudprovider/aws/credentials_env.h"
 #include "cloudprovider/aws/ec2_cloud_provider.h"
 #include "cloudprovider/aws/query_ec2_api.h"
@@ -305,6 +309,43 @@ TEST_F(Ec2ProviderMotoTest, SsmGetParameterReadsPublicParametersAndReportsMissin
   ASSERT_FALSE(result.has_value());
   EXPECT_TRUE(result.error().isInvalid()) << result.error().toString();
   EXPECT_NE(result.error().message().find("no AMI"), std::string::npos);
+}
+
+// IRSA as the controller pod on EKS does it: no keys in the environment, only a role ARN
+// and a projected token file; the default chain exchanges the token with STS
+// (AssumeRoleWithWebIdentity) and the temporary keys launch through moto's signature and
+// policy checks.
+TEST_F(Ec2ProviderMotoTest, IrsaWebIdentityCredentialsLaunchThroughTheDefaultChain) {
+  const std::string tokenFile = ::testing::TempDir() + "irsa-token-" + cluster_;
+  std::ofstream(tokenFile) << "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6Z2FudHJ5In0.sig";
+  const std::map<std::string, std::string, std::less<>> vars = {
+      {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/gantry-irsa"},
+      {"AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile},
+      {"AWS_ROLE_SESSION_NAME", "gantry-it"},
+      {"AWS_ENDPOINT_URL_STS", env().ec2Endpoint()},
+      {"AWS_REGION", env().region()},
+      {"AWS_EC2_METADATA_DISABLED", "true"}};
+  EnvLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  auto chain = makeDefaultCredentialsProvider(lookup, http_, clock_);
+  auto creds = chain->credentials();
+  ASSERT_TRUE(creds) << creds.error().toString();
+  EXPECT_TRUE(creds->accessKeyId.starts_with("ASIA")) << "temporary keys, not the user's";
+  EXPECT_FALSE(creds->sessionToken.empty());
+  EXPECT_TRUE(creds->expiration.has_value());
+
+  QueryEc2Api ec2(QueryEc2ApiOptions{.region = env().region(), .endpoint = env().ec2Endpoint(),
+                                     .retry = fastRetry()},
+                  http_, *chain, clock_, noEnv());
+  Ec2CloudProvider provider(Ec2CloudProviderOptions{.clusterName = cluster_}, ec2, ssm_.get(), clock_,
+                            nullptr);
+  auto launched = provider.create(request("irsa-claim", {candidate("m5.large", {{"us-east-1a", 0.096}})}));
+  ASSERT_TRUE(launched) << launched.error().toString();
+  EXPECT_EQ(launched->nodeClaimName, "irsa-claim");
+  EXPECT_EQ(describeMine().size(), 1u);
+  std::filesystem::remove(tokenFile);
 }
 
 }  // namespace

@@ -46,7 +46,10 @@ class FaultLayer:
         try:
             if target.startswith("AWSPriceListService."):
                 return self._pricing(environ, body, target, start_response)
-            if params.get("Action") and not environ.get("HTTP_AUTHORIZATION") and "X-Amz-Signature" not in params:
+            unsigned = not environ.get("HTTP_AUTHORIZATION") and "X-Amz-Signature" not in params
+            if params.get("Action") == "AssumeRoleWithWebIdentity" and unsigned:
+                return self._assume_role_with_web_identity(params, start_response)
+            if params.get("Action") and unsigned:
                 raise AwsError("MissingAuthenticationToken", "Request is missing Authentication Token", 401)
             if params.get("Action") and credential_scope(environ)[2] == "ec2":
                 return self._ec2(environ, body, params, start_response)
@@ -183,6 +186,37 @@ class FaultLayer:
                                   ("x-amzn-RequestId", str(uuid.uuid4())),
                                   ("Content-Length", str(len(data)))])
         return [data]
+
+    # --- STS -----------------------------------------------------------------------------
+    def _assume_role_with_web_identity(self, params, start_response):
+        """IRSA's call. AWS serves it unsigned (the web identity token is the credential), but
+        moto with IAM auth on rejects every unsigned request, so it is answered here from
+        moto's own STS backend: the temporary keys it returns are ones moto's auth accepts,
+        with the role's policies. The token itself is not validated (moto never does)."""
+        from moto.sts.models import sts_backends
+        role_arn = params.get("RoleArn", "")
+        session = params.get("RoleSessionName", "")
+        token = params.get("WebIdentityToken", "")
+        if not role_arn or not session or not token:
+            raise AwsError("ValidationError", "RoleArn, RoleSessionName and WebIdentityToken are required", 400)
+        parts = role_arn.split(":")
+        if len(parts) < 6 or not parts[5].startswith("role/"):
+            raise AwsError("ValidationError", f"invalid RoleArn {role_arn}", 400)
+        role = sts_backends[parts[4]]["global"].assume_role_with_web_identity(
+            region_name="us-east-1", role_session_name=session, role_arn=role_arn,
+            policy=params.get("Policy"), duration=int(params.get("DurationSeconds") or 3600), external_id=None)
+        expiration = role.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = (
+            '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            "<AssumeRoleWithWebIdentityResult><Credentials>"
+            f"<AccessKeyId>{role.access_key_id}</AccessKeyId><SecretAccessKey>{role.secret_access_key}</SecretAccessKey>"
+            f"<SessionToken>{role.session_token}</SessionToken><Expiration>{expiration}</Expiration>"
+            f"</Credentials><AssumedRoleUser><Arn>{role.arn}</Arn><AssumedRoleId>ARO0GANTRY:{session}</AssumedRoleId>"
+            "</AssumedRoleUser><SubjectFromWebIdentityToken>system:serviceaccount:gantry:gantry</SubjectFromWebIdentityToken>"
+            "</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>gantry-testenv</RequestId></ResponseMetadata>"
+            "</AssumeRoleWithWebIdentityResponse>")
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body.encode()]
 
     # --- helpers -------------------------------------------------------------------------
     def _authenticate(self, environ, body, params, action):

@@ -1,8 +1,9 @@
 """moto in server mode with IAM auth on, the fault layer in front of it, and the fault
 control API on a second port. Started by tests/testenv/up.
 
-Start-up, in order: the EC2 port opens with moto's auth off for exactly three requests,
-which create the test user, its policy and its access key over the wire; from then on
+Start-up, in order: the EC2 port opens with moto's auth off for exactly five requests,
+which create the test user, its policy and its access key, and the IRSA role
+(`gantry-irsa`, same policy) over the wire; from then on
 every request's SigV4 signature and IAM permission is checked. The default subnets and
 security group get the discovery tag (signed calls). The credentials go to
 <state-dir>/credentials.json, and the control port opens last: when it answers, all is set.
@@ -24,6 +25,7 @@ from faultlayer import FaultLayer
 from faulttable import ControlApp, FaultTable
 
 USER = "gantry-test"
+IRSA_ROLE = "gantry-irsa"
 POLICY = {
     "Version": "2012-10-17",
     "Statement": [{
@@ -50,7 +52,7 @@ def main():
     args = ap.parse_args()
     endpoint = f"http://{args.host}:{args.port}"
 
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = 3  # the three IAM calls below, then auth is on
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 5  # the five IAM calls below, then auth is on
     table = FaultTable()
     app = FaultLayer(DomainDispatcherApplication(create_backend_app), table, Catalog(args.data_dir))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
@@ -80,6 +82,12 @@ def create_test_user(endpoint):
     iam.create_user(UserName=USER)
     iam.put_user_policy(UserName=USER, PolicyName="gantry-controller", PolicyDocument=json.dumps(POLICY))
     key = iam.create_access_key(UserName=USER)["AccessKey"]
+    # The role a controller pod assumes through IRSA (AssumeRoleWithWebIdentity, served by
+    # the fault layer), with the same permissions as the user.
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                                                     "Principal": {"Federated": "oidc.testenv"}}]}
+    iam.create_role(RoleName=IRSA_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=IRSA_ROLE, PolicyName="gantry-controller", PolicyDocument=json.dumps(POLICY))
     return {"accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]}
 
 
