@@ -11,7 +11,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: gantry <command> [flags]\n"
     "commands:\n"
-    "  plan       dry-run: the cheapest EC2 nodes for workload manifests\n"
+    "  plan       dry-run: the cheapest EC2 nodes for workload manifests or a live cluster\n"
+    "  catalog    EC2 instance types with GPUs, zones and prices (bundled, or --live)\n"
     "run `gantry <command> --help` for its flags\n";
 
 }  // namespace
