@@ -43,14 +43,15 @@ class ObjectStore {
   Entry put(const std::string& key, ObjectPtr<T> object, std::string resourceVersion) {
     std::lock_guard lock(mu_);
     Entry previous;
-    if (auto it = entries_.find(key); it != entries_.end()) {
+    auto it = entries_.find(key);
+    if (it != entries_.end()) {
       previous = std::move(it->second);
-      unindex(key, *previous.object);
+      unindex(it->first, *previous.object);
       it->second = Entry{object, std::move(resourceVersion)};
     } else {
-      entries_.emplace(key, Entry{object, std::move(resourceVersion)});
+      it = entries_.emplace(key, Entry{object, std::move(resourceVersion)}).first;
     }
-    index(key, *object);
+    index(it->first, *object);
     return previous;
   }
 
@@ -60,8 +61,8 @@ class ObjectStore {
     auto it = entries_.find(key);
     if (it == entries_.end()) return {};
     Entry previous = std::move(it->second);
+    unindex(it->first, *previous.object);
     entries_.erase(it);
-    unindex(key, *previous.object);
     return previous;
   }
 
@@ -103,7 +104,7 @@ class ObjectStore {
     auto bucket = idx->second.find(value);
     if (bucket == idx->second.end()) return out;
     out.reserve(bucket->second.size());
-    for (const auto& key : bucket->second) out.push_back(entries_.at(key).object);
+    for (const std::string* key : bucket->second) out.push_back(entries_.at(*key).object);
     return out;
   }
 
@@ -113,9 +114,11 @@ class ObjectStore {
   }
 
  private:
+  // Index buckets hold pointers to the keys inside entries_ (stable: unordered_map nodes do
+  // not move), not copies: with 50,000 pods in three indexes the copies cost ~20 MiB.
   void index(const std::string& key, const T& object) {
     for (const auto& [name, function] : indexFunctions_) {
-      for (auto& value : function(object)) indexes_[name][std::move(value)].insert(key);
+      for (auto& value : function(object)) indexes_[name][std::move(value)].insert(&key);
     }
   }
   void unindex(const std::string& key, const T& object) {
@@ -124,7 +127,7 @@ class ObjectStore {
       for (const auto& value : function(object)) {
         auto bucket = index.find(value);
         if (bucket == index.end()) continue;
-        bucket->second.erase(key);
+        bucket->second.erase(&key);
         if (bucket->second.empty()) index.erase(bucket);
       }
     }
@@ -133,8 +136,9 @@ class ObjectStore {
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
   std::map<std::string, IndexFunction<T>> indexFunctions_;  // guarded by mu_
-  // index name → value → keys; guarded by mu_
-  std::map<std::string, std::unordered_map<std::string, std::unordered_set<std::string>>> indexes_;
+  // index name → value → keys (pointing into entries_); guarded by mu_
+  std::map<std::string, std::unordered_map<std::string, std::unordered_set<const std::string*>>>
+      indexes_;
 };
 
 }  // namespace gantry::kube
