@@ -1,8 +1,7 @@
-// HttpPricingApi: signing, retries and NextToken pagination around the GetProducts wire
-// format of pricing_wire.cpp.
+// HttpPricingApi: NextToken pagination around the GetProducts wire format of pricing_wire.cpp;
+// signing and retries are the shared JSON 1.1 transport of json_protocol.cpp.
 #include "cloudprovider/aws/pricing_api.h"
 
-#include <algorithm>
 #include <set>
 
 #include "cloudprovider/aws/endpoints.h"
@@ -13,65 +12,35 @@ namespace {
 
 constexpr std::string_view kTarget = "AWSPriceListService.GetProducts";
 
+// Option, then GANTRY_PRICING_ENDPOINT, then the AWS variables and the public endpoint.
+std::string pricingEndpoint(const HttpPricingApiOptions& options, const EnvLookup& env) {
+  std::string explicitEndpoint = options.endpoint;
+  if (explicitEndpoint.empty() && env) {
+    explicitEndpoint = env("GANTRY_PRICING_ENDPOINT").value_or("");
+  }
+  return resolveEndpoint("pricing", options.signingRegion, env, explicitEndpoint);
+}
+
 }  // namespace
 
 HttpPricingApi::HttpPricingApi(HttpPricingApiOptions options, http::HttpClient& http,
                                CredentialsProvider& credentials, Clock& clock, const EnvLookup& env,
                                RandomSource random)
     : options_(std::move(options)),
-      http_(http),
-      credentials_(credentials),
-      clock_(clock),
-      random_(random ? std::move(random) : defaultRandomSource()),
-      signer_(options_.signingRegion, "pricing") {
-  std::string explicitEndpoint = options_.endpoint;
-  if (explicitEndpoint.empty() && env) {
-    explicitEndpoint = env("GANTRY_PRICING_ENDPOINT").value_or("");
-  }
-  endpoint_ = resolveEndpoint("pricing", options_.signingRegion, env, explicitEndpoint);
-}
-
-Result<std::string> HttpPricingApi::call(const std::string& body) {
-  const int maxAttempts = std::max(1, options_.retry.maxAttempts);
-  Status last;
-  for (int attempt = 1; attempt <= maxAttempts; ++attempt) {
-    if (attempt > 1) {
-      clock_.sleepFor(fullJitterDelay(options_.retry, attempt - 1, last.isThrottled(), random_()));
-    }
-    auto creds = credentials_.credentials();
-    if (!creds) {
-      last = creds.error().withContext("Pricing GetProducts: credentials");
-      if (last.isRetryable()) continue;
-      return fail(last);
-    }
-    http::Request request{.method = "POST",
-                          .url = endpoint_ + "/",
-                          .headers = {{"Content-Type", "application/x-amz-json-1.1"},
-                                      {"X-Amz-Target", std::string(kTarget)}},
-                          .body = body,
-                          .timeout = options_.requestTimeout};
-    if (Status s = signer_.sign(request, *creds, clock_.now()); !s.isOk()) return fail(s);
-    auto response = http_.send(request);
-    if (!response) {
-      last = response.error().withContext("Pricing GetProducts");
-      if (last.isRetryable()) continue;
-      return fail(last);
-    }
-    if (response->status == 200) return std::move(response->body);
-    last = pricingErrorStatus(*response);
-    if (!last.isRetryable()) return fail(last);
-  }
-  awsLogger()->warn("pricing call failed action=GetProducts attempts={} reason={}", maxAttempts,
-                    last.toString());
-  return fail(last);
-}
+      client_(JsonProtocolOptions{.service = "Pricing",
+                                  .endpoint = pricingEndpoint(options_, env),
+                                  .signingRegion = options_.signingRegion,
+                                  .signingService = "pricing",
+                                  .retry = options_.retry,
+                                  .requestTimeout = options_.requestTimeout},
+              http, credentials, clock, std::move(random)) {}
 
 Result<OnDemandPrices> HttpPricingApi::onDemandPrices(std::string_view region) {
   OnDemandPrices prices;
   std::set<std::string> seenTokens;
   std::string token;
   for (int page = 0; page < options_.maxPages; ++page) {
-    auto body = call(encodeGetProductsRequest(region, token));
+    auto body = client_.call(kTarget, encodeGetProductsRequest(region, token));
     if (!body) return fail(body.error());
     auto parsed = parseGetProductsResponse(*body);
     if (!parsed) return fail(parsed.error().withContext("Pricing GetProducts"));

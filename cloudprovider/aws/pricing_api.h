@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cloudprovider/aws/credentials.h"
+#include "cloudprovider/aws/json_protocol.h"
 #include "cloudprovider/aws/retry.h"
 #include "cloudprovider/aws/sigv4.h"
 #include "src/common/clock.h"
@@ -60,21 +61,13 @@ class HttpPricingApi final : public PricingApi {
                  const EnvLookup& env = processEnvironment(),
                  RandomSource random = defaultRandomSource());
 
-  const std::string& endpoint() const { return endpoint_; }
+  const std::string& endpoint() const { return client_.endpoint(); }
 
   Result<OnDemandPrices> onDemandPrices(std::string_view region) override;
 
  private:
-  // Sends one GetProducts request body (with retries); returns the body of the 200 reply.
-  Result<std::string> call(const std::string& body);
-
   HttpPricingApiOptions options_;
-  http::HttpClient& http_;
-  CredentialsProvider& credentials_;
-  Clock& clock_;
-  RandomSource random_;
-  std::string endpoint_;
-  SigV4Signer signer_;
+  JsonProtocolClient client_;  // GetProducts over JSON 1.1, with retries
 };
 
 // ---- Wire format (pricing_wire.cpp), exposed for tests and fuzzing. Pure functions. -------

@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloudprovider/aws/ec2_xml.h"
 #include "cloudprovider/aws/pricing_api.h"
 
 namespace gantry::cloudprovider::aws {
@@ -90,13 +89,6 @@ Result<std::optional<double>> hourlyPrice(const json& product, const std::string
   return best;
 }
 
-// "ThrottlingException:http://internal.amazon.com/..." or "com.amazon...#ThrottlingException".
-std::string errorCodeOf(std::string_view raw) {
-  if (auto hash = raw.rfind('#'); hash != std::string_view::npos) raw = raw.substr(hash + 1);
-  if (auto colon = raw.find(':'); colon != std::string_view::npos) raw = raw.substr(0, colon);
-  return std::string(raw);
-}
-
 }  // namespace
 
 std::string encodeGetProductsRequest(std::string_view region, std::string_view nextToken) {
@@ -161,23 +153,7 @@ Result<std::optional<std::pair<std::string, double>>> parsePriceListProduct(
 }
 
 Status pricingErrorStatus(const http::Response& response) {
-  std::string code;
-  std::string message;
-  if (auto header = response.header("x-amzn-ErrorType")) code = errorCodeOf(*header);
-  const json body = parseJson(response.body);
-  if (code.empty()) {
-    if (auto type = stringMember(body, "__type")) code = errorCodeOf(*type);
-  }
-  if (auto m = stringMember(body, "message")) message = *m;
-  if (auto m = stringMember(body, "Message")) message = *m;
-  std::string text = "Pricing GetProducts: ";
-  if (!code.empty()) {
-    text += code;
-    if (!message.empty()) text += ": " + message.substr(0, 300);
-  } else {
-    text += "HTTP " + std::to_string(response.status);
-  }
-  return {classifyAwsError(code, response.status), std::move(text)};
+  return jsonErrorStatus("Pricing", "GetProducts", response);
 }
 
 }  // namespace gantry::cloudprovider::aws

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "cloudprovider/aws/credentials.h"
+#include "cloudprovider/aws/json_protocol.h"
 #include "cloudprovider/aws/retry.h"
 #include "cloudprovider/aws/sigv4.h"
 #include "src/common/clock.h"
@@ -42,16 +43,10 @@ class JsonSsmApi final : public SsmApi {
              RandomSource random = defaultRandomSource());
 
   Result<std::string> getParameter(std::string_view name) override;
-  const std::string& endpoint() const { return endpoint_; }
+  const std::string& endpoint() const { return client_.endpoint(); }
 
  private:
-  JsonSsmApiOptions options_;
-  http::HttpClient& http_;
-  CredentialsProvider& credentials_;
-  Clock& clock_;
-  RandomSource random_;
-  std::string endpoint_;
-  SigV4Signer signer_;
+  JsonProtocolClient client_;
 };
 
 // The Status of a failed JSON-protocol call: the "__type" (namespace prefix removed) and

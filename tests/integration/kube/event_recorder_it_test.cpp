@@ -11,7 +11,7 @@
 #include "src/kube/event_recorder.h"
 #include "src/kube/kubeconfig.h"
 #include "src/kube/rest_client.h"
-#include "tests/support/testenv.h"
+#include "tests/support/kube_namespace.h"
 
 namespace gantry::kube {
 namespace {
@@ -19,33 +19,17 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-class EventRecorderIT : public gantry::testing::TestEnvTest {
+class EventRecorderIT : public gantry::testing::KubeNamespaceTest {
  protected:
-  void SetUp() override {
-    TestEnvTest::SetUp();
-    if (HasFatalFailure()) return;
-    auto cfg = loadKubeconfigFile(env().kubeconfig());
-    ASSERT_TRUE(cfg) << cfg.error().toString();
-    auto conn = connect(*cfg, clock_);
-    ASSERT_TRUE(conn) << conn.error().toString();
-    conn_ = std::move(*conn);
-    ns_ = "events-it-" + std::to_string(::getpid()) + "-" +
-          std::to_string(std::mt19937_64(std::random_device{}())() % 100000);
-    auto created = conn_.client->create(kNamespaces, json{{"metadata", {{"name", ns_}}}});
-    ASSERT_TRUE(created) << created.error().toString();
-  }
+  EventRecorderIT() : KubeNamespaceTest("events-it") {}
+
   void TearDown() override {
     if (!conn_.client || ns_.empty()) return;
     // No kubelet will confirm the deletion of a pod on a missing node: force it.
     (void)conn_.client->remove(ResourcePath{.resource = "pods", .ns = ns_}.withName("trial-0"),
                                {.gracePeriodSeconds = 0});
-    (void)conn_.client->remove(kNamespaces.withName(ns_));
+    KubeNamespaceTest::TearDown();
   }
-
-  static inline const ResourcePath kNamespaces{.resource = "namespaces"};
-  RealClock clock_;
-  Connection conn_;
-  std::string ns_;
 };
 
 TEST_F(EventRecorderIT, RepeatedEventOnAPodIsOneEventWithCountFive) {

@@ -18,7 +18,7 @@
 #include "src/kube/kubeconfig.h"
 #include "src/kube/rest_client.h"
 #include "tests/support/tcp_proxy.h"
-#include "tests/support/testenv.h"
+#include "tests/support/kube_namespace.h"
 
 namespace gantry::kube {
 namespace {
@@ -68,34 +68,21 @@ class Deliveries {
   std::vector<std::string> duplicates_;
 };
 
-class InformerIT : public gantry::testing::TestEnvTest {
+class InformerIT : public gantry::testing::KubeNamespaceTest {
  protected:
+  InformerIT() : KubeNamespaceTest("informer-it", {.qps = 100, .burst = 200}) {}
+
   void SetUp() override {
-    TestEnvTest::SetUp();
+    KubeNamespaceTest::SetUp();
     if (HasFatalFailure()) return;
-    auto cfg = loadKubeconfigFile(env().kubeconfig());
-    ASSERT_TRUE(cfg) << cfg.error().toString();
-    config_ = *cfg;
-    auto conn = connect(config_, clock_, {.qps = 100, .burst = 200});
-    ASSERT_TRUE(conn) << conn.error().toString();
-    admin_ = std::move(*conn);
-    std::mt19937_64 rng(std::random_device{}());
-    ns_ = "informer-it-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 100000);
-    ASSERT_TRUE(admin().create({.resource = "namespaces"}, json{{"metadata", {{"name", ns_}}}}));
-    // Pods need the namespace's default ServiceAccount, which the controller-manager makes
-    // a moment later (later still just after an apiserver restart): make it now.
-    auto sa = admin().create({.resource = "serviceaccounts", .ns = ns_},
-                             json{{"metadata", {{"name", "default"}}}});
-    ASSERT_TRUE(sa || sa.error().isAlreadyExists()) << sa.error().toString();
+    createDefaultServiceAccount();
   }
   void TearDown() override {
     if (informer_) informer_->stop();
-    if (admin_.client && !ns_.empty()) {
-      (void)admin().remove(ResourcePath{.resource = "namespaces"}.withName(ns_));
-    }
+    KubeNamespaceTest::TearDown();
   }
 
-  RestClient& admin() { return *admin_.client; }
+  RestClient& admin() { return client(); }
   ResourcePath pods() const { return {.resource = "pods", .ns = ns_}; }
 
   // Starts an informer on this namespace's pods through `server` (the apiserver or a proxy).
@@ -172,12 +159,9 @@ class InformerIT : public gantry::testing::TestEnvTest {
   }
   static void restart(const std::string& piece) { testenvScript("restart " + piece); }
 
-  RealClock clock_;
-  RestConfig config_;
-  Connection admin_, informerConn_;
+  Connection informerConn_;
   std::unique_ptr<PodInformer> informer_;
   Deliveries deliveries_;
-  std::string ns_;
 };
 
 TEST_F(InformerIT, FollowsCreatesUpdatesAndDeletesWithIndexes) {

@@ -7,51 +7,29 @@
 #include <filesystem>
 #include <fstream>
 #include <chrono>
-#include <random>
 #include <thread>
 
 #include "src/common/clock.h"
 #include "src/kube/kubeconfig.h"
 #include "src/kube/rest_client.h"
 #include "src/kube/watch.h"
-#include "tests/support/testenv.h"
+#include "tests/support/kube_namespace.h"
 
 namespace gantry::kube {
 namespace {
 
 using nlohmann::json;
 
-class KubeClientIT : public gantry::testing::TestEnvTest {
+class KubeClientIT : public gantry::testing::KubeNamespaceTest {
  protected:
-  void SetUp() override {
-    TestEnvTest::SetUp();
-    if (HasFatalFailure()) return;
-    auto cfg = loadKubeconfigFile(env().kubeconfig());
-    ASSERT_TRUE(cfg) << cfg.error().toString();
-    auto conn = connect(*cfg, clock_, {.qps = 50, .burst = 100});
-    ASSERT_TRUE(conn) << conn.error().toString();
-    conn_ = std::move(*conn);
-    std::mt19937_64 rng(std::random_device{}());
-    ns_ = "kube-it-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 100000);
-    auto created = client().create(kNamespaces, json{{"metadata", {{"name", ns_}}}});
-    ASSERT_TRUE(created) << created.error().toString();
-  }
-  void TearDown() override {
-    if (conn_.client && !ns_.empty()) (void)client().remove(kNamespaces.withName(ns_));
-  }
+  KubeClientIT() : KubeNamespaceTest("kube-it", {.qps = 50, .burst = 100}) {}
 
-  RestClient& client() { return *conn_.client; }
   ResourcePath configMaps() const { return {.resource = "configmaps", .ns = ns_}; }
   static json configMap(const std::string& name, const std::string& value) {
     return {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
             {"metadata", {{"name", name}, {"labels", {{"app", "kube-it"}}}}},
             {"data", {{"k", value}}}};
   }
-
-  static inline const ResourcePath kNamespaces{.resource = "namespaces"};
-  RealClock clock_;
-  Connection conn_;
-  std::string ns_;
 };
 
 TEST_F(KubeClientIT, ConfigMapCrudAndErrorMapping) {

@@ -23,7 +23,7 @@
 #include "src/common/clock.h"
 #include "src/kube/kubeconfig.h"
 #include "src/kube/rest_client.h"
-#include "tests/support/testenv.h"
+#include "tests/support/kube_namespace.h"
 
 extern char** environ;
 
@@ -122,28 +122,18 @@ class Contender {
   std::thread reader_;
 };
 
-class LeaderElectionIT : public gantry::testing::TestEnvTest {
+class LeaderElectionIT : public gantry::testing::KubeNamespaceTest {
  protected:
+  LeaderElectionIT() : KubeNamespaceTest("lease-it") {}
+
   void SetUp() override {
-    TestEnvTest::SetUp();
+    KubeNamespaceTest::SetUp();
     if (HasFatalFailure()) return;
-    auto cfg = loadKubeconfigFile(env().kubeconfig());
-    ASSERT_TRUE(cfg) << cfg.error().toString();
-    auto conn = connect(*cfg, clock_);
-    ASSERT_TRUE(conn) << conn.error().toString();
-    conn_ = std::move(*conn);
-    const auto suffix = std::to_string(::getpid()) + "-" +
-                        std::to_string(std::mt19937_64(std::random_device{}())() % 100000);
-    ns_ = "lease-it-" + suffix;
-    lease_ = "gantry-leader-" + suffix;
-    auto created =
-        conn_.client->create({.resource = "namespaces"}, json{{"metadata", {{"name", ns_}}}});
-    ASSERT_TRUE(created) << created.error().toString();
+    lease_ = "gantry-leader-" + ns_;  // unique like the namespace
   }
   void TearDown() override {
     contenders_.clear();
-    if (conn_.client && !ns_.empty())
-      (void)conn_.client->remove(ResourcePath{.resource = "namespaces"}.withName(ns_));
+    KubeNamespaceTest::TearDown();
   }
 
   // Starts two contenders; returns {leader, standby} once one of them leads.
@@ -177,9 +167,7 @@ class LeaderElectionIT : public gantry::testing::TestEnvTest {
     EXPECT_EQ(lease().value("holderIdentity", ""), leader.identity());
   }
 
-  RealClock clock_;
-  Connection conn_;
-  std::string ns_, lease_;
+  std::string lease_;
   std::vector<std::unique_ptr<Contender>> contenders_;
 };
 
