@@ -8,18 +8,13 @@
 
 #include "binpack/solver.h"
 #include "provisioner/provisioning/provisioner_internal.h"
+#include "src/common/logging.h"
 
 namespace gantry::provisioner {
 
 namespace {
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto l = [] {
-    auto existing = spdlog::get("provisioning");
-    return existing ? existing : spdlog::default_logger()->clone("provisioning");
-  }();
-  return l;
-}
+std::shared_ptr<spdlog::logger> logger() { return componentLogger("provisioning"); }
 
 // The pool a solver reason says blocked the pod on a limit, or "".
 std::string limitedPool(const std::string& reason) {
