@@ -95,7 +95,11 @@ int runControllerCommand(const std::vector<std::string>& args) {
   }
   kube::RestClient& client = *conn->client;
 
-  kube::ClusterCache cache(client, clock, {.gantryResources = true});
+  kube::ClusterCacheOptions cacheOptions{.gantryResources = true};
+  if (!opt.watchNamespace.empty()) cacheOptions.pods.fieldSelector = "metadata.namespace=" + opt.watchNamespace;
+  cacheOptions.nodePools.labelSelector = opt.nodePoolSelector;
+  cacheOptions.nodeClaims.labelSelector = opt.nodePoolSelector;
+  kube::ClusterCache cache(client, clock, cacheOptions);
   kube::KubeEventRecorder events(client, clock, {.component = "gantry-controller"});
   provisioner::Batcher batcher(clock, {.idle = opt.batchIdle, .max = opt.batchMax});
   provisioner::PendingPodWatcher watcher(cache, batcher);

@@ -29,6 +29,8 @@ const std::vector<FlagSpec>& controllerFlags() {
       {"leader-elect", "run the controllers only while holding the Lease", false, true, ""},
       {"leader-elect-namespace", "namespace of the Lease (default: POD_NAMESPACE, kubeconfig's)", false, false, ""},
       {"leader-elect-name", "name of the Lease", false, false, "gantry-controller"},
+      {"namespace", "only provision for pods of this namespace (default: all)", false, false, ""},
+      {"nodepool-selector", "only NodePools (and their NodeClaims) matching this label selector", false, false, ""},
       {"log-level", "trace, debug, info, warn, error", false, false, "info"},
       {"log-format", "text or json", false, false, "text"},
       {"help", "show this help", false, true, ""},
@@ -119,6 +121,8 @@ Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>&
   o.leaderElectNamespace = flags->get("leader-elect-namespace");
   if (const char* ns = std::getenv("POD_NAMESPACE"); o.leaderElectNamespace.empty() && ns) o.leaderElectNamespace = ns;
   o.leaderElectName = flags->get("leader-elect-name");
+  o.watchNamespace = flags->get("namespace");
+  o.nodePoolSelector = flags->get("nodepool-selector");
   o.logLevel = flags->get("log-level");
   if (spdlog::level::from_str(o.logLevel) == spdlog::level::off && o.logLevel != "off") {
     return fail(Status::invalid("--log-level: unknown level \"" + o.logLevel + "\""));

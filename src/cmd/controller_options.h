@@ -28,6 +28,10 @@ struct ControllerOptions {
   bool leaderElect = false;
   std::string leaderElectNamespace;  // "" = POD_NAMESPACE, else the kubeconfig's namespace
   std::string leaderElectName = "gantry-controller";
+  // Scoping, for shared clusters and tests: only pods of this namespace ("" = all), only
+  // NodePools and NodeClaims matching this label selector ("" = all).
+  std::string watchNamespace;
+  std::string nodePoolSelector;
   std::string logLevel = "info";
   std::string logFormat = "text";
 };
