@@ -34,6 +34,8 @@ struct ProvisionerOptions {
   // How often run() checks the batcher, the stop token and retry deadlines.
   std::chrono::milliseconds pollInterval{20};
   api::Labels tags{};  // extra tags on every instance
+  // Launches (cloud call + status write) run concurrently, at most this many at once.
+  size_t maxParallelLaunches = 8;
 };
 
 // What one pass did, for logs and tests.
@@ -62,6 +64,7 @@ class Provisioner final : public Controller {
   std::string_view name() const override { return "provisioning"; }
 
   // Waits for batch windows (or a due re-plan) and runs provision() on a fresh read.
+  // The first pass waits for the catalog if the cloud has not loaded it yet.
   void run(std::stop_token stop) override;
 
   // One pass over `objects`: solve, create NodeClaims, launch, record status and events.
@@ -96,7 +99,7 @@ class Provisioner final : public Controller {
   std::map<std::string, api::NodeClaim> created_;  // guarded by mu_; until the cache has them
   std::map<std::string, bool> limitBlocked_;        // pool -> condition last written
   std::map<std::string, api::Ec2NodeClass> nodeClasses_;  // per pass
-  std::optional<Clock::TimePoint> retryAt_;
+  std::optional<Clock::TimePoint> retryAt_;  // guarded by mu_ while launches run
 };
 
 }  // namespace gantry::provisioner

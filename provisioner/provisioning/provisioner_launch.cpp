@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -20,6 +21,14 @@ std::string randomSuffix() {
   std::string s;
   for (int i = 0; i < 5; ++i) s += kChars[rng() % (sizeof(kChars) - 1)];
   return s;
+}
+
+void mergeInto(ProvisionResult& into, const ProvisionResult& one) {
+  into.launched += one.launched;
+  into.capacityErrors += one.capacityErrors;
+  into.launchErrors += one.launchErrors;
+  into.replanNow = into.replanNow || one.replanNow;
+  into.launchedClaims.insert(into.launchedClaims.end(), one.launchedClaims.begin(), one.launchedClaims.end());
 }
 
 kube::ObjectReference claimRef(const api::NodeClaim& claim) {
@@ -138,14 +147,20 @@ void Provisioner::launchAll(std::vector<Launch>& launches, ProvisionResult& resu
     }
   }
 
-  // Singles one by one; gangs (same gang name) all together or not at all.
+  // Singles concurrently (each launch is a few round trips; a batch of GPU trials should not
+  // wait for one another), gangs (same gang name) all together or not at all.
   std::map<std::string, std::vector<Launch*>> gangs;
+  std::vector<Launch*> singles;
   for (Launch& launch : launches) {
     if (!launch.created) continue;
-    if (!launch.gang.empty()) {
+    if (launch.gang.empty()) {
+      singles.push_back(&launch);
+    } else {
       gangs[launch.gang].push_back(&launch);
-      continue;
     }
+  }
+  std::mutex resultMu;
+  auto launchOne = [&](Launch& launch) {
     provisioningLogger()->info("launching instance nodeclaim={} candidates={}", launch.claim.name,
                                launch.candidates.size());
     auto instance = cloud_.create({.nodeClaimName = launch.claim.name,
@@ -153,7 +168,17 @@ void Provisioner::launchAll(std::vector<Launch>& launches, ProvisionResult& resu
                                    .nodeClass = launch.nodeClass,
                                    .instanceTypes = launch.candidates,
                                    .tags = options_.tags});
-    finishLaunch(launch, std::move(instance), result);
+    ProvisionResult one;
+    finishLaunch(launch, std::move(instance), one);
+    std::lock_guard lock(resultMu);
+    mergeInto(result, one);
+  };
+  for (size_t start = 0; start < singles.size(); start += options_.maxParallelLaunches) {
+    const size_t end = std::min(singles.size(), start + options_.maxParallelLaunches);
+    std::vector<std::thread> threads;
+    for (size_t i = start + 1; i < end; ++i) threads.emplace_back([&, i] { launchOne(*singles[i]); });
+    launchOne(*singles[start]);
+    for (auto& t : threads) t.join();
   }
   for (auto& [gang, members] : gangs) {
     cloudprovider::CreateGroupRequest request{.groupName = members.front()->claim.name,
@@ -193,6 +218,7 @@ void Provisioner::finishLaunch(Launch& launch, Result<cloudprovider::CloudInstan
       result.replanNow = true;  // the offering is marked unavailable: the next plan avoids it
     } else {
       ++result.launchErrors;
+      std::lock_guard lock(mu_);
       retryAt_ = clock_.now() + options_.retryAfterError;
     }
     claim.setCondition(api::nodeclaim::kLaunched, api::ConditionStatus::kFalse,

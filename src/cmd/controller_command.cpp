@@ -169,6 +169,12 @@ int runControllerCommand(const std::vector<std::string>& args) {
     log->info("waiting for the cluster cache to sync");
   }
   log->info("synced cluster cache");
+  // Load the catalog now rather than in the first batch (a live catalog takes many calls).
+  if (auto types = cloud.instanceTypes(); !types) {
+    log->warn("cannot load instance types yet error={}", types.error().message());
+  } else {
+    log->info("loaded instance types types={}", (*types)->size());
+  }
 
   int exitCode = 0;
   std::optional<kube::Connection> leaseConn;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <mutex>
 
 #include "src/api/well_known_labels.h"
 #include "tests/fakes/fake_clock.h"
@@ -22,6 +23,7 @@ using testing::makeTypes;
 class FakeClusterWriter final : public ClusterWriter {
  public:
   Result<api::NodeClaim> createNodeClaim(const api::NodeClaim& claim) override {
+    std::lock_guard lock(mu);
     if (claims.contains(claim.name)) return fail(Status::alreadyExists(claim.name));
     api::NodeClaim stored = claim;
     stored.uid = "uid-" + claim.name;
@@ -31,6 +33,7 @@ class FakeClusterWriter final : public ClusterWriter {
     return stored;
   }
   Result<api::NodeClaim> updateNodeClaim(const api::NodeClaim& claim) override {
+    std::lock_guard lock(mu);
     auto it = claims.find(claim.name);
     if (it == claims.end()) return fail(Status::notFound(claim.name));
     api::NodeClaim stored = claim;
@@ -40,6 +43,7 @@ class FakeClusterWriter final : public ClusterWriter {
     return stored;
   }
   Status deleteNodeClaim(const std::string& name) override {
+    std::lock_guard lock(mu);
     claims.erase(name);
     deleted.push_back(name);
     journal.push_back("delete " + name);
@@ -52,6 +56,7 @@ class FakeClusterWriter final : public ClusterWriter {
     return nc;
   }
   Status setNodePoolCondition(const std::string& pool, const api::Condition& condition) override {
+    std::lock_guard lock(mu);
     poolConditions[pool] = condition;
     return Status::ok();
   }
@@ -67,6 +72,7 @@ class FakeClusterWriter final : public ClusterWriter {
   std::vector<std::string> deleted;
   std::vector<std::string> journal;
   int version = 0;
+  std::mutex mu;  // launches run concurrently
 };
 
 api::NodePool gpuPool() {
