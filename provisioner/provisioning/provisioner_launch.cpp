@@ -31,6 +31,20 @@ void mergeInto(ProvisionResult& into, const ProvisionResult& one) {
   into.launchedClaims.insert(into.launchedClaims.end(), one.launchedClaims.begin(), one.launchedClaims.end());
 }
 
+// Runs fn on every item, at most `parallel` at once (the caller's thread takes one of each
+// round), and returns when all are done.
+template <typename T, typename Fn>
+void forEachConcurrently(const std::vector<T*>& items, size_t parallel, Fn&& fn) {
+  parallel = std::max<size_t>(parallel, 1);
+  for (size_t start = 0; start < items.size(); start += parallel) {
+    const size_t end = std::min(items.size(), start + parallel);
+    std::vector<std::thread> threads;
+    for (size_t i = start + 1; i < end; ++i) threads.emplace_back([&, i] { fn(*items[i]); });
+    fn(*items[start]);
+    for (auto& t : threads) t.join();
+  }
+}
+
 kube::ObjectReference claimRef(const api::NodeClaim& claim) {
   return {.kind = "NodeClaim", .name = claim.name, .uid = claim.uid, .apiVersion = "gantry.dev/v1"};
 }
@@ -118,8 +132,10 @@ std::optional<Provisioner::Launch> Provisioner::prepare(const binpack::PlannedNo
 }
 
 void Provisioner::launchAll(std::vector<Launch>& launches, ProvisionResult& result) {
-  // Intent first: every claim exists before the cloud hears of any of them.
-  for (Launch& launch : launches) {
+  // Intent first: every claim exists before the cloud hears of any of them. The creates
+  // are independent, so they go out concurrently.
+  std::mutex resultMu;
+  auto createOne = [&](Launch& launch) {
     auto created = writer_.createNodeClaim(launch.claim);
     if (!created && created.error().code() == StatusCode::kAlreadyExists) {
       launch.claim.name = launch.nodePool + "-" + randomSuffix();
@@ -128,15 +144,19 @@ void Provisioner::launchAll(std::vector<Launch>& launches, ProvisionResult& resu
     if (!created) {
       provisioningLogger()->error("cannot create nodeclaim nodepool={} error={}", launch.nodePool,
                                   created.error().message());
+      std::lock_guard lock(mu_);
       retryAt_ = clock_.now() + options_.retryAfterError;
-      continue;
+      return;
     }
     launch.claim = std::move(*created);
     launch.created = true;
-    ++result.claimsCreated;
     {
       std::lock_guard lock(mu_);
       created_[launch.claim.name] = launch.claim;
+    }
+    {
+      std::lock_guard lock(resultMu);
+      ++result.claimsCreated;
     }
     provisioningLogger()->info("created nodeclaim nodeclaim={} nodepool={} type={} pods={}",
                                launch.claim.name, launch.nodePool, launch.candidates.front().name,
@@ -145,7 +165,10 @@ void Provisioner::launchAll(std::vector<Launch>& launches, ProvisionResult& resu
       events_.record(podRef(*pod), kube::EventType::kNormal, "Nominated",
                      "Pod should schedule on: nodeclaim/" + launch.claim.name);
     }
-  }
+  };
+  std::vector<Launch*> all;
+  for (Launch& launch : launches) all.push_back(&launch);
+  forEachConcurrently(all, options_.maxParallelLaunches, createOne);
 
   // Singles concurrently (each launch is a few round trips; a batch of GPU trials should not
   // wait for one another), gangs (same gang name) all together or not at all.
@@ -159,7 +182,6 @@ void Provisioner::launchAll(std::vector<Launch>& launches, ProvisionResult& resu
       gangs[launch.gang].push_back(&launch);
     }
   }
-  std::mutex resultMu;
   auto launchOne = [&](Launch& launch) {
     provisioningLogger()->info("launching instance nodeclaim={} candidates={}", launch.claim.name,
                                launch.candidates.size());
@@ -173,13 +195,7 @@ void Provisioner::launchAll(std::vector<Launch>& launches, ProvisionResult& resu
     std::lock_guard lock(resultMu);
     mergeInto(result, one);
   };
-  for (size_t start = 0; start < singles.size(); start += options_.maxParallelLaunches) {
-    const size_t end = std::min(singles.size(), start + options_.maxParallelLaunches);
-    std::vector<std::thread> threads;
-    for (size_t i = start + 1; i < end; ++i) threads.emplace_back([&, i] { launchOne(*singles[i]); });
-    launchOne(*singles[start]);
-    for (auto& t : threads) t.join();
-  }
+  forEachConcurrently(singles, options_.maxParallelLaunches, launchOne);
   for (auto& [gang, members] : gangs) {
     cloudprovider::CreateGroupRequest request{.groupName = members.front()->claim.name,
                                               .nodePoolName = members.front()->nodePool,

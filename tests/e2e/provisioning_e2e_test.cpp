@@ -204,6 +204,12 @@ TEST_F(ProvisioningE2eTest, ThreeGpuPodsBecomeExactlyThreeCheapestNvidiaInstance
   auto thirdLaunched = controller_->waitFor("launched nodeclaim", 60s, 3);
   ASSERT_TRUE(thirdLaunched) << controller_->output();
   auto firstLaunched = controller_->waitFor("launched nodeclaim", 1s, 1);
+  auto batchClosed = controller_->waitFor("batch closed", 1s);
+  auto planned = controller_->waitFor("planned pods=", 1s);
+  if (batchClosed && planned) {
+    std::printf("[ metric ] pod creation -> batch closed: %lld ms, -> planned: %lld ms\n",
+                msBetween(created, batchClosed->at), msBetween(created, planned->at));
+  }
   std::printf("[ metric ] pod creation -> first EC2 launch call: %lld ms\n", msBetween(created, firstCall->at));
   std::printf("[ metric ] pod creation -> first NodeClaim Launched: %lld ms\n",
               msBetween(created, firstLaunched->at));
