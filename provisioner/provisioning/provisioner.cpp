@@ -87,6 +87,17 @@ std::vector<api::NodeClaim> Provisioner::ownInFlight(const std::vector<api::Node
   return out;
 }
 
+void Provisioner::dropOwnDeleted(std::vector<api::NodeClaim>& claims) {
+  std::lock_guard lock(mu_);
+  std::set<std::string> stillShown;
+  std::erase_if(claims, [&](const api::NodeClaim& c) {
+    if (!deleted_.contains(c.name)) return false;
+    stillShown.insert(c.name);
+    return true;
+  });
+  deleted_ = std::move(stillShown);  // the rest are gone from the cache too
+}
+
 ProvisionResult Provisioner::provision(const ClusterObjects& input) {
   ProvisionResult result;
   result.podsConsidered = input.pending.size();
@@ -106,6 +117,7 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input) {
     return result;
   }
   ClusterObjects objects = input;
+  dropOwnDeleted(objects.nodeClaims);
   for (auto& claim : ownInFlight(objects.nodeClaims)) objects.nodeClaims.push_back(std::move(claim));
 
   ClusterSnapshot snap = buildSnapshot(objects, catalog->get(), options_.region);

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,10 @@ class Provisioner final : public Controller {
   // our own writes): they count as in-flight capacity. Thread-safe.
   std::vector<api::NodeClaim> ownInFlight(const std::vector<api::NodeClaim>& seen);
 
+  // Drops from `claims` those this provisioner deleted (a failed launch) that the cache still
+  // shows: counting them would leave their pods unplanned. Thread-safe.
+  void dropOwnDeleted(std::vector<api::NodeClaim>& claims);
+
  private:
   struct Launch;  // one planned node on its way (provisioner_launch.cpp)
   void launchAll(std::vector<Launch>& launches, ProvisionResult& result);
@@ -97,6 +102,7 @@ class Provisioner final : public Controller {
 
   std::mutex mu_;
   std::map<std::string, api::NodeClaim> created_;  // guarded by mu_; until the cache has them
+  std::set<std::string> deleted_;                   // guarded by mu_; until the cache drops them
   std::map<std::string, bool> limitBlocked_;        // pool -> condition last written
   std::map<std::string, api::Ec2NodeClass> nodeClasses_;  // per pass
   std::optional<Clock::TimePoint> retryAt_;  // guarded by mu_ while launches run

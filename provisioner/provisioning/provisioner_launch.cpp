@@ -223,6 +223,7 @@ void Provisioner::finishLaunch(Launch& launch, Result<cloudprovider::CloudInstan
   auto forget = [&] {
     std::lock_guard lock(mu_);
     created_.erase(claim.name);
+    deleted_.insert(claim.name);
   };
   if (!instance) {
     const Status& error = instance.error();

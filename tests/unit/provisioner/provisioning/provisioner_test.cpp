@@ -155,6 +155,20 @@ TEST_F(ProvisionerTest, CapacityErrorDeletesTheClaimAndReplansOntoTheNextType) {
   EXPECT_EQ(cloud_.instances()[0].instanceType, "g5.xlarge");
 }
 
+TEST_F(ProvisionerTest, ClaimDeletedAfterACapacityErrorIsNotCountedWhileTheCacheStillShowsIt) {
+  cloud_.failWithCapacityError("g4dn.xlarge");
+  std::vector<api::NodeClaim> stale;
+  cloud_.onCreate = [&](const cloudprovider::CreateRequest&) {
+    if (stale.empty()) stale = writer_.all();  // what the cache holds when the launch fails
+  };
+  ASSERT_TRUE(provisioner_.provision(objects({gpuPod("trial-0")})).replanNow);
+  ASSERT_EQ(stale.size(), 1u);
+  ClusterObjects lagging = objects({gpuPod("trial-0")});
+  lagging.nodeClaims = stale;
+  EXPECT_EQ(provisioner_.provision(lagging).launched, 1u);
+  EXPECT_EQ(cloud_.instances().size(), 1u);
+}
+
 TEST_F(ProvisionerTest, InFlightClaimPreventsASecondLaunch) {
   ASSERT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).launched, 1u);
   // The cache has not seen our claim yet: the provisioner's own record counts.
