@@ -117,4 +117,29 @@ api::DecodeResult<NodeClaimView> decodeNodeClaimView(const json& object, const a
   return view;
 }
 
+NodeClaimView viewOfNodeClaim(const api::NodeClaim& claim, const api::InstanceTypes* catalog) {
+  NodeClaimView view;
+  view.name = claim.name;
+  view.nodeName = claim.nodeName;
+  view.deleting = claim.deleting();
+  view.initialized = claim.isTrue(api::nodeclaim::kInitialized);
+  api::Node& node = view.node;
+  node.name = claim.name;
+  node.inFlight = true;
+  node.ready = false;
+  node.labels = claim.labels;
+  for (const api::Requirement& r : claim.requirements) {
+    if (r.op == api::SelectorOp::kIn && r.values.size() == 1) node.labels.emplace(r.key, r.values[0]);
+  }
+  node.taints = claim.taints;
+  node.allocatable = claim.allocatable;
+  node.nodePool = labelOf(node.labels, api::label::kNodePool, api::label::kKarpenterNodePool);
+  node.instanceType = labelOf(node.labels, api::label::kInstanceType, api::label::kLegacyInstanceType);
+  const api::InstanceType* type = findType(catalog, node.instanceType);
+  if (type) node.labels.insert(type->labels.begin(), type->labels.end());
+  if (node.allocatable.empty()) node.allocatable = type ? type->allocatable() : claim.resourceRequests;
+  view.capacity = !claim.capacity.empty() ? claim.capacity : type ? type->capacity : node.allocatable;
+  return view;
+}
+
 }  // namespace gantry::provisioner

@@ -10,6 +10,7 @@
 #include "src/api/decode.h"
 #include "src/api/instance_type.h"
 #include "src/api/node.h"
+#include "src/api/nodeclaim.h"
 
 namespace gantry::provisioner {
 
@@ -34,5 +35,9 @@ struct NodeClaimView {
 // Errors: FieldError naming the field, as the api decoders do. Pure; thread-safe.
 api::DecodeResult<NodeClaimView> decodeNodeClaimView(const nlohmann::json& object,
                                                      const api::InstanceTypes* catalog);
+
+// The same view of a claim already decoded (the controller's cache keeps api::NodeClaim).
+// Pure; thread-safe.
+NodeClaimView viewOfNodeClaim(const api::NodeClaim& claim, const api::InstanceTypes* catalog);
 
 }  // namespace gantry::provisioner

@@ -13,6 +13,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  plan       dry-run: the cheapest EC2 nodes for workload manifests or a live cluster\n"
     "  catalog    EC2 instance types with GPUs, zones and prices (bundled, or --live)\n"
+    "  controller run the in-cluster controller (provisioning)\n"
     "run `gantry <command> --help` for its flags\n";
 
 }  // namespace
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "plan") return gantry::cmd::runPlanCommand(args);
     if (command == "catalog") return gantry::cmd::runCatalogCommand(args);
+    if (command == "controller") return gantry::cmd::runControllerCommand(args);
     if (command == "--help" || command == "help" || command == "-h") {
       std::cout << kUsage;
       return 0;

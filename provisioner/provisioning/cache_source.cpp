@@ -1,0 +1,22 @@
+// Copies out of the informer stores: the solver works on values, so the cache may change
+// under a pass without tearing it.
+#include "provisioner/provisioning/cache_source.h"
+
+namespace gantry::provisioner {
+
+ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher) {
+  return [&cache, &watcher] {
+    ClusterObjects objects;
+    for (const auto& pod : watcher.pendingPods()) objects.pending.push_back(*pod);
+    for (const auto& pod : cache.pods().store().list()) {
+      if (pod->nodeName.empty() || pod->phase == "Succeeded" || pod->phase == "Failed") continue;
+      objects.bound.push_back(*pod);
+    }
+    for (const auto& node : cache.nodes().store().list()) objects.nodes.push_back(*node);
+    for (const auto& pool : cache.nodePools().store().list()) objects.nodePools.push_back(*pool);
+    for (const auto& claim : cache.nodeClaims().store().list()) objects.nodeClaims.push_back(*claim);
+    return objects;
+  };
+}
+
+}  // namespace gantry::provisioner

@@ -1,0 +1,15 @@
+// The controller's ClusterSource: one read of the informer cache as plain values for a
+// provisioning pass.
+#pragma once
+
+#include "provisioner/provisioning/pending_pod_watcher.h"
+#include "provisioner/provisioning/provisioner.h"
+#include "src/kube/cluster_cache.h"
+
+namespace gantry::provisioner {
+
+// REQUIRES: the cache was built with gantryResources; cache and watcher outlive the source.
+// Thread-safe (reads the informer stores).
+ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher);
+
+}  // namespace gantry::provisioner

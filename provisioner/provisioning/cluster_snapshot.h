@@ -1,0 +1,43 @@
+// What the provisioner plans from: the cluster objects it read (from the informer cache or,
+// in tests, built by hand) turned into a solver snapshot the same way `plan --kubeconfig`
+// does, with in-flight NodeClaims as capacity that will exist soon and NodePool usage for limits.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "binpack/snapshot.h"
+#include "src/api/instance_type.h"
+#include "src/api/node.h"
+#include "src/api/nodeclaim.h"
+#include "src/api/nodepool.h"
+#include "src/api/pod.h"
+
+namespace gantry::provisioner {
+
+// One consistent-enough read of the cluster. Values, so the solver never races the cache.
+struct ClusterObjects {
+  std::vector<api::Pod> pending;  // provisionable pods (isProvisionable), sorted by key
+  std::vector<api::Pod> bound;    // non-terminal pods with spec.nodeName
+  std::vector<api::Node> nodes;
+  std::vector<api::NodePool> nodePools;
+  std::vector<api::NodeClaim> nodeClaims;
+  std::vector<api::Pod> daemonSets;  // optional overhead templates
+};
+
+struct ClusterSnapshot {
+  binpack::Snapshot snapshot;
+  size_t claimsInFlight = 0;  // NodeClaims counted as in-flight nodes
+};
+
+// Builds the snapshot: pending pods to place; Nodes charged with their bound pods; every
+// NodeClaim not being deleted and without a Node yet as an in-flight node (sized by its
+// status, else the catalog, else its requests: nodeclaim_view.h), and a registered but not
+// initialized claim's resources added to its Node (a GPU node's nvidia.com/gpu appears late).
+// nodePoolUsage sums the capacity (catalog capacity for a known type, else allocatable) of
+// Nodes and in-flight claims per pool, with a "nodes" count. `catalog` may be null. Pure.
+ClusterSnapshot buildSnapshot(const ClusterObjects& objects, const api::InstanceTypes* catalog,
+                              const std::string& region);
+
+}  // namespace gantry::provisioner

@@ -1,0 +1,228 @@
+// `gantry controller`: the in-cluster controller. The one place that wires the concrete
+// implementations (apiserver connection, informer cache, events, EC2 provider and catalog,
+// batcher, provisioner) and runs the controllers while this replica leads. Exit 0 on
+// SIGTERM/SIGINT after a clean stop, 1 when it cannot start or loses leadership, 2 on bad flags.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+
+#include "cloudprovider/aws/credentials_chain.h"
+#include "cloudprovider/aws/ec2_cloud_provider.h"
+#include "cloudprovider/aws/endpoints.h"
+#include "cloudprovider/aws/live_catalog.h"
+#include "cloudprovider/aws/pricing_api.h"
+#include "cloudprovider/aws/query_ec2_api.h"
+#include "cloudprovider/aws/ssm_api.h"
+#include "cloudprovider/catalog/bundled_catalog.h"
+#include "cloudprovider/metered_cloud_provider.h"
+#include "provisioner/provisioning/cache_source.h"
+#include "provisioner/provisioning/provisioner.h"
+#include "src/cmd/commands.h"
+#include "src/cmd/controller_options.h"
+#include "src/cmd/health_server.h"
+#include "src/common/logging.h"
+#include "src/http/curl_http_client.h"
+#include "src/kube/cluster_cache.h"
+#include "src/kube/event_recorder.h"
+#include "src/kube/leader_elector.h"
+
+namespace gantry::cmd {
+
+namespace {
+
+namespace aws = cloudprovider::aws;
+
+// Runs every controller on a thread of its own until `stop`, then joins them all.
+void runControllers(std::vector<provisioner::ControllerPtr>& controllers, std::stop_token stop) {
+  std::vector<std::thread> threads;
+  for (auto& c : controllers) {
+    threads.emplace_back([&c, stop] { c->run(stop); });
+  }
+  for (auto& t : threads) t.join();  // each returns soon after `stop` is requested
+}
+
+// Waits for SIGTERM/SIGINT (blocked in every thread) or until `give_up` says so.
+bool waitForSignal(const sigset_t& signals, const std::function<bool()>& giveUp) {
+  while (!giveUp()) {
+    timespec timeout{0, 200'000'000};
+    int sig = ::sigtimedwait(&signals, nullptr, &timeout);
+    if (sig == SIGTERM || sig == SIGINT) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int runControllerCommand(const std::vector<std::string>& args) {
+  // Block the stop signals before any thread exists so every thread inherits the mask and
+  // the main thread alone receives them, synchronously.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto parsed = parseControllerOptions(args);
+  if (!parsed) {
+    std::cerr << "gantry controller: " << parsed.error().message() << "\n" << controllerUsage();
+    return 2;
+  }
+  const ControllerOptions& opt = *parsed;
+  if (opt.help) {
+    std::cout << controllerUsage();
+    return 0;
+  }
+  configureLogging(opt);
+  auto log = componentLogger("controller");
+
+  RealClock clock;
+  auto config = kube::loadRestConfig(opt.kubeconfig);
+  if (!config) {
+    log->critical("cannot load kubernetes config error={}", config.error().message());
+    return 1;
+  }
+  auto conn = kube::connect(*config, clock);
+  if (!conn) {
+    log->critical("cannot connect to kubernetes error={}", conn.error().message());
+    return 1;
+  }
+  kube::RestClient& client = *conn->client;
+
+  kube::ClusterCacheOptions cacheOptions{.gantryResources = true};
+  if (!opt.watchNamespace.empty()) cacheOptions.pods.fieldSelector = "metadata.namespace=" + opt.watchNamespace;
+  cacheOptions.nodePools.labelSelector = opt.nodePoolSelector;
+  cacheOptions.nodeClaims.labelSelector = opt.nodePoolSelector;
+  kube::ClusterCache cache(client, clock, cacheOptions);
+  kube::KubeEventRecorder events(client, clock, {.component = "gantry-controller"});
+  provisioner::Batcher batcher(clock, {.idle = opt.batchIdle, .max = opt.batchMax});
+  provisioner::PendingPodWatcher watcher(cache, batcher);
+
+  // EC2 and its catalog.
+  const aws::EnvLookup env = aws::processEnvironment();
+  http::CurlHttpClient awsHttp;
+  aws::CredentialsProviderPtr credentials = aws::makeDefaultCredentialsProvider(env, awsHttp, clock);
+  aws::QueryEc2Api ec2({.region = opt.region, .endpoint = opt.ec2Endpoint}, awsHttp, *credentials,
+                       clock, env);
+  aws::JsonSsmApi ssm({.region = opt.region, .endpoint = opt.ssmEndpoint}, awsHttp, *credentials, clock, env);
+  aws::HttpPricingApi pricing({.endpoint = opt.pricingEndpoint}, awsHttp, *credentials, clock, env);
+  std::unique_ptr<aws::LiveCatalog> live;
+  aws::CatalogSource catalog;
+  if (opt.catalog == "bundled") {
+    auto bundled = cloudprovider::bundledInstanceTypes(opt.region);
+    if (!bundled) {
+      log->critical("cannot load the bundled catalog region={} error={}", opt.region, bundled.error().message());
+      return 1;
+    }
+    catalog = [types = *bundled]() -> Result<api::InstanceTypesPtr> { return types; };
+  } else {
+    live = std::make_unique<aws::LiveCatalog>(
+        aws::LiveCatalogOptions{.region = opt.region, .skipPricing = opt.skipPricing}, ec2, &pricing, clock);
+    catalog = [&live] { return live->instanceTypes(); };
+  }
+  auto registry = std::make_shared<prometheus::Registry>();
+  cloudprovider::MeteredCloudProvider cloud(
+      std::make_unique<aws::Ec2CloudProvider>(aws::Ec2CloudProviderOptions{.clusterName = opt.clusterName},
+                                              ec2, &ssm, clock, catalog),
+      *registry, clock);
+
+  provisioner::KubeClusterWriter writer(client);
+  std::vector<provisioner::ControllerPtr> controllers;
+  controllers.push_back(std::make_unique<provisioner::Provisioner>(
+      provisioner::cacheSource(cache, watcher), batcher, writer, cloud, events, clock,
+      provisioner::ProvisionerOptions{.region = opt.region}));
+  // LIFECYCLE CONTROLLER (issue 6, lifecycle branch): controllers.push_back(...) here.
+
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    exposer = std::make_unique<prometheus::Exposer>("0.0.0.0:" + std::to_string(opt.metricsPort));
+    exposer->RegisterCollectable(registry);
+  } catch (const std::exception& e) {
+    log->critical("cannot serve metrics port={} error={}", opt.metricsPort, e.what());
+    return 1;
+  }
+
+  log->info("starting controller cluster={} region={} catalog={} leader_elect={}", opt.clusterName,
+            opt.region, opt.catalog, opt.leaderElect);
+  cache.start();
+  std::unique_ptr<kube::LeaderElector> elector;
+  HealthServer health([&] { return cache.hasSynced() && (!elector || !elector->done()); });
+  if (Status s = health.start(opt.healthPort); !s.isOk()) {
+    log->critical("cannot serve health probes error={}", s.message());
+    cache.stop();
+    return 1;
+  }
+  while (!cache.waitForSync(std::chrono::seconds(1))) {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)) {
+      log->info("stopping before the cache synced");
+      cache.stop();
+      return 0;
+    }
+    log->info("waiting for the cluster cache to sync");
+  }
+  log->info("synced cluster cache");
+  // Load the catalog now rather than in the first batch (a live catalog takes many calls).
+  if (auto types = cloud.instanceTypes(); !types) {
+    log->warn("cannot load instance types yet error={}", types.error().message());
+  } else {
+    log->info("loaded instance types types={}", (*types)->size());
+  }
+
+  int exitCode = 0;
+  std::optional<kube::Connection> leaseConn;
+  if (opt.leaderElect) {
+    // A dedicated client, so a busy main client never starves lease renewals.
+    auto lc = kube::connect(*config, clock, {.maxRetries = 0, .requestTimeout = std::chrono::seconds(2)});
+    if (!lc) {
+      log->critical("cannot connect for leader election error={}", lc.error().message());
+      cache.stop();
+      return 1;
+    }
+    leaseConn = std::move(*lc);
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    const std::string ns = opt.leaderElectNamespace.empty() ? conn->defaultNamespace : opt.leaderElectNamespace;
+    elector = std::make_unique<kube::LeaderElector>(
+        *leaseConn->client, clock,
+        kube::LeaderElectionConfig{.leaseNamespace = ns,
+                                   .leaseName = opt.leaderElectName,
+                                   .identity = std::string(host) + "_" + std::to_string(::getpid())},
+        kube::LeaderCallbacks{.onStartedLeading = [&](std::stop_token stop) {
+                                log->info("started leading");
+                                runControllers(controllers, stop);
+                              },
+                              .onStoppedLeading = [&] { log->info("stopped leading"); }});
+    if (Status s = elector->start(); !s.isOk()) {
+      log->critical("cannot start leader election error={}", s.message());
+      cache.stop();
+      return 1;
+    }
+    const bool signalled = waitForSignal(signals, [&] { return elector->done(); });
+    if (!signalled) {
+      log->error("lost leadership; exiting so a fresh replica contends again");
+      exitCode = 1;
+    }
+    elector->stop();  // stops the controllers, releases the Lease
+  } else {
+    std::jthread runner([&](std::stop_token stop) { runControllers(controllers, stop); });
+    waitForSignal(signals, [] { return false; });
+    runner.request_stop();
+  }
+  log->info("stopping controller");
+  health.stop();
+  events.flush(std::chrono::seconds(2));
+  events.stop();
+  cache.stop();
+  log->info("stopped controller");
+  return exitCode;
+}
+
+}  // namespace gantry::cmd

@@ -1,0 +1,147 @@
+// Flag parsing for the controller; kept apart from the wiring so it is testable alone.
+#include "src/cmd/controller_options.h"
+
+#include <charconv>
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+
+#include "src/cmd/flags.h"
+
+namespace gantry::cmd {
+
+namespace {
+
+const std::vector<FlagSpec>& controllerFlags() {
+  static const std::vector<FlagSpec> specs = {
+      {"cluster-name", "REQUIRED: tags instances gantry.dev/cluster=<name>", false, false, ""},
+      {"region", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)", false, false, ""},
+      {"kubeconfig", "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)", false, false, ""},
+      {"ec2-endpoint", "EC2 endpoint URL (default: AWS_ENDPOINT_URL_EC2 or AWS)", false, false, ""},
+      {"ssm-endpoint", "SSM endpoint URL (default: AWS_ENDPOINT_URL_SSM or AWS)", false, false, ""},
+      {"pricing-endpoint", "Pricing endpoint URL (default: AWS_ENDPOINT_URL_PRICING or AWS)", false, false, ""},
+      {"catalog", "instance catalog: live (EC2 + Pricing) or bundled", false, false, "live"},
+      {"skip-pricing", "live catalog without the Pricing API (bundled prices)", false, true, ""},
+      {"batch-idle", "close a pending-pod batch after this long without a new pod", false, false, "1s"},
+      {"batch-max", "close a pending-pod batch this long after it opened", false, false, "10s"},
+      {"metrics-port", "Prometheus /metrics port", false, false, "8080"},
+      {"health-port", "/healthz and /readyz port", false, false, "8081"},
+      {"leader-elect", "run the controllers only while holding the Lease", false, true, ""},
+      {"leader-elect-namespace", "namespace of the Lease (default: POD_NAMESPACE, kubeconfig's)", false, false, ""},
+      {"leader-elect-name", "name of the Lease", false, false, "gantry-controller"},
+      {"namespace", "only provision for pods of this namespace (default: all)", false, false, ""},
+      {"nodepool-selector", "only NodePools (and their NodeClaims) matching this label selector", false, false, ""},
+      {"log-level", "trace, debug, info, warn, error", false, false, "info"},
+      {"log-format", "text or json", false, false, "text"},
+      {"help", "show this help", false, true, ""},
+  };
+  return specs;
+}
+
+// "500ms", "1s", "2m", "1h", or a sum of them ("1m30s").
+Result<std::chrono::milliseconds> parseDuration(const std::string& flag, const std::string& text) {
+  std::chrono::milliseconds total{0};
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  if (p == end) return fail(Status::invalid("--" + flag + ": empty duration"));
+  while (p < end) {
+    long long n = 0;
+    auto [next, ec] = std::from_chars(p, end, n);
+    if (ec != std::errc() || next == end || n < 0) {
+      return fail(Status::invalid("--" + flag + ": bad duration \"" + text + "\" (e.g. 500ms, 1s, 2m)"));
+    }
+    p = next;
+    if (end - p >= 2 && p[0] == 'm' && p[1] == 's') {
+      total += std::chrono::milliseconds(n);
+      p += 2;
+    } else if (*p == 's') {
+      total += std::chrono::seconds(n), ++p;
+    } else if (*p == 'm') {
+      total += std::chrono::minutes(n), ++p;
+    } else if (*p == 'h') {
+      total += std::chrono::hours(n), ++p;
+    } else {
+      return fail(Status::invalid("--" + flag + ": bad duration \"" + text + "\" (e.g. 500ms, 1s, 2m)"));
+    }
+  }
+  return total;
+}
+
+Result<int> parsePort(const std::string& flag, const std::string& text) {
+  int port = -1;
+  auto [next, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc() || next != text.data() + text.size() || port < 0 || port > 65535) {
+    return fail(Status::invalid("--" + flag + ": not a port: \"" + text + "\""));
+  }
+  return port;
+}
+
+}  // namespace
+
+std::string controllerUsage() { return Flags::usage("controller", controllerFlags()); }
+
+Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>& args) {
+  auto flags = Flags::parse(controllerFlags(), args);
+  if (!flags) return fail(flags.error());
+  ControllerOptions o;
+  o.help = flags->enabled("help");
+  if (o.help) return o;
+  o.clusterName = flags->get("cluster-name");
+  if (o.clusterName.empty()) return fail(Status::invalid("--cluster-name is required"));
+  o.region = flags->get("region");
+  for (const char* var : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    if (const char* v = std::getenv(var); o.region.empty() && v) o.region = v;
+  }
+  if (o.region.empty()) return fail(Status::invalid("--region is required (or AWS_REGION)"));
+  o.kubeconfig = flags->get("kubeconfig");
+  o.ec2Endpoint = flags->get("ec2-endpoint");
+  o.ssmEndpoint = flags->get("ssm-endpoint");
+  o.pricingEndpoint = flags->get("pricing-endpoint");
+  o.catalog = flags->get("catalog");
+  if (o.catalog != "live" && o.catalog != "bundled") {
+    return fail(Status::invalid("--catalog must be live or bundled, not \"" + o.catalog + "\""));
+  }
+  o.skipPricing = flags->enabled("skip-pricing");
+  auto idle = parseDuration("batch-idle", flags->get("batch-idle"));
+  if (!idle) return fail(idle.error());
+  auto max = parseDuration("batch-max", flags->get("batch-max"));
+  if (!max) return fail(max.error());
+  if (idle->count() <= 0 || *max < *idle) {
+    return fail(Status::invalid("--batch-idle must be > 0 and <= --batch-max"));
+  }
+  o.batchIdle = *idle;
+  o.batchMax = *max;
+  auto metrics = parsePort("metrics-port", flags->get("metrics-port"));
+  if (!metrics) return fail(metrics.error());
+  auto health = parsePort("health-port", flags->get("health-port"));
+  if (!health) return fail(health.error());
+  o.metricsPort = *metrics;
+  o.healthPort = *health;
+  o.leaderElect = flags->enabled("leader-elect");
+  o.leaderElectNamespace = flags->get("leader-elect-namespace");
+  if (const char* ns = std::getenv("POD_NAMESPACE"); o.leaderElectNamespace.empty() && ns) o.leaderElectNamespace = ns;
+  o.leaderElectName = flags->get("leader-elect-name");
+  o.watchNamespace = flags->get("namespace");
+  o.nodePoolSelector = flags->get("nodepool-selector");
+  o.logLevel = flags->get("log-level");
+  if (spdlog::level::from_str(o.logLevel) == spdlog::level::off && o.logLevel != "off") {
+    return fail(Status::invalid("--log-level: unknown level \"" + o.logLevel + "\""));
+  }
+  o.logFormat = flags->get("log-format");
+  if (o.logFormat != "text" && o.logFormat != "json") {
+    return fail(Status::invalid("--log-format must be text or json, not \"" + o.logFormat + "\""));
+  }
+  return o;
+}
+
+void configureLogging(const ControllerOptions& options) {
+  spdlog::set_level(spdlog::level::from_str(options.logLevel));
+  if (options.logFormat == "json") {
+    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l [%n] %v", spdlog::pattern_time_type::utc);
+  }
+}
+
+}  // namespace gantry::cmd

@@ -1,0 +1,49 @@
+// The flags of `gantry controller` (each also settable as GANTRY_<FLAG> in the environment)
+// parsed and checked into one value, apart from the wiring so that bad input is exit 2
+// before anything connects.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "src/common/status.h"
+
+namespace gantry::cmd {
+
+struct ControllerOptions {
+  bool help = false;
+  std::string clusterName;
+  std::string region;
+  std::string kubeconfig;  // "" = $KUBECONFIG, in-cluster, ~/.kube/config
+  std::string ec2Endpoint;  // "" = AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, AWS
+  std::string ssmEndpoint;
+  std::string pricingEndpoint;
+  std::string catalog = "live";  // live | bundled
+  bool skipPricing = false;
+  std::chrono::milliseconds batchIdle{1000};
+  std::chrono::milliseconds batchMax{10000};
+  int metricsPort = 8080;
+  int healthPort = 8081;
+  bool leaderElect = false;
+  std::string leaderElectNamespace;  // "" = POD_NAMESPACE, else the kubeconfig's namespace
+  std::string leaderElectName = "gantry-controller";
+  // Scoping, for shared clusters and tests: only pods of this namespace ("" = all), only
+  // NodePools and NodeClaims matching this label selector ("" = all).
+  std::string watchNamespace;
+  std::string nodePoolSelector;
+  std::string logLevel = "info";
+  std::string logFormat = "text";
+};
+
+// Parses and validates. kInvalid naming the flag for unknown flags, bad durations ("500ms",
+// "1s", "2m"), ports out of range, an unknown log level or format, a missing cluster name or
+// region (the region may also come from AWS_REGION / AWS_DEFAULT_REGION).
+Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>& args);
+
+std::string controllerUsage();
+
+// Sets spdlog's level and pattern (text, or one JSON object per line) for every logger.
+void configureLogging(const ControllerOptions& options);
+
+}  // namespace gantry::cmd

@@ -1,0 +1,123 @@
+// A CloudProvider for controllers' unit tests: a fixed catalog, launches recorded in order,
+// capacity errors injectable per instance type (which, like the EC2 provider, mark that
+// type's offerings unavailable) and the next error injectable for any call. No threads, no I/O.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cloudprovider/cloud_provider.h"
+
+namespace gantry::cloudprovider {
+
+class FakeCloudProvider final : public CloudProvider {
+ public:
+  explicit FakeCloudProvider(api::InstanceTypes types) : types_(std::move(types)) {}
+
+  // Every create/createGroup request, in order.
+  std::vector<CreateRequest> creates() const { std::lock_guard l(mu_); return creates_; }
+  std::vector<CreateGroupRequest> groups() const { std::lock_guard l(mu_); return groups_; }
+  std::vector<CloudInstance> instances() const { std::lock_guard l(mu_); return instances_; }
+  // A launch whose cheapest candidate is `type` fails with kInsufficientCapacity and marks it
+  // unavailable, as EC2 does.
+  void failWithCapacityError(const std::string& type) { std::lock_guard l(mu_); ice_.insert(type); }
+  // The next create/createGroup fails with `error`.
+  void failNext(Status error) { std::lock_guard l(mu_); next_ = std::move(error); }
+  // Called at the start of every create (e.g. to check what the cluster holds by then).
+  std::function<void(const CreateRequest&)> onCreate;
+
+  Result<CloudInstance> create(const CreateRequest& request) override {
+    if (onCreate) onCreate(request);
+    std::lock_guard l(mu_);
+    creates_.push_back(request);
+    auto r = launchLocked(request.nodeClaimName, request.nodePoolName, request.instanceTypes);
+    if (!r) return fail(r.error());
+    return *r;
+  }
+
+  Result<std::vector<CloudInstance>> createGroup(const CreateGroupRequest& request) override {
+    std::lock_guard l(mu_);
+    groups_.push_back(request);
+    std::vector<CloudInstance> out;
+    for (const auto& name : request.nodeClaimNames) {
+      auto r = launchLocked(name, request.nodePoolName, request.instanceTypes);
+      if (!r) {
+        instances_.resize(instances_.size() - out.size());  // all or nothing
+        return fail(r.error());
+      }
+      out.push_back(*r);
+    }
+    return out;
+  }
+
+  Status deleteInstance(std::string_view) override { return Status::ok(); }
+  std::vector<Status> deleteInstances(const std::vector<std::string>& ids) override {
+    return std::vector<Status>(ids.size());
+  }
+  Result<CloudInstance> get(std::string_view providerId) override {
+    std::lock_guard l(mu_);
+    for (const auto& i : instances_) {
+      if (i.providerId == providerId) return i;
+    }
+    return fail(Status::notFound("no instance " + std::string(providerId)));
+  }
+  Result<std::vector<CloudInstance>> list() override { std::lock_guard l(mu_); return instances_; }
+  Result<api::InstanceTypesPtr> instanceTypes() override {
+    std::lock_guard l(mu_);
+    return std::make_shared<const api::InstanceTypes>(types_);
+  }
+  Result<std::optional<std::string>> isDrifted(const CloudInstance&, const api::Ec2NodeClass&) override {
+    return std::optional<std::string>{};
+  }
+  std::string_view name() const override { return "fake"; }
+
+ private:
+  Result<CloudInstance> launchLocked(const std::string& claim, const std::string& pool,
+                                     const std::vector<api::InstanceType>& candidates) {
+    if (!next_.isOk()) {
+      Status e = std::move(next_);
+      next_ = Status::ok();
+      return fail(e);
+    }
+    if (candidates.empty() || candidates.front().offerings.empty()) {
+      return fail(Status::invalid("no candidates"));
+    }
+    const api::InstanceType& type = candidates.front();
+    if (ice_.contains(type.name)) {
+      for (auto& t : types_) {
+        if (t.name != type.name) continue;
+        for (auto& o : t.offerings) o.available = false;
+      }
+      return fail(Status::insufficientCapacity("InsufficientInstanceCapacity: " + type.name));
+    }
+    CloudInstance i;
+    i.instanceId = "i-" + std::to_string(1000 + instances_.size());
+    i.zone = type.offerings.front().zone;
+    i.providerId = makeProviderId(i.zone, i.instanceId);
+    i.instanceType = type.name;
+    i.capacityType = type.offerings.front().capacityType;
+    i.pricePerHour = type.offerings.front().pricePerHour;
+    i.capacity = type.capacity;
+    i.imageId = "ami-fake";
+    i.state = "pending";
+    i.nodeClaimName = claim;
+    i.nodePoolName = pool;
+    instances_.push_back(i);
+    return i;
+  }
+
+  mutable std::mutex mu_;
+  api::InstanceTypes types_;
+  std::vector<CreateRequest> creates_;
+  std::vector<CreateGroupRequest> groups_;
+  std::vector<CloudInstance> instances_;
+  std::set<std::string> ice_;
+  Status next_;
+};
+
+}  // namespace gantry::cloudprovider
