@@ -133,7 +133,7 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
     return done();
   }
 
-  void startController() {
+  void startController(Clock::Duration registrationTtl = std::chrono::minutes(15)) {
     // The lifecycle controller reads no pods, and the shared cluster may hold tens of
     // thousands (other suites' scale tests): watch an empty namespace instead.
     cache_ = std::make_unique<kube::ClusterCache>(
@@ -143,7 +143,8 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
     recorder_ = std::make_unique<kube::KubeEventRecorder>(client(), clock_);
     controller_ = LifecycleController::forCluster(
         *cache_, client(), *provider_, *recorder_, clock_,
-        LifecycleControllerOptions{.lifecycle = {.pollInterval = 1s}, .garbageCollection = false});
+        LifecycleControllerOptions{.lifecycle = {.registrationTtl = registrationTtl, .pollInterval = 1s},
+                                   .garbageCollection = false});
     cache_->start();
     ASSERT_TRUE(cache_->waitForSync(30s));
     worker_ = std::jthread([this](std::stop_token stop) { controller_->run(stop); });
@@ -156,6 +157,15 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
     }
     if (recorder_) recorder_->stop();
     if (cache_) cache_->stop();
+  }
+
+  api::Ec2NodeClass nodeClass() const {
+    api::Ec2NodeClass nc;
+    nc.name = "lc-it-" + suffix_;
+    nc.subnetSelectorTerms = {{.tags = {{"gantry.dev/discovery", env().clusterName()}}}};
+    nc.securityGroupSelectorTerms = {{.tags = {{"gantry.dev/discovery", env().clusterName()}}}};
+    nc.amiSelectorTerms = {{.id = "ami-12c6146b"}};
+    return nc;
   }
 
   Result<json> claim() { return client().get(kube::kNodeClaimsPath.withName(claimName_)); }
@@ -184,11 +194,7 @@ TEST_F(LifecycleIT, GpuNodeIsAdoptedRegisteredInitializedAndTerminatedOnDelete) 
   const std::string pool = "lc-it-pool-" + suffix_;
 
   // 1. The launch, as the provisioner would make it.
-  api::Ec2NodeClass nodeClass;
-  nodeClass.name = "lc-it-" + suffix_;
-  nodeClass.subnetSelectorTerms = {{.tags = {{"gantry.dev/discovery", env().clusterName()}}}};
-  nodeClass.securityGroupSelectorTerms = {{.tags = {{"gantry.dev/discovery", env().clusterName()}}}};
-  nodeClass.amiSelectorTerms = {{.id = "ami-12c6146b"}};
+  const api::Ec2NodeClass nodeClass = this->nodeClass();
   api::InstanceType type;
   type.name = "g4dn.xlarge";
   type.architecture = "amd64";
@@ -283,6 +289,51 @@ TEST_F(LifecycleIT, GpuNodeIsAdoptedRegisteredInitializedAndTerminatedOnDelete) 
     auto n = client().get(kNodes.withName(nodeName_));
     return !n && n.error().isNotFound();
   })) << "node still there";
+}
+
+TEST_F(LifecycleIT, InstanceThatNeverRegistersIsTerminatedAfterTheTtl) {
+  claimName_ = "lc-it-ttl-" + suffix_;
+  // No kubernetes.io/cluster tag of the shared cluster: the bootstrapper never makes a Node.
+  api::InstanceType type;
+  type.name = "m5.large";
+  type.architecture = "amd64";
+  type.capacity.set("cpu", api::Quantity::fromValue(2));
+  type.offerings.push_back({.zone = "us-east-1b", .capacityType = api::CapacityType::kOnDemand,
+                            .pricePerHour = 0.096});
+  auto instance = provider_->create({.nodeClaimName = claimName_, .nodePoolName = "lc-it-pool",
+                                     .nodeClass = nodeClass(), .instanceTypes = {type}});
+  ASSERT_TRUE(instance) << instance.error().toString();
+
+  api::NodeClaim c;
+  c.name = claimName_;
+  c.labels = {{"gantry.dev/nodepool", "lc-it-pool"}};
+  c.finalizers = {std::string(nc::kTerminationFinalizer)};
+  c.nodeClassRef = {.group = "gantry.dev", .kind = "EC2NodeClass", .name = "lc-it"};
+  auto created = client().create(kube::kNodeClaimsPath, api::encodeNodeClaim(c));
+  ASSERT_TRUE(created) << created.error().toString();
+  auto launched = api::decodeNodeClaim(*created);
+  ASSERT_TRUE(launched);
+  launched->providerId = instance->providerId;
+  launched->setCondition(nc::kLaunched, api::ConditionStatus::kTrue, "Launched", "", clock_.now());
+  ASSERT_TRUE(client().patch(kube::kNodeClaimsPath.withName(claimName_, "status"),
+                             kube::PatchType::kMerge, api::nodeClaimStatusPatch(*launched)));
+
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_NO_FATAL_FAILURE(startController(4s));
+  ASSERT_TRUE(waitFor(60s, [&] {
+    auto got = claim();
+    return !got && got.error().isNotFound();
+  })) << "claim still there: " << (claim() ? claim()->dump() : "");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 3s) << "not before the TTL";
+  EXPECT_TRUE(provider_->get(instance->providerId).error().isNotFound());
+  // The Warning Event on the NodeClaim, in the default namespace (cluster-scoped object).
+  recorder_->flush(5000ms);
+  auto events = client().list(kube::ResourcePath{.resource = "events", .ns = "default"},
+                              {.fieldSelector = "involvedObject.name=" + claimName_});
+  ASSERT_TRUE(events) << events.error().toString();
+  bool timeout = false;
+  for (const json& e : (*events)["items"]) timeout |= e.value("reason", "") == "RegistrationTimeout";
+  EXPECT_TRUE(timeout) << events->dump();
 }
 
 }  // namespace
