@@ -358,3 +358,20 @@ TEST(WorkQueueTest, DeduplicatesAndKeepsTheEarliestDueTime) {
 
 }  // namespace
 }  // namespace gantry::provisioner::nodeclaim
+
+namespace gantry::provisioner::nodeclaim {
+namespace {
+
+TEST(NodeDecodeTest, DeletionTimestampMarksTheNodeDeleting) {
+  nlohmann::json node{{"metadata", {{"name", "n1"}}}, {"spec", {{"providerID", "aws:///a/i-1"}}}};
+  auto live = api::decodeNode(node);
+  ASSERT_TRUE(live);
+  EXPECT_FALSE(live->deleting);
+  node["metadata"]["deletionTimestamp"] = "2026-01-02T15:04:05Z";
+  auto deleting = api::decodeNode(node);
+  ASSERT_TRUE(deleting);
+  EXPECT_TRUE(deleting->deleting);
+}
+
+}  // namespace
+}  // namespace gantry::provisioner::nodeclaim
