@@ -21,6 +21,7 @@ struct Node {
   ResourceList requested;
   bool ready = true;
   bool unschedulable = false;  // spec.unschedulable (cordoned)
+  bool deleting = false;       // metadata.deletionTimestamp is set (finalizers pending)
   // True for a NodeClaim launched but not yet registered: capacity that will exist soon.
   bool inFlight = false;
   // Nodepool that owns it, empty when not managed by Gantry.

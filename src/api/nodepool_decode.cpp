@@ -98,6 +98,7 @@ DecodeResult<Node> decodeNode(const json& object) {
     if (!l) return std::unexpected(l.error());
     node.labels = std::move(*l);
   }
+  if (const json* deleted = child(meta, "deletionTimestamp")) node.deleting = !deleted->is_null();
   if (const json* spec = child(object, "spec")) {
     if (auto e = expectObject(*spec, "spec")) return std::unexpected(*e);
     auto pid = stringField(*spec, "spec", "providerID");

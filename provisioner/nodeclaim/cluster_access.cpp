@@ -1,0 +1,80 @@
+// The cache-backed reader and the RestClient-backed writer of the lifecycle controllers.
+#include "provisioner/nodeclaim/cluster_access.h"
+
+namespace gantry::provisioner::nodeclaim {
+
+namespace {
+const kube::ResourcePath kNodes{.resource = "nodes"};
+
+Status toStatus(const Result<nlohmann::json>& r) { return r ? Status::ok() : r.error(); }
+}  // namespace
+
+void addLifecycleIndexes(kube::ClusterCache& cache) {
+  cache.nodes().addIndex(kNodesByProviderId, [](const api::Node& n) {
+    return n.providerId.empty() ? std::vector<std::string>{} : std::vector<std::string>{n.providerId};
+  });
+  cache.nodeClaims().addIndex(kNodeClaimsByProviderId, [](const api::NodeClaim& c) {
+    return c.providerId.empty() ? std::vector<std::string>{} : std::vector<std::string>{c.providerId};
+  });
+}
+
+std::shared_ptr<const api::NodeClaim> CacheLifecycleReader::nodeClaim(const std::string& name) const {
+  return cache_.nodeClaims().store().get(name);
+}
+
+std::vector<std::shared_ptr<const api::NodeClaim>> CacheLifecycleReader::nodeClaims() const {
+  return cache_.nodeClaims().store().list();
+}
+
+std::shared_ptr<const api::NodeClaim> CacheLifecycleReader::nodeClaimByProviderId(
+    const std::string& providerId) const {
+  if (providerId.empty()) return nullptr;
+  auto found = cache_.nodeClaims().store().byIndex(kNodeClaimsByProviderId, providerId);
+  return found.empty() ? nullptr : found.front();
+}
+
+std::shared_ptr<const api::Node> CacheLifecycleReader::node(const std::string& name) const {
+  return cache_.nodes().store().get(name);
+}
+
+std::shared_ptr<const api::Node> CacheLifecycleReader::nodeByProviderId(
+    const std::string& providerId) const {
+  if (providerId.empty()) return nullptr;
+  auto found = cache_.nodes().store().byIndex(kNodesByProviderId, providerId);
+  // Two Nodes claiming one instance would be a kubelet bug; the first one is as good as any.
+  return found.empty() ? nullptr : found.front();
+}
+
+std::shared_ptr<const api::NodePool> CacheLifecycleReader::nodePool(const std::string& name) const {
+  if (name.empty()) return nullptr;
+  return cache_.nodePools().store().get(name);
+}
+
+Result<nlohmann::json> KubeLifecycleWriter::getNode(const std::string& name) {
+  return client_.get(kNodes.withName(name));
+}
+
+Status KubeLifecycleWriter::patchNode(const std::string& name, const nlohmann::json& mergePatch) {
+  return toStatus(client_.patch(kNodes.withName(name), kube::PatchType::kMerge, mergePatch));
+}
+
+Status KubeLifecycleWriter::deleteNode(const std::string& name) {
+  return toStatus(client_.remove(kNodes.withName(name)));
+}
+
+Status KubeLifecycleWriter::patchNodeClaimStatus(const std::string& name,
+                                                 const nlohmann::json& mergePatch) {
+  return toStatus(client_.patch(kube::kNodeClaimsPath.withName(name, "status"),
+                                kube::PatchType::kMerge, mergePatch));
+}
+
+Status KubeLifecycleWriter::patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) {
+  return toStatus(
+      client_.patch(kube::kNodeClaimsPath.withName(name), kube::PatchType::kMerge, mergePatch));
+}
+
+Status KubeLifecycleWriter::deleteNodeClaim(const std::string& name) {
+  return toStatus(client_.remove(kube::kNodeClaimsPath.withName(name)));
+}
+
+}  // namespace gantry::provisioner::nodeclaim

@@ -1,0 +1,97 @@
+// The two seams the NodeClaim lifecycle controllers use to see and change the cluster: a
+// reader over the informer cache (claims, nodes by name and providerID, pools) and a writer
+// of the few calls they make (node patch/delete, claim status/finalizer patch, claim delete).
+// Unit tests swap both for an in-memory fake; the controller uses the cache + RestClient ones.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "src/api/node.h"
+#include "src/api/nodeclaim.h"
+#include "src/api/nodepool.h"
+#include "src/common/status.h"
+#include "src/kube/cluster_cache.h"
+#include "src/kube/rest_client.h"
+
+namespace gantry::provisioner::nodeclaim {
+
+// Index names on the node and NodeClaim informers: spec.providerID / status.providerID.
+inline constexpr const char* kNodesByProviderId = "providerID";
+inline constexpr const char* kNodeClaimsByProviderId = "providerID";
+
+// Adds both indexes. REQUIRES: cache built with gantryResources, not started yet.
+void addLifecycleIndexes(kube::ClusterCache& cache);
+
+// Read-only, possibly slightly stale view. Thread-safe; returned objects are immutable.
+class LifecycleReader {
+ public:
+  virtual ~LifecycleReader() = default;
+  virtual std::shared_ptr<const api::NodeClaim> nodeClaim(const std::string& name) const = 0;
+  virtual std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaims() const = 0;
+  // The claim whose status.providerID is `providerId`, or null (also for "").
+  virtual std::shared_ptr<const api::NodeClaim> nodeClaimByProviderId(
+      const std::string& providerId) const = 0;
+  virtual std::shared_ptr<const api::Node> node(const std::string& name) const = 0;
+  // The node whose spec.providerID is `providerId`, or null (also for "").
+  virtual std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const = 0;
+  virtual std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const = 0;
+};
+
+// Writes. Every call is one API request; errors are the RestClient's kinds (kNotFound,
+// kConflict for a stale resourceVersion precondition, kUnavailable, ...). Thread-safe.
+class LifecycleWriter {
+ public:
+  virtual ~LifecycleWriter() = default;
+  // The whole Node object as the server has it now (the cache keeps only a slim model, and
+  // adoption must merge ownerReferences, finalizers and taints into the current lists).
+  virtual Result<nlohmann::json> getNode(const std::string& name) = 0;
+  // RFC 7386 merge patch of a Node; put metadata.resourceVersion in it for a precondition.
+  virtual Status patchNode(const std::string& name, const nlohmann::json& mergePatch) = 0;
+  virtual Status deleteNode(const std::string& name) = 0;
+  // Merge patch of the claim's status subresource (api::nodeClaimStatusPatch).
+  virtual Status patchNodeClaimStatus(const std::string& name, const nlohmann::json& mergePatch) = 0;
+  // Merge patch of the claim itself (metadata.finalizers with a resourceVersion precondition).
+  virtual Status patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) = 0;
+  // kNotFound when already gone.
+  virtual Status deleteNodeClaim(const std::string& name) = 0;
+};
+
+using LifecycleReaderPtr = std::unique_ptr<LifecycleReader>;
+using LifecycleWriterPtr = std::unique_ptr<LifecycleWriter>;
+
+// Over a ClusterCache built with gantryResources = true that got addLifecycleIndexes(). REQUIRES: the cache outlives the reader.
+class CacheLifecycleReader final : public LifecycleReader {
+ public:
+  explicit CacheLifecycleReader(kube::ClusterCache& cache) : cache_(cache) {}
+  std::shared_ptr<const api::NodeClaim> nodeClaim(const std::string& name) const override;
+  std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaims() const override;
+  std::shared_ptr<const api::NodeClaim> nodeClaimByProviderId(
+      const std::string& providerId) const override;
+  std::shared_ptr<const api::Node> node(const std::string& name) const override;
+  std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const override;
+  std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override;
+
+ private:
+  kube::ClusterCache& cache_;
+};
+
+// Over a RestClient. REQUIRES: the client outlives the writer.
+class KubeLifecycleWriter final : public LifecycleWriter {
+ public:
+  explicit KubeLifecycleWriter(kube::RestClient& client) : client_(client) {}
+  Result<nlohmann::json> getNode(const std::string& name) override;
+  Status patchNode(const std::string& name, const nlohmann::json& mergePatch) override;
+  Status deleteNode(const std::string& name) override;
+  Status patchNodeClaimStatus(const std::string& name, const nlohmann::json& mergePatch) override;
+  Status patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) override;
+  Status deleteNodeClaim(const std::string& name) override;
+
+ private:
+  kube::RestClient& client_;
+};
+
+}  // namespace gantry::provisioner::nodeclaim

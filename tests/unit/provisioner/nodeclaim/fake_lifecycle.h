@@ -1,0 +1,234 @@
+// In-memory stand-ins for the lifecycle controllers' seams: a cluster that is both the reader
+// and the writer (raw JSON objects with resourceVersions, merge patches with preconditions,
+// deletion held by finalizers, one injectable error per call) and a cloud of instances that
+// terminate in two steps (shutting-down, then gone), as EC2 does.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cloudprovider/cloud_provider.h"
+#include "provisioner/nodeclaim/cluster_access.h"
+#include "src/api/condition.h"
+#include "src/api/decode.h"
+#include "src/api/nodeclaim.h"
+
+namespace gantry::provisioner::nodeclaim::testing {
+
+using json = nlohmann::json;
+
+class FakeCluster final : public LifecycleReader, public LifecycleWriter {
+ public:
+  explicit FakeCluster(Clock& clock) : clock_(clock) {}
+
+  // --- test set-up and inspection
+  void putNode(json node) { store(nodes_, std::move(node)); }
+  void putClaim(const api::NodeClaim& claim) { store(claims_, api::encodeNodeClaim(claim)); }
+  void putPool(const api::NodePool& pool) { pools_[pool.name] = std::make_shared<api::NodePool>(pool); }
+  std::optional<json> rawNode(const std::string& name) const { return find(nodes_, name); }
+  std::optional<json> rawClaim(const std::string& name) const { return find(claims_, name); }
+  // Mutates a stored Node as the kubelet / device plugin would (bumps its resourceVersion).
+  void editNode(const std::string& name, const std::function<void(json&)>& edit) {
+    edit(nodes_.at(name));
+    bump(nodes_.at(name));
+  }
+  // A user's `kubectl delete`.
+  void userDelete(const std::string& kind, const std::string& name) {
+    (void)remove(kind == "node" ? nodes_ : claims_, name);
+  }
+  // The next call of `method` ("patchNode", "getNode", ...) fails with `status`.
+  void failNext(const std::string& method, Status status) { faults_[method] = std::move(status); }
+  std::vector<std::string> calls() const { return calls_; }
+
+  // --- LifecycleReader
+  std::shared_ptr<const api::NodeClaim> nodeClaim(const std::string& name) const override {
+    auto raw = find(claims_, name);
+    if (!raw) return nullptr;
+    auto c = api::decodeNodeClaim(*raw);
+    return c ? std::make_shared<api::NodeClaim>(std::move(*c)) : nullptr;
+  }
+  std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaims() const override {
+    std::vector<std::shared_ptr<const api::NodeClaim>> out;
+    for (const auto& [name, raw] : claims_) out.push_back(nodeClaim(name));
+    return out;
+  }
+  std::shared_ptr<const api::NodeClaim> nodeClaimByProviderId(const std::string& pid) const override {
+    for (const auto& c : nodeClaims()) {
+      if (!pid.empty() && c->providerId == pid) return c;
+    }
+    return nullptr;
+  }
+  std::shared_ptr<const api::Node> node(const std::string& name) const override {
+    auto raw = find(nodes_, name);
+    if (!raw) return nullptr;
+    auto n = api::decodeNode(*raw);
+    return n ? std::make_shared<api::Node>(std::move(*n)) : nullptr;
+  }
+  std::shared_ptr<const api::Node> nodeByProviderId(const std::string& pid) const override {
+    for (const auto& [name, raw] : nodes_) {
+      auto n = node(name);
+      if (n && !pid.empty() && n->providerId == pid) return n;
+    }
+    return nullptr;
+  }
+  std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override {
+    auto it = pools_.find(name);
+    return it == pools_.end() ? nullptr : it->second;
+  }
+
+  // --- LifecycleWriter
+  Result<json> getNode(const std::string& name) override {
+    if (auto f = fault("getNode")) return fail(*f);
+    auto raw = find(nodes_, name);
+    if (!raw) return fail(Status::notFound("nodes " + name));
+    return *raw;
+  }
+  Status patchNode(const std::string& name, const json& patch) override {
+    if (auto f = fault("patchNode")) return *f;
+    return applyPatch(nodes_, name, patch, false);
+  }
+  Status deleteNode(const std::string& name) override {
+    if (auto f = fault("deleteNode")) return *f;
+    return remove(nodes_, name);
+  }
+  Status patchNodeClaimStatus(const std::string& name, const json& patch) override {
+    if (auto f = fault("patchNodeClaimStatus")) return *f;
+    return applyPatch(claims_, name, patch, true);
+  }
+  Status patchNodeClaim(const std::string& name, const json& patch) override {
+    if (auto f = fault("patchNodeClaim")) return *f;
+    return applyPatch(claims_, name, patch, false);
+  }
+  Status deleteNodeClaim(const std::string& name) override {
+    if (auto f = fault("deleteNodeClaim")) return *f;
+    return remove(claims_, name);
+  }
+
+ private:
+  using Objects = std::map<std::string, json>;
+
+  static std::optional<json> find(const Objects& objects, const std::string& name) {
+    auto it = objects.find(name);
+    if (it == objects.end()) return std::nullopt;
+    return it->second;
+  }
+  void bump(json& object) { object["metadata"]["resourceVersion"] = std::to_string(++version_); }
+  void store(Objects& objects, json object) {
+    if (!object["metadata"].contains("uid")) {
+      object["metadata"]["uid"] = "uid-" + object["metadata"]["name"].get<std::string>();
+    }
+    bump(object);
+    const std::string name = object["metadata"]["name"].get<std::string>();
+    objects[name] = std::move(object);
+  }
+  std::optional<Status> fault(const std::string& method) {
+    calls_.push_back(method);
+    auto it = faults_.find(method);
+    if (it == faults_.end()) return std::nullopt;
+    Status s = it->second;
+    faults_.erase(it);
+    return s;
+  }
+  Status applyPatch(Objects& objects, const std::string& name, json patch, bool statusOnly) {
+    auto it = objects.find(name);
+    if (it == objects.end()) return Status::notFound(name);
+    json& object = it->second;
+    if (patch.contains("metadata") && patch["metadata"].contains("resourceVersion")) {
+      if (patch["metadata"]["resourceVersion"] != object["metadata"]["resourceVersion"]) {
+        return Status::conflict("the object has been modified: " + name);
+      }
+      patch["metadata"].erase("resourceVersion");
+    }
+    if (statusOnly) patch = json{{"status", patch.value("status", json::object())}};
+    object.merge_patch(patch);
+    bump(object);
+    const json& meta = object["metadata"];
+    if (meta.contains("deletionTimestamp") && meta.value("finalizers", json::array()).empty()) {
+      objects.erase(it);
+    }
+    return Status::ok();
+  }
+  Status remove(Objects& objects, const std::string& name) {
+    auto it = objects.find(name);
+    if (it == objects.end()) return Status::notFound(name);
+    json& meta = it->second["metadata"];
+    if (meta.value("finalizers", json::array()).empty()) {
+      objects.erase(it);
+    } else if (!meta.contains("deletionTimestamp")) {
+      meta["deletionTimestamp"] = api::formatTimestamp(clock_.now());
+      bump(it->second);
+    }
+    return Status::ok();
+  }
+
+  Clock& clock_;
+  Objects nodes_, claims_;
+  std::map<std::string, std::shared_ptr<const api::NodePool>> pools_;
+  std::map<std::string, Status> faults_;
+  std::vector<std::string> calls_;
+  uint64_t version_ = 100;
+};
+
+// Instances by providerID; deleteInstance moves running → shutting-down (OK), reap() makes the
+// shutting-down ones gone (then kNotFound).
+class FakeCloud final : public cloudprovider::CloudProvider {
+ public:
+  void addInstance(cloudprovider::CloudInstance i) { instances_[i.providerId] = std::move(i); }
+  void reap() {
+    std::erase_if(instances_, [](const auto& kv) { return kv.second.state == "shutting-down"; });
+  }
+  bool exists(const std::string& pid) const { return instances_.contains(pid); }
+  std::string state(const std::string& pid) const {
+    auto it = instances_.find(pid);
+    return it == instances_.end() ? "gone" : it->second.state;
+  }
+  int deletes = 0;
+
+  Result<cloudprovider::CloudInstance> create(const cloudprovider::CreateRequest&) override {
+    return fail(Status::unimplemented("fake"));
+  }
+  Result<std::vector<cloudprovider::CloudInstance>> createGroup(
+      const cloudprovider::CreateGroupRequest&) override {
+    return fail(Status::unimplemented("fake"));
+  }
+  Status deleteInstance(std::string_view pid) override {
+    ++deletes;
+    if (!pid.starts_with("aws:///")) return Status::invalid("malformed providerID");
+    auto it = instances_.find(std::string(pid));
+    if (it == instances_.end()) return Status::notFound("instance gone");
+    it->second.state = "shutting-down";
+    return Status::ok();
+  }
+  std::vector<Status> deleteInstances(const std::vector<std::string>& pids) override {
+    std::vector<Status> out;
+    for (const auto& p : pids) out.push_back(deleteInstance(p));
+    return out;
+  }
+  Result<cloudprovider::CloudInstance> get(std::string_view pid) override {
+    auto it = instances_.find(std::string(pid));
+    if (it == instances_.end()) return fail(Status::notFound("gone"));
+    return it->second;
+  }
+  Result<std::vector<cloudprovider::CloudInstance>> list() override {
+    std::vector<cloudprovider::CloudInstance> out;
+    for (const auto& [pid, i] : instances_) out.push_back(i);
+    return out;
+  }
+  Result<api::InstanceTypesPtr> instanceTypes() override { return fail(Status::unimplemented("fake")); }
+  Result<std::optional<std::string>> isDrifted(const cloudprovider::CloudInstance&,
+                                               const api::Ec2NodeClass&) override {
+    return std::optional<std::string>{};
+  }
+  std::string_view name() const override { return "fake"; }
+
+ private:
+  std::map<std::string, cloudprovider::CloudInstance> instances_;
+};
+
+}  // namespace gantry::provisioner::nodeclaim::testing
