@@ -22,6 +22,7 @@
 #include "cloudprovider/aws/ssm_api.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "cloudprovider/metered_cloud_provider.h"
+#include "provisioner/nodeclaim/lifecycle_controller.h"
 #include "provisioner/provisioning/cache_source.h"
 #include "provisioner/provisioning/provisioner.h"
 #include "src/cmd/commands.h"
@@ -137,7 +138,9 @@ int runControllerCommand(const std::vector<std::string>& args) {
   controllers.push_back(std::make_unique<provisioner::Provisioner>(
       provisioner::cacheSource(cache, watcher), batcher, writer, cloud, events, clock,
       provisioner::ProvisionerOptions{.region = opt.region}));
-  // LIFECYCLE CONTROLLER (issue 6, lifecycle branch): controllers.push_back(...) here.
+  // Registration, initialization, liveness, termination and garbage collection. It adds its
+  // indexes and handlers to the cache, so it is built before cache.start() below.
+  controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(cache, client, cloud, events, clock));
 
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
