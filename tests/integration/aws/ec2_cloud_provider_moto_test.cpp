@@ -21,6 +21,7 @@
 #include "cloudprovider/aws/query_ec2_api.h"
 #include "cloudprovider/aws/ssm_api.h"
 #include "src/http/curl_http_client.h"
+#include "tests/support/fault_table.h"
 #include "tests/support/testenv.h"
 
 namespace gantry::cloudprovider::aws {
@@ -52,6 +53,7 @@ class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
   void SetUp() override {
     TestEnvTest::SetUp();
     if (HasFatalFailure()) return;
+    faults_ = std::make_unique<gantry::testing::FaultTable>(http_, env().faultsEndpoint());
     cluster_ = "h1-" + uniqueSuffix();
     credentials_ = std::make_unique<StaticCredentialsProvider>(
         Credentials{.accessKeyId = env().accessKeyId(), .secretAccessKey = env().secretAccessKey()});
@@ -65,9 +67,7 @@ class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
   }
 
   void TearDown() override {
-    for (const auto& id : faultIds_) {
-      (void)http_.send({.method = "DELETE", .url = env().faultsEndpoint() + "/faults/" + id});
-    }
+    if (faults_) faults_->clear();
     if (!provider_) return;
     auto mine = provider_->list();
     if (!mine) return;
@@ -106,30 +106,9 @@ class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
             .instanceTypes = std::move(types)};
   }
 
-  json addFault(json rule) {
-    auto r = http_.send({.method = "POST",
-                         .url = env().faultsEndpoint() + "/faults",
-                         .headers = {{"Content-Type", "application/json"}},
-                         .body = rule.dump()});
-    EXPECT_TRUE(r.has_value() && r->status == 200);
-    if (!r) return json::object();
-    auto added = json::parse(r->body, nullptr, false);
-    if (added.is_object() && added.contains("id")) {
-      faultIds_.push_back(added["id"].is_string() ? added["id"].get<std::string>() : added["id"].dump());
-    }
-    return added;
-  }
+  json addFault(const json& rule) { return faults_->add(rule); }
 
-  int faultHits(const json& rule) {
-    auto r = http_.send({.method = "GET", .url = env().faultsEndpoint() + "/faults"});
-    if (!r || r->status != 200) return -1;
-    auto all = json::parse(r->body, nullptr, false);
-    if (!all.is_array()) return -1;
-    for (const auto& f : all) {
-      if (f.value("id", json()) == rule.value("id", json())) return f.value("hits", -1);
-    }
-    return -1;
-  }
+  int faultHits(const json& rule) { return faults_->hits(rule); }
 
   std::vector<Instance> describeMine() {
     auto found = ec2_->describeInstances(
@@ -146,7 +125,7 @@ class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
   std::unique_ptr<QueryEc2Api> ec2_;
   std::unique_ptr<JsonSsmApi> ssm_;
   std::unique_ptr<Ec2CloudProvider> provider_;
-  std::vector<std::string> faultIds_;
+  std::unique_ptr<gantry::testing::FaultTable> faults_;
 };
 
 TEST_F(Ec2ProviderMotoTest, LaunchDescribeTagGetListTerminateRoundTrip) {

@@ -19,6 +19,7 @@
 #include "cloudprovider/aws/query_ec2_api.h"
 #include "src/common/clock.h"
 #include "src/http/curl_http_client.h"
+#include "tests/support/fault_table.h"
 #include "tests/support/testenv.h"
 
 namespace gantry::cloudprovider::aws {
@@ -42,16 +43,14 @@ class Ec2MotoTest : public gantry::testing::TestEnvTest {
   void SetUp() override {
     TestEnvTest::SetUp();
     if (HasFatalFailure()) return;
+    faults_ = std::make_unique<gantry::testing::FaultTable>(http_, env().faultsEndpoint());
     credentials_ = std::make_unique<StaticCredentialsProvider>(
         Credentials{.accessKeyId = env().accessKeyId(), .secretAccessKey = env().secretAccessKey()});
     api_ = makeApi(*credentials_);
-    faultIds_.clear();
   }
 
   void TearDown() override {
-    for (const auto& id : faultIds_) {
-      (void)http_.send({.method = "DELETE", .url = env().faultsEndpoint() + "/faults/" + id});
-    }
+    if (faults_) faults_->clear();
     if (!launched_.empty() && api_) {
       (void)api_->terminateInstances({.instanceIds = launched_});
     }
@@ -72,33 +71,10 @@ class Ec2MotoTest : public gantry::testing::TestEnvTest {
   }
 
   // POST /faults; remembers the rule so TearDown removes it.
-  json addFault(json rule) {
-    auto r = http_.send({.method = "POST",
-                         .url = env().faultsEndpoint() + "/faults",
-                         .headers = {{"Content-Type", "application/json"}},
-                         .body = rule.dump()});
-    EXPECT_TRUE(r.has_value()) << (r ? "" : statusOf(r.error()));
-    if (!r) return json::object();
-    EXPECT_EQ(r->status, 200) << r->body;
-    auto added = json::parse(r->body, nullptr, false);
-    if (added.is_object() && added.contains("id")) {
-      faultIds_.push_back(added["id"].is_string() ? added["id"].get<std::string>()
-                                                  : added["id"].dump());
-    }
-    return added;
-  }
+  json addFault(const json& rule) { return faults_->add(rule); }
 
   // The hit count of one rule (GET /faults), -1 if it is not there.
-  int faultHits(const json& rule) {
-    auto r = http_.send({.method = "GET", .url = env().faultsEndpoint() + "/faults"});
-    if (!r || r->status != 200) return -1;
-    auto all = json::parse(r->body, nullptr, false);
-    if (!all.is_array()) return -1;
-    for (const auto& f : all) {
-      if (f.value("id", json()) == rule.value("id", json())) return f.value("hits", -1);
-    }
-    return -1;
-  }
+  int faultHits(const json& rule) { return faults_->hits(rule); }
 
   // The default subnets carrying the discovery tag, by zone.
   std::map<std::string, Subnet> discoveredSubnets() {
@@ -129,7 +105,7 @@ class Ec2MotoTest : public gantry::testing::TestEnvTest {
   http::CurlHttpClient http_;
   std::unique_ptr<StaticCredentialsProvider> credentials_;
   std::unique_ptr<QueryEc2Api> api_;
-  std::vector<std::string> faultIds_;
+  std::unique_ptr<gantry::testing::FaultTable> faults_;
   std::vector<std::string> launched_;
 };
 
