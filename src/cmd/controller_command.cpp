@@ -140,7 +140,10 @@ int runControllerCommand(const std::vector<std::string>& args) {
       provisioner::ProvisionerOptions{.region = opt.region}));
   // Registration, initialization, liveness, termination and garbage collection. It adds its
   // indexes and handlers to the cache, so it is built before cache.start() below.
-  controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(cache, client, cloud, events, clock));
+  provisioner::nodeclaim::LifecycleControllerOptions lifecycleOptions;
+  lifecycleOptions.lifecycle.registrationTtl = opt.registrationTtl;
+  controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(cache, client, cloud, events,
+                                                                                clock, lifecycleOptions));
 
   std::unique_ptr<prometheus::Exposer> exposer;
   try {

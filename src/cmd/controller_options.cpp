@@ -24,6 +24,7 @@ const std::vector<FlagSpec>& controllerFlags() {
       {"skip-pricing", "live catalog without the Pricing API (bundled prices)", false, true, ""},
       {"batch-idle", "close a pending-pod batch after this long without a new pod", false, false, "1s"},
       {"batch-max", "close a pending-pod batch this long after it opened", false, false, "10s"},
+      {"registration-ttl", "terminate a launched instance whose Node has not registered by then", false, false, "15m"},
       {"metrics-port", "Prometheus /metrics port", false, false, "8080"},
       {"health-port", "/healthz and /readyz port", false, false, "8081"},
       {"leader-elect", "run the controllers only while holding the Lease", false, true, ""},
@@ -111,6 +112,10 @@ Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>&
   }
   o.batchIdle = *idle;
   o.batchMax = *max;
+  auto ttl = parseDuration("registration-ttl", flags->get("registration-ttl"));
+  if (!ttl) return fail(ttl.error());
+  if (ttl->count() <= 0) return fail(Status::invalid("--registration-ttl must be > 0"));
+  o.registrationTtl = *ttl;
   auto metrics = parsePort("metrics-port", flags->get("metrics-port"));
   if (!metrics) return fail(metrics.error());
   auto health = parsePort("health-port", flags->get("health-port"));

@@ -23,6 +23,8 @@ struct ControllerOptions {
   bool skipPricing = false;
   std::chrono::milliseconds batchIdle{1000};
   std::chrono::milliseconds batchMax{10000};
+  // A launched NodeClaim whose Node has not registered by then is terminated and re-planned.
+  std::chrono::milliseconds registrationTtl{std::chrono::minutes(15)};
   int metricsPort = 8080;
   int healthPort = 8081;
   bool leaderElect = false;

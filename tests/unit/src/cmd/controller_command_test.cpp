@@ -34,7 +34,8 @@ TEST(ControllerCommandTest, BadDurationsPortsAndFormatsAreExit2) {
   const std::string base = std::string(kNoCluster) + " --cluster-name c ";
   for (const std::string bad : {"--batch-idle 5x", "--batch-idle 20s --batch-max 10s",
                                 "--metrics-port 70000", "--log-format xml", "--log-level loud",
-                                "--catalog remote"}) {
+                                "--catalog remote", "--registration-ttl 0s",
+                                "--registration-ttl never"}) {
     auto r = controller("", base + bad);
     EXPECT_EQ(r.exitCode, 2) << bad << ": " << r.err;
   }
