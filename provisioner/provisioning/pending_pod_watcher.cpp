@@ -1,5 +1,9 @@
 // Triggers come from pod adds and updates (the scheduler marking a pod Unschedulable is an
-// update) and from node deletions (pods nominated to the vanished node). Pending pods are
+// update), from node deletions (pods nominated to the vanished node), and from changes that
+// can make room for pods a pass already left alone: a NodeClaim deleted (a failed launch, a
+// node that never registered: its pods were counted as covered) and a NodePool added or
+// changed (a raised limit, a new pool). Those pods do not change, so nothing else would
+// wake the provisioner for them. Pending pods are
 // found through the phase index: bound pods are mostly Running, so the scan stays small
 // even with 50,000 pods in the cache.
 #include "provisioner/provisioning/pending_pod_watcher.h"
@@ -33,6 +37,21 @@ PendingPodWatcher::PendingPodWatcher(kube::ClusterCache& cache, Batcher& batcher
               }
             }
           },
+  });
+  if (!cache_.hasGantryResources()) return;
+  auto retryPending = [this] {
+    for (const auto& pod : pendingPods()) batcher_.trigger(pod->key());
+  };
+  cache_.nodeClaims().addHandlers({
+      .onAdd = nullptr,
+      .onUpdate = nullptr,
+      .onDelete = [retryPending](const kube::ObjectPtr<api::NodeClaim>&) { retryPending(); },
+  });
+  cache_.nodePools().addHandlers({
+      .onAdd = [retryPending](const kube::ObjectPtr<api::NodePool>&) { retryPending(); },
+      .onUpdate = [retryPending](const kube::ObjectPtr<api::NodePool>&,
+                                 const kube::ObjectPtr<api::NodePool>&) { retryPending(); },
+      .onDelete = nullptr,
   });
 }
 

@@ -61,6 +61,7 @@ class ClusterCache {
   PodInformer& pods() { return *pods_; }
   NodeInformer& nodes() { return *nodes_; }
   // REQUIRES: options.gantryResources.
+  bool hasGantryResources() const { return nodePools_ != nullptr; }
   NodePoolInformer& nodePools() { return *nodePools_; }
   NodeClaimInformer& nodeClaims() { return *nodeClaims_; }
 

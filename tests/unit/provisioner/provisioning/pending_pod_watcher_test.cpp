@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
+
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/src/http/fake_http_client.h"
 
@@ -106,6 +109,72 @@ TEST_F(PendingPodsTest, NextReturnsTheBatchWithEveryPodPendingAtItsClose) {
   auto batch = watcher_.next(stop);
   ASSERT_TRUE(batch);
   EXPECT_EQ(names(batch->pods), (std::vector<std::string>{"a", "b"}));
+}
+
+// With the gantry.dev informers: a deleted NodeClaim (its pods were covered by it) and a
+// changed NodePool (a raised limit) wake the provisioner for pods that did not change.
+class PendingPodsGantryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    http_.setHandler([this](const http::Request& r) -> Result<http::Response> {
+      const bool watch = r.url.find("watch=1") != std::string::npos;
+      std::lock_guard lock(mu_);
+      for (const auto& [resource, body] : responses_) {
+        if (r.url.find("/" + resource + "?") == std::string::npos) continue;
+        return http::FakeHttpClient::reply(200, watch ? body.second : listOf(body.first));
+      }
+      return http::FakeHttpClient::reply(200, watch ? "" : listOf(json::array()));
+    });
+  }
+  void set(const std::string& resource, json items, std::string events = "") {
+    std::lock_guard lock(mu_);
+    responses_[resource] = {std::move(items), std::move(events)};
+  }
+
+  FakeClock clock_;
+  http::FakeHttpClient http_;
+  kube::RestClient client_{http_, clock_, "https://h", nullptr, {.qps = 0, .maxRetries = 0}};
+  kube::ClusterCache cache_{client_, clock_, {.gantryResources = true}};
+  Batcher batcher_{clock_, {.idle = std::chrono::milliseconds(1000), .max = std::chrono::milliseconds(10000)}};
+  PendingPodWatcher watcher_{cache_, batcher_};
+  std::mutex mu_;
+  std::map<std::string, std::pair<json, std::string>> responses_;
+};
+
+TEST_F(PendingPodsGantryTest, ADeletedNodeClaimOrAChangedNodePoolRetriesPendingPods) {
+  const json claim = {{"apiVersion", "gantry.dev/v1"}, {"kind", "NodeClaim"},
+                      {"metadata", {{"name", "gpu-abcde"}, {"resourceVersion", "3"}}},
+                      {"spec", {{"nodeClassRef", {{"group", "gantry.dev"}, {"kind", "EC2NodeClass"},
+                                                  {"name", "default"}}}}}};
+  const json pool = {{"apiVersion", "gantry.dev/v1"}, {"kind", "NodePool"},
+                     {"metadata", {{"name", "gpu"}, {"resourceVersion", "4"}}},
+                     {"spec", {{"template", {{"spec", {{"nodeClassRef", {{"name", "default"}}}}}}}}}};
+  set("pods", json::array({pod("trial", unschedulable())}));
+  set("nodeclaims", json::array({claim}));
+  set("nodepools", json::array({pool}));
+  for (auto* step : {+[](kube::ClusterCache& c) { return c.nodes().step(); },
+                     +[](kube::ClusterCache& c) { return c.pods().step(); },
+                     +[](kube::ClusterCache& c) { return c.nodePools().step(); },
+                     +[](kube::ClusterCache& c) { return c.nodeClaims().step(); }}) {
+    ASSERT_TRUE(step(cache_).isOk());
+  }
+  clock_.advance(std::chrono::milliseconds(1000));
+  ASSERT_TRUE(batcher_.poll()) << "the pod's own trigger";
+  EXPECT_FALSE(batcher_.deadline()) << "nothing changed since";
+
+  set("nodeclaims", json::array({claim}), json{{"type", "DELETED"}, {"object", claim}}.dump() + "\n");
+  ASSERT_TRUE(cache_.nodeClaims().step().isOk());
+  clock_.advance(std::chrono::milliseconds(1000));
+  auto batch = batcher_.poll();
+  ASSERT_TRUE(batch) << "a deleted claim retries the pods it covered";
+  EXPECT_EQ(batch->keys, (std::vector<std::string>{"ml/trial"}));
+
+  json raised = pool;
+  raised["metadata"]["resourceVersion"] = "5";
+  raised["spec"]["limits"] = {{"nvidia.com/gpu", "4"}};
+  set("nodepools", json::array({pool}), json{{"type", "MODIFIED"}, {"object", raised}}.dump() + "\n");
+  ASSERT_TRUE(cache_.nodePools().step().isOk());
+  EXPECT_TRUE(batcher_.deadline()) << "a changed NodePool retries pending pods";
 }
 
 }  // namespace
