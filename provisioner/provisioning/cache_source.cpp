@@ -19,4 +19,12 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
   };
 }
 
+void reportDeletedClaims(kube::ClusterCache& cache, Provisioner& provisioner) {
+  cache.nodeClaims().addHandlers({
+      .onAdd = nullptr,
+      .onUpdate = nullptr,
+      .onDelete = [&provisioner](const kube::ObjectPtr<api::NodeClaim>& c) { provisioner.claimDeleted(c->name); },
+  });
+}
+
 }  // namespace gantry::provisioner

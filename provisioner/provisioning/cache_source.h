@@ -12,4 +12,8 @@ namespace gantry::provisioner {
 // Thread-safe (reads the informer stores).
 ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher);
 
+// Tells `provisioner` of every NodeClaim the cache sees deleted (Provisioner::claimDeleted).
+// REQUIRES: before cache.start(); both outlive the handlers.
+void reportDeletedClaims(kube::ClusterCache& cache, Provisioner& provisioner);
+
 }  // namespace gantry::provisioner

@@ -2,6 +2,7 @@
 // why nothing was launched for them. The launching half is in provisioner_launch.cpp.
 #include "provisioner/provisioning/provisioner.h"
 
+#include <algorithm>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -51,7 +52,11 @@ void Provisioner::run(std::stop_token stop) {
     std::optional<Batch> batch = batcher_.poll();
     const bool retryDue = retryAt_ && clock_.now() >= *retryAt_;
     if (!batch && !replanNow && !retryDue) {
-      clock_.sleepFor(options_.pollInterval);
+      // Wake at the window's close rather than up to a poll interval after it: the time from
+      // a pod's arrival to the launch is the window plus what a pass takes, nothing more.
+      Clock::Duration nap = options_.pollInterval;
+      if (auto closes = batcher_.deadline()) nap = std::clamp<Clock::Duration>(*closes - clock_.now(), std::chrono::milliseconds(1), nap);
+      clock_.sleepFor(nap);
       continue;
     }
     if (retryDue) retryAt_.reset();
@@ -85,6 +90,11 @@ std::vector<api::NodeClaim> Provisioner::ownInFlight(const std::vector<api::Node
     }
   }
   return out;
+}
+
+void Provisioner::claimDeleted(const std::string& name) {
+  std::lock_guard lock(mu_);
+  created_.erase(name);
 }
 
 void Provisioner::dropOwnDeleted(std::vector<api::NodeClaim>& claims) {

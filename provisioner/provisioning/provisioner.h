@@ -77,6 +77,12 @@ class Provisioner final : public Controller {
   // our own writes): they count as in-flight capacity. Thread-safe.
   std::vector<api::NodeClaim> ownInFlight(const std::vector<api::NodeClaim>& seen);
 
+  // The cache saw this claim deleted: the provisioner's own record of it goes too. Without
+  // it, a claim created and deleted between two passes (a node that never registered) would
+  // count as in flight for ever. (Adds are left to ownInFlight: a pass whose read predates
+  // the add must still count the claim.) Thread-safe; informer handlers call it.
+  void claimDeleted(const std::string& name);
+
   // Drops from `claims` those this provisioner deleted (a failed launch) that the cache still
   // shows: counting them would leave their pods unplanned. Thread-safe.
   void dropOwnDeleted(std::vector<api::NodeClaim>& claims);

@@ -135,9 +135,11 @@ int runControllerCommand(const std::vector<std::string>& args) {
 
   provisioner::KubeClusterWriter writer(client);
   std::vector<provisioner::ControllerPtr> controllers;
-  controllers.push_back(std::make_unique<provisioner::Provisioner>(
+  auto provisioning = std::make_unique<provisioner::Provisioner>(
       provisioner::cacheSource(cache, watcher), batcher, writer, cloud, events, clock,
-      provisioner::ProvisionerOptions{.region = opt.region}));
+      provisioner::ProvisionerOptions{.region = opt.region});
+  provisioner::reportDeletedClaims(cache, *provisioning);
+  controllers.push_back(std::move(provisioning));
   // Registration, initialization, liveness, termination and garbage collection. It adds its
   // indexes and handlers to the cache, so it is built before cache.start() below.
   provisioner::nodeclaim::LifecycleControllerOptions lifecycleOptions;

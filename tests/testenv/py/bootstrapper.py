@@ -2,8 +2,8 @@
 device plugin adding accelerators, and (as the cloud node-lifecycle controller would) the
 Node going NotReady and away once the instance is terminated.
 
-It polls moto (signed DescribeInstances) for instances tagged `gantry.dev/cluster: <name>`
-or `kubernetes.io/cluster/<name>`, and keeps no state of its own: everything it needs to
+It polls moto (signed DescribeInstances) for instances tagged `gantry.dev/cluster: <name>`,
+`testenv.gantry.dev/bootstrap: <name>` or `kubernetes.io/cluster/<name>`, and keeps no state of its own: everything it needs to
 know is on the Node (annotations and creationTimestamp), so a restart picks up where it was.
 
 Settings (environment, seconds): GANTRY_TESTENV_BOOT_DELAY (launch -> Node, default 2),
@@ -26,6 +26,9 @@ from kube import Kube, KubeError
 
 BOOTSTRAPPED = "testenv.gantry.dev/bootstrapped"
 RETIRED_AT = "testenv.gantry.dev/retired-at"  # also keeps KWOK's stages off the node
+# Lets a test's instances join the environment's cluster while Gantry tags them with a
+# cluster name of the test's own (EC2NodeClass tags may not set kubernetes.io/cluster/*).
+BOOTSTRAP_TAG = "testenv.gantry.dev/bootstrap"
 UNREGISTERED_TAINT = {"key": "gantry.dev/unregistered", "effect": "NoExecute"}
 GONE_STATES = {"shutting-down", "terminated"}
 DOWN_STATES = GONE_STATES | {"stopping", "stopped"}
@@ -51,6 +54,7 @@ class Bootstrapper:
                 for inst in reservation["Instances"]:
                     tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
                     if (tags.get("gantry.dev/cluster") == self.cluster
+                            or tags.get(BOOTSTRAP_TAG) == self.cluster
                             or f"kubernetes.io/cluster/{self.cluster}" in tags):
                         out.append(inst)
         return out

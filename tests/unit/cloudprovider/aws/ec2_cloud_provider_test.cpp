@@ -128,6 +128,10 @@ TEST_F(Ec2ProviderTest, NothingLaunchedIsInsufficientCapacityNamingEachPool) {
   EXPECT_NE(result.error().message().find("p4d.24xlarge/us-east-1a/on-demand: InsufficientInstanceCapacity"),
             std::string::npos) << result.error().message();
   EXPECT_NE(result.error().message().find("us-east-1c/on-demand: VcpuLimitExceeded"), std::string::npos);
+  // EC2's own message, once however many pools said it.
+  const std::string& message = result.error().message();
+  EXPECT_NE(message.find("(EC2: \"no capacity\")"), std::string::npos) << message;
+  EXPECT_EQ(message.find("no capacity"), message.rfind("no capacity")) << message;
   EXPECT_EQ(provider_->unavailableOfferings().size(), 2u);
 
   // With every pool marked, the next attempt fails fast without calling CreateFleet.

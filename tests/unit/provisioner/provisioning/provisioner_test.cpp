@@ -180,6 +180,18 @@ TEST_F(ProvisionerTest, InFlightClaimPreventsASecondLaunch) {
   EXPECT_EQ(cloud_.creates().size(), 1u);
 }
 
+TEST_F(ProvisionerTest, AClaimTheCacheSawDeletedNoLongerCountsAsInFlight) {
+  ASSERT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).launched, 1u);
+  // The cache adds the claim, then (no pass in between) it is deleted: its node never
+  // registered. The pod must be planned again, not left to a claim that is gone.
+  const std::string name = writer_.claims.begin()->first;
+  ASSERT_TRUE(writer_.deleteNodeClaim(name).isOk());
+  provisioner_.claimDeleted(name);
+  ProvisionResult again = provisioner_.provision(objects({gpuPod("trial-0")}));
+  EXPECT_EQ(again.claimsCreated, 1u);
+  EXPECT_EQ(cloud_.creates().size(), 2u);
+}
+
 TEST_F(ProvisionerTest, GpuLimitIsNeverExceededAndTheBlockedPodIsTold) {
   api::NodePool pool = gpuPool();
   pool.limits.set("nvidia.com/gpu", api::Quantity::fromValue(2));

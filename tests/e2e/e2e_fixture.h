@@ -1,0 +1,285 @@
+// The fixture every `gantry controller` e2e suite shares: one run = one unique name used for
+// the controller's --cluster-name (so only this run's instances are seen), its namespace,
+// its NodePools (label e2e-run=<run>) and EC2NodeClasses, all removed afterwards. It starts
+// the real binary against the test environment and reads what it did from the apiserver,
+// moto and the controller's log. Needs tests/testenv/up; fails, never skips, without it.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cloudprovider/aws/credentials_env.h"
+#include "cloudprovider/aws/ec2_cloud_provider.h"
+#include "cloudprovider/aws/query_ec2_api.h"
+#include "src/http/curl_http_client.h"
+#include "src/kube/cluster_cache.h"
+#include "src/kube/kubeconfig.h"
+#include "src/kube/rest_client.h"
+#include "tests/e2e/controller_process.h"
+#include "tests/support/fault_table.h"
+#include "tests/support/run_command.h"
+#include "tests/support/testenv.h"
+
+namespace gantry::e2e {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+namespace aws = cloudprovider::aws;
+
+inline const kube::ResourcePath kNamespaces{.resource = "namespaces"};
+inline const kube::ResourcePath kNodes{.resource = "nodes"};
+inline const kube::ResourcePath kCrds{.group = "apiextensions.k8s.io", .resource = "customresourcedefinitions"};
+
+inline int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+inline long long msBetween(std::chrono::system_clock::time_point a, std::chrono::system_clock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
+}
+
+// Polls `done` every 100 ms until it holds or `timeout` passes.
+inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                       std::chrono::milliseconds every = 100ms) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(every);
+  }
+}
+
+// The status of condition `type` on an object ("" when absent), and its whole entry.
+inline json condition(const json& object, std::string_view type) {
+  for (const auto& c : object.value("status", json::object()).value("conditions", json::array())) {
+    if (c.value("type", "") == type) return c;
+  }
+  return json::object();
+}
+inline std::string conditionStatus(const json& object, std::string_view type) {
+  return condition(object, type).value("status", "");
+}
+
+class GantryE2eTest : public testing::TestEnvTest {
+ protected:
+  void SetUp() override {
+    TestEnvTest::SetUp();
+    if (HasFatalFailure()) return;
+    std::mt19937_64 rng{std::random_device{}()};
+    run_ = "e2e-" + std::to_string(rng() % 1000000);
+    auto cfg = kube::loadKubeconfigFile(env().kubeconfig());
+    ASSERT_TRUE(cfg) << cfg.error().message();
+    auto conn = kube::connect(*cfg, clock_);
+    ASSERT_TRUE(conn) << conn.error().message();
+    conn_ = std::move(*conn);
+    credentials_ = std::make_unique<aws::StaticCredentialsProvider>(
+        aws::Credentials{.accessKeyId = env().accessKeyId(), .secretAccessKey = env().secretAccessKey()});
+    ec2_ = std::make_unique<aws::QueryEc2Api>(
+        aws::QueryEc2ApiOptions{.region = env().region(), .endpoint = env().ec2Endpoint()}, http_,
+        *credentials_, clock_, [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+    provider_ = std::make_unique<aws::Ec2CloudProvider>(aws::Ec2CloudProviderOptions{.clusterName = run_},
+                                                        *ec2_, nullptr, clock_, nullptr);
+    faults_ = std::make_unique<testing::FaultTable>(http_, env().faultsEndpoint());
+    ASSERT_NO_FATAL_FAILURE(ensureCrds());
+    kube::RestClient& c = client();
+    auto r = c.create(kNamespaces, {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", run_}}}});
+    ASSERT_TRUE(r) << r.error().message();
+  }
+
+  void TearDown() override {
+    if (controller_) {
+      (void)controller_->terminate(10s);
+      if (HasFailure()) std::printf("--- controller output ---\n%s\n", controller_->output().c_str());
+    }
+    faults_.reset();
+    if (provider_) {
+      if (auto mine = provider_->list(); mine && !mine->empty()) {
+        std::vector<std::string> ids;
+        for (const auto& i : *mine) ids.push_back(i.providerId);
+        (void)provider_->deleteInstances(ids);
+      }
+    }
+    if (!conn_.client) return;
+    kube::RestClient& c = client();
+    const kube::ListOptions mine{.labelSelector = "e2e-run=" + run_};
+    (void)c.remove(kNamespaces.withName(run_), {.propagationPolicy = "Background"});
+    for (const kube::ResourcePath* path : {&kube::kNodeClaimsPath, &kNodes}) {
+      if (auto list = c.listAll(*path, mine)) {
+        for (const auto& item : list->items) {
+          const std::string name = item["metadata"]["name"];
+          (void)c.patch(path->withName(name), kube::PatchType::kMerge, json{{"metadata", {{"finalizers", nullptr}}}});
+          (void)c.remove(path->withName(name));
+        }
+      }
+    }
+    for (const auto& pool : pools_) (void)c.remove(kube::kNodePoolsPath.withName(pool));
+    for (const auto& nodeClass : nodeClasses_) (void)c.remove(kube::kEc2NodeClassesPath.withName(nodeClass));
+  }
+
+  kube::RestClient& client() { return *conn_.client; }
+
+  // Applies deploy/crds when the gantry.dev CRDs are not installed.
+  void ensureCrds() {
+    if (client().get(kCrds.withName("nodeclaims.gantry.dev"))) return;
+    auto r = testing::runCommand("kubectl --kubeconfig '" + env().kubeconfig() + "' apply -f '" +
+                                 std::string(GANTRY_SOURCE_DIR) + "/deploy/crds'");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    std::this_thread::sleep_for(2s);  // CRDs need a moment to be served
+  }
+
+  // An EC2NodeClass over the environment's tagged subnets and security group. `registers`:
+  // its instances carry the tag the node bootstrapper looks for (testenv.gantry.dev/bootstrap),
+  // so each becomes a Node; without it they boot and never register.
+  void createNodeClass(const std::string& name, bool registers) {
+    json spec = {{"amiFamily", "AL2023"},
+                 {"amiSelectorTerms", json::array({{{"id", "ami-12c6146b"}}})},
+                 {"role", "GantryNodeRole"},
+                 {"subnetSelectorTerms", json::array({{{"tags", {{"gantry.dev/discovery", env().clusterName()}}}}})},
+                 {"securityGroupSelectorTerms",
+                  json::array({{{"tags", {{"gantry.dev/discovery", env().clusterName()}}}}})}};
+    if (registers) spec["tags"] = {{"testenv.gantry.dev/bootstrap", env().clusterName()}};
+    auto r = client().create(kube::kEc2NodeClassesPath, {{"apiVersion", "gantry.dev/v1"},
+                                                         {"kind", "EC2NodeClass"},
+                                                         {"metadata", {{"name", name}}},
+                                                         {"spec", spec}});
+    ASSERT_TRUE(r) << r.error().message();
+    nodeClasses_.push_back(name);
+  }
+
+  // An on-demand NodePool of the given types whose nodes carry e2e-run=<run>.
+  void createNodePool(const std::string& name, const std::string& nodeClass,
+                      const std::vector<std::string>& types, const json& limits) {
+    json requirements = json::array(
+        {{{"key", "node.kubernetes.io/instance-type"}, {"operator", "In"}, {"values", types}},
+         {{"key", "gantry.dev/capacity-type"}, {"operator", "In"}, {"values", json::array({"on-demand"})}}});
+    json pool = {{"apiVersion", "gantry.dev/v1"},
+                 {"kind", "NodePool"},
+                 {"metadata", {{"name", name}, {"labels", {{"e2e-run", run_}}}}},
+                 {"spec",
+                  {{"template",
+                    {{"metadata", {{"labels", {{"e2e-run", run_}}}}},
+                     {"spec",
+                      {{"nodeClassRef", {{"group", "gantry.dev"}, {"kind", "EC2NodeClass"}, {"name", nodeClass}}},
+                       {"requirements", requirements}}}}},
+                   {"limits", limits}}}};
+    auto r = client().create(kube::kNodePoolsPath, pool);
+    ASSERT_TRUE(r) << r.error().message();
+    pools_.push_back(name);
+  }
+
+  // A Katib-style trial Job: `parallelism` pods, each with `gpus` nvidia.com/gpu as a limit.
+  void createJob(const std::string& name, int parallelism, int gpus) {
+    json job = {
+        {"apiVersion", "batch/v1"},
+        {"kind", "Job"},
+        {"metadata", {{"name", name}, {"namespace", run_}}},
+        {"spec",
+         {{"parallelism", parallelism},
+          {"completions", parallelism},
+          {"template",
+           {{"spec",
+             {{"restartPolicy", "Never"},
+              {"containers", json::array({{{"name", "trial"},
+                                           {"image", "busybox"},
+                                           {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}}}}}};
+    auto r = client().create({.group = "batch", .resource = "jobs", .ns = run_}, job);
+    ASSERT_TRUE(r) << r.error().message();
+  }
+
+  // A bare pod asking for `gpus` nvidia.com/gpu.
+  void createPod(const std::string& name, int gpus) {
+    json pod = {{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"metadata", {{"name", name}, {"namespace", run_}}},
+                {"spec",
+                 {{"containers", json::array({{{"name", "trial"},
+                                              {"image", "busybox"},
+                                              {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}};
+    auto r = client().create({.resource = "pods", .ns = run_}, pod);
+    ASSERT_TRUE(r) << r.error().message();
+  }
+
+  // `gantry controller` for this run, once its catalog is loaded (pods created afterwards see
+  // only the batch window and the launch in their latency).
+  void startController(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        "controller", "--cluster-name", run_, "--region", env().region(), "--kubeconfig", env().kubeconfig(),
+        "--ec2-endpoint", env().ec2Endpoint(), "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
+        "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_, "--metrics-port",
+        std::to_string(freePort()), "--health-port", std::to_string(freePort())};
+    args.insert(args.end(), extra.begin(), extra.end());
+    controller_ = std::make_unique<testing::ControllerProcess>();
+    ASSERT_TRUE(controller_->start(GANTRY_BINARY, args,
+                                   {{"AWS_ACCESS_KEY_ID", env().accessKeyId()},
+                                    {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
+                                    {"AWS_REGION", env().region()}}));
+    ASSERT_TRUE(controller_->waitFor("loaded instance types", 180s)) << controller_->output();
+  }
+
+  std::vector<json> list(const kube::ResourcePath& path, const std::string& labelSelector = "") {
+    auto r = client().listAll(path, {.labelSelector = labelSelector});
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? r->items : std::vector<json>{};
+  }
+  std::vector<json> claims() { return list(kube::kNodeClaimsPath, "e2e-run=" + run_); }
+  std::vector<json> nodes() { return list(kNodes, "e2e-run=" + run_); }
+  std::vector<json> pods() { return list({.resource = "pods", .ns = run_}); }
+  json nodePool(const std::string& name) {
+    auto r = client().get(kube::kNodePoolsPath.withName(name));
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? *r : json::object();
+  }
+
+  // This run's instances in moto that are not shutting down or gone.
+  std::vector<cloudprovider::CloudInstance> liveInstances() {
+    auto all = provider_->list();
+    EXPECT_TRUE(all) << all.error().message();
+    std::vector<cloudprovider::CloudInstance> out;
+    if (!all) return out;
+    for (const auto& i : *all) {
+      if (i.state == "pending" || i.state == "running") out.push_back(i);
+    }
+    return out;
+  }
+
+  // Events about one object (cluster-scoped objects' events are in "default").
+  std::vector<json> eventsFor(const std::string& name, const std::string& ns, const std::string& reason = "") {
+    std::string selector = "involvedObject.name=" + name;
+    if (!reason.empty()) selector += ",reason=" + reason;
+    auto r = client().listAll({.resource = "events", .ns = ns}, {.fieldSelector = selector});
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? r->items : std::vector<json>{};
+  }
+
+  RealClock clock_;
+  http::CurlHttpClient http_;
+  std::string run_;
+  kube::Connection conn_;
+  std::unique_ptr<aws::CredentialsProvider> credentials_;
+  std::unique_ptr<aws::QueryEc2Api> ec2_;
+  std::unique_ptr<aws::Ec2CloudProvider> provider_;
+  std::unique_ptr<testing::FaultTable> faults_;
+  std::unique_ptr<testing::ControllerProcess> controller_;
+  std::vector<std::string> pools_;
+  std::vector<std::string> nodeClasses_;
+};
+
+}  // namespace gantry::e2e
