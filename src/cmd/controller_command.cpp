@@ -23,6 +23,7 @@
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "cloudprovider/metered_cloud_provider.h"
 #include "provisioner/nodeclaim/lifecycle_controller.h"
+#include "provisioner/nodeclass/status_controller.h"
 #include "provisioner/provisioning/cache_source.h"
 #include "provisioner/provisioning/provisioner.h"
 #include "src/cmd/commands.h"
@@ -141,6 +142,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
   // Registration, initialization, liveness, termination and garbage collection. It adds its
   // indexes and handlers to the cache, so it is built before cache.start() below.
   controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(cache, client, cloud, events, clock));
+  // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
+  controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock));
 
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
