@@ -106,6 +106,19 @@ class CloudProvider {
   virtual Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
                                                        const api::Ec2NodeClass& nodeClass) = 0;
 
+  // What `nodeClass` resolves to right now, as its EC2NodeClass status: subnets, security
+  // groups, AMIs (each with requirements naming the instance types it serves), the instance
+  // profile, and one condition per part (SubnetsReady, SecurityGroupsReady, AMIsReady): True
+  // when the part selects something, False when it selects nothing (reason SubnetsNotFound,
+  // SecurityGroupsNotFound or AMIsNotFound; the message names the selector terms that matched
+  // nothing, with the cloud's own message for an id it does not know). A False part's list is
+  // empty. The conditions carry no lastTransitionTime or observedGeneration, and there is no
+  // Ready: the caller merges them into the stored conditions and derives Ready.
+  // Errors only for what says nothing about the node class: kThrottled / kUnavailable after
+  // the cloud's own retries, kUnauthorized / kForbidden, kUnimplemented for a cloud without
+  // node classes. Thread-safe.
+  virtual Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass& nodeClass) = 0;
+
   // Short name for logs and metrics labels: "aws", "sim", "fake".
   virtual std::string_view name() const = 0;
 };

@@ -16,7 +16,7 @@ std::shared_ptr<spdlog::logger> logger() {
 }
 
 constexpr const char* kMethods[] = {"create", "createGroup", "delete", "get", "list",
-                                    "instanceTypes", "isDrifted"};
+                                    "instanceTypes", "isDrifted", "resolveNodeClass"};
 
 Status errorOf(const Status& s) { return s; }
 template <typename T>
@@ -123,6 +123,12 @@ Result<std::optional<std::string>> MeteredCloudProvider::isDrifted(
     const CloudInstance& instance, const api::Ec2NodeClass& nodeClass) {
   return observe("isDrifted", instance.providerId,
                  [&] { return inner_->isDrifted(instance, nodeClass); });
+}
+
+Result<api::Ec2NodeClassStatus> MeteredCloudProvider::resolveNodeClass(
+    const api::Ec2NodeClass& nodeClass) {
+  return observe("resolveNodeClass", nodeClass.name,
+                 [&] { return inner_->resolveNodeClass(nodeClass); });
 }
 
 }  // namespace gantry::cloudprovider

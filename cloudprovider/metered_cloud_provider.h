@@ -35,6 +35,7 @@ class MeteredCloudProvider final : public CloudProvider {
   Result<api::InstanceTypesPtr> instanceTypes() override;
   Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
                                                const api::Ec2NodeClass& nodeClass) override;
+  Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass& nodeClass) override;
   std::string_view name() const override { return inner_->name(); }
 
  private:

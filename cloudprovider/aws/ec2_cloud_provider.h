@@ -62,6 +62,9 @@ class Ec2CloudProvider final : public CloudProvider {
   Result<api::InstanceTypesPtr> instanceTypes() override;
   Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
                                                const api::Ec2NodeClass& nodeClass) override;
+  // Through the NodeClassResolver (EC2 describe calls; SSM for AMI aliases): its kInvalid,
+  // kNotFound and kUnimplemented errors become False conditions, the rest fail the call.
+  Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass& nodeClass) override;
   std::string_view name() const override { return "aws"; }
 
   // For tests and the catalog command: the cache this provider marks.

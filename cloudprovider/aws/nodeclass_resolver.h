@@ -21,9 +21,11 @@ namespace gantry::cloudprovider::aws {
 // One usable image and what it suits.
 struct ResolvedImage {
   std::string imageId{};
+  std::string name{};          // EC2's image name; empty for alias images (SSM gives ids only)
   std::string architecture{};  // "x86_64" | "arm64"
   bool nvidia = false;         // the EKS NVIDIA variant (only for alias terms)
   bool fromAlias = false;
+  bool deprecated = false;  // past its deprecationTime
   std::optional<Clock::TimePoint> creationDate{};
 };
 
@@ -44,13 +46,22 @@ class NodeClassResolver {
  public:
   NodeClassResolver(NodeClassResolverOptions options, Ec2Api& ec2, SsmApi* ssm, Clock& clock);
 
-  // Available subnets matching any term. Errors: EC2's; kInvalid when none match.
+  // Terms are ORed: a term naming an id EC2 does not know (its *.NotFound error) matches
+  // nothing and the other terms still count. When no term matches anything the error is
+  // kInvalid, "EC2NodeClass <name>: no subnet matches spec.subnetSelectorTerms [0] tags={...};
+  // [1] id=subnet-x (<EC2's message>)", naming every term. Other errors are EC2's (or SSM's),
+  // and fail the whole call.
+
+  // Available subnets matching any term, by id.
   Result<std::vector<Subnet>> subnets(const api::Ec2NodeClass& nodeClass);
-  // Security group ids matching any term, sorted. Errors: EC2's; kInvalid when none match.
+  // Security groups matching any term, by id.
+  Result<std::vector<SecurityGroup>> securityGroups(const api::Ec2NodeClass& nodeClass);
+  // The ids of securityGroups(), sorted.
   Result<std::vector<std::string>> securityGroupIds(const api::Ec2NodeClass& nodeClass);
   // Every image the terms select, newest first. Alias terms yield the standard and NVIDIA
   // images for x86_64 and the standard one for arm64 (a variant SSM does not know is left
-  // out). Errors: EC2/SSM errors; kInvalid for an unsupported alias family or no image.
+  // out). Also kInvalid for an unsupported alias family; kUnimplemented for an alias without
+  // an SSM client.
   Result<std::vector<ResolvedImage>> images(const api::Ec2NodeClass& nodeClass);
 
   // The image for one instance type from `images`: matching architecture, the NVIDIA variant

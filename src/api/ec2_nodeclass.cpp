@@ -202,6 +202,9 @@ DecodeResult<Ec2NodeClass> decodeEc2NodeClass(const json& object) {
     auto gen = intField(*meta, "metadata", "generation", 0);
     if (!gen) return std::unexpected(gen.error());
     nc.generation = *gen;
+    auto uid = stringField(*meta, "metadata", "uid");
+    if (!uid) return std::unexpected(uid.error());
+    nc.uid = *uid;
   }
   const json* spec = child(object, "spec");
   if (!spec) return fieldError("spec", "required");
@@ -258,6 +261,9 @@ DecodeResult<Ec2NodeClass> decodeEc2NodeClass(const json& object) {
     auto b = optionalBool(*spec, "spec", field);
     if (!b) return std::unexpected(b.error());
     *target = *b;
+  }
+  if (const json* status = child(object, "status")) {
+    if (auto decoded = decodeEc2NodeClassStatus(*status, "status")) nc.status = std::move(*decoded);
   }
   return nc;
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/api/decode.h"
+#include "src/api/ec2_nodeclass_status.h"
 #include "src/api/labels.h"
 
 namespace gantry::api {
@@ -61,6 +62,7 @@ struct NodeClassMetadataOptions {
 
 struct Ec2NodeClass {
   std::string name{};
+  std::string uid{};       // metadata.uid
   int64_t generation = 0;  // metadata.generation
   std::vector<SelectorTerm> subnetSelectorTerms{};
   std::vector<SelectorTerm> securityGroupSelectorTerms{};
@@ -74,12 +76,14 @@ struct Ec2NodeClass {
   Labels tags{};
   std::optional<bool> associatePublicIpAddress{};
   std::optional<bool> detailedMonitoring{};
+  Ec2NodeClassStatus status{};  // as last written; never read by launches
 };
 
 // An EC2NodeClass object (Karpenter v1 layout under spec). Errors: a FieldError naming the
 // path ("spec.blockDeviceMappings[0].ebs.volumeSize") for a wrong type, a malformed quantity,
 // a selector term with nothing in it, or neither/both of role and instanceProfile.
-// Unknown fields are ignored.
+// Unknown fields are ignored. A status that does not decode is left empty rather than
+// refusing the object: status is Gantry's own to rewrite, the spec is the user's.
 DecodeResult<Ec2NodeClass> decodeEc2NodeClass(const nlohmann::json& object);
 
 }  // namespace gantry::api

@@ -23,6 +23,7 @@
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "cloudprovider/metered_cloud_provider.h"
 #include "provisioner/nodeclaim/lifecycle_controller.h"
+#include "provisioner/nodeclass/status_controller.h"
 #include "provisioner/provisioning/cache_source.h"
 #include "provisioner/provisioning/provisioner.h"
 #include "src/cmd/commands.h"
@@ -146,6 +147,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
   lifecycleOptions.lifecycle.registrationTtl = opt.registrationTtl;
   controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(cache, client, cloud, events,
                                                                                 clock, lifecycleOptions));
+  // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
+  controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock));
 
   std::unique_ptr<prometheus::Exposer> exposer;
   try {

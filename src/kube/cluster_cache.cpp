@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "src/api/decode.h"
+#include "src/api/ec2_nodeclass.h"
 
 namespace gantry::kube {
 namespace {
@@ -45,6 +46,12 @@ std::expected<api::NodeClaim, std::string> decodeCachedNodeClaim(const nlohmann:
   return std::move(*claim);
 }
 
+std::expected<api::Ec2NodeClass, std::string> decodeCachedEc2NodeClass(const nlohmann::json& object) {
+  auto nodeClass = api::decodeEc2NodeClass(object);
+  if (!nodeClass) return std::unexpected(describe(nodeClass.error()));
+  return std::move(*nodeClass);
+}
+
 ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions options)
     : pods_(std::make_unique<PodInformer>(client, clock, ResourcePath{.resource = "pods"},
                                           decodeCachedPod, options.pods)),
@@ -56,6 +63,8 @@ ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions
                                                     decodeCachedNodePool, options.nodePools);
     nodeClaims_ = std::make_unique<NodeClaimInformer>(client, clock, kNodeClaimsPath,
                                                       decodeCachedNodeClaim, options.nodeClaims);
+    ec2NodeClasses_ = std::make_unique<Ec2NodeClassInformer>(
+        client, clock, kEc2NodeClassesPath, decodeCachedEc2NodeClass, options.ec2NodeClasses);
   }
 }
 
@@ -76,6 +85,7 @@ void ClusterCache::start() {
   nodes_->start();
   if (nodePools_) nodePools_->start();
   if (nodeClaims_) nodeClaims_->start();
+  if (ec2NodeClasses_) ec2NodeClasses_->start();
 }
 
 void ClusterCache::stop() {
@@ -83,17 +93,20 @@ void ClusterCache::stop() {
   nodes_->stop();
   if (nodePools_) nodePools_->stop();
   if (nodeClaims_) nodeClaims_->stop();
+  if (ec2NodeClasses_) ec2NodeClasses_->stop();
 }
 
 bool ClusterCache::hasSynced() const {
   return pods_->hasSynced() && nodes_->hasSynced() && (!nodePools_ || nodePools_->hasSynced()) &&
-         (!nodeClaims_ || nodeClaims_->hasSynced());
+         (!nodeClaims_ || nodeClaims_->hasSynced()) &&
+         (!ec2NodeClasses_ || ec2NodeClasses_->hasSynced());
 }
 
 bool ClusterCache::waitForSync(Clock::Duration timeout) {
   return pods_->waitForSync(timeout) && nodes_->waitForSync(timeout) &&
          (!nodePools_ || nodePools_->waitForSync(timeout)) &&
-         (!nodeClaims_ || nodeClaims_->waitForSync(timeout));
+         (!nodeClaims_ || nodeClaims_->waitForSync(timeout)) &&
+         (!ec2NodeClasses_ || ec2NodeClasses_->waitForSync(timeout));
 }
 
 std::vector<ObjectPtr<api::Pod>> ClusterCache::podsOn(const std::string& node) const {

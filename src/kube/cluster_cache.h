@@ -1,12 +1,14 @@
-// The controller's view of the cluster: informers for Pods and Nodes decoded into the slim
-// scheduling model (src/api), with the indexes the controllers query (pods by node, pods by
-// phase, unschedulable pods). One place builds them so every host reads the same cache.
+// The controller's view of the cluster: informers for Pods and Nodes (and, for the controller,
+// NodePools, NodeClaims and EC2NodeClasses) decoded into the slim model (src/api), with the
+// indexes the controllers query (pods by node, pods by phase, unschedulable pods). One place
+// builds them so every host reads the same cache.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "src/api/ec2_nodeclass.h"
 #include "src/api/node.h"
 #include "src/api/nodeclaim.h"
 #include "src/api/nodepool.h"
@@ -28,11 +30,13 @@ std::expected<api::Pod, std::string> decodeCachedPod(const nlohmann::json& objec
 std::expected<api::Node, std::string> decodeCachedNode(const nlohmann::json& object);
 std::expected<api::NodePool, std::string> decodeCachedNodePool(const nlohmann::json& object);
 std::expected<api::NodeClaim, std::string> decodeCachedNodeClaim(const nlohmann::json& object);
+std::expected<api::Ec2NodeClass, std::string> decodeCachedEc2NodeClass(const nlohmann::json& object);
 
 using PodInformer = Informer<api::Pod>;
 using NodeInformer = Informer<api::Node>;
 using NodePoolInformer = Informer<api::NodePool>;
 using NodeClaimInformer = Informer<api::NodeClaim>;
+using Ec2NodeClassInformer = Informer<api::Ec2NodeClass>;
 
 // gantry.dev/v1 collections (cluster-scoped).
 inline const ResourcePath kNodePoolsPath{.group = "gantry.dev", .resource = "nodepools"};
@@ -47,6 +51,7 @@ struct ClusterCacheOptions {
   InformerOptions nodes{};
   InformerOptions nodePools{};
   InformerOptions nodeClaims{};
+  InformerOptions ec2NodeClasses{};
   // The controller needs the gantry.dev informers (and their CRDs installed); `plan` and
   // the watcher alone do not.
   bool gantryResources = false;
@@ -64,6 +69,7 @@ class ClusterCache {
   bool hasGantryResources() const { return nodePools_ != nullptr; }
   NodePoolInformer& nodePools() { return *nodePools_; }
   NodeClaimInformer& nodeClaims() { return *nodeClaims_; }
+  Ec2NodeClassInformer& ec2NodeClasses() { return *ec2NodeClasses_; }
 
   // Starts every informer (add handlers first).
   void start();
@@ -79,6 +85,7 @@ class ClusterCache {
   std::unique_ptr<NodeInformer> nodes_;
   std::unique_ptr<NodePoolInformer> nodePools_;    // null unless gantryResources
   std::unique_ptr<NodeClaimInformer> nodeClaims_;  // null unless gantryResources
+  std::unique_ptr<Ec2NodeClassInformer> ec2NodeClasses_;  // null unless gantryResources
 };
 
 }  // namespace gantry::kube

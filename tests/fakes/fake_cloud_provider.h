@@ -1,6 +1,7 @@
 // A CloudProvider for controllers' unit tests: a fixed catalog, launches recorded in order,
 // capacity errors injectable per instance type (which, like the EC2 provider, mark that
-// type's offerings unavailable) and the next error injectable for any call. No threads, no I/O.
+// type's offerings unavailable), the next error injectable for any call, and node-class
+// resolutions scripted per name. No threads, no I/O.
 #pragma once
 
 #include <functional>
@@ -74,6 +75,44 @@ class FakeCloudProvider final : public CloudProvider {
   Result<std::optional<std::string>> isDrifted(const CloudInstance&, const api::Ec2NodeClass&) override {
     return std::optional<std::string>{};
   }
+  // The status set for that node class name (or error), else one where every part resolves:
+  // subnet-fake-a (us-east-1a), sg-fake, ami-fake (amd64), all three conditions True.
+  void setNodeClassStatus(const std::string& name, Result<api::Ec2NodeClassStatus> status) {
+    std::lock_guard l(mu_);
+    nodeClassStatus_.insert_or_assign(name, std::move(status));
+  }
+  // The next resolveNodeClass fails with `error`.
+  void failNextResolve(Status error) { std::lock_guard l(mu_); nextResolve_ = std::move(error); }
+  // Names passed to resolveNodeClass, in order.
+  std::vector<std::string> resolved() const { std::lock_guard l(mu_); return resolved_; }
+  Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass& nodeClass) override {
+    std::lock_guard l(mu_);
+    resolved_.push_back(nodeClass.name);
+    if (!nextResolve_.isOk()) {
+      Status e = std::move(nextResolve_);
+      nextResolve_ = Status::ok();
+      return fail(e);
+    }
+    if (auto it = nodeClassStatus_.find(nodeClass.name); it != nodeClassStatus_.end()) {
+      return it->second;
+    }
+    return resolvedStatus(nodeClass.instanceProfile);
+  }
+  // The default answer of resolveNodeClass.
+  static api::Ec2NodeClassStatus resolvedStatus(std::string instanceProfile = "") {
+    api::Ec2NodeClassStatus s;
+    s.subnets = {{.id = "subnet-fake-a", .zone = "us-east-1a", .zoneId = "use1-az1"}};
+    s.securityGroups = {{.id = "sg-fake", .name = "nodes"}};
+    s.amis = {{.id = "ami-fake",
+               .name = "fake-image",
+               .requirements = {{.key = "kubernetes.io/arch", .op = api::SelectorOp::kIn, .values = {"amd64"}}}}};
+    s.instanceProfile = std::move(instanceProfile);
+    for (const char* type : {"SubnetsReady", "SecurityGroupsReady", "AMIsReady"}) {
+      s.conditions.push_back(
+          {.type = type, .status = api::ConditionStatus::kTrue, .reason = type, .message = ""});
+    }
+    return s;
+  }
   std::string_view name() const override { return "fake"; }
 
  private:
@@ -118,6 +157,9 @@ class FakeCloudProvider final : public CloudProvider {
   std::vector<CloudInstance> instances_;
   std::set<std::string> ice_;
   Status next_;
+  std::map<std::string, Result<api::Ec2NodeClassStatus>> nodeClassStatus_;
+  std::vector<std::string> resolved_;
+  Status nextResolve_;
 };
 
 }  // namespace gantry::cloudprovider

@@ -40,6 +40,11 @@ class ScriptedProvider final : public CloudProvider {
   Result<std::optional<std::string>> isDrifted(const CloudInstance&, const api::Ec2NodeClass&) override {
     return std::optional<std::string>();
   }
+  Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass&) override {
+    clock_.advance(std::chrono::seconds(1));
+    if (Status s = pop(); !s.isOk()) return fail(s);
+    return api::Ec2NodeClassStatus{.instanceProfile = "profile"};
+  }
   std::string_view name() const override { return "scripted"; }
 
  private:
@@ -124,6 +129,27 @@ TEST(MeteredCloudProviderTest, DeleteNotFoundIsNotCountedAsAnError) {
             -1);
   EXPECT_EQ(valueOf(registry, "gantry_cloudprovider_errors_total",
                     {{"method", "delete"}, {"kind", std::string(statusCodeName(StatusCode::kUnavailable))}}),
+            1);
+}
+
+TEST(MeteredCloudProviderTest, ResolveNodeClassPassesThroughAndIsCounted) {
+  FakeClock clock;
+  prometheus::Registry registry;
+  auto inner = std::make_unique<ScriptedProvider>(clock);
+  ScriptedProvider* script = inner.get();
+  MeteredCloudProvider metered(std::move(inner), registry, clock);
+  script->next = {Status::ok(), Status::throttled("RequestLimitExceeded")};
+  auto resolved = metered.resolveNodeClass(api::Ec2NodeClass{.name = "default"});
+  ASSERT_TRUE(resolved.has_value());
+  EXPECT_EQ(resolved->instanceProfile, "profile");
+  EXPECT_TRUE(metered.resolveNodeClass(api::Ec2NodeClass{.name = "default"}).error().isThrottled());
+  const std::map<std::string, std::string> method = {{"provider", "scripted"},
+                                                     {"method", "resolveNodeClass"}};
+  EXPECT_EQ(valueOf(registry, "gantry_cloudprovider_calls_total", method), 2);
+  EXPECT_EQ(valueOf(registry, "gantry_cloudprovider_call_duration_seconds", method, true), 2);
+  EXPECT_EQ(valueOf(registry, "gantry_cloudprovider_errors_total",
+                    {{"method", "resolveNodeClass"},
+                     {"kind", std::string(statusCodeName(StatusCode::kThrottled))}}),
             1);
 }
 

@@ -225,6 +225,9 @@ class FakeCloud final : public cloudprovider::CloudProvider {
                                                const api::Ec2NodeClass&) override {
     return std::optional<std::string>{};
   }
+  Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass&) override {
+    return fail(Status::unimplemented("fake"));
+  }
   std::string_view name() const override { return "fake"; }
 
  private:
