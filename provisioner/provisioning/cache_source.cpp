@@ -15,6 +15,7 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
     for (const auto& node : cache.nodes().store().list()) objects.nodes.push_back(*node);
     for (const auto& pool : cache.nodePools().store().list()) objects.nodePools.push_back(*pool);
     for (const auto& claim : cache.nodeClaims().store().list()) objects.nodeClaims.push_back(*claim);
+    for (const auto& nodeClass : cache.ec2NodeClasses().store().list()) objects.nodeClasses.push_back(*nodeClass);
     return objects;
   };
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "binpack/snapshot.h"
+#include "src/api/ec2_nodeclass.h"
 #include "src/api/instance_type.h"
 #include "src/api/node.h"
 #include "src/api/nodeclaim.h"
@@ -24,6 +25,8 @@ struct ClusterObjects {
   std::vector<api::NodePool> nodePools;
   std::vector<api::NodeClaim> nodeClaims;
   std::vector<api::Pod> daemonSets;  // optional overhead templates
+  // Optional: the EC2NodeClasses the cache holds; the provisioner reads any other it needs.
+  std::vector<api::Ec2NodeClass> nodeClasses;
 };
 
 struct ClusterSnapshot {

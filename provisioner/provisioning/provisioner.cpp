@@ -143,6 +143,8 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input) {
   reportUnschedulable(*plan, objects, snap.snapshot.nodePools, result);
 
   nodeClasses_.clear();
+  // From the cache when it has them: a GET per pass would cost every launch a round trip.
+  for (const auto& nc : objects.nodeClasses) nodeClasses_[nc.name] = nc;
   std::vector<Launch> launches;
   for (const binpack::PlannedNode& node : plan->nodes) {
     const api::NodePool* pool = nullptr;

@@ -192,6 +192,18 @@ TEST_F(ProvisionerTest, AClaimTheCacheSawDeletedNoLongerCountsAsInFlight) {
   EXPECT_EQ(cloud_.creates().size(), 2u);
 }
 
+TEST_F(ProvisionerTest, TheNodeClassComesFromTheCacheWhenItHasIt) {
+  api::NodePool pool = gpuPool();
+  pool.nodeClassRef = "cached-only";  // the writer's GET does not know it
+  ClusterObjects o = objects({gpuPod("trial-0")}, pool);
+  api::Ec2NodeClass cached;
+  cached.name = "cached-only";
+  o.nodeClasses = {cached};
+  EXPECT_EQ(provisioner_.provision(o).launched, 1u);
+  ASSERT_EQ(cloud_.creates().size(), 1u);
+  EXPECT_EQ(cloud_.creates()[0].nodeClass.name, "cached-only");
+}
+
 TEST_F(ProvisionerTest, GpuLimitIsNeverExceededAndTheBlockedPodIsTold) {
   api::NodePool pool = gpuPool();
   pool.limits.set("nvidia.com/gpu", api::Quantity::fromValue(2));
