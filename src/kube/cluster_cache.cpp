@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "src/api/decode.h"
+#include "src/workload/expander.h"
 
 namespace gantry::kube {
 namespace {
@@ -45,6 +46,28 @@ std::expected<api::NodeClaim, std::string> decodeCachedNodeClaim(const nlohmann:
   return std::move(*claim);
 }
 
+std::expected<api::Pod, std::string> decodeCachedDaemonSet(const nlohmann::json& object) {
+  // List items carry no kind, and the expander dispatches on it; watch events do carry one.
+  nlohmann::json typed = object;
+  typed["apiVersion"] = "apps/v1";
+  typed["kind"] = "DaemonSet";
+  workload::Workload out;
+  workload::expandObject(typed, "apiserver", out);
+  if (!out.errors.empty()) {
+    const auto& e = out.errors.front();
+    return std::unexpected(e.field.empty() ? e.message : e.field + ": " + e.message);
+  }
+  if (out.daemonSets.size() != 1) return std::unexpected(std::string("no pod template"));
+  api::Pod pod = std::move(out.daemonSets.front());
+  // Only the overhead is planned from it: no other pod selects a DaemonSet's pod by its
+  // annotations, and it is never placed or spread itself.
+  pod.annotations.clear();
+  pod.topologySpread.clear();
+  pod.preferredPodAffinity.clear();
+  pod.preferredPodAntiAffinity.clear();
+  return pod;
+}
+
 ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions options)
     : pods_(std::make_unique<PodInformer>(client, clock, ResourcePath{.resource = "pods"},
                                           decodeCachedPod, options.pods)),
@@ -56,6 +79,10 @@ ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions
                                                     decodeCachedNodePool, options.nodePools);
     nodeClaims_ = std::make_unique<NodeClaimInformer>(client, clock, kNodeClaimsPath,
                                                       decodeCachedNodeClaim, options.nodeClaims);
+  }
+  if (options.daemonSetOverhead) {
+    daemonSets_ = std::make_unique<DaemonSetInformer>(client, clock, kDaemonSetsPath,
+                                                      decodeCachedDaemonSet, options.daemonSets);
   }
 }
 
@@ -76,6 +103,7 @@ void ClusterCache::start() {
   nodes_->start();
   if (nodePools_) nodePools_->start();
   if (nodeClaims_) nodeClaims_->start();
+  if (daemonSets_) daemonSets_->start();
 }
 
 void ClusterCache::stop() {
@@ -83,17 +111,19 @@ void ClusterCache::stop() {
   nodes_->stop();
   if (nodePools_) nodePools_->stop();
   if (nodeClaims_) nodeClaims_->stop();
+  if (daemonSets_) daemonSets_->stop();
 }
 
 bool ClusterCache::hasSynced() const {
   return pods_->hasSynced() && nodes_->hasSynced() && (!nodePools_ || nodePools_->hasSynced()) &&
-         (!nodeClaims_ || nodeClaims_->hasSynced());
+         (!nodeClaims_ || nodeClaims_->hasSynced()) && (!daemonSets_ || daemonSets_->hasSynced());
 }
 
 bool ClusterCache::waitForSync(Clock::Duration timeout) {
   return pods_->waitForSync(timeout) && nodes_->waitForSync(timeout) &&
          (!nodePools_ || nodePools_->waitForSync(timeout)) &&
-         (!nodeClaims_ || nodeClaims_->waitForSync(timeout));
+         (!nodeClaims_ || nodeClaims_->waitForSync(timeout)) &&
+         (!daemonSets_ || daemonSets_->waitForSync(timeout));
 }
 
 std::vector<ObjectPtr<api::Pod>> ClusterCache::podsOn(const std::string& node) const {

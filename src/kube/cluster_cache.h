@@ -1,6 +1,7 @@
 // The controller's view of the cluster: informers for Pods and Nodes decoded into the slim
 // scheduling model (src/api), with the indexes the controllers query (pods by node, pods by
-// phase, unschedulable pods). One place builds them so every host reads the same cache.
+// phase, unschedulable pods), and optionally gantry.dev NodePools/NodeClaims and DaemonSets
+// (as the pod each runs on every node). One place builds them so every host reads the same cache.
 #pragma once
 
 #include <memory>
@@ -28,16 +29,23 @@ std::expected<api::Pod, std::string> decodeCachedPod(const nlohmann::json& objec
 std::expected<api::Node, std::string> decodeCachedNode(const nlohmann::json& object);
 std::expected<api::NodePool, std::string> decodeCachedNodePool(const nlohmann::json& object);
 std::expected<api::NodeClaim, std::string> decodeCachedNodeClaim(const nlohmann::json& object);
+// An apps/v1 DaemonSet as the pod it runs on every node that matches it (decoded like `plan`
+// decodes it: workload::expandObject), keeping what the per-node overhead needs: requests,
+// node selector and affinity, tolerations, priority. Named after the DaemonSet, owner kind
+// "DaemonSet".
+std::expected<api::Pod, std::string> decodeCachedDaemonSet(const nlohmann::json& object);
 
 using PodInformer = Informer<api::Pod>;
 using NodeInformer = Informer<api::Node>;
 using NodePoolInformer = Informer<api::NodePool>;
 using NodeClaimInformer = Informer<api::NodeClaim>;
+using DaemonSetInformer = Informer<api::Pod>;  // the DaemonSet's pod template
 
 // gantry.dev/v1 collections (cluster-scoped).
 inline const ResourcePath kNodePoolsPath{.group = "gantry.dev", .resource = "nodepools"};
 inline const ResourcePath kNodeClaimsPath{.group = "gantry.dev", .resource = "nodeclaims"};
 inline const ResourcePath kEc2NodeClassesPath{.group = "gantry.dev", .resource = "ec2nodeclasses"};
+inline const ResourcePath kDaemonSetsPath{.group = "apps", .resource = "daemonsets"};
 
 // Adds the kPodsBy* indexes. REQUIRES: before the informer starts.
 void addPodIndexes(PodInformer& informer);
@@ -47,9 +55,13 @@ struct ClusterCacheOptions {
   InformerOptions nodes{};
   InformerOptions nodePools{};
   InformerOptions nodeClaims{};
+  InformerOptions daemonSets{};
   // The controller needs the gantry.dev informers (and their CRDs installed); `plan` and
   // the watcher alone do not.
   bool gantryResources = false;
+  // The controller plans DaemonSet pods onto every new node (their requests are overhead);
+  // `plan --kubeconfig` lists them itself.
+  bool daemonSetOverhead = false;
 };
 
 // Owns the pod and node informers. Thread-safe like its informers.
@@ -63,6 +75,9 @@ class ClusterCache {
   // REQUIRES: options.gantryResources.
   NodePoolInformer& nodePools() { return *nodePools_; }
   NodeClaimInformer& nodeClaims() { return *nodeClaims_; }
+  // REQUIRES: options.daemonSetOverhead.
+  DaemonSetInformer& daemonSets() { return *daemonSets_; }
+  bool hasDaemonSets() const { return daemonSets_ != nullptr; }
 
   // Starts every informer (add handlers first).
   void start();
@@ -78,6 +93,7 @@ class ClusterCache {
   std::unique_ptr<NodeInformer> nodes_;
   std::unique_ptr<NodePoolInformer> nodePools_;    // null unless gantryResources
   std::unique_ptr<NodeClaimInformer> nodeClaims_;  // null unless gantryResources
+  std::unique_ptr<DaemonSetInformer> daemonSets_;  // null unless daemonSetOverhead
 };
 
 }  // namespace gantry::kube
