@@ -51,7 +51,8 @@ Status KubeNodePoolStatusWriter::setNodePoolResources(const std::string& pool,
   const json meta = current->value("metadata", json::object());
   json body{{"metadata", {{"resourceVersion", meta.value("resourceVersion", "")}}},
             {"status", {{"resources", patch}}}};
-  auto patched = client_.patch(kube::kNodePoolsPath.withName(pool, "status"), kube::PatchType::kMerge, body);
+  auto patched =
+      client_.patch(kube::kNodePoolsPath.withName(pool, "status"), kube::PatchType::kMerge, body);
   return patched ? Status::ok() : patched.error();
 }
 

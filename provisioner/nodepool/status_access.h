@@ -40,7 +40,8 @@ class NodePoolStatusWriter {
   // removed), leaving the rest of the status alone. Idempotent: no write when the server
   // already holds exactly these. Errors: kNotFound (pool gone), kConflict (the pool changed
   // between our read and write; retry), the apiserver's others. Thread-safe.
-  virtual Status setNodePoolResources(const std::string& pool, const api::ResourceList& resources) = 0;
+  virtual Status setNodePoolResources(const std::string& pool,
+                                      const api::ResourceList& resources) = 0;
 };
 
 using UsageReaderPtr = std::unique_ptr<UsageReader>;
@@ -53,7 +54,8 @@ class CacheUsageReader final : public UsageReader {
   explicit CacheUsageReader(kube::ClusterCache& cache) : cache_(cache) {}
   std::vector<std::shared_ptr<const api::NodePool>> nodePools() const override;
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override;
-  std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaimsOf(const std::string& pool) const override;
+  std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaimsOf(
+      const std::string& pool) const override;
 
  private:
   kube::ClusterCache& cache_;
@@ -64,7 +66,8 @@ class CacheUsageReader final : public UsageReader {
 class KubeNodePoolStatusWriter final : public NodePoolStatusWriter {
  public:
   explicit KubeNodePoolStatusWriter(kube::RestClient& client) : client_(client) {}
-  Status setNodePoolResources(const std::string& pool, const api::ResourceList& resources) override;
+  Status setNodePoolResources(const std::string& pool,
+                              const api::ResourceList& resources) override;
 
  private:
   kube::RestClient& client_;

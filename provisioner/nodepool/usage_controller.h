@@ -39,8 +39,9 @@ class UsageController final : public Controller {
   // The in-cluster wiring: the cache reader with its index, the status-subresource writer
   // and the informer handlers. REQUIRES: `cache` was built with gantryResources = true and is
   // not started yet; every reference outlives the controller.
-  static std::unique_ptr<UsageController> forCluster(kube::ClusterCache& cache, kube::RestClient& client,
-                                                     Clock& clock, UsageControllerOptions options = {});
+  static std::unique_ptr<UsageController> forCluster(kube::ClusterCache& cache,
+                                                     kube::RestClient& client, Clock& clock,
+                                                     UsageControllerOptions options = {});
 
   std::string_view name() const override { return "nodepool-usage"; }
   // Loops step() + a tick of sleep until `stop`. REQUIRES: the cache has synced.
