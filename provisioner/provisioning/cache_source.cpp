@@ -2,6 +2,8 @@
 // under a pass without tearing it.
 #include "provisioner/provisioning/cache_source.h"
 
+#include <algorithm>
+
 namespace gantry::provisioner {
 
 ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher) {
@@ -16,6 +18,12 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
     for (const auto& pool : cache.nodePools().store().list()) objects.nodePools.push_back(*pool);
     for (const auto& claim : cache.nodeClaims().store().list()) objects.nodeClaims.push_back(*claim);
     for (const auto& nodeClass : cache.ec2NodeClasses().store().list()) objects.nodeClasses.push_back(*nodeClass);
+    if (cache.hasDaemonSets()) {
+      for (const auto& ds : cache.daemonSets().store().list()) objects.daemonSets.push_back(*ds);
+      // The store's order is a hash's; the solver's answer should not depend on it.
+      std::sort(objects.daemonSets.begin(), objects.daemonSets.end(),
+                [](const api::Pod& a, const api::Pod& b) { return a.key() < b.key(); });
+    }
     return objects;
   };
 }

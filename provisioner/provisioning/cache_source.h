@@ -8,6 +8,7 @@
 
 namespace gantry::provisioner {
 
+// DaemonSets (the per-node overhead) are read when the cache was built with daemonSetOverhead.
 // REQUIRES: the cache was built with gantryResources; cache and watcher outlive the source.
 // Thread-safe (reads the informer stores).
 ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher);

@@ -26,6 +26,9 @@ struct NodePool {
   ResourceList limits;
   std::string expireAfter;      // "720h" or "Never"
   std::string consolidateAfter;  // "30s", "Never"
+  // status.resources as last written by the usage controller (provisioner/nodepool): the
+  // capacity of the pool's NodeClaims plus "nodes". Empty when unset or malformed.
+  ResourceList statusResources;
 
   // The embedded default: linux, amd64, on-demand, all current-generation types.
   static NodePool defaultPool();

@@ -40,6 +40,16 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
     pool.consolidateAfter = *after;
   }
 
+  // Status is ours, written by the usage controller: a malformed one must not make the pool
+  // unusable for provisioning, so it is read leniently (dropped when it does not decode).
+  if (const json* status = child(object, "status"); status && status->is_object()) {
+    if (const json* resources = child(*status, "resources")) {
+      if (auto r = decodeResourceList(*resources, "status.resources")) {
+        pool.statusResources = std::move(*r);
+      }
+    }
+  }
+
   const json* templ = child(*spec, "template");
   if (!templ) return pool;  // an empty template is allowed: no extra constraints
   if (auto e = expectObject(*templ, "spec.template")) return std::unexpected(*e);

@@ -24,6 +24,7 @@
 #include "cloudprovider/metered_cloud_provider.h"
 #include "provisioner/nodeclaim/lifecycle_controller.h"
 #include "provisioner/nodeclass/status_controller.h"
+#include "provisioner/nodepool/usage_controller.h"
 #include "provisioner/provisioning/cache_source.h"
 #include "provisioner/provisioning/provisioner.h"
 #include "src/cmd/commands.h"
@@ -101,6 +102,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
   if (!opt.watchNamespace.empty()) cacheOptions.pods.fieldSelector = "metadata.namespace=" + opt.watchNamespace;
   cacheOptions.nodePools.labelSelector = opt.nodePoolSelector;
   cacheOptions.nodeClaims.labelSelector = opt.nodePoolSelector;
+  // DaemonSets run on every node whatever namespace the controller watches: cluster-wide.
+  cacheOptions.daemonSetOverhead = true;
   kube::ClusterCache cache(client, clock, cacheOptions);
   kube::KubeEventRecorder events(client, clock, {.component = "gantry-controller"});
   provisioner::Batcher batcher(clock, {.idle = opt.batchIdle, .max = opt.batchMax});
@@ -149,6 +152,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
                                                                                 clock, lifecycleOptions));
   // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
   controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock));
+  // NodePool status.resources (usage against limits); it hooks the cache too.
+  controllers.push_back(provisioner::nodepool::UsageController::forCluster(cache, client, clock));
 
   std::unique_ptr<prometheus::Exposer> exposer;
   try {

@@ -7,6 +7,7 @@
 
 #include "src/api/decode.h"
 #include "src/api/ec2_nodeclass.h"
+#include "src/workload/expander.h"
 
 namespace gantry::kube {
 namespace {
@@ -52,6 +53,28 @@ std::expected<api::Ec2NodeClass, std::string> decodeCachedEc2NodeClass(const nlo
   return std::move(*nodeClass);
 }
 
+std::expected<api::Pod, std::string> decodeCachedDaemonSet(const nlohmann::json& object) {
+  // List items carry no kind, and the expander dispatches on it; watch events do carry one.
+  nlohmann::json typed = object;
+  typed["apiVersion"] = "apps/v1";
+  typed["kind"] = "DaemonSet";
+  workload::Workload out;
+  workload::expandObject(typed, "apiserver", out);
+  if (!out.errors.empty()) {
+    const auto& e = out.errors.front();
+    return std::unexpected(e.field.empty() ? e.message : e.field + ": " + e.message);
+  }
+  if (out.daemonSets.size() != 1) return std::unexpected(std::string("no pod template"));
+  api::Pod pod = std::move(out.daemonSets.front());
+  // Only the overhead is planned from it: no other pod selects a DaemonSet's pod by its
+  // annotations, and it is never placed or spread itself.
+  pod.annotations.clear();
+  pod.topologySpread.clear();
+  pod.preferredPodAffinity.clear();
+  pod.preferredPodAntiAffinity.clear();
+  return pod;
+}
+
 ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions options)
     : pods_(std::make_unique<PodInformer>(client, clock, ResourcePath{.resource = "pods"},
                                           decodeCachedPod, options.pods)),
@@ -65,6 +88,10 @@ ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions
                                                       decodeCachedNodeClaim, options.nodeClaims);
     ec2NodeClasses_ = std::make_unique<Ec2NodeClassInformer>(
         client, clock, kEc2NodeClassesPath, decodeCachedEc2NodeClass, options.ec2NodeClasses);
+  }
+  if (options.daemonSetOverhead) {
+    daemonSets_ = std::make_unique<DaemonSetInformer>(client, clock, kDaemonSetsPath,
+                                                      decodeCachedDaemonSet, options.daemonSets);
   }
 }
 
@@ -86,6 +113,7 @@ void ClusterCache::start() {
   if (nodePools_) nodePools_->start();
   if (nodeClaims_) nodeClaims_->start();
   if (ec2NodeClasses_) ec2NodeClasses_->start();
+  if (daemonSets_) daemonSets_->start();
 }
 
 void ClusterCache::stop() {
@@ -94,19 +122,21 @@ void ClusterCache::stop() {
   if (nodePools_) nodePools_->stop();
   if (nodeClaims_) nodeClaims_->stop();
   if (ec2NodeClasses_) ec2NodeClasses_->stop();
+  if (daemonSets_) daemonSets_->stop();
 }
 
 bool ClusterCache::hasSynced() const {
   return pods_->hasSynced() && nodes_->hasSynced() && (!nodePools_ || nodePools_->hasSynced()) &&
          (!nodeClaims_ || nodeClaims_->hasSynced()) &&
-         (!ec2NodeClasses_ || ec2NodeClasses_->hasSynced());
+         (!ec2NodeClasses_ || ec2NodeClasses_->hasSynced()) && (!daemonSets_ || daemonSets_->hasSynced());
 }
 
 bool ClusterCache::waitForSync(Clock::Duration timeout) {
   return pods_->waitForSync(timeout) && nodes_->waitForSync(timeout) &&
          (!nodePools_ || nodePools_->waitForSync(timeout)) &&
          (!nodeClaims_ || nodeClaims_->waitForSync(timeout)) &&
-         (!ec2NodeClasses_ || ec2NodeClasses_->waitForSync(timeout));
+         (!ec2NodeClasses_ || ec2NodeClasses_->waitForSync(timeout)) &&
+         (!daemonSets_ || daemonSets_->waitForSync(timeout));
 }
 
 std::vector<ObjectPtr<api::Pod>> ClusterCache::podsOn(const std::string& node) const {

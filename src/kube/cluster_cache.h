@@ -1,7 +1,8 @@
-// The controller's view of the cluster: informers for Pods and Nodes (and, for the controller,
-// NodePools, NodeClaims and EC2NodeClasses) decoded into the slim model (src/api), with the
-// indexes the controllers query (pods by node, pods by phase, unschedulable pods). One place
-// builds them so every host reads the same cache.
+// The controller's view of the cluster: informers for Pods and Nodes decoded into the slim
+// scheduling model (src/api), with the indexes the controllers query (pods by node, pods by
+// phase, unschedulable pods), and optionally gantry.dev NodePools, NodeClaims and
+// EC2NodeClasses, and DaemonSets (as the pod each runs on every node). One place builds them
+// so every host reads the same cache.
 #pragma once
 
 #include <memory>
@@ -31,17 +32,24 @@ std::expected<api::Node, std::string> decodeCachedNode(const nlohmann::json& obj
 std::expected<api::NodePool, std::string> decodeCachedNodePool(const nlohmann::json& object);
 std::expected<api::NodeClaim, std::string> decodeCachedNodeClaim(const nlohmann::json& object);
 std::expected<api::Ec2NodeClass, std::string> decodeCachedEc2NodeClass(const nlohmann::json& object);
+// An apps/v1 DaemonSet as the pod it runs on every node that matches it (decoded like `plan`
+// decodes it: workload::expandObject), keeping what the per-node overhead needs: requests,
+// node selector and affinity, tolerations, priority. Named after the DaemonSet, owner kind
+// "DaemonSet".
+std::expected<api::Pod, std::string> decodeCachedDaemonSet(const nlohmann::json& object);
 
 using PodInformer = Informer<api::Pod>;
 using NodeInformer = Informer<api::Node>;
 using NodePoolInformer = Informer<api::NodePool>;
 using NodeClaimInformer = Informer<api::NodeClaim>;
 using Ec2NodeClassInformer = Informer<api::Ec2NodeClass>;
+using DaemonSetInformer = Informer<api::Pod>;  // the DaemonSet's pod template
 
 // gantry.dev/v1 collections (cluster-scoped).
 inline const ResourcePath kNodePoolsPath{.group = "gantry.dev", .resource = "nodepools"};
 inline const ResourcePath kNodeClaimsPath{.group = "gantry.dev", .resource = "nodeclaims"};
 inline const ResourcePath kEc2NodeClassesPath{.group = "gantry.dev", .resource = "ec2nodeclasses"};
+inline const ResourcePath kDaemonSetsPath{.group = "apps", .resource = "daemonsets"};
 
 // Adds the kPodsBy* indexes. REQUIRES: before the informer starts.
 void addPodIndexes(PodInformer& informer);
@@ -52,9 +60,13 @@ struct ClusterCacheOptions {
   InformerOptions nodePools{};
   InformerOptions nodeClaims{};
   InformerOptions ec2NodeClasses{};
+  InformerOptions daemonSets{};
   // The controller needs the gantry.dev informers (and their CRDs installed); `plan` and
   // the watcher alone do not.
   bool gantryResources = false;
+  // The controller plans DaemonSet pods onto every new node (their requests are overhead);
+  // `plan --kubeconfig` lists them itself.
+  bool daemonSetOverhead = false;
 };
 
 // Owns the pod and node informers. Thread-safe like its informers.
@@ -65,11 +77,14 @@ class ClusterCache {
 
   PodInformer& pods() { return *pods_; }
   NodeInformer& nodes() { return *nodes_; }
-  // REQUIRES: options.gantryResources.
   bool hasGantryResources() const { return nodePools_ != nullptr; }
+  // REQUIRES: options.gantryResources.
   NodePoolInformer& nodePools() { return *nodePools_; }
   NodeClaimInformer& nodeClaims() { return *nodeClaims_; }
   Ec2NodeClassInformer& ec2NodeClasses() { return *ec2NodeClasses_; }
+  // REQUIRES: options.daemonSetOverhead.
+  DaemonSetInformer& daemonSets() { return *daemonSets_; }
+  bool hasDaemonSets() const { return daemonSets_ != nullptr; }
 
   // Starts every informer (add handlers first).
   void start();
@@ -86,6 +101,7 @@ class ClusterCache {
   std::unique_ptr<NodePoolInformer> nodePools_;    // null unless gantryResources
   std::unique_ptr<NodeClaimInformer> nodeClaims_;  // null unless gantryResources
   std::unique_ptr<Ec2NodeClassInformer> ec2NodeClasses_;  // null unless gantryResources
+  std::unique_ptr<DaemonSetInformer> daemonSets_;  // null unless daemonSetOverhead
 };
 
 }  // namespace gantry::kube

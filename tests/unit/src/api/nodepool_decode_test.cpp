@@ -212,6 +212,24 @@ TEST(NodeDecode, ReadsIdentityCapacityAndTaints) {
   EXPECT_FALSE(n.inFlight);
 }
 
+TEST(NodePoolDecode, StatusResourcesAreTheUsageLastWritten) {
+  json object = pool(R"({"template": {}})");
+  object["status"] = {{"resources", {{"cpu", "12"}, {"nvidia.com/gpu", "3"}, {"nodes", 3}}}};
+  NodePool p = poolOk(object);
+  EXPECT_EQ(p.statusResources.get("cpu"), q("12"));
+  EXPECT_EQ(p.statusResources.get("nvidia.com/gpu"), q("3"));
+  EXPECT_EQ(p.statusResources.get("nodes"), q("3"));
+  EXPECT_TRUE(poolOk(pool(R"({"template": {}})")).statusResources.empty());
+}
+
+TEST(NodePoolDecode, MalformedStatusResourcesAreDroppedNotAnError) {
+  json object = json::parse(kGpuPool);
+  object["status"] = {{"resources", {{"cpu", "lots"}}}};
+  NodePool p = poolOk(object);
+  EXPECT_TRUE(p.statusResources.empty());
+  EXPECT_EQ(p.limits.get("nvidia.com/gpu"), q("64"));
+}
+
 TEST(NodeDecode, ReadyOnlyWithReadyTrue) {
   json n = json::parse(kNode);
   n["status"]["conditions"][1]["status"] = "Unknown";
