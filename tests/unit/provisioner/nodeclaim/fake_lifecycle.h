@@ -240,6 +240,37 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   uint64_t version_ = 100;
 };
 
+// What a test pod differs in.
+struct PodSpec {
+  std::string ns = "default";
+  std::string owner{};  // its controller's kind: "ReplicaSet", "DaemonSet", "Node", "" for none
+  int32_t priority = 0;
+  std::string phase = "Running";
+  bool terminating = false;
+  bool mirror = false;
+  json tolerations = json::array();
+};
+
+// A Pod bound to `node`, as the apiserver would hold it.
+inline json podJson(const std::string& name, const std::string& node, const PodSpec& s = {}) {
+  json meta{{"name", name}, {"namespace", s.ns}, {"uid", "uid-" + name}};
+  if (!s.owner.empty()) {
+    meta["ownerReferences"] = json::array(
+        {{{"apiVersion", "v1"}, {"kind", s.owner}, {"name", "o"}, {"uid", "o"}, {"controller", true}}});
+  }
+  if (s.mirror) meta["annotations"] = {{"kubernetes.io/config.mirror", "abc"}};
+  if (s.terminating) meta["deletionTimestamp"] = "2015-08-30T12:00:00Z";
+  return json{{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata", meta},
+              {"spec",
+               {{"nodeName", node},
+                {"priority", s.priority},
+                {"tolerations", s.tolerations},
+                {"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}},
+              {"status", {{"phase", s.phase}}}};
+}
+
 // Instances by providerID; deleteInstance moves running → shutting-down (OK), reap() makes the
 // shutting-down ones gone (then kNotFound).
 class FakeCloud final : public cloudprovider::CloudProvider {
