@@ -6,6 +6,10 @@ namespace gantry::provisioner::nodeclaim {
 namespace {
 const kube::ResourcePath kNodes{.resource = "nodes"};
 
+kube::ResourcePath podPath(const std::string& ns, const std::string& name, std::string sub = "") {
+  return kube::ResourcePath{.resource = "pods", .ns = ns}.withName(name, std::move(sub));
+}
+
 Status toStatus(const Result<nlohmann::json>& r) { return r ? Status::ok() : r.error(); }
 }  // namespace
 
@@ -50,6 +54,11 @@ std::shared_ptr<const api::NodePool> CacheLifecycleReader::nodePool(const std::s
   return cache_.nodePools().store().get(name);
 }
 
+std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsOn(const std::string& node) const {
+  if (node.empty()) return {};
+  return cache_.podsOn(node);
+}
+
 Result<nlohmann::json> KubeLifecycleWriter::getNode(const std::string& name) {
   return client_.get(kNodes.withName(name));
 }
@@ -75,6 +84,19 @@ Status KubeLifecycleWriter::patchNodeClaim(const std::string& name, const nlohma
 
 Status KubeLifecycleWriter::deleteNodeClaim(const std::string& name) {
   return toStatus(client_.remove(kube::kNodeClaimsPath.withName(name)));
+}
+
+// The apiserver answers a refused eviction with 429 TooManyRequests and no Retry-After, which
+// the RestClient hands back at once as kThrottled: exactly the kind callers branch on.
+Status KubeLifecycleWriter::evictPod(const std::string& ns, const std::string& name) {
+  const nlohmann::json eviction{{"apiVersion", "policy/v1"},
+                                {"kind", "Eviction"},
+                                {"metadata", {{"name", name}, {"namespace", ns}}}};
+  return toStatus(client_.create(podPath(ns, name, "eviction"), eviction));
+}
+
+Status KubeLifecycleWriter::deletePod(const std::string& ns, const std::string& name) {
+  return toStatus(client_.remove(podPath(ns, name)));
 }
 
 }  // namespace gantry::provisioner::nodeclaim

@@ -1,6 +1,7 @@
 // The two seams the NodeClaim lifecycle controllers use to see and change the cluster: a
-// reader over the informer cache (claims, nodes by name and providerID, pools) and a writer
-// of the few calls they make (node patch/delete, claim status/finalizer patch, claim delete).
+// reader over the informer cache (claims, nodes by name and providerID, pools, the pods on a
+// node) and a writer of the few calls they make (node patch/delete, claim status/finalizer
+// patch, claim delete, pod eviction and deletion for the drain).
 // Unit tests swap both for an in-memory fake; the controller uses the cache + RestClient ones.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include "src/api/node.h"
 #include "src/api/nodeclaim.h"
 #include "src/api/nodepool.h"
+#include "src/api/pod.h"
 #include "src/common/status.h"
 #include "src/kube/cluster_cache.h"
 #include "src/kube/rest_client.h"
@@ -39,6 +41,9 @@ class LifecycleReader {
   // The node whose spec.providerID is `providerId`, or null (also for "").
   virtual std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const = 0;
   virtual std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const = 0;
+  // The pods bound to the Node `node` (spec.nodeName), terminal ones (Succeeded, Failed)
+  // left out; empty for an unknown node.
+  virtual std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const = 0;
 };
 
 // Writes. Every call is one API request; errors are the RestClient's kinds (kNotFound,
@@ -58,6 +63,15 @@ class LifecycleWriter {
   virtual Status patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) = 0;
   // kNotFound when already gone.
   virtual Status deleteNodeClaim(const std::string& name) = 0;
+  // Asks the apiserver to evict a pod (POST .../pods/{name}/eviction, a policy/v1 Eviction),
+  // which deletes it gracefully if its PodDisruptionBudgets allow. Errors: kThrottled when
+  // refused for now (HTTP 429: a PodDisruptionBudget forbids it; try again later),
+  // kNotFound when the pod is already gone; otherwise the RestClient's kinds (an eviction
+  // of a pod covered by several PDBs is refused with kInternal, HTTP 500).
+  virtual Status evictPod(const std::string& ns, const std::string& name) = 0;
+  // Deletes a pod directly, PDBs notwithstanding (the termination grace period is over).
+  // kNotFound when already gone.
+  virtual Status deletePod(const std::string& ns, const std::string& name) = 0;
 };
 
 using LifecycleReaderPtr = std::unique_ptr<LifecycleReader>;
@@ -74,6 +88,7 @@ class CacheLifecycleReader final : public LifecycleReader {
   std::shared_ptr<const api::Node> node(const std::string& name) const override;
   std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const override;
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override;
+  std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override;
 
  private:
   kube::ClusterCache& cache_;
@@ -89,6 +104,8 @@ class KubeLifecycleWriter final : public LifecycleWriter {
   Status patchNodeClaimStatus(const std::string& name, const nlohmann::json& mergePatch) override;
   Status patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) override;
   Status deleteNodeClaim(const std::string& name) override;
+  Status evictPod(const std::string& ns, const std::string& name) override;
+  Status deletePod(const std::string& ns, const std::string& name) override;
 
  private:
   kube::RestClient& client_;

@@ -7,8 +7,11 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "cloudprovider/cloud_provider.h"
 #include "provisioner/nodeclaim/cluster_access.h"
@@ -25,6 +28,11 @@ struct LifecycleOptions {
   // How soon a claim waiting on something outside our events (an instance terminating) is
   // looked at again.
   Clock::Duration pollInterval = std::chrono::seconds(2);
+  // After an eviction a PodDisruptionBudget refused (HTTP 429), the drain tries again after
+  // this, doubling per consecutive refused pass up to maxEvictionRetry. (The controller's
+  // periodic resync may look sooner.)
+  Clock::Duration evictionRetry = std::chrono::seconds(1);
+  Clock::Duration maxEvictionRetry = std::chrono::seconds(30);
 };
 
 // Resources every node has; anything else a claim requests (nvidia.com/gpu, amd.com/gpu,
@@ -55,9 +63,15 @@ class LifecycleReconciler {
   Result<Requeue> registerNode(const api::NodeClaim& claim, const api::Node& node);
   // initialization.cpp
   Result<Requeue> initialize(const api::NodeClaim& claim, const api::Node& node);
-  // termination.cpp
+  // termination.cpp. releaseNode and drainNode give nullopt once done (the Node drained,
+  // deleted and let go, or never there), else how soon to look again.
   Result<Requeue> terminate(const api::NodeClaim& claim);
-  Result<bool> releaseNode(const api::NodeClaim& claim);
+  Result<std::optional<Clock::Duration>> releaseNode(const api::NodeClaim& claim);
+  // REQUIRES: `node` is the server's copy of `cached`; refreshed when patched. Terminating
+  // pods are waited for only while `cached` is Ready (else no kubelet will finish them).
+  Result<std::optional<Clock::Duration>> drainNode(const api::NodeClaim& claim,
+                                                   const api::Node& cached, nlohmann::json& node);
+  Clock::Duration evictionRetryDelay(const std::string& claimName);
   // lifecycle_reconciler.cpp
   Result<Requeue> checkLiveness(const api::NodeClaim& claim);
   Result<Requeue> deleteClaim(const api::NodeClaim& claim, const std::string& reason,
@@ -75,6 +89,8 @@ class LifecycleReconciler {
   kube::EventRecorder& events_;
   Clock& clock_;
   const LifecycleOptions options_;
+  // Consecutive drain passes of a claim that had an eviction refused (for the backoff).
+  std::map<std::string, int> refusedPasses_;
 };
 
 }  // namespace gantry::provisioner::nodeclaim

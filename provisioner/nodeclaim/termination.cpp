@@ -1,11 +1,15 @@
 // The termination finalizer (Karpenter's node/termination + nodeclaim/lifecycle termination):
-// a deleted claim's Node is cordoned and deleted (our finalizer on it removed), its instance
-// terminated through the CloudProvider until the cloud says it is gone (kNotFound), and only
-// then is gantry.dev/termination removed from the claim, so deleting a claim can never leak an
-// instance. Simple version: pods are not drained through the Eviction API first; they go
-// when the Node object goes (the pod GC of kube-controller-manager deletes them).
+// a deleted claim's Node is fenced off (gantry.dev/disrupted:NoSchedule, cordoned) and drained
+// through the Eviction API, so its pods stop gracefully and PodDisruptionBudgets hold; then the
+// Node is deleted (our finalizer on it removed), its instance terminated through the
+// CloudProvider until the cloud says it is gone (kNotFound), and only then is
+// gantry.dev/termination removed from the claim, so deleting a claim can never leak an
+// instance. Which pods are evicted, and in what order, is drain.h's business.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "provisioner/nodeclaim/drain.h"
 #include "provisioner/nodeclaim/lifecycle_reconciler.h"
 #include "provisioner/nodeclaim/node_adoption.h"
 #include "src/common/logging.h"
@@ -35,17 +39,45 @@ bool isCordoned(const json& node) {
   return u != spec->end() && u->is_boolean() && u->get<bool>();
 }
 
+bool hasFinalizer(const json& node, std::string_view finalizer) {
+  auto meta = node.find("metadata");
+  if (meta == node.end() || !meta->is_object()) return false;
+  auto list = meta->find("finalizers");
+  if (list == meta->end() || !list->is_array()) return false;
+  return std::any_of(list->begin(), list->end(),
+                     [&](const json& f) { return f.is_string() && f.get<std::string>() == finalizer; });
+}
+
 // Treats "already gone" as done.
 Status gone(Status s) { return s.isNotFound() ? Status::ok() : s; }
 
+// When the claim's spec.terminationGracePeriod (counted from its deletion) runs out, or
+// nullopt without one: then the drain waits as long as PodDisruptionBudgets make it.
+std::optional<Clock::TimePoint> drainDeadline(const api::NodeClaim& claim) {
+  if (claim.terminationGracePeriod.empty() || !claim.deletionTimestamp) return std::nullopt;
+  auto grace = api::parseNodeDuration(claim.terminationGracePeriod);
+  if (!grace || !*grace) return std::nullopt;  // the decoder refuses both
+  return *claim.deletionTimestamp + **grace;
+}
+
 }  // namespace
 
-Result<bool> LifecycleReconciler::releaseNode(const api::NodeClaim& claim) {
+Result<std::optional<Clock::Duration>> LifecycleReconciler::releaseNode(
+    const api::NodeClaim& claim) {
+  using Wait = std::optional<Clock::Duration>;
   auto cached = nodeOf(claim);
-  if (cached == nullptr) return true;
+  if (cached == nullptr) return Wait{};  // never registered, or gone: nothing to drain
   const std::string name = cached->name;
   auto node = writer_.getNode(name);
-  if (!node) return node.error().isNotFound() ? Result<bool>(true) : fail(node.error());
+  if (!node) return node.error().isNotFound() ? Result<Wait>(Wait{}) : fail(node.error());
+  // Deleting and already let go by us: only someone else's finalizer holds it.
+  if (isDeleting(*node) && !hasFinalizer(*node, nc::kTerminationFinalizer)) return Wait{};
+
+  // A Node a user deleted is drained too: our finalizer keeps it (and its pods) until then.
+  auto drained = drainNode(claim, *cached, *node);
+  if (!drained) return fail(drained.error());
+  if (*drained) return *drained;
+
   if (!isDeleting(*node)) {
     if (!isCordoned(*node)) {
       Status cordoned = gone(writer_.patchNode(name, json{{"spec", {{"unschedulable", true}}}}));
@@ -55,7 +87,7 @@ Result<bool> LifecycleReconciler::releaseNode(const api::NodeClaim& claim) {
     if (!deleted.isOk()) return fail(deleted);
     log().info("deleting node name={} nodeclaim={}", name, claim.name);
     node = writer_.getNode(name);
-    if (!node) return node.error().isNotFound() ? Result<bool>(true) : fail(node.error());
+    if (!node) return node.error().isNotFound() ? Result<Wait>(Wait{}) : fail(node.error());
   }
   json patch = removeFinalizerPatch(*node, nc::kTerminationFinalizer);
   if (!patch.empty()) {
@@ -64,12 +96,103 @@ Result<bool> LifecycleReconciler::releaseNode(const api::NodeClaim& claim) {
   }
   // Other finalizers may hold the Node a while; the instance goes regardless (a Node whose
   // instance is gone is what the kubelet-less cloud leaves anyway).
-  return true;
+  return Wait{};
+}
+
+Result<std::optional<Clock::Duration>> LifecycleReconciler::drainNode(const api::NodeClaim& claim,
+                                                                      const api::Node& cached,
+                                                                      json& node) {
+  using Wait = std::optional<Clock::Duration>;
+  const std::string& name = cached.name;
+  // Without a kubelet nobody finishes a terminating pod; the pod GC removes it with the Node.
+  const DrainSelection pods = selectPodsToEvict(reader_.podsOn(name), cached.ready);
+
+  // Fence the Node first, so nothing new lands on it while it drains.
+  auto fence = disruptedTaintPatch(node);
+  if (!fence) {
+    // Malformed taints on the server's copy: drain without the taint rather than never.
+    log().warn("cannot taint node for drain name={} nodeclaim={} error={}", name, claim.name,
+               fence.error().toString());
+  } else if (!fence->empty()) {
+    Status tainted = writer_.patchNode(name, *fence);
+    if (tainted.isNotFound()) return Wait{};
+    if (!tainted.isOk()) return fail(tainted);
+    log().info("draining node name={} nodeclaim={} pods={}", name, claim.name, pods.evictable());
+    event(claim, kube::EventType::kNormal, "Draining",
+          "Draining node " + name + ": " + std::to_string(pods.evictable()) + " pods to evict");
+    auto fresh = writer_.getNode(name);
+    if (!fresh) return fresh.error().isNotFound() ? Result<Wait>(Wait{}) : fail(fresh.error());
+    node = std::move(*fresh);
+  }
+
+  auto done = [&](const std::string& message) -> Result<Wait> {
+    refusedPasses_.erase(claim.name);
+    log().info("drained node name={} nodeclaim={}", name, claim.name);
+    event(claim, kube::EventType::kNormal, "Drained", message);
+    return Wait{};
+  };
+  if (pods.drained()) return done("Drained node " + name);
+
+  const auto deadline = drainDeadline(claim);
+  const auto now = clock_.now();
+  if (deadline && now >= *deadline) {
+    // Karpenter v1: past the grace period, PDBs no longer hold the node; delete what is left
+    // and go on without waiting for it.
+    std::size_t deleted = 0;
+    for (const auto* group : {&pods.evictNow, &pods.evictLater}) {
+      for (const auto& pod : *group) {
+        Status s = gone(writer_.deletePod(pod->ns, pod->name));
+        if (!s.isOk()) return fail(s);
+        log().debug("deleted pod pod={} node={} nodeclaim={}", pod->key(), name, claim.name);
+        ++deleted;
+      }
+    }
+    log().warn("termination grace period exceeded nodeclaim={} node={} pods_deleted={}",
+               claim.name, name, deleted);
+    event(claim, kube::EventType::kWarning, "TerminationGracePeriodExceeded",
+          "terminationGracePeriod " + claim.terminationGracePeriod + " exceeded; deleted " +
+              std::to_string(deleted) + " remaining pods of node " + name);
+    return done("Drained node " + name + " (grace period exceeded)");
+  }
+
+  std::size_t refused = 0;
+  std::optional<Status> firstError;
+  for (const auto& pod : pods.evictNow) {
+    Status s = writer_.evictPod(pod->ns, pod->name);
+    if (s.isOk()) {
+      log().debug("evicted pod pod={} node={} nodeclaim={}", pod->key(), name, claim.name);
+    } else if (s.isThrottled()) {
+      ++refused;
+      log().debug("eviction refused pod={} node={} error={}", pod->key(), name, s.message());
+      event(claim, kube::EventType::kWarning, "EvictionBlocked",
+            "cannot evict " + pod->key() + ": blocked by a PodDisruptionBudget (" + s.message() + ")");
+    } else if (!s.isNotFound() && !firstError) {
+      firstError = s.withContext("evicting pod " + pod->key());
+    }
+  }
+  if (firstError) return fail(*firstError);
+
+  // Evicted pods terminate on their own time; refused ones are tried again with backoff.
+  Clock::Duration wait = options_.pollInterval;
+  if (refused > 0) {
+    wait = evictionRetryDelay(claim.name);
+  } else {
+    refusedPasses_.erase(claim.name);
+  }
+  if (deadline) wait = std::min(wait, *deadline - now);
+  return Wait{wait};
+}
+
+Clock::Duration LifecycleReconciler::evictionRetryDelay(const std::string& claimName) {
+  const int n = ++refusedPasses_[claimName];
+  auto delay = options_.evictionRetry * (1LL << std::min(n - 1, 16));
+  return std::min<Clock::Duration>(delay, options_.maxEvictionRetry);
 }
 
 Result<Requeue> LifecycleReconciler::terminate(const api::NodeClaim& claim) {
   auto released = releaseNode(claim);
   if (!released) return fail(released.error());
+  if (*released) return Requeue{**released};  // still draining
 
   if (!claim.providerId.empty()) {
     Status terminated = cloud_.deleteInstance(claim.providerId);

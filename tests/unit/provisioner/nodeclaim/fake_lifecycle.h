@@ -1,11 +1,15 @@
 // In-memory stand-ins for the lifecycle controllers' seams: a cluster that is both the reader
 // and the writer (raw JSON objects with resourceVersions, merge patches with preconditions,
-// deletion held by finalizers, one injectable error per call) and a cloud of instances that
-// terminate in two steps (shutting-down, then gone), as EC2 does.
+// deletion held by finalizers, one injectable error per call, pods whose evictions a
+// PodDisruptionBudget may refuse and that terminate when the "kubelet" says so) and a cloud of
+// instances that terminate in two steps (shutting-down, then gone), as EC2 does.
 #pragma once
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -46,6 +50,30 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   void failNext(const std::string& method, Status status) { faults_[method] = std::move(status); }
   std::vector<std::string> calls() const { return calls_; }
 
+  // --- pods (keyed "ns/name")
+  void putPod(json pod) {
+    const std::string key = pod["metadata"].value("namespace", "default") + "/" +
+                            pod["metadata"]["name"].get<std::string>();
+    pod["metadata"]["name"] = key;  // store() keys by metadata.name; restored on decode
+    store(pods_, std::move(pod));
+  }
+  bool hasPod(const std::string& key) const { return pods_.contains(key); }
+  bool podTerminating(const std::string& key) const {
+    auto it = pods_.find(key);
+    return it != pods_.end() && it->second["metadata"].contains("deletionTimestamp");
+  }
+  // Evictions of these pods are refused with 429, as a PodDisruptionBudget with no disruption
+  // allowed does.
+  void protectPod(const std::string& key) { protected_.insert(key); }
+  void unprotectPod(const std::string& key) { protected_.erase(key); }
+  // The kubelet finishing every terminating pod: they are gone.
+  void finishTerminatingPods() {
+    std::erase_if(pods_, [](const auto& kv) { return kv.second["metadata"].contains("deletionTimestamp"); });
+  }
+  // Accepted evictions and direct deletions, in call order ("ns/name").
+  std::vector<std::string> evicted() const { return evicted_; }
+  std::vector<std::string> deletedPods() const { return deletedPods_; }
+
   // --- LifecycleReader
   std::shared_ptr<const api::NodeClaim> nodeClaim(const std::string& name) const override {
     auto raw = find(claims_, name);
@@ -81,6 +109,19 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
     auto it = pools_.find(name);
     return it == pools_.end() ? nullptr : it->second;
   }
+  std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
+    std::vector<std::shared_ptr<const api::Pod>> out;
+    for (const auto& [key, raw] : pods_) {
+      json object = raw;
+      object["metadata"]["name"] = key.substr(key.find('/') + 1);
+      auto pod = api::decodePod(object);
+      if (!pod || pod->nodeName != node || pod->phase == "Succeeded" || pod->phase == "Failed") {
+        continue;
+      }
+      out.push_back(std::make_shared<api::Pod>(std::move(*pod)));
+    }
+    return out;
+  }
 
   // --- LifecycleWriter
   Result<json> getNode(const std::string& name) override {
@@ -108,6 +149,28 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   Status deleteNodeClaim(const std::string& name) override {
     if (auto f = fault("deleteNodeClaim")) return *f;
     return remove(claims_, name);
+  }
+  Status evictPod(const std::string& ns, const std::string& name) override {
+    if (auto f = fault("evictPod")) return *f;
+    const std::string key = ns + "/" + name;
+    auto it = pods_.find(key);
+    if (it == pods_.end()) return Status::notFound("pods " + key);
+    if (protected_.contains(key)) {
+      return Status::throttled("Cannot evict pod as it would violate the pod's disruption budget.");
+    }
+    if (!it->second["metadata"].contains("deletionTimestamp")) {
+      it->second["metadata"]["deletionTimestamp"] = api::formatTimestamp(clock_.now());
+      bump(it->second);
+    }
+    evicted_.push_back(key);
+    return Status::ok();
+  }
+  Status deletePod(const std::string& ns, const std::string& name) override {
+    if (auto f = fault("deletePod")) return *f;
+    const std::string key = ns + "/" + name;
+    if (pods_.erase(key) == 0) return Status::notFound("pods " + key);
+    deletedPods_.push_back(key);
+    return Status::ok();
   }
 
  private:
@@ -168,12 +231,45 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   }
 
   Clock& clock_;
-  Objects nodes_, claims_;
+  Objects nodes_, claims_, pods_;
+  std::set<std::string> protected_;
+  std::vector<std::string> evicted_, deletedPods_;
   std::map<std::string, std::shared_ptr<const api::NodePool>> pools_;
   std::map<std::string, Status> faults_;
   std::vector<std::string> calls_;
   uint64_t version_ = 100;
 };
+
+// What a test pod differs in.
+struct PodSpec {
+  std::string ns = "default";
+  std::string owner{};  // its controller's kind: "ReplicaSet", "DaemonSet", "Node", "" for none
+  int32_t priority = 0;
+  std::string phase = "Running";
+  bool terminating = false;
+  bool mirror = false;
+  json tolerations = json::array();
+};
+
+// A Pod bound to `node`, as the apiserver would hold it.
+inline json podJson(const std::string& name, const std::string& node, const PodSpec& s = {}) {
+  json meta{{"name", name}, {"namespace", s.ns}, {"uid", "uid-" + name}};
+  if (!s.owner.empty()) {
+    meta["ownerReferences"] = json::array(
+        {{{"apiVersion", "v1"}, {"kind", s.owner}, {"name", "o"}, {"uid", "o"}, {"controller", true}}});
+  }
+  if (s.mirror) meta["annotations"] = {{"kubernetes.io/config.mirror", "abc"}};
+  if (s.terminating) meta["deletionTimestamp"] = "2015-08-30T12:00:00Z";
+  return json{{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata", meta},
+              {"spec",
+               {{"nodeName", node},
+                {"priority", s.priority},
+                {"tolerations", s.tolerations},
+                {"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}},
+              {"status", {{"phase", s.phase}}}};
+}
 
 // Instances by providerID; deleteInstance moves running → shutting-down (OK), reap() makes the
 // shutting-down ones gone (then kNotFound).
