@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -131,6 +132,8 @@ class GantryE2eTest : public testing::TestEnvTest {
         }
       }
     }
+    (void)c.remove(kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases", .ns = "gantry-system"}
+                       .withName(run_));
     for (const auto& pool : pools_) (void)c.remove(kube::kNodePoolsPath.withName(pool));
     for (const auto& nodeClass : nodeClasses_) (void)c.remove(kube::kEc2NodeClassesPath.withName(nodeClass));
   }
@@ -218,6 +221,37 @@ class GantryE2eTest : public testing::TestEnvTest {
     ASSERT_TRUE(r) << r.error().message();
   }
 
+  // A kubeconfig for the gantry service account of deploy/rbac.yaml (applied first), so the
+  // controller runs with exactly the rights the manifest grants. Written under the test's
+  // temp directory; a one-hour token.
+  std::string serviceAccountKubeconfig() {
+    const std::string kubectl = env().get("GANTRY_TESTENV_BIN") + "/kubectl --kubeconfig '" + env().kubeconfig() + "' ";
+    auto applied = testing::runCommand(kubectl + "apply -f '" + std::string(GANTRY_SOURCE_DIR) + "/deploy/rbac.yaml'");
+    EXPECT_EQ(applied.exitCode, 0) << applied.err;
+    auto token = testing::runCommand(kubectl + "create token gantry -n gantry-system --duration 1h");
+    EXPECT_EQ(token.exitCode, 0) << token.err;
+    auto server = testing::runCommand(kubectl + "config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}'");
+    auto ca = testing::runCommand(kubectl + "config view --raw --minify -o "
+                                  "jsonpath='{.clusters[0].cluster.certificate-authority-data}'");
+    EXPECT_EQ(server.exitCode + ca.exitCode, 0) << server.err << ca.err;
+    auto trim = [](std::string v) {
+      while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+      return v;
+    };
+    const std::string path = ::testing::TempDir() + "gantry-sa-" + run_ + ".kubeconfig";
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    EXPECT_NE(f, nullptr) << path;
+    if (!f) return "";
+    std::fprintf(f,
+                 "apiVersion: v1\nkind: Config\ncurrent-context: gantry\n"
+                 "clusters:\n- name: testenv\n  cluster:\n    server: %s\n    certificate-authority-data: %s\n"
+                 "users:\n- name: gantry\n  user:\n    token: %s\n"
+                 "contexts:\n- name: gantry\n  context:\n    cluster: testenv\n    user: gantry\n",
+                 trim(server.out).c_str(), trim(ca.out).c_str(), trim(token.out).c_str());
+    std::fclose(f);
+    return path;
+  }
+
   // `gantry controller` for this run, once its catalog is loaded (pods created afterwards see
   // only the batch window and the launch in their latency).
   void startController(std::vector<std::string> extra = {}) {
@@ -226,6 +260,11 @@ class GantryE2eTest : public testing::TestEnvTest {
         "--ec2-endpoint", env().ec2Endpoint(), "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
         "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_, "--metrics-port",
         std::to_string(freePort()), "--health-port", std::to_string(freePort())};
+    // A --kubeconfig in `extra` replaces the admin one.
+    if (std::find(extra.begin(), extra.end(), "--kubeconfig") != extra.end()) {
+      auto at = std::find(args.begin(), args.end(), "--kubeconfig");
+      args.erase(at, at + 2);
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     // GANTRY_E2E_BINARY runs another build of the same source (an optimised one, to measure).
     const char* binary = std::getenv("GANTRY_E2E_BINARY");

@@ -2,7 +2,8 @@
 // becomes exactly three instances of the cheapest allowed NVIDIA type in moto, three Nodes
 // that the node bootstrapper registers (nvidia.com/gpu appears a few seconds later, as a
 // device plugin's would) and Gantry adopts, and three pods bound by kube-scheduler and
-// Running on them; no fourth instance at any point. Also measures the latency of one pod
+// Running on them; no fourth instance at any point. The controller runs as deployed: with the
+// service account and rights of deploy/rbac.yaml, leader election on. Also measures the latency of one pod
 // from creation to the EC2 call, to its Node registered and to Running.
 #include "tests/e2e/e2e_fixture.h"
 
@@ -45,7 +46,12 @@ class ProvisioningE2eTest : public GantryE2eTest {
 };
 
 TEST_F(ProvisioningE2eTest, KatibJobOfThreeGpuTrialsRunsOnExactlyThreeCheapestNvidiaNodes) {
-  ASSERT_NO_FATAL_FAILURE(startController());
+  // As deployed: the service account of deploy/rbac.yaml, leader election on.
+  const std::string kubeconfig = serviceAccountKubeconfig();
+  ASSERT_FALSE(kubeconfig.empty());
+  ASSERT_NO_FATAL_FAILURE(startController({"--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-namespace",
+                                           "gantry-system", "--leader-elect-name", run_}));
+  ASSERT_TRUE(controller_->waitFor("started leading", 30s)) << controller_->output();
   const auto created = std::chrono::system_clock::now();
   ASSERT_NO_FATAL_FAILURE(createJob("trial", 3, 1));
 
@@ -111,6 +117,24 @@ TEST_F(ProvisioningE2eTest, KatibJobOfThreeGpuTrialsRunsOnExactlyThreeCheapestNv
       EXPECT_FALSE(eventsFor(c["metadata"]["name"], "default", phase).empty()) << "no " << phase << " Event";
     }
   }
+
+  // The pool shows its usage, the node class what it resolved to.
+  json pool;
+  EXPECT_TRUE(eventually(
+      [&] {
+        pool = nodePool(run_);
+        const json resources = pool.value("status", json::object()).value("resources", json::object());
+        return resources.value("nodes", "") == "3" && resources.value("nvidia.com/gpu", "") == "3";
+      },
+      15s))
+      << pool.dump();
+  auto nodeClass = client().get(kube::kEc2NodeClassesPath.withName(run_));
+  ASSERT_TRUE(nodeClass);
+  EXPECT_EQ(conditionStatus(*nodeClass, "Ready"), "True") << nodeClass->dump();
+  // Every write was allowed: the service account's rights are enough.
+  const std::string output = controller_->output();
+  EXPECT_EQ(output.find("forbidden"), std::string::npos) << output;
+  EXPECT_EQ(output.find("HTTP 403"), std::string::npos) << output;
 
   // Still three a little later: the running pods are no reason for more.
   std::this_thread::sleep_for(5s);
