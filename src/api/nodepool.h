@@ -3,6 +3,7 @@
 // weight that orders pools. Only the fields the solver and provisioner use are modelled.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ namespace gantry::api {
 
 struct NodePool {
   std::string name;
+  int64_t generation = 0;  // metadata.generation: changes with the spec, not the status
   int32_t weight = 0;  // higher is tried first
   Labels labels;        // spec.template.metadata.labels
   std::vector<Taint> taints;

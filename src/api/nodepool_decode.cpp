@@ -18,6 +18,11 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   auto name = objectName(object);
   if (!name) return std::unexpected(name.error());
   pool.name = *name;
+  // metadata.generation moves with spec changes only (status has its own subresource); a
+  // missing or odd one is 0, it is only ever compared.
+  if (const json* meta = child(object, "metadata"); meta && meta->is_object()) {
+    if (const json* g = child(*meta, "generation"); g && g->is_number_integer()) pool.generation = g->get<int64_t>();
+  }
   const json* spec = child(object, "spec");
   if (!spec) return fieldError("spec", "required");
   if (auto e = expectObject(*spec, "spec")) return std::unexpected(*e);

@@ -96,6 +96,17 @@ class ControllerProcess {
     return found;
   }
 
+  // The last line containing `needle` that arrived no later than `at`.
+  std::optional<Line> lastBefore(const std::string& needle, TimePoint at) const {
+    std::lock_guard lock(mu_);
+    std::optional<Line> found;
+    for (const auto& l : lines_) {
+      if (l.at > at) break;
+      if (l.text.find(needle) != std::string::npos) found = l;
+    }
+    return found;
+  }
+
   std::string output() const {
     std::lock_guard lock(mu_);
     std::string out;

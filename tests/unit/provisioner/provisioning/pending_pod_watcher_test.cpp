@@ -147,7 +147,7 @@ TEST_F(PendingPodsGantryTest, ADeletedNodeClaimOrAChangedNodePoolRetriesPendingP
                       {"spec", {{"nodeClassRef", {{"group", "gantry.dev"}, {"kind", "EC2NodeClass"},
                                                   {"name", "default"}}}}}};
   const json pool = {{"apiVersion", "gantry.dev/v1"}, {"kind", "NodePool"},
-                     {"metadata", {{"name", "gpu"}, {"resourceVersion", "4"}}},
+                     {"metadata", {{"name", "gpu"}, {"resourceVersion", "4"}, {"generation", 1}}},
                      {"spec", {{"template", {{"spec", {{"nodeClassRef", {{"name", "default"}}}}}}}}}};
   set("pods", json::array({pod("trial", unschedulable())}));
   set("nodeclaims", json::array({claim}));
@@ -169,12 +169,21 @@ TEST_F(PendingPodsGantryTest, ADeletedNodeClaimOrAChangedNodePoolRetriesPendingP
   ASSERT_TRUE(batch) << "a deleted claim retries the pods it covered";
   EXPECT_EQ(batch->keys, (std::vector<std::string>{"ml/trial"}));
 
-  json raised = pool;
-  raised["metadata"]["resourceVersion"] = "5";
-  raised["spec"]["limits"] = {{"nvidia.com/gpu", "4"}};
-  set("nodepools", json::array({pool}), json{{"type", "MODIFIED"}, {"object", raised}}.dump() + "\n");
+  // A status write (usage, conditions) leaves the generation alone: no retry.
+  json statusOnly = pool;
+  statusOnly["metadata"]["resourceVersion"] = "5";
+  statusOnly["status"] = {{"resources", {{"nodes", "1"}}}};
+  set("nodepools", json::array({pool}), json{{"type", "MODIFIED"}, {"object", statusOnly}}.dump() + "\n");
   ASSERT_TRUE(cache_.nodePools().step().isOk());
-  EXPECT_TRUE(batcher_.deadline()) << "a changed NodePool retries pending pods";
+  EXPECT_FALSE(batcher_.deadline()) << "a NodePool status write is no reason to re-plan";
+
+  json raised = statusOnly;
+  raised["metadata"]["resourceVersion"] = "6";
+  raised["metadata"]["generation"] = 2;
+  raised["spec"]["limits"] = {{"nvidia.com/gpu", "4"}};
+  set("nodepools", json::array({statusOnly}), json{{"type", "MODIFIED"}, {"object", raised}}.dump() + "\n");
+  ASSERT_TRUE(cache_.nodePools().step().isOk());
+  EXPECT_TRUE(batcher_.deadline()) << "a changed NodePool spec retries pending pods";
 }
 
 }  // namespace
