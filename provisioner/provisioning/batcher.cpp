@@ -13,9 +13,22 @@ Batcher::Batcher(Clock& clock, BatcherOptions options) : clock_(clock), options_
 void Batcher::trigger(const std::string& key) {
   std::lock_guard lock(mu_);
   const auto now = clock_.now();
-  if (!opened_) opened_ = now;
-  lastTrigger_ = now;
+  if (!opened_) {
+    opened_ = now;
+    lastTrigger_ = now;
+  } else if (!seen_.contains(key) && !expected_.contains(key)) {
+    lastTrigger_ = now;
+  }
   if (seen_.insert(key).second) keys_.push_back(key);
+}
+
+void Batcher::expect(const std::string& key) {
+  std::lock_guard lock(mu_);
+  if (!opened_) {
+    opened_ = clock_.now();
+    lastTrigger_ = *opened_;
+  }
+  expected_.insert(key);
 }
 
 std::optional<Clock::TimePoint> Batcher::deadlineLocked() const {
@@ -36,6 +49,7 @@ std::optional<Batch> Batcher::poll() {
   Batch batch{.keys = std::move(keys_), .opened = *opened_, .closed = now};
   keys_.clear();
   seen_.clear();
+  expected_.clear();
   opened_.reset();
   return batch;
 }

@@ -1,7 +1,11 @@
 // Pending pods arrive one by one, but the solver packs best (and EC2 is called least) when
 // it sees them together: a Katib experiment creates its trials within a second. The batcher
-// (Karpenter's batcher) opens a window at the first trigger and closes it when no trigger
-// came for `idle`, or `max` after it opened, whichever is first.
+// (Karpenter's batcher) opens a window at the first trigger and closes it when no new pod
+// triggered it for `idle`, or `max` after it opened, whichever is first. A pod the scheduler
+// has not judged yet can open a window early (expect()): its own trigger comes tens of
+// milliseconds later, when the scheduler marks it Unschedulable, and then the window is
+// already running, so pod creation to launch is the window plus the pass, not plus the
+// scheduler's verdict as well.
 #pragma once
 
 #include <atomic>
@@ -21,7 +25,8 @@ struct BatcherOptions {
   std::chrono::milliseconds max{10000};
 };
 
-// One closed window: the keys that triggered it (first-seen order, no repeats).
+// One closed window: the keys that triggered it (first-seen order, no repeats; none when
+// only expectations opened it).
 struct Batch {
   std::vector<std::string> keys;
   Clock::TimePoint opened{};
@@ -35,8 +40,14 @@ class Batcher {
   Batcher(Clock& clock, BatcherOptions options = {});
 
   // Records that `key` needs capacity; opens a window if none is open, and (re)starts the
-  // idle timer.
+  // idle timer unless `key` already triggered or was expected in this window (a pod's
+  // repeated updates do not hold a window open).
   void trigger(const std::string& key);
+
+  // Records that `key` may need capacity soon (a new pod not yet judged by the scheduler):
+  // opens a window if none is open; never extends an open one. A window only expectations
+  // opened closes with no keys.
+  void expect(const std::string& key);
 
   // The batch if the open window has closed by now; nullopt while it is open or none is.
   std::optional<Batch> poll();
@@ -56,6 +67,7 @@ class Batcher {
   mutable std::mutex mu_;
   std::vector<std::string> keys_;          // guarded by mu_
   std::unordered_set<std::string> seen_;   // guarded by mu_
+  std::unordered_set<std::string> expected_;  // guarded by mu_
   std::optional<Clock::TimePoint> opened_; // guarded by mu_
   Clock::TimePoint lastTrigger_{};         // guarded by mu_
 };

@@ -21,7 +21,15 @@ PendingPodWatcher::PendingPodWatcher(kube::ClusterCache& cache, Batcher& batcher
     if (needsCapacity(*pod)) batcher_.trigger(pod->key());
   };
   cache_.pods().addHandlers({
-      .onAdd = onPod,
+      .onAdd =
+          [this](const kube::ObjectPtr<api::Pod>& pod) {
+            // A new pod the scheduler has yet to judge opens the window early (batcher.h).
+            switch (verdict(*pod)) {
+              case PodVerdict::kProvisionable: batcher_.trigger(pod->key()); break;
+              case PodVerdict::kNotYetUnschedulable: batcher_.expect(pod->key()); break;
+              default: break;
+            }
+          },
       .onUpdate = [onPod](const kube::ObjectPtr<api::Pod>&,
                           const kube::ObjectPtr<api::Pod>& now) { onPod(now); },
       .onDelete = nullptr,
@@ -58,10 +66,14 @@ PendingPodWatcher::PendingPodWatcher(kube::ClusterCache& cache, Batcher& batcher
   });
 }
 
-bool PendingPodWatcher::needsCapacity(const api::Pod& pod) const {
-  return isProvisionable(pod, [this](std::string_view node) {
+PodVerdict PendingPodWatcher::verdict(const api::Pod& pod) const {
+  return classifyPendingPod(pod, [this](std::string_view node) {
     return cache_.nodes().store().get(std::string(node)) != nullptr;
   });
+}
+
+bool PendingPodWatcher::needsCapacity(const api::Pod& pod) const {
+  return verdict(pod) == PodVerdict::kProvisionable;
 }
 
 std::vector<kube::ObjectPtr<api::Pod>> PendingPodWatcher::pendingPods() const {

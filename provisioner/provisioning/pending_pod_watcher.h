@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "provisioner/provisioning/batcher.h"
+#include "provisioner/provisioning/provisionable.h"
 #include "src/api/pod.h"
 #include "src/kube/cluster_cache.h"
 
@@ -34,6 +35,7 @@ class PendingPodWatcher {
   std::optional<PendingBatch> next(const std::atomic<bool>& stop);
 
  private:
+  PodVerdict verdict(const api::Pod& pod) const;
   bool needsCapacity(const api::Pod& pod) const;
 
   kube::ClusterCache& cache_;

@@ -59,6 +59,9 @@ void Provisioner::run(std::stop_token stop) {
       clock_.sleepFor(nap);
       continue;
     }
+    // Only expectations opened it and no pod turned out to need capacity: nothing to do,
+    // and no reason to copy the cache.
+    if (batch && batch->keys.empty() && !replanNow && !retryDue) continue;
     if (retryDue) retryAt_.reset();
     ClusterObjects objects = source_();
     if (objects.pending.empty()) {
