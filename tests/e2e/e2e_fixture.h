@@ -29,6 +29,7 @@
 #include "src/kube/rest_client.h"
 #include "tests/e2e/controller_process.h"
 #include "tests/support/fault_table.h"
+#include "tests/support/gantry_crds.h"
 #include "tests/support/run_command.h"
 #include "tests/support/testenv.h"
 
@@ -40,7 +41,6 @@ namespace aws = cloudprovider::aws;
 
 inline const kube::ResourcePath kNamespaces{.resource = "namespaces"};
 inline const kube::ResourcePath kNodes{.resource = "nodes"};
-inline const kube::ResourcePath kCrds{.group = "apiextensions.k8s.io", .resource = "customresourcedefinitions"};
 
 inline int freePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -100,7 +100,7 @@ class GantryE2eTest : public testing::TestEnvTest {
     provider_ = std::make_unique<aws::Ec2CloudProvider>(aws::Ec2CloudProviderOptions{.clusterName = run_},
                                                         *ec2_, nullptr, clock_, nullptr);
     faults_ = std::make_unique<testing::FaultTable>(http_, env().faultsEndpoint());
-    ASSERT_NO_FATAL_FAILURE(ensureCrds());
+    ASSERT_NO_FATAL_FAILURE(testing::installGantryCrdsIfMissing(client()));
     kube::RestClient& c = client();
     auto r = c.create(kNamespaces, {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", run_}}}});
     ASSERT_TRUE(r) << r.error().message();
@@ -139,15 +139,6 @@ class GantryE2eTest : public testing::TestEnvTest {
   }
 
   kube::RestClient& client() { return *conn_.client; }
-
-  // Applies deploy/crds when the gantry.dev CRDs are not installed.
-  void ensureCrds() {
-    if (client().get(kCrds.withName("nodeclaims.gantry.dev"))) return;
-    auto r = testing::runCommand("kubectl --kubeconfig '" + env().kubeconfig() + "' apply -f '" +
-                                 std::string(GANTRY_SOURCE_DIR) + "/deploy/crds'");
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    std::this_thread::sleep_for(2s);  // CRDs need a moment to be served
-  }
 
   // An EC2NodeClass over the environment's tagged subnets and security group. `registers`:
   // its instances carry the tag the node bootstrapper looks for (testenv.gantry.dev/bootstrap),

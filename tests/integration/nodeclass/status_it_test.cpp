@@ -11,12 +11,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -32,6 +29,7 @@
 #include "src/kube/event_recorder.h"
 #include "src/kube/kubeconfig.h"
 #include "src/workload/manifest_loader.h"
+#include "tests/support/gantry_crds.h"
 #include "tests/support/testenv.h"
 
 namespace gantry::provisioner::nodeclass {
@@ -41,7 +39,6 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 namespace aws = cloudprovider::aws;
 
-const kube::ResourcePath kCrds{.group = "apiextensions.k8s.io", .resource = "customresourcedefinitions"};
 constexpr char kTestLabel[] = "gantry.dev/status-it";
 constexpr char kKnownAmi[] = "ami-12c6146b";
 
@@ -57,7 +54,7 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
     auto conn = kube::connect(*cfg, clock_, {.qps = 50, .burst = 100});
     ASSERT_TRUE(conn) << conn.error().toString();
     conn_ = std::move(*conn);
-    ASSERT_NO_FATAL_FAILURE(installCrdsIfMissing());
+    ASSERT_NO_FATAL_FAILURE(gantry::testing::installGantryCrdsIfMissing(client()));
 
     credentials_ = std::make_unique<aws::StaticCredentialsProvider>(aws::Credentials{
         .accessKeyId = env().accessKeyId(), .secretAccessKey = env().secretAccessKey()});
@@ -78,31 +75,6 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
 
   kube::RestClient& client() { return *conn_.client; }
 
-  void installCrdsIfMissing() {
-    const std::string dir = std::string(GANTRY_SOURCE_DIR) + "/deploy/crds";
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().extension() != ".yaml") continue;
-      std::ifstream in(e.path());
-      std::stringstream text;
-      text << in.rdbuf();
-      auto docs = workload::parseDocuments(text.str());
-      ASSERT_TRUE(docs) << docs.error().toString();
-      for (const json& crd : *docs) {
-        const std::string name = crd["metadata"]["name"];
-        if (client().get(kCrds.withName(name))) continue;
-        auto made = client().create(kCrds, crd);
-        ASSERT_TRUE(made || made.error().isAlreadyExists()) << made.error().toString();
-      }
-    }
-    ASSERT_TRUE(waitFor(30s, [&] {
-      auto crd = client().get(kCrds.withName("ec2nodeclasses.gantry.dev"));
-      if (!crd) return false;
-      for (const json& c : (*crd)["status"].value("conditions", json::array())) {
-        if (c["type"] == "Established" && c["status"] == "True") return true;
-      }
-      return false;
-    })) << "ec2nodeclasses CRD not Established";
-  }
 
   static bool waitFor(std::chrono::seconds timeout, const std::function<bool()>& done) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -8,11 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +18,7 @@
 #include "src/kube/cluster_cache.h"
 #include "src/kube/kubeconfig.h"
 #include "src/workload/manifest_loader.h"
+#include "tests/support/gantry_crds.h"
 #include "tests/support/testenv.h"
 
 namespace gantry::provisioner::nodepool {
@@ -29,7 +27,6 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-const kube::ResourcePath kCrds{.group = "apiextensions.k8s.io", .resource = "customresourcedefinitions"};
 constexpr const char* kRunLabel = "gantry.dev/it-run";
 
 class UsageIT : public gantry::testing::TestEnvTest {
@@ -45,7 +42,7 @@ class UsageIT : public gantry::testing::TestEnvTest {
     auto conn = kube::connect(*cfg, clock_, {.qps = 50, .burst = 100});
     ASSERT_TRUE(conn) << conn.error().toString();
     conn_ = std::move(*conn);
-    ASSERT_NO_FATAL_FAILURE(installCrdsIfMissing());
+    ASSERT_NO_FATAL_FAILURE(gantry::testing::installGantryCrdsIfMissing(client()));
   }
 
   void TearDown() override {
@@ -62,35 +59,6 @@ class UsageIT : public gantry::testing::TestEnvTest {
 
   kube::RestClient& client() { return *conn_.client; }
 
-  void installCrdsIfMissing() {
-    const std::string dir = std::string(GANTRY_SOURCE_DIR) + "/deploy/crds";
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().extension() != ".yaml") continue;
-      std::ifstream in(e.path());
-      std::stringstream text;
-      text << in.rdbuf();
-      auto docs = workload::parseDocuments(text.str());
-      ASSERT_TRUE(docs) << docs.error().toString();
-      for (const json& crd : *docs) {
-        const std::string name = crd["metadata"]["name"];
-        if (client().get(kCrds.withName(name))) continue;
-        auto made = client().create(kCrds, crd);
-        ASSERT_TRUE(made || made.error().isAlreadyExists()) << made.error().toString();
-      }
-    }
-    ASSERT_TRUE(waitFor(30s, [&] {
-      for (const char* name : {"nodepools.gantry.dev", "nodeclaims.gantry.dev"}) {
-        auto crd = client().get(kCrds.withName(name));
-        if (!crd) return false;
-        bool established = false;
-        for (const json& c : (*crd)["status"].value("conditions", json::array())) {
-          established |= c["type"] == "Established" && c["status"] == "True";
-        }
-        if (!established) return false;
-      }
-      return true;
-    })) << "gantry.dev CRDs not Established";
-  }
 
   static bool waitFor(std::chrono::seconds timeout, const std::function<bool()>& done) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
