@@ -128,6 +128,7 @@ std::optional<Provisioner::Launch> Provisioner::prepare(const binpack::PlannedNo
   claim.taints = pool.taints;
   claim.startupTaints = pool.startupTaints;
   if (!pool.expireAfter.empty()) claim.expireAfter = pool.expireAfter;
+  claim.terminationGracePeriod = pool.terminationGracePeriod;
   return launch;
 }
 

@@ -27,6 +27,8 @@ struct NodePool {
   // spec.limits; a missing name is unlimited.
   ResourceList limits;
   std::string expireAfter;      // "720h" or "Never"
+  // spec.template.spec.terminationGracePeriod ("" when unset): how long a drain may wait.
+  std::string terminationGracePeriod;
   std::string consolidateAfter;  // "30s", "Never"
   // status.resources as last written by the usage controller (provisioner/nodepool): the
   // capacity of the pool's NodeClaims plus "nodes". Empty when unset or malformed.

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/api/decode_internal.h"
+#include "src/api/nodeclaim.h"
 
 namespace gantry::api {
 
@@ -98,6 +99,16 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   auto expire = stringField(*ts, sp, "expireAfter", pool.expireAfter);
   if (!expire) return std::unexpected(expire.error());
   pool.expireAfter = *expire;
+  // Copied onto each NodeClaim: bounds how long a drain may wait for PodDisruptionBudgets.
+  auto grace = stringField(*ts, sp, "terminationGracePeriod");
+  if (!grace) return std::unexpected(grace.error());
+  if (!grace->empty()) {
+    auto d = parseNodeDuration(*grace);
+    if (!d || !*d) {
+      return fieldError(sp + ".terminationGracePeriod", d ? "\"Never\" is not allowed here" : d.error().message());
+    }
+  }
+  pool.terminationGracePeriod = *grace;
   return pool;
 }
 

@@ -125,6 +125,7 @@ TEST_F(ProvisionerTest, OneGpuPodGetsOneClaimCreatedBeforeTheLaunchThenLaunched)
   EXPECT_TRUE(claim.hasFinalizer(api::nodeclaim::kTerminationFinalizer));
   EXPECT_EQ(claim.nodePool(), "gpu");
   EXPECT_EQ(claim.nodeClassRef.name, "default");
+  EXPECT_EQ(claim.terminationGracePeriod, "");  // the pool sets none
   EXPECT_EQ(claim.resourceRequests.get("nvidia.com/gpu"), api::Quantity::fromValue(1));
   EXPECT_TRUE(claim.isTrue(api::nodeclaim::kLaunched));
   EXPECT_FALSE(claim.providerId.empty());
@@ -190,6 +191,13 @@ TEST_F(ProvisionerTest, AClaimTheCacheSawDeletedNoLongerCountsAsInFlight) {
   ProvisionResult again = provisioner_.provision(objects({gpuPod("trial-0")}));
   EXPECT_EQ(again.claimsCreated, 1u);
   EXPECT_EQ(cloud_.creates().size(), 2u);
+}
+
+TEST_F(ProvisionerTest, TheNodePoolsTerminationGracePeriodIsCopiedOntoTheClaim) {
+  api::NodePool pool = gpuPool();
+  pool.terminationGracePeriod = "30m";
+  ASSERT_EQ(provisioner_.provision(objects({gpuPod("trial-0")}, pool)).claimsCreated, 1u);
+  EXPECT_EQ(writer_.claims.begin()->second.terminationGracePeriod, "30m");
 }
 
 TEST_F(ProvisionerTest, TheNodeClassComesFromTheCacheWhenItHasIt) {

@@ -35,7 +35,8 @@ constexpr std::string_view kGpuPool = R"({
           {"key": "karpenter.sh/capacity-type", "operator": "NotIn", "values": ["spot"]},
           {"key": "topology.kubernetes.io/zone", "operator": "Exists"}
         ],
-        "expireAfter": "168h"
+        "expireAfter": "168h",
+        "terminationGracePeriod": "2h"
       }
     },
     "limits": {"cpu": "1000", "memory": "4000Gi", "nvidia.com/gpu": 64},
@@ -82,6 +83,13 @@ TEST(NodePoolDecode, KarpenterV1Layout) {
   EXPECT_FALSE(p.limits.has("nodes"));  // a missing name is unlimited
   EXPECT_EQ(p.consolidateAfter, "10m");
   EXPECT_EQ(p.expireAfter, "168h");
+  EXPECT_EQ(p.terminationGracePeriod, "2h");
+}
+
+TEST(NodePoolDecode, ABadTerminationGracePeriodNamesTheField) {
+  auto e = poolFails(pool(R"({"template": {"spec": {"terminationGracePeriod": "soon"}}})"));
+  EXPECT_EQ(e.field, "spec.template.spec.terminationGracePeriod");
+  EXPECT_EQ(poolOk(pool("{}")).terminationGracePeriod, "");
 }
 
 TEST(NodePoolDecode, EmptySpecGetsKarpenterDefaults) {
