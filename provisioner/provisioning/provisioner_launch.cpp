@@ -84,6 +84,20 @@ std::optional<Provisioner::Launch> Provisioner::prepare(const binpack::PlannedNo
     }
     return std::nullopt;
   }
+  // A class its status controller found unusable (no subnet, security group or AMI for the
+  // current spec) would only fail at launch; say so up front, as Karpenter does.
+  const api::Condition* ready = api::findCondition(nc->status.conditions, api::nodeclass::kReady);
+  if (ready && ready->status == api::ConditionStatus::kFalse &&
+      (ready->observedGeneration == 0 || ready->observedGeneration == nc->generation)) {
+    const std::string why = "EC2NodeClass \"" + pool.nodeClassRef + "\" of NodePool " + pool.name +
+                            " is not ready: " + ready->message;
+    provisioningLogger()->warn("skipping nodepool with a node class not ready nodepool={} nodeclass={}", pool.name,
+                               pool.nodeClassRef);
+    for (const api::Pod* pod : launch.pods) {
+      events_.record(podRef(*pod), kube::EventType::kWarning, "FailedProvisioning", why);
+    }
+    return std::nullopt;
+  }
   launch.nodeClass = std::move(*nc);
 
   // The chosen type, plus alternatives no dearer (the solver lists fitting types cheapest

@@ -200,6 +200,25 @@ TEST_F(ProvisionerTest, TheNodePoolsTerminationGracePeriodIsCopiedOntoTheClaim) 
   EXPECT_EQ(writer_.claims.begin()->second.terminationGracePeriod, "30m");
 }
 
+TEST_F(ProvisionerTest, ANodeClassNotReadyForItsCurrentSpecLaunchesNothingAndTellsThePods) {
+  api::NodePool pool = gpuPool();
+  pool.nodeClassRef = "broken";
+  api::Ec2NodeClass broken;
+  broken.name = "broken";
+  broken.generation = 2;
+  api::setCondition(broken.status.conditions, api::nodeclass::kReady, api::ConditionStatus::kFalse, "SubnetsNotFound",
+                    "no subnet matches spec.subnetSelectorTerms", clock_.now(), 2);
+  ClusterObjects o = objects({gpuPod("trial-0")}, pool);
+  o.nodeClasses = {broken};
+  EXPECT_EQ(provisioner_.provision(o).claimsCreated, 0u);
+  EXPECT_TRUE(cloud_.creates().empty());
+  EXPECT_EQ(events_.count("FailedProvisioning", "trial-0"), 1u);
+
+  // The spec changed since (generation 3): the stale verdict does not block.
+  o.nodeClasses[0].generation = 3;
+  EXPECT_EQ(provisioner_.provision(o).launched, 1u);
+}
+
 TEST_F(ProvisionerTest, TheNodeClassComesFromTheCacheWhenItHasIt) {
   api::NodePool pool = gpuPool();
   pool.nodeClassRef = "cached-only";  // the writer's GET does not know it
