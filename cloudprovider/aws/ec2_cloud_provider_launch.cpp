@@ -161,14 +161,16 @@ Result<std::vector<CloudInstance>> Ec2CloudProvider::launchFleet(const Launch& l
     }
     failures += (failures.empty() ? "" : "; ") + e.instanceType + "/" + zone + "/" +
                 std::string(marketName(ct)) + ": " + e.errorCode;
-    if (!e.errorMessage.empty() && std::find(messages.begin(), messages.end(), e.errorMessage) == messages.end()) {
+    if (!e.errorMessage.empty() &&
+        std::find(messages.begin(), messages.end(), e.errorMessage) == messages.end()) {
       messages.push_back(e.errorMessage);
     }
   }
   // EC2's own words once each (every pool of a type tends to say the same): users search
   // for them, and they name what the codes do not (the type, a quota, an AMI).
   for (size_t i = 0; i < messages.size(); ++i) {
-    failures += (i == 0 ? " (EC2: \"" : "; \"") + messages[i] + "\"" + (i + 1 == messages.size() ? ")" : "");
+    failures += (i == 0 ? " (EC2: \"" : "; \"") + messages[i] + "\"";
+    if (i + 1 == messages.size()) failures += ")";
   }
 
   std::vector<CloudInstance> out;

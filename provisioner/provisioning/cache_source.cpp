@@ -17,7 +17,9 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
     for (const auto& node : cache.nodes().store().list()) objects.nodes.push_back(*node);
     for (const auto& pool : cache.nodePools().store().list()) objects.nodePools.push_back(*pool);
     for (const auto& claim : cache.nodeClaims().store().list()) objects.nodeClaims.push_back(*claim);
-    for (const auto& nodeClass : cache.ec2NodeClasses().store().list()) objects.nodeClasses.push_back(*nodeClass);
+    for (const auto& nodeClass : cache.ec2NodeClasses().store().list()) {
+      objects.nodeClasses.push_back(*nodeClass);
+    }
     if (cache.hasDaemonSets()) {
       for (const auto& ds : cache.daemonSets().store().list()) objects.daemonSets.push_back(*ds);
       // The store's order is a hash's; the solver's answer should not depend on it.
@@ -32,7 +34,9 @@ void reportDeletedClaims(kube::ClusterCache& cache, Provisioner& provisioner) {
   cache.nodeClaims().addHandlers({
       .onAdd = nullptr,
       .onUpdate = nullptr,
-      .onDelete = [&provisioner](const kube::ObjectPtr<api::NodeClaim>& c) { provisioner.claimDeleted(c->name); },
+      .onDelete = [&provisioner](const kube::ObjectPtr<api::NodeClaim>& c) {
+        provisioner.claimDeleted(c->name);
+      },
   });
 }
 

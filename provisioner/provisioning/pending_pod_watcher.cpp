@@ -1,11 +1,10 @@
 // Triggers come from pod adds and updates (the scheduler marking a pod Unschedulable is an
 // update), from node deletions (pods nominated to the vanished node), and from changes that
 // can make room for pods a pass already left alone: a NodeClaim deleted (a failed launch, a
-// node that never registered: its pods were counted as covered) and a NodePool added or
-// its spec changed (a raised limit, a new pool). Those pods do not change, so nothing else would
-// wake the provisioner for them. Pending pods are
-// found through the phase index: bound pods are mostly Running, so the scan stays small
-// even with 50,000 pods in the cache.
+// node that never registered: its pods were counted as covered) and a NodePool added or its
+// spec changed (a raised limit, a new pool). Those pods do not change, so nothing else
+// would wake the provisioner for them. Pending pods are found through the phase index:
+// bound pods are mostly Running, so the scan stays small even with 50,000 pods in the cache.
 #include "provisioner/provisioning/pending_pod_watcher.h"
 
 #include <algorithm>
@@ -59,7 +58,8 @@ PendingPodWatcher::PendingPodWatcher(kube::ClusterCache& cache, Batcher& batcher
       .onAdd = [retryPending](const kube::ObjectPtr<api::NodePool>&) { retryPending(); },
       // A spec change only: status writes (usage, LimitReached) would only re-plan in vain.
       .onUpdate =
-          [retryPending](const kube::ObjectPtr<api::NodePool>& before, const kube::ObjectPtr<api::NodePool>& now) {
+          [retryPending](const kube::ObjectPtr<api::NodePool>& before,
+                         const kube::ObjectPtr<api::NodePool>& now) {
             if (before->generation != now->generation) retryPending();
           },
       .onDelete = nullptr,

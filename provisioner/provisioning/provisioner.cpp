@@ -55,7 +55,9 @@ void Provisioner::run(std::stop_token stop) {
       // Wake at the window's close rather than up to a poll interval after it: the time from
       // a pod's arrival to the launch is the window plus what a pass takes, nothing more.
       Clock::Duration nap = options_.pollInterval;
-      if (auto closes = batcher_.deadline()) nap = std::clamp<Clock::Duration>(*closes - clock_.now(), std::chrono::milliseconds(1), nap);
+      if (auto closes = batcher_.deadline()) {
+        nap = std::clamp<Clock::Duration>(*closes - clock_.now(), std::chrono::milliseconds(1), nap);
+      }
       clock_.sleepFor(nap);
       continue;
     }

@@ -91,8 +91,8 @@ std::optional<Provisioner::Launch> Provisioner::prepare(const binpack::PlannedNo
       (ready->observedGeneration == 0 || ready->observedGeneration == nc->generation)) {
     const std::string why = "EC2NodeClass \"" + pool.nodeClassRef + "\" of NodePool " + pool.name +
                             " is not ready: " + ready->message;
-    provisioningLogger()->warn("skipping nodepool with a node class not ready nodepool={} nodeclass={}", pool.name,
-                               pool.nodeClassRef);
+    provisioningLogger()->warn("skipping nodepool with a node class not ready nodepool={} nodeclass={}",
+                               pool.name, pool.nodeClassRef);
     for (const api::Pod* pod : launch.pods) {
       events_.record(podRef(*pod), kube::EventType::kWarning, "FailedProvisioning", why);
     }

@@ -22,7 +22,9 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   // metadata.generation moves with spec changes only (status has its own subresource); a
   // missing or odd one is 0, it is only ever compared.
   if (const json* meta = child(object, "metadata"); meta && meta->is_object()) {
-    if (const json* g = child(*meta, "generation"); g && g->is_number_integer()) pool.generation = g->get<int64_t>();
+    if (const json* g = child(*meta, "generation"); g && g->is_number_integer()) {
+      pool.generation = g->get<int64_t>();
+    }
   }
   const json* spec = child(object, "spec");
   if (!spec) return fieldError("spec", "required");
@@ -105,7 +107,8 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   if (!grace->empty()) {
     auto d = parseNodeDuration(*grace);
     if (!d || !*d) {
-      return fieldError(sp + ".terminationGracePeriod", d ? "\"Never\" is not allowed here" : d.error().message());
+      return fieldError(sp + ".terminationGracePeriod",
+                        d ? "\"Never\" is not allowed here" : d.error().message());
     }
   }
   pool.terminationGracePeriod = *grace;
