@@ -23,6 +23,7 @@
 #include "src/kube/event_recorder.h"
 #include "src/kube/kubeconfig.h"
 #include "src/workload/manifest_loader.h"
+#include "tests/support/controller_runner.h"
 #include "tests/support/gantry_crds.h"
 #include "tests/support/testenv.h"
 
@@ -122,18 +123,12 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
                                                  .pollInterval = 1s,
                                                  .maxEvictionRetry = 4s},
                                    .garbageCollection = false});
-    cache_->start();
-    ASSERT_TRUE(cache_->waitForSync(30s));
-    worker_ = std::jthread([this](std::stop_token stop) { controller_->run(stop); });
+    ASSERT_NO_FATAL_FAILURE(runner_.start(*cache_, *controller_));
   }
 
   void stopController() {
-    if (worker_.joinable()) {
-      worker_.request_stop();
-      worker_.join();
-    }
+    runner_.stop();
     if (recorder_) recorder_->stop();
-    if (cache_) cache_->stop();
   }
 
   api::Ec2NodeClass nodeClass() const {
@@ -164,7 +159,7 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
   std::unique_ptr<kube::ClusterCache> cache_;
   std::unique_ptr<kube::KubeEventRecorder> recorder_;
   std::unique_ptr<LifecycleController> controller_;
-  std::jthread worker_;
+  gantry::testing::ControllerRunner runner_;
 };
 
 }  // namespace gantry::provisioner::nodeclaim

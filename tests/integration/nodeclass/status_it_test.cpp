@@ -29,6 +29,7 @@
 #include "src/kube/event_recorder.h"
 #include "src/kube/kubeconfig.h"
 #include "src/workload/manifest_loader.h"
+#include "tests/support/controller_runner.h"
 #include "tests/support/gantry_crds.h"
 #include "tests/support/testenv.h"
 
@@ -95,18 +96,12 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
     recorder_ = std::make_unique<kube::KubeEventRecorder>(client(), clock_);
     controller_ = StatusController::forCluster(*cache_, client(), *cloud_, *recorder_, clock_,
                                                {.resolvePeriod = resolvePeriod, .tick = 100ms});
-    cache_->start();
-    ASSERT_TRUE(cache_->waitForSync(30s));
-    worker_ = std::jthread([this](std::stop_token stop) { controller_->run(stop); });
+    ASSERT_NO_FATAL_FAILURE(runner_.start(*cache_, *controller_));
   }
 
   void stopController() {
-    if (worker_.joinable()) {
-      worker_.request_stop();
-      worker_.join();
-    }
+    runner_.stop();
     if (recorder_) recorder_->stop();
-    if (cache_) cache_->stop();
   }
 
   // An EC2NodeClass named `name` whose subnet selector is the tag discovery=`subnetTag`, and
@@ -177,7 +172,7 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
   std::unique_ptr<kube::ClusterCache> cache_;
   std::unique_ptr<kube::KubeEventRecorder> recorder_;
   std::unique_ptr<StatusController> controller_;
-  std::jthread worker_;
+  gantry::testing::ControllerRunner runner_;
 };
 
 TEST_F(NodeClassStatusIT, GoodClassIsReadyAndBrokenSelectorsAreNotReadyNamingThem) {

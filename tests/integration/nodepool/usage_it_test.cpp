@@ -18,6 +18,7 @@
 #include "src/kube/cluster_cache.h"
 #include "src/kube/kubeconfig.h"
 #include "src/workload/manifest_loader.h"
+#include "tests/support/controller_runner.h"
 #include "tests/support/gantry_crds.h"
 #include "tests/support/testenv.h"
 
@@ -112,17 +113,11 @@ class UsageIT : public gantry::testing::TestEnvTest {
                                   .nodeClaims = {.labelSelector = selector},
                                   .gantryResources = true});
     controller_ = UsageController::forCluster(*cache_, client(), clock_);
-    cache_->start();
-    ASSERT_TRUE(cache_->waitForSync(30s));
-    worker_ = std::jthread([this](std::stop_token stop) { controller_->run(stop); });
+    ASSERT_NO_FATAL_FAILURE(runner_.start(*cache_, *controller_));
   }
 
   void stopController() {
-    if (worker_.joinable()) {
-      worker_.request_stop();
-      worker_.join();
-    }
-    if (cache_) cache_->stop();
+    runner_.stop();
   }
 
   json resources() {
@@ -139,7 +134,7 @@ class UsageIT : public gantry::testing::TestEnvTest {
   std::vector<std::string> claims_;
   std::unique_ptr<kube::ClusterCache> cache_;
   std::unique_ptr<UsageController> controller_;
-  std::jthread worker_;
+  gantry::testing::ControllerRunner runner_;
 };
 
 TEST_F(UsageIT, StatusResourcesSumTheClaimsAndDropWhenOneIsDeleted) {
