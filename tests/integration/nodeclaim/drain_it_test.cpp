@@ -84,14 +84,7 @@ TEST_F(DrainIT, DeletionEvictsPodsWaitsForTheBudgetThenTerminates) {
   c.labels = {{"gantry.dev/nodepool", pool}, {"gantry.dev/capacity-type", "on-demand"}};
   c.finalizers = {std::string(nc::kTerminationFinalizer)};
   c.nodeClassRef = {.group = "gantry.dev", .kind = "EC2NodeClass", .name = nodeClass().name};
-  auto created = client().create(kube::kNodeClaimsPath, api::encodeNodeClaim(c));
-  ASSERT_TRUE(created) << created.error().toString();
-  auto launched = api::decodeNodeClaim(*created);
-  ASSERT_TRUE(launched);
-  launched->providerId = instance->providerId;
-  launched->setCondition(nc::kLaunched, api::ConditionStatus::kTrue, "Launched", "", clock_.now());
-  ASSERT_TRUE(client().patch(kube::kNodeClaimsPath.withName(claimName_, "status"),
-                             kube::PatchType::kMerge, api::nodeClaimStatusPatch(*launched)));
+  ASSERT_NO_FATAL_FAILURE(createLaunchedClaim(c, instance->providerId));
 
   ASSERT_NO_FATAL_FAILURE(startController(std::chrono::minutes(15), namespace_));
   ASSERT_TRUE(waitFor(90s, [&] {

@@ -126,6 +126,19 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
     ASSERT_NO_FATAL_FAILURE(runner_.start(*cache_, *controller_));
   }
 
+  // Creates `c` and marks it Launched on `providerId`, as the provisioner leaves a claim.
+  void createLaunchedClaim(const api::NodeClaim& c, const std::string& providerId) {
+    auto created = client().create(kube::kNodeClaimsPath, api::encodeNodeClaim(c));
+    ASSERT_TRUE(created) << created.error().toString();
+    auto launched = api::decodeNodeClaim(*created);
+    ASSERT_TRUE(launched);
+    launched->providerId = providerId;
+    launched->setCondition(api::nodeclaim::kLaunched, api::ConditionStatus::kTrue, "Launched", "", clock_.now());
+    auto status = client().patch(kube::kNodeClaimsPath.withName(c.name, "status"), kube::PatchType::kMerge,
+                                 api::nodeClaimStatusPatch(*launched));
+    ASSERT_TRUE(status) << status.error().toString();
+  }
+
   void stopController() {
     runner_.stop();
     if (recorder_) recorder_->stop();

@@ -40,16 +40,7 @@ TEST_F(LifecycleIT, GpuNodeIsAdoptedRegisteredInitializedAndTerminatedOnDelete) 
   c.nodeClassRef = {.group = "gantry.dev", .kind = "EC2NodeClass", .name = nodeClass.name};
   c.resourceRequests.set("nvidia.com/gpu", api::Quantity::fromValue(1));
   c.taints = {{.key = "nvidia.com/gpu", .value = "true", .effect = api::TaintEffect::kNoSchedule}};
-  auto created = client().create(kube::kNodeClaimsPath, api::encodeNodeClaim(c));
-  ASSERT_TRUE(created) << created.error().toString();
-  auto decoded = api::decodeNodeClaim(*created);
-  ASSERT_TRUE(decoded);
-  api::NodeClaim launched = *decoded;
-  launched.providerId = instance->providerId;
-  launched.setCondition(nc::kLaunched, api::ConditionStatus::kTrue, "Launched", "", clock_.now());
-  auto status = client().patch(kube::kNodeClaimsPath.withName(claimName_, "status"),
-                               kube::PatchType::kMerge, api::nodeClaimStatusPatch(launched));
-  ASSERT_TRUE(status) << status.error().toString();
+  ASSERT_NO_FATAL_FAILURE(createLaunchedClaim(c, instance->providerId));
 
   ASSERT_NO_FATAL_FAILURE(startController());
 
@@ -75,7 +66,9 @@ TEST_F(LifecycleIT, GpuNodeIsAdoptedRegisteredInitializedAndTerminatedOnDelete) 
   EXPECT_FALSE(unregistered);
   EXPECT_TRUE(gpuTaint);
   ASSERT_EQ((*node)["metadata"].value("ownerReferences", json::array()).size(), 1u);
-  EXPECT_EQ((*node)["metadata"]["ownerReferences"][0]["uid"], (*created)["metadata"]["uid"]);
+  auto owner = claim();
+  ASSERT_TRUE(owner);
+  EXPECT_EQ((*node)["metadata"]["ownerReferences"][0]["uid"], (*owner)["metadata"]["uid"]);
   EXPECT_EQ((*node)["metadata"]["finalizers"], json::array({"gantry.dev/termination"}));
 
   // 4. Initialized (and Ready) only with nvidia.com/gpu allocatable.
@@ -132,14 +125,7 @@ TEST_F(LifecycleIT, InstanceThatNeverRegistersIsTerminatedAfterTheTtl) {
   c.labels = {{"gantry.dev/nodepool", "lc-it-pool"}};
   c.finalizers = {std::string(nc::kTerminationFinalizer)};
   c.nodeClassRef = {.group = "gantry.dev", .kind = "EC2NodeClass", .name = "lc-it"};
-  auto created = client().create(kube::kNodeClaimsPath, api::encodeNodeClaim(c));
-  ASSERT_TRUE(created) << created.error().toString();
-  auto launched = api::decodeNodeClaim(*created);
-  ASSERT_TRUE(launched);
-  launched->providerId = instance->providerId;
-  launched->setCondition(nc::kLaunched, api::ConditionStatus::kTrue, "Launched", "", clock_.now());
-  ASSERT_TRUE(client().patch(kube::kNodeClaimsPath.withName(claimName_, "status"),
-                             kube::PatchType::kMerge, api::nodeClaimStatusPatch(*launched)));
+  ASSERT_NO_FATAL_FAILURE(createLaunchedClaim(c, instance->providerId));
 
   const auto start = std::chrono::steady_clock::now();
   ASSERT_NO_FATAL_FAILURE(startController(4s));
