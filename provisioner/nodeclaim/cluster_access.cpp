@@ -49,9 +49,19 @@ std::shared_ptr<const api::Node> CacheLifecycleReader::nodeByProviderId(
   return found.empty() ? nullptr : found.front();
 }
 
+std::vector<std::shared_ptr<const api::Node>> CacheLifecycleReader::nodes() const {
+  return cache_.nodes().store().list();
+}
+
 std::shared_ptr<const api::NodePool> CacheLifecycleReader::nodePool(const std::string& name) const {
   if (name.empty()) return nullptr;
   return cache_.nodePools().store().get(name);
+}
+
+std::shared_ptr<const api::Ec2NodeClass> CacheLifecycleReader::nodeClass(
+    const std::string& name) const {
+  if (name.empty()) return nullptr;
+  return cache_.ec2NodeClasses().store().get(name);
 }
 
 std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsOn(const std::string& node) const {
@@ -80,6 +90,17 @@ Status KubeLifecycleWriter::patchNodeClaimStatus(const std::string& name,
 Status KubeLifecycleWriter::patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) {
   return toStatus(
       client_.patch(kube::kNodeClaimsPath.withName(name), kube::PatchType::kMerge, mergePatch));
+}
+
+Result<std::string> KubeLifecycleWriter::addNodeClaimLabels(const std::string& name,
+                                                            const api::Labels& labels,
+                                                            const std::string& resourceVersion) {
+  nlohmann::json patch{{"metadata", {{"labels", labels}}}};
+  if (!resourceVersion.empty()) patch["metadata"]["resourceVersion"] = resourceVersion;
+  auto patched =
+      client_.patch(kube::kNodeClaimsPath.withName(name), kube::PatchType::kMerge, patch);
+  if (!patched) return fail(patched.error());
+  return patched->value("metadata", nlohmann::json::object()).value("resourceVersion", "");
 }
 
 Status KubeLifecycleWriter::deleteNodeClaim(const std::string& name) {

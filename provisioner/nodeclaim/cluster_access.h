@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "src/api/ec2_nodeclass.h"
 #include "src/api/node.h"
 #include "src/api/nodeclaim.h"
 #include "src/api/nodepool.h"
@@ -40,7 +41,11 @@ class LifecycleReader {
   virtual std::shared_ptr<const api::Node> node(const std::string& name) const = 0;
   // The node whose spec.providerID is `providerId`, or null (also for "").
   virtual std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const = 0;
+  // Every Node in the cache.
+  virtual std::vector<std::shared_ptr<const api::Node>> nodes() const = 0;
   virtual std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const = 0;
+  // The EC2NodeClass of that name, or null when the cache has none.
+  virtual std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const = 0;
   // The pods bound to the Node `node` (spec.nodeName), terminal ones (Succeeded, Failed)
   // left out; empty for an unknown node.
   virtual std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const = 0;
@@ -61,6 +66,11 @@ class LifecycleWriter {
   virtual Status patchNodeClaimStatus(const std::string& name, const nlohmann::json& mergePatch) = 0;
   // Merge patch of the claim itself (metadata.finalizers with a resourceVersion precondition).
   virtual Status patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) = 0;
+  // Adds `labels` to the claim's metadata.labels, on the condition that the claim is still at
+  // `resourceVersion` (kConflict otherwise). Returns the claim's new resourceVersion, for a
+  // status patch that follows.
+  virtual Result<std::string> addNodeClaimLabels(const std::string& name, const api::Labels& labels,
+                                                 const std::string& resourceVersion) = 0;
   // kNotFound when already gone.
   virtual Status deleteNodeClaim(const std::string& name) = 0;
   // Asks the apiserver to evict a pod (POST .../pods/{name}/eviction, a policy/v1 Eviction),
@@ -87,7 +97,9 @@ class CacheLifecycleReader final : public LifecycleReader {
       const std::string& providerId) const override;
   std::shared_ptr<const api::Node> node(const std::string& name) const override;
   std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const override;
+  std::vector<std::shared_ptr<const api::Node>> nodes() const override;
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override;
+  std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const override;
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override;
 
  private:
@@ -103,6 +115,8 @@ class KubeLifecycleWriter final : public LifecycleWriter {
   Status deleteNode(const std::string& name) override;
   Status patchNodeClaimStatus(const std::string& name, const nlohmann::json& mergePatch) override;
   Status patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) override;
+  Result<std::string> addNodeClaimLabels(const std::string& name, const api::Labels& labels,
+                                         const std::string& resourceVersion) override;
   Status deleteNodeClaim(const std::string& name) override;
   Status evictPod(const std::string& ns, const std::string& name) override;
   Status deletePod(const std::string& ns, const std::string& name) override;

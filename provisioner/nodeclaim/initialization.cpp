@@ -1,13 +1,11 @@
-// Initialization (Karpenter's initialization.go): a registered claim is Initialized once its
-// Node is Ready, its startup taints (and the unregistered taint) are gone, and every extended
-// resource the claim requests is allocatable. GPU nodes are the reason this waits: the NVIDIA
-// device plugin adds nvidia.com/gpu some time after the kubelet reports Ready. Ready (the
-// claim's root condition) follows once Launched, Registered and Initialized all hold.
+// The initialization step: why a registered claim's Node is not initialized yet, if it is
+// not, and the Initialized and Ready conditions that follow from it.
+#include "provisioner/nodeclaim/initialization.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "provisioner/nodeclaim/lifecycle_reconciler.h"
 #include "provisioner/nodeclaim/node_adoption.h"
 #include "src/common/logging.h"
 
@@ -51,37 +49,38 @@ std::pair<std::string, std::string> notInitializedBecause(const api::NodeClaim& 
 
 }  // namespace
 
-Result<Requeue> LifecycleReconciler::initialize(const api::NodeClaim& claim, const api::Node& node) {
-  api::NodeClaim updated = claim;
-  const auto now = clock_.now();
-  bool changed = false;
+Result<StepResult> Initialization::reconcile(api::NodeClaim& updated) {
+  if (!updated.isTrue(nc::kRegistered)) return StepResult{.halt = true};
+  if (updated.isTrue(nc::kInitialized) && updated.isTrue(nc::kReady)) return StepResult{};
+  auto cached = ctx_.nodeOf(updated);
+  if (cached == nullptr || cached->deleting) return StepResult{};  // liveness decides
+  const api::NodeClaim& claim = updated;
+  const api::Node& node = *cached;
+  const auto now = ctx_.clock.now();
   auto [reason, message] = notInitializedBecause(claim, node);
   const bool wasInitialized = claim.isTrue(nc::kInitialized);
   if (reason.empty()) {
-    changed |= updated.setCondition(nc::kInitialized, ConditionStatus::kTrue, "Initialized", "", now);
+    updated.setCondition(nc::kInitialized, ConditionStatus::kTrue, "Initialized", "", now);
   } else if (!wasInitialized) {
     // Once initialized, a claim stays so (Karpenter): later NotReady is the node health
     // controller's business, and a daemon re-adding a taint must not flap the condition.
-    changed |= updated.setCondition(nc::kInitialized, ConditionStatus::kUnknown, reason, message, now);
+    updated.setCondition(nc::kInitialized, ConditionStatus::kUnknown, reason, message, now);
   }
   const bool ready = updated.isTrue(nc::kLaunched) && updated.isTrue(nc::kRegistered) &&
                      updated.isTrue(nc::kInitialized);
   if (ready) {
-    changed |= updated.setCondition(nc::kReady, ConditionStatus::kTrue, "Ready", "", now);
+    updated.setCondition(nc::kReady, ConditionStatus::kTrue, "Ready", "", now);
   } else {
-    changed |= updated.setCondition(nc::kReady, ConditionStatus::kUnknown,
-                                    reason.empty() ? "NotInitialized" : reason, message, now);
-  }
-  if (changed) {
-    Status written = writeStatus(updated);
-    if (!written.isOk()) return fail(written);
+    updated.setCondition(nc::kReady, ConditionStatus::kUnknown,
+                         reason.empty() ? "NotInitialized" : reason, message, now);
   }
   if (ready && !wasInitialized) {
     log().info("initialized nodeclaim name={} node={}", claim.name, node.name);
-    event(claim, kube::EventType::kNormal, "Initialized", "Node " + node.name + " initialized");
+    ctx_.event(claim, kube::EventType::kNormal, "Initialized",
+               "Node " + node.name + " initialized");
   }
   // Node events (Ready, allocatable, taints) requeue the claim; the poll covers a missed one.
-  return ready ? Requeue{} : Requeue{options_.pollInterval};
+  return ready ? StepResult{} : StepResult{.requeue = ctx_.options.pollInterval, .halt = true};
 }
 
 }  // namespace gantry::provisioner::nodeclaim

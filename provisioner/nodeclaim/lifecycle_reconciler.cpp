@@ -1,28 +1,29 @@
-// The dispatch of one reconcile over the claim's phase, plus liveness, claim deletion and the
-// status write they share. Registration, initialization and termination live in files of
-// their own.
+// The step runner, and the context helpers the steps share. Steps change a working copy; the
+// single write at the end keeps a pass to at most two requests (labels, status) however many
+// steps moved the claim, and a failed write leaves the claim as the cache shows it, for the
+// retry to redo.
 #include "provisioner/nodeclaim/lifecycle_reconciler.h"
 
 #include <spdlog/spdlog.h>
 
+#include "provisioner/nodeclaim/disruption_marks.h"
+#include "provisioner/nodeclaim/initialization.h"
+#include "provisioner/nodeclaim/launch.h"
+#include "provisioner/nodeclaim/liveness.h"
+#include "provisioner/nodeclaim/registration.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
 
 namespace {
-
-using api::ConditionStatus;
 namespace nc = api::nodeclaim;
 
-spdlog::logger& log() {
-  static auto logger = componentLogger("nodeclaim");
-  return *logger;
+// The earlier of two requeues (nullopt: none).
+Requeue earliest(Requeue a, Requeue b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
 }
-
-std::string formatDuration(Clock::Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
-}
-
 }  // namespace
 
 bool isExtendedResource(std::string_view name) {
@@ -30,97 +31,112 @@ bool isExtendedResource(std::string_view name) {
          !name.starts_with("hugepages-");
 }
 
-LifecycleReconciler::LifecycleReconciler(LifecycleReader& reader, LifecycleWriter& writer,
-                                         cloudprovider::CloudProvider& cloud,
-                                         kube::EventRecorder& events, Clock& clock,
-                                         LifecycleOptions options)
-    : reader_(reader), writer_(writer), cloud_(cloud), events_(events), clock_(clock),
-      options_(options) {}
-
-Result<Requeue> LifecycleReconciler::reconcile(const std::string& name) {
-  auto claim = reader_.nodeClaim(name);
-  if (claim == nullptr) return Requeue{};
-  if (claim->deleting()) {
-    if (!claim->hasFinalizer(nc::kTerminationFinalizer)) return Requeue{};
-    return terminate(*claim);
-  }
-  // Before Launched the claim belongs to the provisioner.
-  if (!claim->isTrue(nc::kLaunched)) return Requeue{};
-
-  if (!claim->isTrue(nc::kRegistered)) {
-    // No Node with the claim's providerID yet: the registration TTL decides.
-    auto node = reader_.nodeByProviderId(claim->providerId);
-    if (node == nullptr) return checkLiveness(*claim);
-    return registerNode(*claim, *node);
-  }
-
-  // Registered: the Node must still be there. A Node a user deleted takes its claim with it
-  // (the claim's finalizer then terminates the instance).
-  auto node = nodeOf(*claim);
-  if (node == nullptr || node->deleting) {
-    return deleteClaim(*claim, "NodeDeleted",
-                       "Node " + claim->nodeName + " was deleted; deleting its NodeClaim");
-  }
-  if (!claim->isTrue(nc::kInitialized) || !claim->isTrue(nc::kReady)) {
-    return initialize(*claim, *node);
-  }
-  return Requeue{};
+std::string formatSeconds(Clock::Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
 }
 
-std::shared_ptr<const api::Node> LifecycleReconciler::nodeOf(const api::NodeClaim& claim) const {
+void LifecycleContext::event(const api::NodeClaim& claim, kube::EventType type,
+                             const std::string& reason, const std::string& message) const {
+  events.record({.kind = std::string(nc::kKind),
+                 .name = claim.name,
+                 .uid = claim.uid,
+                 .apiVersion = std::string(nc::kApiVersion)},
+                type, reason, message);
+}
+
+Status LifecycleContext::writeStatus(const api::NodeClaim& claim) const {
+  return writer.patchNodeClaimStatus(claim.name, api::nodeClaimStatusPatch(claim));
+}
+
+std::shared_ptr<const api::Node> LifecycleContext::nodeOf(const api::NodeClaim& claim) const {
   if (!claim.nodeName.empty()) {
-    auto node = reader_.node(claim.nodeName);
+    auto node = reader.node(claim.nodeName);
     // A Node of the same name but another instance is not ours.
     if (node != nullptr && (claim.providerId.empty() || node->providerId == claim.providerId)) {
       return node;
     }
   }
-  return reader_.nodeByProviderId(claim.providerId);
+  return reader.nodeByProviderId(claim.providerId);
 }
 
-Result<Requeue> LifecycleReconciler::checkLiveness(const api::NodeClaim& claim) {
-  const api::Condition* launched = claim.condition(nc::kLaunched);
-  if (launched == nullptr) return Requeue{};
-  const Clock::TimePoint deadline = launched->lastTransitionTime + options_.registrationTtl;
-  const Clock::TimePoint now = clock_.now();
-  if (now < deadline) return Requeue{deadline - now};
-
-  // Terminate first: a claim deleted before its instance would leave the instance to garbage
-  // collection. kNotFound: already gone, which is what we want.
-  if (!claim.providerId.empty()) {
-    Status terminated = cloud_.deleteInstance(claim.providerId);
-    if (!terminated.isOk() && !terminated.isNotFound() && !terminated.isInvalid()) {
-      return fail(terminated);
-    }
-  }
-  log().warn("terminating unregistered nodeclaim name={} provider_id={} ttl={}", claim.name,
-             claim.providerId, formatDuration(options_.registrationTtl));
-  return deleteClaim(claim, "RegistrationTimeout",
-                     "No Node registered within " + formatDuration(options_.registrationTtl) +
-                         " of launch; instance terminated and NodeClaim deleted");
-}
-
-Result<Requeue> LifecycleReconciler::deleteClaim(const api::NodeClaim& claim,
-                                                 const std::string& reason,
-                                                 const std::string& message) {
-  Status deleted = writer_.deleteNodeClaim(claim.name);
-  if (!deleted.isOk() && !deleted.isNotFound()) return fail(deleted);
+Status LifecycleContext::deleteClaim(const api::NodeClaim& claim, const std::string& reason,
+                                     const std::string& message) const {
+  Status deleted = writer.deleteNodeClaim(claim.name);
+  if (!deleted.isOk() && !deleted.isNotFound()) return deleted;
   event(claim, kube::EventType::kWarning, reason, message);
   // The deletion event brings the claim back with a deletionTimestamp (termination).
-  return Requeue{};
+  return Status::ok();
 }
 
-Status LifecycleReconciler::writeStatus(const api::NodeClaim& updated) {
-  return writer_.patchNodeClaimStatus(updated.name, api::nodeClaimStatusPatch(updated));
+LifecycleReconciler::LifecycleReconciler(LifecycleReader& reader, LifecycleWriter& writer,
+                                         cloudprovider::CloudProvider& cloud,
+                                         kube::EventRecorder& events, Clock& clock,
+                                         LifecycleOptions options, LifecycleShared shared,
+                                         ProvisionerMetrics* metrics)
+    : ctx_{.reader = reader,
+           .writer = writer,
+           .cloud = cloud,
+           .events = events,
+           .clock = clock,
+           .options = std::move(options),
+           .shared = std::move(shared)},
+      termination_(ctx_, metrics) {
+  steps_.push_back(std::make_unique<Launch>(ctx_));
+  steps_.push_back(std::make_unique<Registration>(ctx_));
+  steps_.push_back(std::make_unique<Liveness>(ctx_));
+  steps_.push_back(std::make_unique<Initialization>(ctx_));
+  steps_.push_back(std::make_unique<DisruptionMarks>(ctx_));
 }
 
-void LifecycleReconciler::event(const api::NodeClaim& claim, kube::EventType type,
-                                const std::string& reason, const std::string& message) {
-  events_.record({.kind = std::string(nc::kKind),
-                  .name = claim.name,
-                  .uid = claim.uid,
-                  .apiVersion = std::string(nc::kApiVersion)},
-                 type, reason, message);
+std::vector<std::string> LifecycleReconciler::resyncKeys() {
+  std::vector<std::string> keys;
+  for (const auto& c : ctx_.reader.nodeClaims()) keys.push_back(c->name);
+  return keys;
+}
+
+Result<Requeue> LifecycleReconciler::reconcile(const std::string& name) {
+  auto cached = ctx_.reader.nodeClaim(name);
+  if (cached == nullptr) return Requeue{};
+  if (cached->deleting()) {
+    if (!cached->hasFinalizer(nc::kTerminationFinalizer)) return Requeue{};
+    return termination_.terminate(*cached);
+  }
+  api::NodeClaim claim = *cached;
+  Requeue requeue;
+  std::optional<Status> error;
+  for (const auto& step : steps_) {
+    auto result = step->reconcile(claim);
+    if (!result) {
+      error = result.error().withContext(std::string(step->name()));
+      break;
+    }
+    if (result->deleted) return requeue;  // nothing of it is left to write
+    requeue = earliest(requeue, result->requeue);
+    if (result->halt) break;
+  }
+  if (Status written = write(*cached, claim); !written.isOk()) return fail(written);
+  if (error) return fail(*error);
+  return requeue;
+}
+
+Status LifecycleReconciler::write(const api::NodeClaim& before, const api::NodeClaim& after) {
+  std::string version = before.resourceVersion;
+  api::Labels added;
+  for (const auto& [k, v] : after.labels) {
+    auto it = before.labels.find(k);
+    if (it == before.labels.end() || it->second != v) added[k] = v;
+  }
+  if (!added.empty()) {
+    auto patched = ctx_.writer.addNodeClaimLabels(after.name, added, version);
+    if (!patched) return patched.error();
+    version = *patched;
+  }
+  if (api::encodeNodeClaimStatus(before) == api::encodeNodeClaimStatus(after)) {
+    return Status::ok();
+  }
+  api::NodeClaim stamped = after;
+  stamped.resourceVersion = version;
+  return ctx_.writeStatus(stamped);
 }
 
 }  // namespace gantry::provisioner::nodeclaim

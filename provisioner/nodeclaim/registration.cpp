@@ -1,10 +1,9 @@
-// Registration: the Node a kubelet registered for the claim's instance (matched by providerID)
-// is adopted (labels, taints, owner and finalizer; node_adoption.h), then the claim records
-// status.nodeName and Registered=True. The Node is written first so a claim never says
-// Registered about a Node still carrying the unregistered taint.
+// The registration step. The cache's Node is a slim model, so adoption reads the server's
+// copy and merges into its current lists.
+#include "provisioner/nodeclaim/registration.h"
+
 #include <spdlog/spdlog.h>
 
-#include "provisioner/nodeclaim/lifecycle_reconciler.h"
 #include "provisioner/nodeclaim/node_adoption.h"
 #include "src/common/logging.h"
 
@@ -19,42 +18,42 @@ spdlog::logger& log() {
 }
 }  // namespace
 
-Result<Requeue> LifecycleReconciler::registerNode(const api::NodeClaim& claim,
-                                                  const api::Node& cached) {
-  // The cache's Node is a slim model; the patch merges into the full, current lists.
-  auto node = writer_.getNode(cached.name);
+Result<StepResult> Registration::reconcile(api::NodeClaim& claim) {
+  if (claim.isTrue(nc::kRegistered)) return StepResult{};
+  // No Node with the claim's providerID yet: liveness (the registration TTL) decides.
+  auto cached = ctx_.reader.nodeByProviderId(claim.providerId);
+  if (cached == nullptr) return StepResult{};
+  auto node = ctx_.writer.getNode(cached->name);
   if (!node) {
     // Deleted since the cache saw it: nothing to adopt; the next Node event brings us back.
-    if (node.error().isNotFound()) return Requeue{};
+    if (node.error().isNotFound()) return StepResult{};
     return fail(node.error());
   }
-  auto patch = adoptionPatch(*node, claim, reader_.nodePool(claim.nodePool()).get());
+  auto patch = adoptionPatch(*node, claim, ctx_.reader.nodePool(claim.nodePool()).get());
   if (!patch) {
-    event(claim, kube::EventType::kWarning, "RegistrationFailed",
-          "Node " + cached.name + " cannot be adopted: " + patch.error().message());
+    ctx_.event(claim, kube::EventType::kWarning, "RegistrationFailed",
+               "Node " + cached->name + " cannot be adopted: " + patch.error().message());
     return fail(patch.error());
   }
   if (!patch->empty()) {
     // kConflict: the kubelet updated the Node in between; the caller retries with fresh state.
-    Status patched = writer_.patchNode(cached.name, *patch);
+    Status patched = ctx_.writer.patchNode(cached->name, *patch);
     if (!patched.isOk()) return fail(patched);
   }
-
-  api::NodeClaim updated = claim;
-  updated.nodeName = cached.name;
-  updated.setCondition(nc::kRegistered, api::ConditionStatus::kTrue, "Registered", "",
-                       clock_.now());
-  if (!updated.condition(nc::kInitialized)) {
-    updated.setCondition(nc::kInitialized, api::ConditionStatus::kUnknown, "AwaitingInitialization",
-                         "Node not initialized yet", clock_.now());
+  const auto now = ctx_.clock.now();
+  claim.nodeName = cached->name;
+  claim.setCondition(nc::kRegistered, api::ConditionStatus::kTrue, "Registered", "", now);
+  if (!claim.condition(nc::kInitialized)) {
+    claim.setCondition(nc::kInitialized, api::ConditionStatus::kUnknown, "AwaitingInitialization",
+                       "Node not initialized yet", now);
   }
-  Status written = writeStatus(updated);
-  if (!written.isOk()) return fail(written);
-  log().info("registered nodeclaim name={} node={} provider_id={}", claim.name, cached.name,
+  log().info("registered nodeclaim name={} node={} provider_id={}", claim.name, cached->name,
              claim.providerId);
-  event(claim, kube::EventType::kNormal, "Registered", "Node " + cached.name + " registered");
-  // The status update comes back as an informer event, which runs initialization.
-  return Requeue{};
+  ctx_.event(claim, kube::EventType::kNormal, "Registered",
+             "Node " + cached->name + " registered");
+  // Initialization reads the cached Node, which the adoption patch is about to change: the
+  // informer's event for it brings the claim back.
+  return StepResult{.halt = true};
 }
 
 }  // namespace gantry::provisioner::nodeclaim

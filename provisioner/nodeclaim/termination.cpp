@@ -1,16 +1,11 @@
-// The termination finalizer (Karpenter's node/termination + nodeclaim/lifecycle termination):
-// a deleted claim's Node is fenced off (gantry.dev/disrupted:NoSchedule, cordoned) and drained
-// through the Eviction API, so its pods stop gracefully and PodDisruptionBudgets hold; then the
-// Node is deleted (our finalizer on it removed), its instance terminated through the
-// CloudProvider until the cloud says it is gone (kNotFound), and only then is
-// gantry.dev/termination removed from the claim, so deleting a claim can never leak an
-// instance. Which pods are evicted, and in what order, is drain.h's business.
+// The termination path's passes. Every wait (an eviction refused, pods terminating, an
+// instance shutting down) is a requeue, never a sleep, so one worker serves many drains.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "provisioner/nodeclaim/drain.h"
-#include "provisioner/nodeclaim/lifecycle_reconciler.h"
+#include "provisioner/nodeclaim/termination.h"
 #include "provisioner/nodeclaim/node_adoption.h"
 #include "src/common/logging.h"
 
@@ -62,13 +57,13 @@ std::optional<Clock::TimePoint> drainDeadline(const api::NodeClaim& claim) {
 
 }  // namespace
 
-Result<std::optional<Clock::Duration>> LifecycleReconciler::releaseNode(
+Result<std::optional<Clock::Duration>> Termination::releaseNode(
     const api::NodeClaim& claim) {
   using Wait = std::optional<Clock::Duration>;
-  auto cached = nodeOf(claim);
+  auto cached = ctx_.nodeOf(claim);
   if (cached == nullptr) return Wait{};  // never registered, or gone: nothing to drain
   const std::string name = cached->name;
-  auto node = writer_.getNode(name);
+  auto node = ctx_.writer.getNode(name);
   if (!node) return node.error().isNotFound() ? Result<Wait>(Wait{}) : fail(node.error());
   // Deleting and already let go by us: only someone else's finalizer holds it.
   if (isDeleting(*node) && !hasFinalizer(*node, nc::kTerminationFinalizer)) return Wait{};
@@ -80,18 +75,18 @@ Result<std::optional<Clock::Duration>> LifecycleReconciler::releaseNode(
 
   if (!isDeleting(*node)) {
     if (!isCordoned(*node)) {
-      Status cordoned = gone(writer_.patchNode(name, json{{"spec", {{"unschedulable", true}}}}));
+      Status cordoned = gone(ctx_.writer.patchNode(name, json{{"spec", {{"unschedulable", true}}}}));
       if (!cordoned.isOk()) return fail(cordoned);
     }
-    Status deleted = gone(writer_.deleteNode(name));
+    Status deleted = gone(ctx_.writer.deleteNode(name));
     if (!deleted.isOk()) return fail(deleted);
     log().info("deleting node name={} nodeclaim={}", name, claim.name);
-    node = writer_.getNode(name);
+    node = ctx_.writer.getNode(name);
     if (!node) return node.error().isNotFound() ? Result<Wait>(Wait{}) : fail(node.error());
   }
   json patch = removeFinalizerPatch(*node, nc::kTerminationFinalizer);
   if (!patch.empty()) {
-    Status released = gone(writer_.patchNode(name, patch));
+    Status released = gone(ctx_.writer.patchNode(name, patch));
     if (!released.isOk()) return fail(released);
   }
   // Other finalizers may hold the Node a while; the instance goes regardless (a Node whose
@@ -99,13 +94,13 @@ Result<std::optional<Clock::Duration>> LifecycleReconciler::releaseNode(
   return Wait{};
 }
 
-Result<std::optional<Clock::Duration>> LifecycleReconciler::drainNode(const api::NodeClaim& claim,
+Result<std::optional<Clock::Duration>> Termination::drainNode(const api::NodeClaim& claim,
                                                                       const api::Node& cached,
                                                                       json& node) {
   using Wait = std::optional<Clock::Duration>;
   const std::string& name = cached.name;
   // Without a kubelet nobody finishes a terminating pod; the pod GC removes it with the Node.
-  const DrainSelection pods = selectPodsToEvict(reader_.podsOn(name), cached.ready);
+  const DrainSelection pods = selectPodsToEvict(ctx_.reader.podsOn(name), cached.ready);
 
   // Fence the Node first, so nothing new lands on it while it drains.
   auto fence = disruptedTaintPatch(node);
@@ -114,34 +109,37 @@ Result<std::optional<Clock::Duration>> LifecycleReconciler::drainNode(const api:
     log().warn("cannot taint node for drain name={} nodeclaim={} error={}", name, claim.name,
                fence.error().toString());
   } else if (!fence->empty()) {
-    Status tainted = writer_.patchNode(name, *fence);
+    Status tainted = ctx_.writer.patchNode(name, *fence);
     if (tainted.isNotFound()) return Wait{};
     if (!tainted.isOk()) return fail(tainted);
     log().info("draining node name={} nodeclaim={} pods={}", name, claim.name, pods.evictable());
-    event(claim, kube::EventType::kNormal, "Draining",
-          "Draining node " + name + ": " + std::to_string(pods.evictable()) + " pods to evict");
-    auto fresh = writer_.getNode(name);
+    ctx_.event(claim, kube::EventType::kNormal, "Draining",
+               "Draining node " + name + ": " + std::to_string(pods.evictable()) + " pods to evict");
+    auto fresh = ctx_.writer.getNode(name);
     if (!fresh) return fresh.error().isNotFound() ? Result<Wait>(Wait{}) : fail(fresh.error());
     node = std::move(*fresh);
   }
 
   auto done = [&](const std::string& message) -> Result<Wait> {
-    refusedPasses_.erase(claim.name);
+    {
+      std::lock_guard lock(mu_);
+      refusedPasses_.erase(claim.name);
+    }
     log().info("drained node name={} nodeclaim={}", name, claim.name);
-    event(claim, kube::EventType::kNormal, "Drained", message);
+    ctx_.event(claim, kube::EventType::kNormal, "Drained", message);
     return Wait{};
   };
   if (pods.drained()) return done("Drained node " + name);
 
   const auto deadline = drainDeadline(claim);
-  const auto now = clock_.now();
+  const auto now = ctx_.clock.now();
   if (deadline && now >= *deadline) {
     // Karpenter v1: past the grace period, PDBs no longer hold the node; delete what is left
     // and go on without waiting for it.
     std::size_t deleted = 0;
     for (const auto* group : {&pods.evictNow, &pods.evictLater}) {
       for (const auto& pod : *group) {
-        Status s = gone(writer_.deletePod(pod->ns, pod->name));
+        Status s = gone(ctx_.writer.deletePod(pod->ns, pod->name));
         if (!s.isOk()) return fail(s);
         log().debug("deleted pod pod={} node={} nodeclaim={}", pod->key(), name, claim.name);
         ++deleted;
@@ -149,23 +147,26 @@ Result<std::optional<Clock::Duration>> LifecycleReconciler::drainNode(const api:
     }
     log().warn("termination grace period exceeded nodeclaim={} node={} pods_deleted={}",
                claim.name, name, deleted);
-    event(claim, kube::EventType::kWarning, "TerminationGracePeriodExceeded",
-          "terminationGracePeriod " + claim.terminationGracePeriod + " exceeded; deleted " +
-              std::to_string(deleted) + " remaining pods of node " + name);
+    ctx_.event(claim, kube::EventType::kWarning, "TerminationGracePeriodExceeded",
+               "terminationGracePeriod " + claim.terminationGracePeriod + " exceeded; deleted " +
+                   std::to_string(deleted) + " remaining pods of node " + name);
     return done("Drained node " + name + " (grace period exceeded)");
   }
 
   std::size_t refused = 0;
   std::optional<Status> firstError;
   for (const auto& pod : pods.evictNow) {
-    Status s = writer_.evictPod(pod->ns, pod->name);
+    Status s = ctx_.writer.evictPod(pod->ns, pod->name);
     if (s.isOk()) {
       log().debug("evicted pod pod={} node={} nodeclaim={}", pod->key(), name, claim.name);
     } else if (s.isThrottled()) {
       ++refused;
       log().debug("eviction refused pod={} node={} error={}", pod->key(), name, s.message());
-      event(claim, kube::EventType::kWarning, "EvictionBlocked",
-            "cannot evict " + pod->key() + ": blocked by a PodDisruptionBudget (" + s.message() + ")");
+      const std::string why = "cannot evict " + pod->key() +
+                              ": blocked by a PodDisruptionBudget (" + s.message() + ")";
+      ctx_.event(claim, kube::EventType::kWarning, "EvictionBlocked", why);
+      ctx_.event(claim, kube::EventType::kWarning, "DisruptionBlocked", why);
+      if (metrics_) metrics_->blocked(claim.nodePool(), "pdb");
     } else if (!s.isNotFound() && !firstError) {
       firstError = s.withContext("evicting pod " + pod->key());
     }
@@ -173,34 +174,39 @@ Result<std::optional<Clock::Duration>> LifecycleReconciler::drainNode(const api:
   if (firstError) return fail(*firstError);
 
   // Evicted pods terminate on their own time; refused ones are tried again with backoff.
-  Clock::Duration wait = options_.pollInterval;
+  Clock::Duration wait = ctx_.options.pollInterval;
   if (refused > 0) {
     wait = evictionRetryDelay(claim.name);
   } else {
+    std::lock_guard lock(mu_);
     refusedPasses_.erase(claim.name);
   }
   if (deadline) wait = std::min(wait, *deadline - now);
   return Wait{wait};
 }
 
-Clock::Duration LifecycleReconciler::evictionRetryDelay(const std::string& claimName) {
-  const int n = ++refusedPasses_[claimName];
-  auto delay = options_.evictionRetry * (1LL << std::min(n - 1, 16));
-  return std::min<Clock::Duration>(delay, options_.maxEvictionRetry);
+Clock::Duration Termination::evictionRetryDelay(const std::string& claimName) {
+  int n = 0;
+  {
+    std::lock_guard lock(mu_);
+    n = ++refusedPasses_[claimName];
+  }
+  auto delay = ctx_.options.evictionRetry * (1LL << std::min(n - 1, 16));
+  return std::min<Clock::Duration>(delay, ctx_.options.maxEvictionRetry);
 }
 
-Result<Requeue> LifecycleReconciler::terminate(const api::NodeClaim& claim) {
+Result<Requeue> Termination::terminate(const api::NodeClaim& claim) {
   auto released = releaseNode(claim);
   if (!released) return fail(released.error());
   if (*released) return Requeue{**released};  // still draining
 
   if (!claim.providerId.empty()) {
-    Status terminated = cloud_.deleteInstance(claim.providerId);
+    Status terminated = ctx_.cloud.deleteInstance(claim.providerId);
     if (terminated.isOk()) {
       // Terminating: OK until the cloud reports it gone. Look again shortly.
-      event(claim, kube::EventType::kNormal, "TerminatingInstance",
-            "Terminating instance " + claim.providerId);
-      return Requeue{options_.pollInterval};
+      ctx_.event(claim, kube::EventType::kNormal, "TerminatingInstance",
+                 "Terminating instance " + claim.providerId);
+      return Requeue{ctx_.options.pollInterval};
     }
     if (terminated.isInvalid()) {
       // A providerID we cannot parse names no instance we could ever terminate; holding the
@@ -212,13 +218,24 @@ Result<Requeue> LifecycleReconciler::terminate(const api::NodeClaim& claim) {
     }
   }
 
-  Status removed = gone(writer_.patchNodeClaim(
+  Status removed = gone(ctx_.writer.patchNodeClaim(
       claim.name, removeFinalizerPatch(claim, nc::kTerminationFinalizer)));
   if (!removed.isOk()) return fail(removed);
-  log().info("terminated nodeclaim name={} provider_id={}", claim.name, claim.providerId);
-  event(claim, kube::EventType::kNormal, "Terminated",
-        claim.providerId.empty() ? "NodeClaim released (no instance)"
-                                 : "Instance " + claim.providerId + " terminated");
+  std::string reason = "Deleted";
+  if (auto it = claim.annotations.find(std::string(nc::kDisruptionReasonAnnotation));
+      it != claim.annotations.end()) {
+    reason = it->second;
+  }
+  log().info("terminated nodeclaim name={} provider_id={} reason={}", claim.name,
+             claim.providerId, reason);
+  ctx_.event(claim, kube::EventType::kNormal, "Terminated",
+             claim.providerId.empty() ? "NodeClaim released (no instance)"
+                                      : "Instance " + claim.providerId + " terminated (" +
+                                            reason + ")");
+  if (metrics_) {
+    const auto born = claim.creationTimestamp.value_or(ctx_.clock.now());
+    metrics_->terminated(claim.nodePool(), reason, ctx_.clock.now() - born);
+  }
   return Requeue{};
 }
 

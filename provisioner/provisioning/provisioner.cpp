@@ -36,24 +36,30 @@ kube::ObjectReference podRef(const api::Pod& pod) {
 
 Provisioner::Provisioner(ClusterSource source, Batcher& batcher, ClusterWriter& writer,
                          cloudprovider::CloudProvider& cloud, kube::EventRecorder& events,
-                         Clock& clock, ProvisionerOptions options)
+                         Clock& clock, ProvisionerOptions options, ProvisionerShared shared)
     : source_(std::move(source)),
       batcher_(batcher),
       writer_(writer),
       cloud_(cloud),
       events_(events),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      shared_(shared) {}
 
 void Provisioner::run(std::stop_token stop) {
   logger()->info("starting provisioner");
-  bool replanNow = false;
   while (!stop.stop_requested()) {
     std::optional<Batch> batch = batcher_.poll();
-    const bool retryDue = retryAt_ && clock_.now() >= *retryAt_;
+    bool retryDue = false;
+    {
+      std::lock_guard lock(mu_);
+      retryDue = retryAt_ && clock_.now() >= *retryAt_;
+      if (retryDue) retryAt_.reset();
+    }
+    const bool replanNow = replanNow_.exchange(false);
     if (!batch && !replanNow && !retryDue) {
       // Wake at the window's close rather than up to a poll interval after it: the time from
-      // a pod's arrival to the launch is the window plus what a pass takes, nothing more.
+      // a pod's arrival to the NodeClaim is the window plus what a pass takes, nothing more.
       Clock::Duration nap = options_.pollInterval;
       if (auto closes = batcher_.deadline()) {
         nap = std::clamp<Clock::Duration>(*closes - clock_.now(), std::chrono::milliseconds(1), nap);
@@ -64,19 +70,14 @@ void Provisioner::run(std::stop_token stop) {
     // Only expectations opened it and no pod turned out to need capacity: nothing to do,
     // and no reason to copy the cache.
     if (batch && batch->keys.empty() && !replanNow && !retryDue) continue;
-    if (retryDue) retryAt_.reset();
     ClusterObjects objects = source_();
-    if (objects.pending.empty()) {
-      replanNow = false;
-      continue;
-    }
+    if (objects.pending.empty()) continue;
     if (batch) {
       logger()->info("batch closed triggers={} pending={} window_ms={}", batch->keys.size(),
                      objects.pending.size(),
                      std::chrono::duration_cast<std::chrono::milliseconds>(batch->closed - batch->opened).count());
     }
-    ProvisionResult result = provision(objects);
-    replanNow = result.replanNow;
+    provision(objects);
   }
   logger()->info("stopped provisioner");
 }
@@ -102,15 +103,25 @@ void Provisioner::claimDeleted(const std::string& name) {
   created_.erase(name);
 }
 
-void Provisioner::dropOwnDeleted(std::vector<api::NodeClaim>& claims) {
+void Provisioner::launchFailed(const std::string& name, bool capacityError) {
+  {
+    std::lock_guard lock(mu_);
+    created_.erase(name);
+    failed_.insert(name);
+  }
+  // The offering that failed is marked unavailable by now: the next plan avoids it.
+  if (capacityError) replanNow_ = true;
+}
+
+void Provisioner::dropFailedLaunches(std::vector<api::NodeClaim>& claims) {
   std::lock_guard lock(mu_);
   std::set<std::string> stillShown;
   std::erase_if(claims, [&](const api::NodeClaim& c) {
-    if (!deleted_.contains(c.name)) return false;
+    if (!failed_.contains(c.name)) return false;
     stillShown.insert(c.name);
     return true;
   });
-  deleted_ = std::move(stillShown);  // the rest are gone from the cache too
+  failed_ = std::move(stillShown);  // the rest are gone from the cache too
 }
 
 ProvisionResult Provisioner::provision(const ClusterObjects& input) {
@@ -119,61 +130,151 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input) {
   if (input.pending.empty()) return result;
   if (input.nodePools.empty()) {
     for (const auto& pod : input.pending) {
-      events_.record(podRef(pod), kube::EventType::kWarning, "FailedProvisioning",
-                     "no NodePool exists to provision capacity from");
+      tellPod(pod, kube::EventType::kWarning, "FailedProvisioning",
+              "no NodePool exists to provision capacity from");
     }
     result.unschedulable = input.pending.size();
     return result;
   }
+  auto retryLater = [&] {
+    std::lock_guard lock(mu_);
+    retryAt_ = clock_.now() + options_.retryAfterError;
+  };
   auto catalog = cloud_.instanceTypes();
   if (!catalog) {
     logger()->error("cannot read instance types error={}", catalog.error().message());
-    retryAt_ = clock_.now() + options_.retryAfterError;
+    retryLater();
     return result;
   }
   ClusterObjects objects = input;
-  dropOwnDeleted(objects.nodeClaims);
+  dropFailedLaunches(objects.nodeClaims);
   for (auto& claim : ownInFlight(objects.nodeClaims)) objects.nodeClaims.push_back(std::move(claim));
 
   ClusterSnapshot snap = buildSnapshot(objects, catalog->get(), options_.region);
+  // Pools that cannot launch now are left out before solving, so their pods may still be
+  // served by another pool; existing nodes of those pools keep their room.
+  const std::map<std::string, std::string> skipped = poolsToSkip(objects);
+  std::erase_if(snap.snapshot.nodePools,
+                [&](const api::NodePool& p) { return skipped.contains(p.name); });
+  for (const auto& [pool, why] : skipped) result.skippedPools.push_back(pool);
+  if (snap.snapshot.nodePools.empty()) {
+    std::string why;
+    for (const auto& [pool, reason] : skipped) why += (why.empty() ? "" : "; ") + reason;
+    for (const auto& pod : objects.pending) {
+      tellPod(pod, kube::EventType::kWarning, "FailedProvisioning",
+              "cannot provision a node for this pod: " + why);
+    }
+    result.unschedulable = objects.pending.size();
+    return result;
+  }
+
   auto plan = binpack::solve(snap.snapshot, **catalog, options_.solver);
   if (!plan) {
     logger()->error("cannot plan pods={} error={}", objects.pending.size(), plan.error().message());
-    retryAt_ = clock_.now() + options_.retryAfterError;
+    retryLater();
     return result;
   }
-  logger()->info("planned pods={} new_nodes={} on_existing={} unschedulable={} in_flight_claims={}",
+  logger()->info("planned pods={} new_nodes={} on_existing={} unschedulable={} in_flight_claims={} "
+                 "skipped_pools={}",
                  objects.pending.size(), plan->nodes.size(), plan->existing.size(),
-                 plan->unschedulable.size(), snap.claimsInFlight);
-  reportUnschedulable(*plan, objects, snap.snapshot.nodePools, result);
+                 plan->unschedulable.size(), snap.claimsInFlight, skipped.size());
+  nominate(*plan);
+  reportUnschedulable(*plan, objects, snap.snapshot.nodePools, skipped, result);
 
-  nodeClasses_.clear();
-  // From the cache when it has them: a GET per pass would cost every launch a round trip.
-  for (const auto& nc : objects.nodeClasses) nodeClasses_[nc.name] = nc;
-  std::vector<Launch> launches;
+  std::vector<PlannedClaim> planned;
   for (const binpack::PlannedNode& node : plan->nodes) {
     const api::NodePool* pool = nullptr;
     for (const auto& p : snap.snapshot.nodePools) {
       if (p.name == node.nodePool) pool = &p;
     }
     if (!pool) continue;
-    if (auto launch = prepare(node, *pool, **catalog, objects)) launches.push_back(std::move(*launch));
+    if (auto claim = prepare(node, *pool, **catalog, objects)) planned.push_back(std::move(*claim));
   }
-  launchAll(launches, result);
+  createAll(planned, result);
   return result;
+}
+
+std::map<std::string, std::string> Provisioner::poolsToSkip(const ClusterObjects& objects) {
+  std::map<std::string, std::string> skipped;
+  const auto now = clock_.now();
+  for (const api::NodePool& pool : objects.nodePools) {
+    if (shared_.launchBackoff) {
+      if (auto hold = shared_.launchBackoff->held(pool.name, pool.nodeClassRef, now)) {
+        skipped[pool.name] =
+            "NodePool " + pool.name + " is backing off after " + std::to_string(hold->failures) +
+            " failed launch(es) with EC2NodeClass \"" + pool.nodeClassRef + "\" (retry in " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(hold->until - now)
+                               .count() + 1) +
+            "s): " + hold->error;
+        std::lock_guard lock(mu_);
+        if (!retryAt_ || hold->until < *retryAt_) retryAt_ = hold->until;
+        continue;
+      }
+    }
+    const api::Ec2NodeClass* nodeClass = nullptr;
+    for (const auto& nc : objects.nodeClasses) {
+      if (nc.name == pool.nodeClassRef) nodeClass = &nc;
+    }
+    if (nodeClass == nullptr) continue;  // the cache may lag a new class; launch will tell
+    // A class its status controller found unusable for its current spec would only fail at
+    // launch; say so up front, as Karpenter does. Unknown with ResolutionFailed: the cloud
+    // could not even be asked (SSM or EC2 unreachable, throttled) several times in a row.
+    const api::Condition* ready =
+        api::findCondition(nodeClass->status.conditions, api::nodeclass::kReady);
+    if (ready == nullptr || ready->status == api::ConditionStatus::kTrue) continue;
+    const bool current = ready->observedGeneration == 0 ||
+                         ready->observedGeneration == nodeClass->generation;
+    const bool unusable = ready->status == api::ConditionStatus::kFalse ||
+                          ready->reason == "ResolutionFailed";
+    if (current && unusable) {
+      skipped[pool.name] = "EC2NodeClass \"" + pool.nodeClassRef + "\" of NodePool " +
+                           pool.name + " is not ready: " + ready->message;
+    }
+  }
+  for (const auto& [pool, why] : skipped) {
+    logger()->debug("skipping nodepool nodepool={} why={}", pool, why);
+  }
+  return skipped;
+}
+
+void Provisioner::nominate(const binpack::Plan& plan) {
+  if (!shared_.nominations) return;
+  std::map<std::string, std::vector<std::string>> byTarget;
+  for (const auto& placement : plan.existing) byTarget[placement.node].push_back(placement.pod);
+  const auto now = clock_.now();
+  for (const auto& [target, pods] : byTarget) shared_.nominations->nominate(target, pods, now);
+  shared_.nominations->prune(now);
+}
+
+void Provisioner::tellPod(const api::Pod& pod, kube::EventType type, const std::string& reason,
+                          const std::string& message) {
+  const std::string key = pod.uid.empty() ? pod.key() : pod.uid;
+  const auto now = clock_.now();
+  const std::string what = reason + "\n" + message;
+  auto it = told_.find(key);
+  if (it != told_.end() && it->second.first == what &&
+      now - it->second.second < options_.repeatEventsAfter) {
+    return;
+  }
+  told_[key] = {what, now};
+  if (told_.size() > 100000) told_.clear();  // a bound; at worst some pods are told again
+  events_.record(podRef(pod), type, reason, message);
 }
 
 void Provisioner::reportUnschedulable(const binpack::Plan& plan, const ClusterObjects& objects,
                                       const std::vector<api::NodePool>& pools,
+                                      const std::map<std::string, std::string>& skipped,
                                       ProvisionResult& result) {
+  std::string skippedWhy;
+  for (const auto& [pool, why] : skipped) skippedWhy += "; " + why;
   std::map<std::string, const api::Pod*> byKey;
   for (const auto& pod : objects.pending) byKey[pod.key()] = &pod;
   std::map<std::string, std::string> blocked;  // pool -> a reason
   for (const binpack::Unschedulable& u : plan.unschedulable) {
     ++result.unschedulable;
     if (auto it = byKey.find(u.pod); it != byKey.end()) {
-      events_.record(podRef(*it->second), kube::EventType::kWarning, "FailedProvisioning",
-                     "cannot provision a node for this pod: " + u.reason);
+      tellPod(*it->second, kube::EventType::kWarning, "FailedProvisioning",
+              "cannot provision a node for this pod: " + u.reason + skippedWhy);
     }
     if (std::string pool = limitedPool(u.reason); !pool.empty()) blocked.emplace(pool, u.reason);
   }

@@ -1,7 +1,10 @@
 // The provisioning controller (Karpenter's provisioner): each closed batch of pending pods is
 // planned by the solver against the cluster (existing nodes, in-flight NodeClaims, NodePool
-// limits), and every planned node becomes a NodeClaim created before any cloud call, then a
-// launch through the CloudProvider, then the claim's status. Capacity errors re-plan at once.
+// limits), and every planned node becomes a NodeClaim. That is all it writes: launching
+// belongs to the NodeClaim lifecycle, so a crash between "claim created" and "instance
+// launched" leaves a claim the lifecycle simply launches on restart. Pools whose launches keep
+// failing (state::LaunchBackoff) or whose EC2NodeClass is not ready are left out of the plan,
+// and the pods are told why; a capacity error re-plans at once.
 #pragma once
 
 #include <atomic>
@@ -19,6 +22,8 @@
 #include "provisioner/provisioning/batcher.h"
 #include "provisioner/provisioning/cluster_snapshot.h"
 #include "provisioner/provisioning/cluster_writer.h"
+#include "provisioner/state/launch_backoff.h"
+#include "provisioner/state/nominations.h"
 #include "src/common/clock.h"
 #include "src/kube/event_recorder.h"
 
@@ -30,25 +35,30 @@ inline constexpr std::string_view kLimitReachedCondition = "LimitReached";
 struct ProvisionerOptions {
   std::string region = "us-east-1";
   binpack::Options solver{};
-  // After a launch error other than a capacity error, re-plan no sooner than this.
+  // After an error reading the catalog, solving or creating a claim, re-plan no sooner than
+  // this.
   std::chrono::milliseconds retryAfterError{10000};
   // How often run() checks the batcher, the stop token and retry deadlines.
   std::chrono::milliseconds pollInterval{20};
-  api::Labels tags{};  // extra tags on every instance
-  // Launches (cloud call + status write) run concurrently, at most this many at once.
-  size_t maxParallelLaunches = 8;
+  // NodeClaim creates run concurrently, at most this many at once.
+  size_t maxParallelCreates = 8;
+  // A pod is told the same thing (reason + message) at most once per this period.
+  Clock::Duration repeatEventsAfter = std::chrono::minutes(5);
+};
+
+// State shared with the other controllers; null members are not used.
+struct ProvisionerShared {
+  state::Nominations* nominations = nullptr;  // written: what each pass planned where
+  state::LaunchBackoff* launchBackoff = nullptr;  // read: pools to leave out for now
 };
 
 // What one pass did, for logs and tests.
 struct ProvisionResult {
   size_t podsConsidered = 0;
   size_t claimsCreated = 0;
-  size_t launched = 0;
-  size_t capacityErrors = 0;  // claims deleted after kInsufficientCapacity
-  size_t launchErrors = 0;    // claims deleted after another launch error
   size_t unschedulable = 0;
-  bool replanNow = false;  // a capacity error: plan again without waiting for a batch
-  std::vector<std::string> launchedClaims;
+  std::vector<std::string> createdClaims;
+  std::vector<std::string> skippedPools;  // held back (launch backoff, node class not ready)
 };
 
 // Reads the cluster for one pass (the informer cache in the controller).
@@ -56,19 +66,18 @@ using ClusterSource = std::function<ClusterObjects()>;
 
 class Provisioner final : public Controller {
  public:
-  // REQUIRES: every reference outlives the provisioner. `batcher` is the one the pending-pod
-  // watcher triggers.
+  // REQUIRES: every reference (and shared's pointees) outlives the provisioner. `batcher` is
+  // the one the pending-pod watcher triggers.
   Provisioner(ClusterSource source, Batcher& batcher, ClusterWriter& writer,
               cloudprovider::CloudProvider& cloud, kube::EventRecorder& events, Clock& clock,
-              ProvisionerOptions options = {});
+              ProvisionerOptions options = {}, ProvisionerShared shared = {});
 
   std::string_view name() const override { return "provisioning"; }
 
   // Waits for batch windows (or a due re-plan) and runs provision() on a fresh read.
-  // The first pass waits for the catalog if the cloud has not loaded it yet.
   void run(std::stop_token stop) override;
 
-  // One pass over `objects`: solve, create NodeClaims, launch, record status and events.
+  // One pass over `objects`: solve, create NodeClaims, record nominations and events.
   // Never throws; every failure is logged, evented and counted. Not thread-safe (one pass
   // at a time; run() is the only caller in the controller).
   ProvisionResult provision(const ClusterObjects& objects);
@@ -79,24 +88,34 @@ class Provisioner final : public Controller {
 
   // The cache saw this claim deleted: the provisioner's own record of it goes too. Without
   // it, a claim created and deleted between two passes (a node that never registered) would
-  // count as in flight for ever. (Adds are left to ownInFlight: a pass whose read predates
-  // the add must still count the claim.) Thread-safe; informer handlers call it.
+  // count as in flight for ever. Thread-safe; informer handlers call it.
   void claimDeleted(const std::string& name);
 
-  // Drops from `claims` those this provisioner deleted (a failed launch) that the cache still
-  // shows: counting them would leave their pods unplanned. Thread-safe.
-  void dropOwnDeleted(std::vector<api::NodeClaim>& claims);
+  // The lifecycle could not launch this claim and deleted it. Until the cache drops it, it
+  // must not count as in-flight (its pods would wait for capacity that never comes); after a
+  // capacity error the next pass runs at once. Thread-safe; lifecycle workers call it.
+  void launchFailed(const std::string& name, bool capacityError);
+
+  // Drops from `claims` those the lifecycle deleted after a failed launch that the cache
+  // still shows. Thread-safe.
+  void dropFailedLaunches(std::vector<api::NodeClaim>& claims);
 
  private:
-  struct Launch;  // one planned node on its way (provisioner_launch.cpp)
-  void launchAll(std::vector<Launch>& launches, ProvisionResult& result);
-  void finishLaunch(Launch& launch, Result<cloudprovider::CloudInstance> instance,
-                    ProvisionResult& result);
+  struct PlannedClaim;  // one planned node on its way to a NodeClaim (provisioner_claims.cpp)
+  void createAll(std::vector<PlannedClaim>& planned, ProvisionResult& result);
   void reportUnschedulable(const binpack::Plan& plan, const ClusterObjects& objects,
-                           const std::vector<api::NodePool>& pools, ProvisionResult& result);
-  std::optional<Launch> prepare(const binpack::PlannedNode& node, const api::NodePool& pool,
-                                const api::InstanceTypes& catalog, const ClusterObjects& objects);
-  Result<api::Ec2NodeClass> nodeClass(const std::string& name);
+                           const std::vector<api::NodePool>& pools,
+                           const std::map<std::string, std::string>& skipped,
+                           ProvisionResult& result);
+  // Pools to leave out of this pass, with why: launches backing off, a node class not ready.
+  std::map<std::string, std::string> poolsToSkip(const ClusterObjects& objects);
+  std::optional<PlannedClaim> prepare(const binpack::PlannedNode& node, const api::NodePool& pool,
+                                      const api::InstanceTypes& catalog,
+                                      const ClusterObjects& objects);
+  void nominate(const binpack::Plan& plan);
+  // An Event on a pod, unless it was told exactly this within repeatEventsAfter.
+  void tellPod(const api::Pod& pod, kube::EventType type, const std::string& reason,
+               const std::string& message);
 
   ClusterSource source_;
   Batcher& batcher_;
@@ -105,13 +124,16 @@ class Provisioner final : public Controller {
   kube::EventRecorder& events_;
   Clock& clock_;
   const ProvisionerOptions options_;
+  const ProvisionerShared shared_;
 
   std::mutex mu_;
   std::map<std::string, api::NodeClaim> created_;  // guarded by mu_; until the cache has them
-  std::set<std::string> deleted_;                   // guarded by mu_; until the cache drops them
-  std::map<std::string, bool> limitBlocked_;        // pool -> condition last written
-  std::map<std::string, api::Ec2NodeClass> nodeClasses_;  // per pass
-  std::optional<Clock::TimePoint> retryAt_;  // guarded by mu_ while launches run
+  std::set<std::string> failed_;                    // guarded by mu_; until the cache drops them
+  std::optional<Clock::TimePoint> retryAt_;         // guarded by mu_
+  std::atomic<bool> replanNow_{false};
+  // Pass thread only.
+  std::map<std::string, bool> limitBlocked_;  // pool -> condition last written
+  std::map<std::string, std::pair<std::string, Clock::TimePoint>> told_;  // pod uid -> last
 };
 
 }  // namespace gantry::provisioner

@@ -1,5 +1,5 @@
-// Pieces shared by the two halves of the provisioner (planning in provisioner.cpp, launching
-// in provisioner_launch.cpp); not part of its interface.
+// Pieces shared by the two halves of the provisioner (planning in provisioner.cpp, creating
+// NodeClaims in provisioner_claims.cpp); not part of its interface.
 #pragma once
 
 #include <memory>
@@ -15,13 +15,11 @@ namespace gantry::provisioner {
 std::shared_ptr<spdlog::logger> provisioningLogger();
 kube::ObjectReference podRef(const api::Pod& pod);
 
-struct Provisioner::Launch {
+struct Provisioner::PlannedClaim {
   api::NodeClaim claim;  // as created; name set after createNodeClaim
   std::vector<const api::Pod*> pods;
-  std::string gang;
   std::string nodePool;
-  api::Ec2NodeClass nodeClass;
-  std::vector<api::InstanceType> candidates;  // cheapest first, offerings filtered
+  std::string instanceType;  // the cheapest candidate, for logs
   bool created = false;
 };
 

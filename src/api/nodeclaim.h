@@ -39,6 +39,17 @@ inline constexpr std::string_view kConsolidatable = "Consolidatable";
 inline constexpr std::string_view kDisrupting = "Disrupting";
 // Held until the instance is gone, so deleting a claim always terminates its instance.
 inline constexpr std::string_view kTerminationFinalizer = "gantry.dev/termination";
+// Annotations. A gang's claims (TFJob/PyTorchJob replicas that start together or not at all)
+// carry the gang's launch group name and size: the lifecycle launches them as one group.
+inline constexpr std::string_view kGangAnnotation = "gantry.dev/gang";
+inline constexpr std::string_view kGangSizeAnnotation = "gantry.dev/gang-size";
+// Why a disruption controller deleted the claim ("Empty", "Expired", ...), for the
+// termination's Events, logs and metrics.
+inline constexpr std::string_view kDisruptionReasonAnnotation = "gantry.dev/disruption-reason";
+// On a pod, Node or NodeClaim: voluntary disruption leaves that node alone (Karpenter's
+// karpenter.sh/do-not-disrupt is honoured too).
+inline constexpr std::string_view kDoNotDisruptAnnotation = "gantry.dev/do-not-disrupt";
+inline constexpr std::string_view kKarpenterDoNotDisruptAnnotation = "karpenter.sh/do-not-disrupt";
 }  // namespace nodeclaim
 
 // spec.nodeClassRef: group "gantry.dev", kind "EC2NodeClass", the class's name.

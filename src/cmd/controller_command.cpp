@@ -22,11 +22,16 @@
 #include "cloudprovider/aws/ssm_api.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "cloudprovider/metered_cloud_provider.h"
+#include "provisioner/metrics.h"
+#include "provisioner/nodeclaim/garbage_collector.h"
 #include "provisioner/nodeclaim/lifecycle_controller.h"
 #include "provisioner/nodeclass/status_controller.h"
 #include "provisioner/nodepool/usage_controller.h"
 #include "provisioner/provisioning/cache_source.h"
 #include "provisioner/provisioning/provisioner.h"
+#include "provisioner/state/launch_backoff.h"
+#include "provisioner/state/nominations.h"
+#include "provisioner/state/pod_events.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/controller_options.h"
 #include "src/cmd/health_server.h"
@@ -138,18 +143,38 @@ int runControllerCommand(const std::vector<std::string>& args) {
       *registry, clock);
 
   provisioner::KubeClusterWriter writer(client);
+  // State the controllers share: launch backoff (lifecycle writes, provisioner reads),
+  // nominations (provisioner writes, disruption reads) and pod events (lifecycle).
+  provisioner::state::LaunchBackoff launchBackoff;
+  provisioner::state::Nominations nominations;
+  provisioner::state::PodEvents podEvents;
+  provisioner::ProvisionerMetrics metrics(*registry);
   std::vector<provisioner::ControllerPtr> controllers;
   auto provisioning = std::make_unique<provisioner::Provisioner>(
       provisioner::cacheSource(cache, watcher), batcher, writer, cloud, events, clock,
-      provisioner::ProvisionerOptions{.region = opt.region});
+      provisioner::ProvisionerOptions{.region = opt.region},
+      provisioner::ProvisionerShared{.nominations = &nominations, .launchBackoff = &launchBackoff});
   provisioner::reportDeletedClaims(cache, *provisioning);
+  provisioner::Provisioner* provisionerPtr = provisioning.get();
   controllers.push_back(std::move(provisioning));
-  // Registration, initialization, liveness, termination and garbage collection. It adds its
-  // indexes and handlers to the cache, so it is built before cache.start() below.
+  // Launch, registration, initialization, liveness, disruption marks and termination. It adds
+  // its indexes and handlers to the cache, so it is built before cache.start() below.
   provisioner::nodeclaim::LifecycleControllerOptions lifecycleOptions;
   lifecycleOptions.lifecycle.registrationTtl = opt.registrationTtl;
-  controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(cache, client, cloud, events,
-                                                                                clock, lifecycleOptions));
+  lifecycleOptions.registry = registry.get();
+  controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(
+      cache, client, cloud, events, clock, lifecycleOptions,
+      provisioner::nodeclaim::LifecycleShared{
+          .launchBackoff = &launchBackoff,
+          .podEvents = &podEvents,
+          .onLaunchFailed =
+              [provisionerPtr](const std::string& claim, bool capacityError) {
+                provisionerPtr->launchFailed(claim, capacityError);
+              }},
+      &metrics));
+  controllers.push_back(std::make_unique<provisioner::nodeclaim::GarbageCollectionController>(
+      cache, client, cloud, events, clock, provisioner::nodeclaim::GarbageCollectionOptions{},
+      registry.get()));
   // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
   controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock));
   // NodePool status.resources (usage against limits); it hooks the cache too.

@@ -38,7 +38,7 @@ class DrainTest : public ::testing::Test {
         cluster_, cluster_, cloud_, events_, clock_,
         LifecycleControllerOptions{.lifecycle = {.pollInterval = 2s, .evictionRetry = 1s,
                                                  .maxEvictionRetry = 8s},
-                                   .garbageCollection = false,
+                                   .workers = 1,
                                    // Far off, so the tests see the drain's own requeues.
                                    .resyncPeriod = 1h});
   }

@@ -35,6 +35,9 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   void putNode(json node) { store(nodes_, std::move(node)); }
   void putClaim(const api::NodeClaim& claim) { store(claims_, api::encodeNodeClaim(claim)); }
   void putPool(const api::NodePool& pool) { pools_[pool.name] = std::make_shared<api::NodePool>(pool); }
+  void putNodeClass(const api::Ec2NodeClass& nc) {
+    classes_[nc.name] = std::make_shared<api::Ec2NodeClass>(nc);
+  }
   std::optional<json> rawNode(const std::string& name) const { return find(nodes_, name); }
   std::optional<json> rawClaim(const std::string& name) const { return find(claims_, name); }
   // Mutates a stored Node as the kubelet / device plugin would (bumps its resourceVersion).
@@ -105,9 +108,20 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
     }
     return nullptr;
   }
+  std::vector<std::shared_ptr<const api::Node>> nodes() const override {
+    std::vector<std::shared_ptr<const api::Node>> out;
+    for (const auto& [name, raw] : nodes_) {
+      if (auto n = node(name)) out.push_back(n);
+    }
+    return out;
+  }
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override {
     auto it = pools_.find(name);
     return it == pools_.end() ? nullptr : it->second;
+  }
+  std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const override {
+    auto it = classes_.find(name);
+    return it == classes_.end() ? nullptr : it->second;
   }
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
     std::vector<std::shared_ptr<const api::Pod>> out;
@@ -145,6 +159,14 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   Status patchNodeClaim(const std::string& name, const json& patch) override {
     if (auto f = fault("patchNodeClaim")) return *f;
     return applyPatch(claims_, name, patch, false);
+  }
+  Result<std::string> addNodeClaimLabels(const std::string& name, const api::Labels& labels,
+                                         const std::string& resourceVersion) override {
+    if (auto f = fault("addNodeClaimLabels")) return fail(*f);
+    json patch{{"metadata", {{"labels", labels}}}};
+    if (!resourceVersion.empty()) patch["metadata"]["resourceVersion"] = resourceVersion;
+    if (Status s = applyPatch(claims_, name, patch, false); !s.isOk()) return fail(s);
+    return claims_.at(name)["metadata"]["resourceVersion"].get<std::string>();
   }
   Status deleteNodeClaim(const std::string& name) override {
     if (auto f = fault("deleteNodeClaim")) return *f;
@@ -235,6 +257,7 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   std::set<std::string> protected_;
   std::vector<std::string> evicted_, deletedPods_;
   std::map<std::string, std::shared_ptr<const api::NodePool>> pools_;
+  std::map<std::string, std::shared_ptr<const api::Ec2NodeClass>> classes_;
   std::map<std::string, Status> faults_;
   std::vector<std::string> calls_;
   uint64_t version_ = 100;
@@ -272,9 +295,16 @@ inline json podJson(const std::string& name, const std::string& node, const PodS
 }
 
 // Instances by providerID; deleteInstance moves running → shutting-down (OK), reap() makes the
-// shutting-down ones gone (then kNotFound).
+// shutting-down ones gone (then kNotFound). create/createGroup launch on the first candidate's
+// first offering, idempotently per claim (as the EC2 provider's tag lookup makes them), unless
+// an error is queued; instanceTypes() serves `catalog` when set.
 class FakeCloud final : public cloudprovider::CloudProvider {
  public:
+  api::InstanceTypesPtr catalog;
+  std::vector<Status> createErrors;  // returned by the next create/createGroup calls, in order
+  std::vector<cloudprovider::CreateRequest> creates;
+  std::vector<cloudprovider::CreateGroupRequest> groupCreates;
+
   void addInstance(cloudprovider::CloudInstance i) { instances_[i.providerId] = std::move(i); }
   void reap() {
     std::erase_if(instances_, [](const auto& kv) { return kv.second.state == "shutting-down"; });
@@ -286,13 +316,33 @@ class FakeCloud final : public cloudprovider::CloudProvider {
   }
   int deletes = 0;
 
-  Result<cloudprovider::CloudInstance> create(const cloudprovider::CreateRequest&) override {
-    return fail(Status::unimplemented("fake"));
+  Result<cloudprovider::CloudInstance> create(const cloudprovider::CreateRequest& r) override {
+    creates.push_back(r);
+    if (!createErrors.empty()) {
+      Status s = createErrors.front();
+      createErrors.erase(createErrors.begin());
+      return fail(s);
+    }
+    return launchFor(r.nodeClaimName, r.nodePoolName, r.instanceTypes);
   }
   Result<std::vector<cloudprovider::CloudInstance>> createGroup(
-      const cloudprovider::CreateGroupRequest&) override {
-    return fail(Status::unimplemented("fake"));
+      const cloudprovider::CreateGroupRequest& r) override {
+    groupCreates.push_back(r);
+    if (!createErrors.empty()) {
+      Status s = createErrors.front();
+      createErrors.erase(createErrors.begin());
+      return fail(s);
+    }
+    std::vector<cloudprovider::CloudInstance> out;
+    for (const auto& name : r.nodeClaimNames) {
+      auto i = launchFor(name, r.nodePoolName, r.instanceTypes);
+      if (!i) return fail(i.error());
+      out.push_back(*i);
+    }
+    return out;
   }
+  // Instances launched through create/createGroup (found ones not counted again).
+  int launches = 0;
   Status deleteInstance(std::string_view pid) override {
     ++deletes;
     if (!pid.starts_with("aws:///")) return Status::invalid("malformed providerID");
@@ -316,7 +366,10 @@ class FakeCloud final : public cloudprovider::CloudProvider {
     for (const auto& [pid, i] : instances_) out.push_back(i);
     return out;
   }
-  Result<api::InstanceTypesPtr> instanceTypes() override { return fail(Status::unimplemented("fake")); }
+  Result<api::InstanceTypesPtr> instanceTypes() override {
+    if (!catalog) return fail(Status::unimplemented("fake"));
+    return catalog;
+  }
   Result<std::optional<std::string>> isDrifted(const cloudprovider::CloudInstance&,
                                                const api::Ec2NodeClass&) override {
     return std::optional<std::string>{};
@@ -327,6 +380,33 @@ class FakeCloud final : public cloudprovider::CloudProvider {
   std::string_view name() const override { return "fake"; }
 
  private:
+  Result<cloudprovider::CloudInstance> launchFor(const std::string& claim, const std::string& pool,
+                                                 const std::vector<api::InstanceType>& types) {
+    for (const auto& [pid, i] : instances_) {
+      if (i.nodeClaimName == claim && i.state != "shutting-down") return i;
+    }
+    if (types.empty() || types.front().offerings.empty()) {
+      return fail(Status::invalid("no candidate instance types"));
+    }
+    const api::InstanceType& t = types.front();
+    const api::Offering& o = t.offerings.front();
+    const std::string id = "i-" + std::to_string(1000 + instances_.size());
+    cloudprovider::CloudInstance i{.instanceId = id,
+                                   .providerId = "aws:///" + o.zone + "/" + id,
+                                   .instanceType = t.name,
+                                   .zone = o.zone,
+                                   .capacityType = o.capacityType,
+                                   .pricePerHour = o.pricePerHour,
+                                   .capacity = t.capacity,
+                                   .imageId = "ami-fake",
+                                   .state = "running",
+                                   .nodeClaimName = claim,
+                                   .nodePoolName = pool};
+    instances_[i.providerId] = i;
+    ++launches;
+    return i;
+  }
+
   std::map<std::string, cloudprovider::CloudInstance> instances_;
 };
 

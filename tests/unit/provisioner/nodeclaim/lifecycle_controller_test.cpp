@@ -38,7 +38,7 @@ class LifecycleTest : public ::testing::Test {
                         .launchTime = clock_.now()});
     controller_ = std::make_unique<LifecycleController>(
         cluster_, cluster_, cloud_, events_, clock_,
-        LifecycleControllerOptions{.garbageCollection = false});
+        LifecycleControllerOptions{.workers = 1});
   }
 
   api::NodeClaim launchedClaim() {
@@ -213,7 +213,7 @@ TEST_F(LifecycleTest, RegistrationTtlTerminatesInstanceAndDeletesClaim) {
 TEST_F(LifecycleTest, CustomTtlIsHonoured) {
   controller_ = std::make_unique<LifecycleController>(
       cluster_, cluster_, cloud_, events_, clock_,
-      LifecycleControllerOptions{.lifecycle = {.registrationTtl = 30s}, .garbageCollection = false});
+      LifecycleControllerOptions{.lifecycle = {.registrationTtl = 30s}});
   cluster_.putClaim(launchedClaim());
   controller_->step();
   clock_.advance(31s);
@@ -312,48 +312,6 @@ TEST_F(LifecycleTest, UndecodableNodeIsNeverAdopted) {
   EXPECT_FALSE(claim()->isTrue(nc::kRegistered));
   EXPECT_TRUE(cluster_.rawNode("ip-10-0-0-1.ec2.internal")->at("spec").at("taints").is_string())
       << "the Node is left as it is";
-}
-
-TEST_F(LifecycleTest, GarbageCollectionTerminatesOrphansAndDeletesClaimsWithoutInstance) {
-  GarbageCollector gc(cluster_, cluster_, cloud_, events_, clock_, {.gracePeriod = 1min});
-  // An orphan (no claim) launched just now, and a claim whose instance vanished.
-  cloud_.addInstance({.instanceId = "i-orphan", .providerId = "aws:///us-east-1b/i-orphan",
-                      .state = "running", .nodeClaimName = "deleted-claim", .launchTime = clock_.now()});
-  auto lost = launchedClaim();
-  lost.name = "lost";
-  lost.providerId = "aws:///us-east-1a/i-lost";
-  cluster_.putClaim(lost);
-  cluster_.putClaim(launchedClaim());  // gpu-1: its instance exists, never touched
-
-  auto first = gc.collect();
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->instancesTerminated, 0u);
-  EXPECT_EQ(first->claimsDeleted, 0u);
-  clock_.advance(61s);
-  auto second = gc.collect();
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->instancesTerminated, 1u);
-  EXPECT_EQ(second->claimsDeleted, 1u);
-  EXPECT_EQ(cloud_.state("aws:///us-east-1b/i-orphan"), "shutting-down");
-  EXPECT_EQ(cloud_.state(kPid), "running");
-  EXPECT_TRUE(cluster_.nodeClaim("lost")->deleting());
-  EXPECT_FALSE(claim()->deleting());
-  EXPECT_EQ(events_.count("InstanceTerminated", "lost"), 1u);
-}
-
-TEST(WorkQueueTest, DeduplicatesAndKeepsTheEarliestDueTime) {
-  FakeClock clock;
-  WorkQueue q(clock);
-  q.addAfter("a", 10s);
-  q.add("b");
-  q.addAfter("b", 5s);  // later: b stays due now
-  q.addAfter("a", 2s);  // earlier: wins
-  EXPECT_EQ(q.size(), 2u);
-  EXPECT_EQ(q.takeDue(), std::vector<std::string>{"b"});
-  clock.advance(2s);
-  EXPECT_EQ(q.takeDue(), std::vector<std::string>{"a"});
-  EXPECT_EQ(q.size(), 0u);
-  EXPECT_FALSE(q.nextDue());
 }
 
 }  // namespace

@@ -1,12 +1,16 @@
-// The provisioning pass with fakes of its seams (cluster writer, cloud, events, clock): the
-// order of intent and launch, capacity-error re-plans, in-flight claims, limits and gangs.
+// The provisioning pass with fakes of its seams (cluster writer, cloud, events, clock): claims
+// carry what their launch needs and no cloud call is made, in-flight claims, failed launches,
+// pools held back (launch backoff, node class not ready), limits, gangs and nominations.
 #include "provisioner/provisioning/provisioner.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <mutex>
+#include <set>
 
+#include "provisioner/state/launch_backoff.h"
+#include "provisioner/state/nominations.h"
 #include "src/api/well_known_labels.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_cloud_provider.h"
@@ -90,7 +94,8 @@ class ProvisionerTest : public ::testing::Test {
                           {"g4dn.xlarge", "4", "16Gi", 0.526, 1},
                           {"g5.xlarge", "4", "16Gi", 1.006, 1}})),
         batcher_(clock_),
-        provisioner_([] { return ClusterObjects{}; }, batcher_, writer_, cloud_, events_, clock_) {}
+        provisioner_([] { return ClusterObjects{}; }, batcher_, writer_, cloud_, events_, clock_, {},
+                     {.nominations = &nominations_, .launchBackoff = &backoff_}) {}
 
   ClusterObjects objects(std::vector<api::Pod> pods, api::NodePool pool = gpuPool()) {
     ClusterObjects o;
@@ -99,90 +104,70 @@ class ProvisionerTest : public ::testing::Test {
     return o;
   }
 
+  std::vector<std::string> requirement(const api::NodeClaim& claim, std::string_view key) {
+    for (const auto& r : claim.requirements) {
+      if (r.key == key) return r.values;
+    }
+    return {};
+  }
+
   FakeClock clock_;
   FakeClusterWriter writer_;
   cloudprovider::FakeCloudProvider cloud_;
   kube::FakeEventRecorder events_;
+  state::Nominations nominations_;
+  state::LaunchBackoff backoff_;
   Batcher batcher_;
   Provisioner provisioner_;
 };
 
-TEST_F(ProvisionerTest, OneGpuPodGetsOneClaimCreatedBeforeTheLaunchThenLaunched) {
-  std::vector<std::string> claimsAtLaunch;
-  cloud_.onCreate = [&](const cloudprovider::CreateRequest& r) {
-    ASSERT_TRUE(writer_.claims.contains(r.nodeClaimName)) << "launched before the NodeClaim existed";
-    claimsAtLaunch.push_back(r.nodeClaimName);
-  };
+TEST_F(ProvisionerTest, OneGpuPodGetsOneClaimCarryingItsLaunchAndNoCloudCall) {
   ProvisionResult result = provisioner_.provision(objects({gpuPod("trial-0")}));
 
   EXPECT_EQ(result.claimsCreated, 1u);
-  EXPECT_EQ(result.launched, 1u);
-  ASSERT_EQ(cloud_.creates().size(), 1u);
-  EXPECT_EQ(cloud_.creates()[0].instanceTypes.front().name, "g4dn.xlarge");
+  EXPECT_TRUE(cloud_.creates().empty()) << "launching is the lifecycle's job";
   ASSERT_EQ(writer_.claims.size(), 1u);
   const api::NodeClaim& claim = writer_.claims.begin()->second;
-  EXPECT_EQ(claimsAtLaunch, std::vector<std::string>{claim.name});
   EXPECT_TRUE(claim.hasFinalizer(api::nodeclaim::kTerminationFinalizer));
   EXPECT_EQ(claim.nodePool(), "gpu");
   EXPECT_EQ(claim.nodeClassRef.name, "default");
   EXPECT_EQ(claim.terminationGracePeriod, "");  // the pool sets none
   EXPECT_EQ(claim.resourceRequests.get("nvidia.com/gpu"), api::Quantity::fromValue(1));
-  EXPECT_TRUE(claim.isTrue(api::nodeclaim::kLaunched));
-  EXPECT_FALSE(claim.providerId.empty());
-  EXPECT_EQ(claim.labels.at(std::string(api::label::kInstanceType)), "g4dn.xlarge");
-  EXPECT_EQ(claim.allocatable.get("nvidia.com/gpu"), api::Quantity::fromValue(1));
-  bool pinned = false;
-  for (const auto& r : claim.requirements) {
-    if (r.key == api::label::kInstanceType) pinned = r.values == std::vector<std::string>{"g4dn.xlarge"};
-  }
-  EXPECT_TRUE(pinned);
-  EXPECT_EQ(writer_.journal, (std::vector<std::string>{"create " + claim.name, "update " + claim.name}));
+  EXPECT_FALSE(claim.condition(api::nodeclaim::kLaunched));
+  EXPECT_TRUE(claim.providerId.empty());
+  // Only the planned type: the other GPU type is dearer.
+  EXPECT_EQ(requirement(claim, api::label::kInstanceType), std::vector<std::string>{"g4dn.xlarge"});
+  EXPECT_EQ(requirement(claim, api::label::kCapacityType), std::vector<std::string>{"on-demand"});
+  EXPECT_FALSE(requirement(claim, api::label::kZone).empty());
+  EXPECT_EQ(writer_.journal, std::vector<std::string>{"create " + claim.name});
   EXPECT_EQ(events_.count("Nominated", "trial-0"), 1u);
+  EXPECT_EQ(nominations_.podsFor(claim.name, clock_.now()),
+            std::vector<std::string>{"default/trial-0"});
 }
 
-TEST_F(ProvisionerTest, CapacityErrorDeletesTheClaimAndReplansOntoTheNextType) {
-  cloud_.failWithCapacityError("g4dn.xlarge");
-  ProvisionResult first = provisioner_.provision(objects({gpuPod("trial-0")}));
-  EXPECT_EQ(first.capacityErrors, 1u);
-  EXPECT_TRUE(first.replanNow);
-  EXPECT_TRUE(writer_.claims.empty());
-  ASSERT_EQ(writer_.deleted.size(), 1u);
-  EXPECT_EQ(events_.count("InsufficientCapacity"), 1u);
-
-  ProvisionResult second = provisioner_.provision(objects({gpuPod("trial-0")}));
-  EXPECT_EQ(second.launched, 1u);
-  EXPECT_FALSE(second.replanNow);
-  ASSERT_EQ(cloud_.instances().size(), 1u);
-  EXPECT_EQ(cloud_.instances()[0].instanceType, "g5.xlarge");
-}
-
-TEST_F(ProvisionerTest, ClaimDeletedAfterACapacityErrorIsNotCountedWhileTheCacheStillShowsIt) {
-  cloud_.failWithCapacityError("g4dn.xlarge");
-  std::vector<api::NodeClaim> stale;
-  cloud_.onCreate = [&](const cloudprovider::CreateRequest&) {
-    if (stale.empty()) stale = writer_.all();  // what the cache holds when the launch fails
-  };
-  ASSERT_TRUE(provisioner_.provision(objects({gpuPod("trial-0")})).replanNow);
-  ASSERT_EQ(stale.size(), 1u);
+TEST_F(ProvisionerTest, AFailedLaunchIsNotCountedWhileTheCacheStillShowsItsClaim) {
+  ASSERT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).claimsCreated, 1u);
+  const std::vector<api::NodeClaim> stale = writer_.all();  // the cache, lagging the delete
+  provisioner_.launchFailed(stale.front().name, /*capacityError=*/true);
   ClusterObjects lagging = objects({gpuPod("trial-0")});
   lagging.nodeClaims = stale;
-  EXPECT_EQ(provisioner_.provision(lagging).launched, 1u);
-  EXPECT_EQ(cloud_.instances().size(), 1u);
+  EXPECT_EQ(provisioner_.provision(lagging).claimsCreated, 1u);
+  EXPECT_EQ(writer_.claims.size(), 2u);
 }
 
-TEST_F(ProvisionerTest, InFlightClaimPreventsASecondLaunch) {
-  ASSERT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).launched, 1u);
+TEST_F(ProvisionerTest, InFlightClaimPreventsASecondClaim) {
+  ASSERT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).claimsCreated, 1u);
   // The cache has not seen our claim yet: the provisioner's own record counts.
   EXPECT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).claimsCreated, 0u);
-  // The cache shows it now (registered or not, not initialized).
+  // The cache shows it now (not launched yet, as after a restart): still in flight.
   ClusterObjects withClaim = objects({gpuPod("trial-0")});
   withClaim.nodeClaims = writer_.all();
   EXPECT_EQ(provisioner_.provision(withClaim).claimsCreated, 0u);
-  EXPECT_EQ(cloud_.creates().size(), 1u);
+  EXPECT_EQ(writer_.claims.size(), 1u);
 }
 
 TEST_F(ProvisionerTest, AClaimTheCacheSawDeletedNoLongerCountsAsInFlight) {
-  ASSERT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).launched, 1u);
+  ASSERT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).claimsCreated, 1u);
   // The cache adds the claim, then (no pass in between) it is deleted: its node never
   // registered. The pod must be planned again, not left to a claim that is gone.
   const std::string name = writer_.claims.begin()->first;
@@ -190,7 +175,6 @@ TEST_F(ProvisionerTest, AClaimTheCacheSawDeletedNoLongerCountsAsInFlight) {
   provisioner_.claimDeleted(name);
   ProvisionResult again = provisioner_.provision(objects({gpuPod("trial-0")}));
   EXPECT_EQ(again.claimsCreated, 1u);
-  EXPECT_EQ(cloud_.creates().size(), 2u);
 }
 
 TEST_F(ProvisionerTest, TheNodePoolsTerminationGracePeriodIsCopiedOntoTheClaim) {
@@ -200,7 +184,7 @@ TEST_F(ProvisionerTest, TheNodePoolsTerminationGracePeriodIsCopiedOntoTheClaim) 
   EXPECT_EQ(writer_.claims.begin()->second.terminationGracePeriod, "30m");
 }
 
-TEST_F(ProvisionerTest, ANodeClassNotReadyForItsCurrentSpecLaunchesNothingAndTellsThePods) {
+TEST_F(ProvisionerTest, ANodeClassNotReadyForItsCurrentSpecCreatesNothingAndTellsThePods) {
   api::NodePool pool = gpuPool();
   pool.nodeClassRef = "broken";
   api::Ec2NodeClass broken;
@@ -210,25 +194,59 @@ TEST_F(ProvisionerTest, ANodeClassNotReadyForItsCurrentSpecLaunchesNothingAndTel
                     "no subnet matches spec.subnetSelectorTerms", clock_.now(), 2);
   ClusterObjects o = objects({gpuPod("trial-0")}, pool);
   o.nodeClasses = {broken};
-  EXPECT_EQ(provisioner_.provision(o).claimsCreated, 0u);
-  EXPECT_TRUE(cloud_.creates().empty());
+  ProvisionResult result = provisioner_.provision(o);
+  EXPECT_EQ(result.claimsCreated, 0u);
+  EXPECT_EQ(result.skippedPools, std::vector<std::string>{"gpu"});
+  ASSERT_EQ(events_.count("FailedProvisioning", "trial-0"), 1u);
+  EXPECT_NE(events_.events().back().message.find("no subnet matches"), std::string::npos);
+  // The next pass says nothing new: one Event per pod, not one per pass.
+  provisioner_.provision(o);
   EXPECT_EQ(events_.count("FailedProvisioning", "trial-0"), 1u);
 
   // The spec changed since (generation 3): the stale verdict does not block.
   o.nodeClasses[0].generation = 3;
-  EXPECT_EQ(provisioner_.provision(o).launched, 1u);
+  EXPECT_EQ(provisioner_.provision(o).claimsCreated, 1u);
 }
 
-TEST_F(ProvisionerTest, TheNodeClassComesFromTheCacheWhenItHasIt) {
-  api::NodePool pool = gpuPool();
-  pool.nodeClassRef = "cached-only";  // the writer's GET does not know it
-  ClusterObjects o = objects({gpuPod("trial-0")}, pool);
-  api::Ec2NodeClass cached;
-  cached.name = "cached-only";
-  o.nodeClasses = {cached};
-  EXPECT_EQ(provisioner_.provision(o).launched, 1u);
-  ASSERT_EQ(cloud_.creates().size(), 1u);
-  EXPECT_EQ(cloud_.creates()[0].nodeClass.name, "cached-only");
+TEST_F(ProvisionerTest, ANodeClassTheCloudCouldNotResolveIsSkippedToo) {
+  api::Ec2NodeClass unknown;
+  unknown.name = "default";
+  api::setCondition(unknown.status.conditions, api::nodeclass::kReady, api::ConditionStatus::kUnknown,
+                    "ResolutionFailed", "cannot resolve EC2NodeClass: SSM unreachable", clock_.now());
+  ClusterObjects o = objects({gpuPod("trial-0")});
+  o.nodeClasses = {unknown};
+  EXPECT_EQ(provisioner_.provision(o).claimsCreated, 0u);
+  EXPECT_EQ(events_.count("FailedProvisioning", "trial-0"), 1u);
+}
+
+TEST_F(ProvisionerTest, APoolBackingOffIsLeftOutAndAnotherPoolServesThePod) {
+  api::NodePool held = gpuPool();
+  held.name = "held";
+  held.weight = 50;  // preferred, were it not held
+  api::NodePool other = gpuPool();
+  other.name = "other";
+  backoff_.recordFailure("held", "default", "AMI alias resolves to nothing", clock_.now());
+  ClusterObjects o = objects({gpuPod("trial-0")}, held);
+  o.nodePools.push_back(other);
+  ProvisionResult result = provisioner_.provision(o);
+  ASSERT_EQ(result.claimsCreated, 1u);
+  EXPECT_EQ(writer_.claims.begin()->second.nodePool(), "other");
+  EXPECT_EQ(result.skippedPools, std::vector<std::string>{"held"});
+}
+
+TEST_F(ProvisionerTest, APoolBackingOffAloneLeavesThePodPendingToldOnceUntilTheHoldEnds) {
+  api::NodePool held = gpuPool();
+  held.name = "held";
+  backoff_.recordFailure("held", "default", "AMI alias resolves to nothing", clock_.now());
+  ClusterObjects alone = objects({gpuPod("trial-1")}, held);
+  EXPECT_EQ(provisioner_.provision(alone).claimsCreated, 0u);
+  EXPECT_EQ(provisioner_.provision(alone).claimsCreated, 0u);
+  ASSERT_EQ(events_.count("FailedProvisioning", "trial-1"), 1u);
+  EXPECT_NE(events_.events().back().message.find("backing off"), std::string::npos);
+  EXPECT_NE(events_.events().back().message.find("AMI alias"), std::string::npos);
+  // The hold ends: the pool is used again.
+  clock_.advance(std::chrono::seconds(11));
+  EXPECT_EQ(provisioner_.provision(alone).claimsCreated, 1u);
 }
 
 TEST_F(ProvisionerTest, GpuLimitIsNeverExceededAndTheBlockedPodIsTold) {
@@ -236,53 +254,37 @@ TEST_F(ProvisionerTest, GpuLimitIsNeverExceededAndTheBlockedPodIsTold) {
   pool.limits.set("nvidia.com/gpu", api::Quantity::fromValue(2));
   ProvisionResult result =
       provisioner_.provision(objects({gpuPod("trial-0"), gpuPod("trial-1"), gpuPod("trial-2")}, pool));
-  EXPECT_EQ(result.launched, 2u);
+  EXPECT_EQ(result.claimsCreated, 2u);
   EXPECT_EQ(result.unschedulable, 1u);
   EXPECT_EQ(events_.count("FailedProvisioning"), 1u);
   ASSERT_TRUE(writer_.poolConditions.contains("gpu"));
   EXPECT_EQ(writer_.poolConditions["gpu"].type, kLimitReachedCondition);
   EXPECT_EQ(writer_.poolConditions["gpu"].status, api::ConditionStatus::kTrue);
 
-  // A later batch with the launched claims in the cache still sees the limit.
+  // A later batch with the claims in the cache still sees the limit.
   ClusterObjects later = objects({gpuPod("trial-2"), gpuPod("trial-3")}, pool);
   later.nodeClaims = writer_.all();
-  EXPECT_EQ(provisioner_.provision(later).launched, 0u);
-  EXPECT_EQ(cloud_.creates().size(), 2u);
+  EXPECT_EQ(provisioner_.provision(later).claimsCreated, 0u);
+  EXPECT_EQ(writer_.claims.size(), 2u);
 }
 
-TEST_F(ProvisionerTest, PodNoTypeFitsGetsTheSolverReasonAndNothingLaunches) {
+TEST_F(ProvisionerTest, PodNoTypeFitsGetsTheSolverReasonAndNothingIsCreated) {
   ProvisionResult result =
       provisioner_.provision(objects({makePod("huge", {{"nvidia.com/gpu", "64"}})}));
   EXPECT_EQ(result.unschedulable, 1u);
   EXPECT_EQ(events_.count("FailedProvisioning", "huge"), 1u);
-  EXPECT_TRUE(cloud_.creates().empty());
   EXPECT_TRUE(writer_.claims.empty());
 }
 
-TEST_F(ProvisionerTest, OtherLaunchErrorMarksLaunchedFalseWithTheMessageAndWaits) {
-  cloud_.failNext(Status::unauthorized("UnauthorizedOperation: not allowed"));
-  ProvisionResult result = provisioner_.provision(objects({gpuPod("trial-0")}));
-  EXPECT_EQ(result.launchErrors, 1u);
-  EXPECT_FALSE(result.replanNow);
-  EXPECT_TRUE(writer_.claims.empty());
-  ASSERT_EQ(events_.count("LaunchFailed"), 1u);
-  for (const auto& e : events_.events()) {
-    if (e.reason == "LaunchFailed") { EXPECT_NE(e.message.find("UnauthorizedOperation"), std::string::npos); }
-  }
-  // The update before the delete carried Launched=False.
-  ASSERT_GE(writer_.journal.size(), 3u);
-  EXPECT_EQ(writer_.journal[1].rfind("update ", 0), 0u);
-}
-
-TEST_F(ProvisionerTest, NoNodePoolMeansNoLaunch) {
+TEST_F(ProvisionerTest, NoNodePoolMeansNoClaim) {
   ClusterObjects o;
   o.pending = {gpuPod("trial-0")};
   EXPECT_EQ(provisioner_.provision(o).claimsCreated, 0u);
   EXPECT_EQ(events_.count("FailedProvisioning"), 1u);
-  EXPECT_TRUE(cloud_.creates().empty());
+  EXPECT_TRUE(writer_.claims.empty());
 }
 
-TEST_F(ProvisionerTest, GangLaunchesAllOrNothingThroughCreateGroup) {
+TEST_F(ProvisionerTest, GangMembersShareOneLaunchGroupWithItsSize) {
   std::vector<api::Pod> pods;
   for (int i = 0; i < 2; ++i) {
     api::Pod p = gpuPod("worker-" + std::to_string(i));
@@ -290,10 +292,32 @@ TEST_F(ProvisionerTest, GangLaunchesAllOrNothingThroughCreateGroup) {
     pods.push_back(p);
   }
   ProvisionResult result = provisioner_.provision(objects(pods));
-  ASSERT_EQ(cloud_.groups().size(), 1u);
-  EXPECT_EQ(cloud_.groups()[0].nodeClaimNames.size(), 2u);
-  EXPECT_EQ(result.launched, 2u);
-  EXPECT_TRUE(cloud_.creates().empty());
+  ASSERT_EQ(result.claimsCreated, 2u);
+  std::set<std::string> groups;
+  for (const auto& [name, claim] : writer_.claims) {
+    groups.insert(claim.annotations.at(std::string(api::nodeclaim::kGangAnnotation)));
+    EXPECT_EQ(claim.annotations.at(std::string(api::nodeclaim::kGangSizeAnnotation)), "2");
+  }
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups.begin()->rfind("gpu-gang-", 0), 0u) << *groups.begin();
+  EXPECT_TRUE(cloud_.groups().empty());
+}
+
+TEST_F(ProvisionerTest, PodsPlannedOntoAnExistingNodeAreNominatedToIt) {
+  api::Node warm;
+  warm.name = "warm-node";
+  warm.nodePool = "gpu";
+  warm.instanceType = "g4dn.xlarge";
+  warm.labels = {{"gantry.dev/nodepool", "gpu"}, {"node.kubernetes.io/instance-type", "g4dn.xlarge"},
+                 {"kubernetes.io/arch", "amd64"}, {"kubernetes.io/os", "linux"}};
+  warm.allocatable = testing::resources({{"cpu", "4"}, {"memory", "16Gi"}, {"pods", "29"},
+                                         {"nvidia.com/gpu", "1"}});
+  ClusterObjects o = objects({gpuPod("trial-1")});
+  o.nodes = {warm};
+  EXPECT_EQ(provisioner_.provision(o).claimsCreated, 0u);
+  EXPECT_TRUE(nominations_.nominated("warm-node", clock_.now()));
+  clock_.advance(std::chrono::seconds(21));
+  EXPECT_FALSE(nominations_.nominated("warm-node", clock_.now())) << "nominations expire";
 }
 
 }  // namespace

@@ -1,0 +1,55 @@
+// The disruption-marks step. Consolidatable is recomputed from stored times on every pass, so
+// it is right after a restart without any in-memory history.
+#include "provisioner/nodeclaim/disruption_marks.h"
+
+#include <algorithm>
+
+namespace gantry::provisioner::nodeclaim {
+
+namespace {
+namespace nc = api::nodeclaim;
+using api::ConditionStatus;
+}  // namespace
+
+Result<StepResult> DisruptionMarks::reconcile(api::NodeClaim& claim) {
+  const api::Condition* initialized = claim.condition(nc::kInitialized);
+  if (initialized == nullptr || initialized->status != ConditionStatus::kTrue) return StepResult{};
+  const auto now = ctx_.clock.now();
+
+  if (ctx_.shared.podEvents && !claim.nodeName.empty()) {
+    auto last = ctx_.shared.podEvents->last(claim.nodeName);
+    if (last && (!claim.lastPodEventTime || *last > *claim.lastPodEventTime)) {
+      // Stored with one-second precision (RFC 3339); keep the newest moment.
+      claim.lastPodEventTime = std::chrono::floor<std::chrono::seconds>(*last);
+    }
+  }
+
+  auto pool = ctx_.reader.nodePool(claim.nodePool());
+  std::optional<Clock::Duration> after;
+  if (pool) {
+    auto parsed = api::parseNodeDuration(pool->consolidateAfter.empty() ? "0s"
+                                                                         : pool->consolidateAfter);
+    if (parsed) after = *parsed;  // nullopt: Never
+  }
+  if (!after) {
+    if (claim.condition(nc::kConsolidatable)) {
+      claim.setCondition(nc::kConsolidatable, ConditionStatus::kFalse, "ConsolidationDisabled",
+                         pool ? "NodePool consolidateAfter is Never" : "NodePool not found", now);
+    }
+    return StepResult{};
+  }
+  Clock::TimePoint since = initialized->lastTransitionTime;
+  if (claim.lastPodEventTime) since = std::max(since, *claim.lastPodEventTime);
+  const Clock::TimePoint due = since + *after;
+  if (now >= due) {
+    claim.setCondition(nc::kConsolidatable, ConditionStatus::kTrue, "Consolidatable", "", now);
+    return StepResult{};
+  }
+  if (claim.condition(nc::kConsolidatable)) {
+    claim.setCondition(nc::kConsolidatable, ConditionStatus::kFalse, "RecentPodEvent",
+                       "a pod bound to or left the node less than consolidateAfter ago", now);
+  }
+  return StepResult{.requeue = due - now};
+}
+
+}  // namespace gantry::provisioner::nodeclaim

@@ -1,0 +1,24 @@
+// Disruption marks (Karpenter's lifecycle consolidation marker and podevents): what the
+// disruption controllers read off an initialized claim instead of working it out again on
+// every pass. status.lastPodEventTime is the last time a pod bound to or left the claim's
+// Node (from state::PodEvents), and Consolidatable=True says the NodePool's consolidateAfter
+// has passed since then (or since initialization, when no pod came or went). Whether the node
+// is empty is the emptiness method's question, asked at decision time.
+#pragma once
+
+#include "provisioner/nodeclaim/lifecycle_step.h"
+
+namespace gantry::provisioner::nodeclaim {
+
+class DisruptionMarks final : public LifecycleStep {
+ public:
+  explicit DisruptionMarks(LifecycleContext& ctx) : ctx_(ctx) {}
+  std::string_view name() const override { return "disruption-marks"; }
+  // Requeues the claim for the moment it turns Consolidatable.
+  Result<StepResult> reconcile(api::NodeClaim& claim) override;
+
+ private:
+  LifecycleContext& ctx_;
+};
+
+}  // namespace gantry::provisioner::nodeclaim

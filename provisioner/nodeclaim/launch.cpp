@@ -1,0 +1,224 @@
+// The launch step. Candidates are rebuilt from the claim's own requirements and the current
+// catalog on every attempt, so offerings that failed meanwhile (marked unavailable) are not
+// tried again, and a restarted controller needs nothing but the claim.
+#include "provisioner/nodeclaim/launch.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <set>
+
+#include "src/api/well_known_labels.h"
+#include "src/common/logging.h"
+
+namespace gantry::provisioner::nodeclaim {
+
+namespace {
+
+namespace nc = api::nodeclaim;
+
+spdlog::logger& log() {
+  static auto logger = componentLogger("nodeclaim");
+  return *logger;
+}
+
+const api::Requirement* requirementOn(const api::NodeClaim& claim, std::string_view key) {
+  for (const auto& r : claim.requirements) {
+    if (r.key == key && r.op == api::SelectorOp::kIn) return &r;
+  }
+  return nullptr;
+}
+
+double cheapest(const api::InstanceType& t) {
+  double best = std::numeric_limits<double>::max();
+  for (const auto& o : t.offerings) best = std::min(best, o.pricePerHour);
+  return best;
+}
+
+std::string annotation(const api::NodeClaim& claim, std::string_view key) {
+  auto it = claim.annotations.find(std::string(key));
+  return it == claim.annotations.end() ? "" : it->second;
+}
+
+}  // namespace
+
+std::vector<api::InstanceType> launchCandidates(const api::NodeClaim& claim,
+                                                const api::InstanceTypes& catalog) {
+  const api::Requirement* types = requirementOn(claim, api::label::kInstanceType);
+  const api::Requirement* zones = requirementOn(claim, api::label::kZone);
+  const api::Requirement* capacity = requirementOn(claim, api::label::kCapacityType);
+  std::set<std::string> zoneSet, capacitySet;
+  if (zones) zoneSet.insert(zones->values.begin(), zones->values.end());
+  if (capacity) capacitySet.insert(capacity->values.begin(), capacity->values.end());
+  if (capacitySet.empty()) capacitySet.insert("on-demand");  // Karpenter's default
+
+  std::vector<api::InstanceType> out;
+  for (const api::InstanceType& t : catalog) {
+    if (types && std::find(types->values.begin(), types->values.end(), t.name) ==
+                     types->values.end()) {
+      continue;
+    }
+    api::InstanceType candidate = t;
+    std::erase_if(candidate.offerings, [&](const api::Offering& o) {
+      return !o.available || (!zoneSet.empty() && !zoneSet.contains(o.zone)) ||
+             !capacitySet.contains(std::string(api::capacityTypeName(o.capacityType)));
+    });
+    if (!candidate.offerings.empty()) out.push_back(std::move(candidate));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return cheapest(a) < cheapest(b);
+  });
+  return out;
+}
+
+LaunchFailure classifyLaunchError(const Status& error) {
+  switch (error.code()) {
+    case StatusCode::kInsufficientCapacity: return LaunchFailure::kCapacity;
+    case StatusCode::kThrottled:
+    case StatusCode::kUnavailable:
+    case StatusCode::kConflict: return LaunchFailure::kTransient;
+    default: return LaunchFailure::kPersistent;
+  }
+}
+
+Result<StepResult> Launch::reconcile(api::NodeClaim& claim) {
+  if (claim.isTrue(nc::kLaunched)) return StepResult{};
+  auto catalog = ctx_.cloud.instanceTypes();
+  if (!catalog) return fail(catalog.error().withContext("reading instance types"));
+  auto candidates = launchCandidates(claim, **catalog);
+  if (candidates.empty()) {
+    // Everything it allows failed since it was planned: a capacity error in all but name.
+    return failed(claim,
+                  Status::insufficientCapacity("no offering the NodeClaim allows is available"),
+                  LaunchFailure::kCapacity);
+  }
+  auto nodeClass = ctx_.reader.nodeClass(claim.nodeClassRef.name);
+  if (!nodeClass) {
+    return failed(claim,
+                  Status::notFound("EC2NodeClass \"" + claim.nodeClassRef.name + "\" not found"),
+                  LaunchFailure::kPersistent);
+  }
+  Requeue wait;
+  auto instance = launch(claim, *nodeClass, candidates, wait);
+  if (wait) return StepResult{.requeue = wait, .halt = true};
+  if (!instance) {
+    const LaunchFailure kind = classifyLaunchError(instance.error());
+    if (kind == LaunchFailure::kTransient) return fail(instance.error());
+    return failed(claim, instance.error(), kind);
+  }
+  record(claim, *instance, candidates);
+  if (ctx_.shared.launchBackoff) {
+    ctx_.shared.launchBackoff->recordSuccess(claim.nodePool(), claim.nodeClassRef.name);
+  }
+  log().info("launched nodeclaim nodeclaim={} instance={} type={} zone={}", claim.name,
+             instance->instanceId, instance->instanceType, instance->zone);
+  ctx_.event(claim, kube::EventType::kNormal, "Launched",
+             "launched " + instance->instanceId + " (" + instance->instanceType + ", " +
+                 instance->zone + ")");
+  // Registration needs the Node, which arrives as an informer event.
+  return StepResult{.halt = true};
+}
+
+Result<cloudprovider::CloudInstance> Launch::launch(const api::NodeClaim& claim,
+                                                    const api::Ec2NodeClass& nodeClass,
+                                                    std::vector<api::InstanceType> candidates,
+                                                    Requeue& wait) {
+  const std::string gang = annotation(claim, nc::kGangAnnotation);
+  if (gang.empty()) {
+    log().info("launching instance nodeclaim={} candidates={}", claim.name, candidates.size());
+    return ctx_.cloud.create({.nodeClaimName = claim.name,
+                              .nodePoolName = claim.nodePool(),
+                              .nodeClass = nodeClass,
+                              .instanceTypes = std::move(candidates),
+                              .tags = ctx_.options.tags});
+  }
+  // A gang launches as one group or not at all. Every member asks for the same group (the
+  // call is idempotent per group name) and takes its own instance from the answer.
+  const std::string sizeText = annotation(claim, nc::kGangSizeAnnotation);
+  size_t size = 0;
+  std::from_chars(sizeText.data(), sizeText.data() + sizeText.size(), size);
+  std::vector<std::string> members;
+  for (const auto& c : ctx_.reader.nodeClaims()) {
+    if (!c->deleting() && annotation(*c, nc::kGangAnnotation) == gang) members.push_back(c->name);
+  }
+  std::sort(members.begin(), members.end());
+  if (size == 0 || members.size() < size) {
+    const auto age = claim.creationTimestamp ? ctx_.clock.now() - *claim.creationTimestamp
+                                             : Clock::Duration::zero();
+    if (size > 0 && age < ctx_.options.gangAssemblyTimeout) {
+      wait = std::chrono::seconds(1);  // the provisioner is still creating the others
+      return fail(Status::unavailable("gang assembling"));
+    }
+    // A member was never created (or was deleted): the gang cannot start as planned. Like a
+    // capacity error, its claims go and its pods are planned again; the node class is fine.
+    return fail(Status::insufficientCapacity("gang " + gang + " has " +
+                                             std::to_string(members.size()) + " of " + sizeText +
+                                             " NodeClaims"));
+  }
+  members.resize(size);
+  if (std::find(members.begin(), members.end(), claim.name) == members.end()) {
+    return fail(Status::invalid("gang " + gang + " has more than " + sizeText + " NodeClaims"));
+  }
+  log().info("launching gang gang={} nodeclaim={} instances={}", gang, claim.name, size);
+  auto group = ctx_.cloud.createGroup({.groupName = gang,
+                                       .nodeClaimNames = members,
+                                       .nodePoolName = claim.nodePool(),
+                                       .nodeClass = nodeClass,
+                                       .instanceTypes = std::move(candidates),
+                                       .tags = ctx_.options.tags});
+  if (!group) return fail(group.error());
+  for (size_t i = 0; i < members.size() && i < group->size(); ++i) {
+    if (members[i] == claim.name) return (*group)[i];
+  }
+  return fail(Status::internal("the cloud returned too few instances for gang " + gang));
+}
+
+void Launch::record(api::NodeClaim& claim, const cloudprovider::CloudInstance& inst,
+                    const std::vector<api::InstanceType>& candidates) const {
+  claim.labels[std::string(api::label::kInstanceType)] = inst.instanceType;
+  claim.labels[std::string(api::label::kZone)] = inst.zone;
+  claim.labels[std::string(api::label::kCapacityType)] =
+      std::string(api::capacityTypeName(inst.capacityType));
+  claim.providerId = inst.providerId;
+  claim.imageId = inst.imageId;
+  claim.capacity = inst.capacity;
+  claim.allocatable = inst.capacity;
+  for (const auto& t : candidates) {
+    if (t.name != inst.instanceType) continue;
+    if (claim.capacity.empty()) claim.capacity = t.capacity;
+    claim.allocatable = t.allocatable();
+    for (const auto& [k, v] : t.labels) claim.labels.emplace(k, v);
+  }
+  claim.setCondition(nc::kLaunched, api::ConditionStatus::kTrue, "Launched",
+                     "launched " + inst.instanceId + " (" + inst.instanceType + " in " +
+                         inst.zone + ")",
+                     ctx_.clock.now());
+}
+
+Result<StepResult> Launch::failed(api::NodeClaim& claim, const Status& error, LaunchFailure kind) {
+  const bool capacity = kind == LaunchFailure::kCapacity;
+  const std::string reason = capacity ? "InsufficientCapacity" : "LaunchFailed";
+  log().warn("cannot launch instance nodeclaim={} capacity_error={} error={}", claim.name,
+             capacity, error.message());
+  std::string message = error.message();
+  if (!capacity && ctx_.shared.launchBackoff) {
+    const auto hold = ctx_.shared.launchBackoff->recordFailure(
+        claim.nodePool(), claim.nodeClassRef.name, error.message(), ctx_.clock.now());
+    message += " (NodePool " + claim.nodePool() + " with EC2NodeClass " +
+               claim.nodeClassRef.name + " backs off " +
+               formatSeconds(hold.until - ctx_.clock.now()) + ")";
+  }
+  // The condition first, so whoever watches sees why before the claim goes.
+  claim.setCondition(nc::kLaunched, api::ConditionStatus::kFalse, reason, message,
+                     ctx_.clock.now());
+  if (Status s = ctx_.writeStatus(claim); !s.isOk() && !s.isNotFound()) {
+    log().debug("cannot record launch failure nodeclaim={} error={}", claim.name, s.message());
+  }
+  if (Status s = ctx_.deleteClaim(claim, reason, message); !s.isOk()) return fail(s);
+  if (ctx_.shared.onLaunchFailed) ctx_.shared.onLaunchFailed(claim.name, capacity);
+  return StepResult{.halt = true, .deleted = true};
+}
+
+}  // namespace gantry::provisioner::nodeclaim
