@@ -151,7 +151,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
   controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(cache, client, cloud, events,
                                                                                 clock, lifecycleOptions));
   // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
-  controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock));
+  controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock,
+                                                                             {}, registry.get()));
   // NodePool status.resources (usage against limits); it hooks the cache too.
   controllers.push_back(provisioner::nodepool::UsageController::forCluster(cache, client, clock, {},
                                                                           registry.get()));
