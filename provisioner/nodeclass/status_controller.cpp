@@ -9,7 +9,8 @@ StatusController::StatusController(NodeClassReader& reader, NodeClassStatusWrite
                                    kube::EventRecorder& events, Clock& clock,
                                    StatusControllerOptions options,
                                    prometheus::Registry* registry)
-    : reconciler_(reader, writer, cloud, events, clock, options.resolvePeriod),
+    : reconciler_(reader, writer, cloud, events, clock, options.resolvePeriod,
+                  options.failuresBeforeNotReady),
       loop_(reconciler_, clock,
             {.name = std::string(kName),
              .workers = 1,

@@ -30,6 +30,10 @@ struct StatusControllerOptions {
   // Each class is resolved again this long after its last successful resolution, so a subnet
   // or image that appears or disappears in EC2 shows up in the status.
   Clock::Duration resolvePeriod = std::chrono::minutes(5);
+  // After this many consecutive failures to resolve a class at all (the cloud unreachable,
+  // throttling or denying us), its Ready says so (reason ResolutionFailed) instead of keeping
+  // a status nobody can vouch for; the resolution is still retried with backoff.
+  int failuresBeforeNotReady = 3;
   Clock::Duration initialBackoff = std::chrono::seconds(1);  // after a failed resolve or write,
   Clock::Duration maxBackoff = std::chrono::minutes(5);      // doubling per failure
 };

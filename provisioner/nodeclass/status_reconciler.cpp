@@ -61,37 +61,86 @@ api::Ec2NodeClassStatus mergeResolvedStatus(const api::Ec2NodeClass& current,
   return next;
 }
 
+api::Ec2NodeClassStatus unresolvedStatus(const api::Ec2NodeClass& current, const Status& error,
+                                         Clock::TimePoint now) {
+  // Denied or unsupported will not heal without someone changing credentials, policy or the
+  // class; anything else (throttled, unreachable) may, so Ready is only unknown.
+  const bool permanent = error.isUnauthorized() || error.isForbidden() ||
+                         error.code() == StatusCode::kUnimplemented;
+  api::Ec2NodeClassStatus next = current.status;
+  api::setCondition(next.conditions, nc::kReady,
+                    permanent ? api::ConditionStatus::kFalse : api::ConditionStatus::kUnknown,
+                    std::string(nc::kResolutionFailed),
+                    clip("cannot resolve EC2NodeClass: " + error.toString()), now,
+                    current.generation);
+  return next;
+}
+
 Result<runtime::Requeue> StatusReconciler::reconcile(const std::string& key) {
   auto current = reader_.nodeClass(key);
-  if (!current) return runtime::Requeue{};  // deleted: nothing to report on
+  if (!current) {  // deleted: nothing to report on
+    forgetFailures(key);
+    return runtime::Requeue{};
+  }
   auto resolved = cloud_.resolveNodeClass(*current);
-  if (!resolved) return fail(resolved.error());  // the stored status stays as it was
-  const auto now = clock_.now();
-  api::Ec2NodeClassStatus next = mergeResolvedStatus(*current, *resolved, now);
-  if (next != current->status) {
-    if (Status s = writer_.writeStatus(key, next); !s.isOk()) {
-      if (s.isNotFound()) return runtime::Requeue{};  // deleted since the cache saw it
-      return fail(std::move(s));
-    }
-    const api::Condition* ready = api::findCondition(next.conditions, nc::kReady);
-    const api::Condition* before = api::findCondition(current->status.conditions, nc::kReady);
-    const bool isReady = ready && ready->status == api::ConditionStatus::kTrue;
-    log().info("wrote nodeclass status name={} ready={} subnets={} security_groups={} amis={}",
-               key, isReady, next.subnets.size(), next.securityGroups.size(), next.amis.size());
-    const bool turnedNotReady =
-        ready && ready->status == api::ConditionStatus::kFalse &&
-        (!before || before->status != api::ConditionStatus::kFalse);
-    if (turnedNotReady) {
-      log().warn("nodeclass not ready name={} reason={} message={}", key, ready->reason,
-                 ready->message);
-      events_.record({.kind = "EC2NodeClass",
-                      .name = current->name,
-                      .uid = current->uid,
-                      .apiVersion = "gantry.dev/v1"},
-                     kube::EventType::kWarning, std::string(kNotReadyEventReason), ready->message);
-    }
+  if (!resolved) return unresolved(*current, resolved.error());
+  forgetFailures(key);
+  const api::Ec2NodeClassStatus next = mergeResolvedStatus(*current, *resolved, clock_.now());
+  if (Status s = writeIfChanged(*current, next); !s.isOk()) {
+    if (s.isNotFound()) return runtime::Requeue{};  // deleted since the cache saw it
+    return fail(std::move(s));
   }
   return runtime::Requeue{resolvePeriod_};
+}
+
+Result<runtime::Requeue> StatusReconciler::unresolved(const api::Ec2NodeClass& current,
+                                                      const Status& error) {
+  int failures = 0;
+  {
+    std::lock_guard lock(mu_);
+    failures = ++resolveFailures_[current.name];
+  }
+  // One failure may be a blip, and a status that flaps with every throttled call helps no
+  // one; but a class that cannot be resolved for good must not look launchable for ever.
+  if (failures < failuresBeforeNotReady_) return fail(error);
+  const api::Ec2NodeClassStatus next = unresolvedStatus(current, error, clock_.now());
+  if (Status s = writeIfChanged(current, next); !s.isOk()) {
+    if (s.isNotFound()) {
+      forgetFailures(current.name);
+      return runtime::Requeue{};
+    }
+    return fail(std::move(s));
+  }
+  return fail(error);  // keep asking, with backoff, until the cloud answers
+}
+
+Status StatusReconciler::writeIfChanged(const api::Ec2NodeClass& current,
+                                        const api::Ec2NodeClassStatus& next) {
+  if (next == current.status) return Status::ok();
+  if (Status s = writer_.writeStatus(current.name, next); !s.isOk()) return s;
+  const api::Condition* ready = api::findCondition(next.conditions, nc::kReady);
+  const api::Condition* before = api::findCondition(current.status.conditions, nc::kReady);
+  const bool isReady = ready && ready->status == api::ConditionStatus::kTrue;
+  log().info("wrote nodeclass status name={} ready={} subnets={} security_groups={} amis={}",
+             current.name, isReady, next.subnets.size(), next.securityGroups.size(),
+             next.amis.size());
+  // Once per change of Ready to a not-True status, not on every rewrite of its message.
+  const bool turnedNotReady = ready && !isReady && (!before || before->status != ready->status);
+  if (turnedNotReady) {
+    log().warn("nodeclass not ready name={} status={} reason={} message={}", current.name,
+               api::conditionStatusName(ready->status), ready->reason, ready->message);
+    events_.record({.kind = "EC2NodeClass",
+                    .name = current.name,
+                    .uid = current.uid,
+                    .apiVersion = "gantry.dev/v1"},
+                   kube::EventType::kWarning, std::string(kNotReadyEventReason), ready->message);
+  }
+  return Status::ok();
+}
+
+void StatusReconciler::forgetFailures(const std::string& name) {
+  std::lock_guard lock(mu_);
+  resolveFailures_.erase(name);
 }
 
 std::vector<std::string> StatusReconciler::resyncKeys() {
