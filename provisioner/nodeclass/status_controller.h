@@ -2,11 +2,13 @@
 // cloud what each EC2NodeClass resolves to (subnets, security groups, AMIs, instance profile)
 // and writes that, with SubnetsReady / SecurityGroupsReady / AMIsReady and the Ready they add
 // up to, through the status subresource, so `kubectl get ec2nodeclasses` shows whether a class
-// can launch anything and, when not, which selector matched nothing.
+// can launch anything and, when not, which selector matched nothing. The per-class work is a
+// StatusReconciler (status_reconciler.h); the queue, worker and backoff a QueueController.
 #pragma once
 
+#include <prometheus/registry.h>
+
 #include <chrono>
-#include <map>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -14,9 +16,9 @@
 
 #include "cloudprovider/cloud_provider.h"
 #include "provisioner/controller.h"
-#include "provisioner/nodeclaim/work_queue.h"
 #include "provisioner/nodeclass/nodeclass_access.h"
-#include "src/api/ec2_nodeclass.h"
+#include "provisioner/nodeclass/status_reconciler.h"
+#include "provisioner/runtime/queue_controller.h"
 #include "src/common/clock.h"
 #include "src/kube/cluster_cache.h"
 #include "src/kube/event_recorder.h"
@@ -24,73 +26,57 @@
 
 namespace gantry::provisioner::nodeclass {
 
-// Reason of the Warning Event recorded on an EC2NodeClass that turns not Ready.
-inline constexpr std::string_view kNotReadyEventReason = "NodeClassNotReady";
-
 struct StatusControllerOptions {
   // Each class is resolved again this long after its last successful resolution, so a subnet
   // or image that appears or disappears in EC2 shows up in the status.
   Clock::Duration resolvePeriod = std::chrono::minutes(5);
-  Clock::Duration tick = std::chrono::milliseconds(200);  // worker idle sleep; bounds latency
+  // After this many consecutive failures to resolve a class at all (the cloud unreachable,
+  // throttling or denying us), its Ready says so (reason ResolutionFailed) instead of keeping
+  // a status nobody can vouch for; the resolution is still retried with backoff.
+  int failuresBeforeNotReady = 3;
   Clock::Duration initialBackoff = std::chrono::seconds(1);  // after a failed resolve or write,
   Clock::Duration maxBackoff = std::chrono::minutes(5);      // doubling per failure
 };
 
-// The status `current` should have now, given what the cloud resolved: the resolved lists and
-// instance profile; the stored conditions with the resolved part conditions merged in
-// (api::setCondition: lastTransitionTime moves only when a status changes) at `now`, each
-// with current.generation as observedGeneration; and Ready, True when all three parts are,
-// else False with the first failing part's reason and every failing part's message.
-// Conditions of other types already stored are kept. Pure.
-api::Ec2NodeClassStatus mergeResolvedStatus(const api::Ec2NodeClass& current,
-                                            const api::Ec2NodeClassStatus& resolved,
-                                            Clock::TimePoint now);
-
 class StatusController final : public Controller {
  public:
-  // Over the seams; no informer is hooked (tests call enqueue()/step()). References outlive it.
+  static constexpr std::string_view kName = "nodeclass-status";
+
+  // Over the seams; no informer is hooked (tests call enqueue()/step()). The reconcile
+  // metrics go to `registry` when given. References and the registry outlive it.
   StatusController(NodeClassReader& reader, NodeClassStatusWriter& writer,
                    cloudprovider::CloudProvider& cloud, kube::EventRecorder& events, Clock& clock,
-                   StatusControllerOptions options = {});
+                   StatusControllerOptions options = {}, prometheus::Registry* registry = nullptr);
 
   // The in-cluster wiring: a cache reader, a RestClient writer and the EC2NodeClass informer
   // handlers (a class is resolved as soon as it is added or its spec changes, i.e. its
   // metadata.generation moves). REQUIRES: `cache` was built with gantryResources = true and is
-  // not started yet; every reference outlives the controller.
+  // not started yet; every reference (and `registry`, when given) outlives the controller.
   static std::unique_ptr<StatusController> forCluster(kube::ClusterCache& cache,
                                                       kube::RestClient& client,
                                                       cloudprovider::CloudProvider& cloud,
                                                       kube::EventRecorder& events, Clock& clock,
-                                                      StatusControllerOptions options = {});
+                                                      StatusControllerOptions options = {},
+                                                      prometheus::Registry* registry = nullptr);
 
-  std::string_view name() const override { return "nodeclass-status"; }
-  // Loops step() + a tick of sleep until `stop`. REQUIRES: the cache has synced.
-  void run(std::stop_token stop) override;
+  std::string_view name() const override { return kName; }
+  // One worker until `stop`, woken by enqueue(). REQUIRES: the cache has synced.
+  void run(std::stop_token stop) override { loop_.run(stop); }
 
-  // One pass: on the first call every known class is queued; then every class due is
-  // resolved and, when its status changed, written. Not thread-safe with itself (one worker).
-  void step();
+  // One pass for tests: on the first call every known class is queued; then every class due
+  // is resolved and, when its status changed, written. Returns how many classes were
+  // reconciled. Not to be mixed with run().
+  size_t step() { return loop_.step(); }
   // Queues `name` to be resolved now. Thread-safe (informer handlers call it).
-  void enqueue(const std::string& name) { queue_.add(name); }
+  void enqueue(const std::string& name) { loop_.enqueue(name); }
 
-  const nodeclaim::WorkQueue& queue() const { return queue_; }
+  const runtime::WorkQueue& queue() const { return loop_.queue(); }
 
  private:
-  Status reconcile(const std::string& name);
-  void reconcileOne(const std::string& name);
-
   NodeClassReaderPtr ownedReader_;  // forCluster only
   NodeClassStatusWriterPtr ownedWriter_;
-  NodeClassReader& reader_;
-  NodeClassStatusWriter& writer_;
-  cloudprovider::CloudProvider& cloud_;
-  kube::EventRecorder& events_;
-  Clock& clock_;
-  const StatusControllerOptions options_;
-  nodeclaim::WorkQueue queue_;
-  // Worker thread only.
-  bool started_ = false;
-  std::map<std::string, int> failures_;  // consecutive failed reconciles per class
+  StatusReconciler reconciler_;
+  runtime::QueueController loop_;  // drives reconciler_
 };
 
 }  // namespace gantry::provisioner::nodeclass

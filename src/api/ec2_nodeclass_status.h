@@ -27,6 +27,10 @@ inline constexpr std::string_view kAmisReady = "AMIsReady";
 inline constexpr std::string_view kSubnetsNotFound = "SubnetsNotFound";
 inline constexpr std::string_view kSecurityGroupsNotFound = "SecurityGroupsNotFound";
 inline constexpr std::string_view kAmisNotFound = "AMIsNotFound";
+// Reason of Ready when the cloud could not be asked what the class resolves to (throttled,
+// unreachable, denied) several times running: Ready is Unknown then when that may pass by
+// itself, False when it will not (denied, unsupported). Either way the class cannot launch.
+inline constexpr std::string_view kResolutionFailed = "ResolutionFailed";
 }  // namespace nodeclass
 
 // status.subnets[]

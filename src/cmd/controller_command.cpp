@@ -176,9 +176,11 @@ int runControllerCommand(const std::vector<std::string>& args) {
       cache, client, cloud, events, clock, provisioner::nodeclaim::GarbageCollectionOptions{},
       registry.get()));
   // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
-  controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock));
+  controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock,
+                                                                             {}, registry.get()));
   // NodePool status.resources (usage against limits); it hooks the cache too.
-  controllers.push_back(provisioner::nodepool::UsageController::forCluster(cache, client, clock));
+  controllers.push_back(provisioner::nodepool::UsageController::forCluster(cache, client, clock, {},
+                                                                          registry.get()));
 
   std::unique_ptr<prometheus::Exposer> exposer;
   try {

@@ -95,7 +95,7 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
     cache_ = std::make_unique<kube::ClusterCache>(client(), clock_, options);
     recorder_ = std::make_unique<kube::KubeEventRecorder>(client(), clock_);
     controller_ = StatusController::forCluster(*cache_, client(), *cloud_, *recorder_, clock_,
-                                               {.resolvePeriod = resolvePeriod, .tick = 100ms});
+                                               {.resolvePeriod = resolvePeriod});
     ASSERT_NO_FATAL_FAILURE(runner_.start(*cache_, *controller_));
   }
 

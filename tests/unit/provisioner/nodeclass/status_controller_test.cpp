@@ -1,10 +1,17 @@
 // The EC2NodeClass status controller over fakes: Ready and the resolved lists are written only
 // when they change, a selector matching nothing turns the class not Ready with one Warning
-// Event, classes are resolved again each period and at once after a spec change, and cloud or
-// apiserver errors leave the status alone and are retried with backoff.
+// Event, classes are resolved again each period and at once after a spec change, cloud or
+// apiserver errors leave the status alone and are retried with backoff, and a class the cloud
+// cannot resolve three times running turns Ready=Unknown (False when denied), reason
+// ResolutionFailed, until a resolution succeeds.
 #include "provisioner/nodeclass/status_controller.h"
 
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <string>
+#include <vector>
 
 #include "tests/fakes/fake_cloud_provider.h"
 #include "tests/fakes/fake_clock.h"
@@ -203,6 +210,173 @@ TEST_F(StatusControllerTest, WriteErrorIsRetriedAndDeletedClassesAreDropped) {
   controller_.enqueue("racing");
   controller_.step();
   EXPECT_EQ(controller_.queue().size(), 0u);
+}
+
+TEST_F(StatusControllerTest, AClassTheCloudCannotResolveTurnsUnknownOnTheThirdFailure) {
+  add("default", /*generation=*/3);
+  controller_.step();
+  const api::Ec2NodeClassStatus resolved = stored("default");
+  const auto readySince = clock_.now();
+  clock_.advance(5min);
+
+  // Two failures: maybe a blip; the status stays as it was.
+  cloud_.failNextResolve(Status::unavailable("cannot reach ssm.us-east-1.amazonaws.com"));
+  controller_.step();
+  clock_.advance(1s);
+  cloud_.failNextResolve(Status::throttled("Rate exceeded"));
+  controller_.step();
+  EXPECT_EQ(stored("default"), resolved);
+  EXPECT_EQ(store_.writes().size(), 1u);
+  EXPECT_TRUE(events_.events().empty());
+
+  // The third: Ready=Unknown naming the error, with one Warning Event; still retried.
+  clock_.advance(2s);
+  cloud_.failNextResolve(Status::unavailable("cannot reach ssm.us-east-1.amazonaws.com"));
+  controller_.step();
+  ASSERT_EQ(store_.writes().size(), 2u);
+  api::Ec2NodeClassStatus s = stored("default");
+  const api::Condition& ready = condition(s, nc::kReady);
+  EXPECT_EQ(ready.status, api::ConditionStatus::kUnknown);
+  EXPECT_EQ(ready.reason, nc::kResolutionFailed);
+  EXPECT_EQ(ready.message,
+            "cannot resolve EC2NodeClass: Unavailable: cannot reach ssm.us-east-1.amazonaws.com");
+  EXPECT_EQ(ready.observedGeneration, 3);
+  EXPECT_EQ(ready.lastTransitionTime, clock_.now());
+  EXPECT_EQ(s.subnets, resolved.subnets) << "the last lists known are kept";
+  EXPECT_EQ(condition(s, nc::kSubnetsReady), condition(resolved, nc::kSubnetsReady));
+  auto events = events_.events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, kube::EventType::kWarning);
+  EXPECT_EQ(events[0].reason, kNotReadyEventReason);
+  EXPECT_EQ(events[0].object.name, "default");
+  EXPECT_EQ(events[0].message, ready.message);
+  EXPECT_EQ(controller_.queue().nextDue(), clock_.now() + 4s) << "backoff goes on";
+
+  // A fourth, same error: nothing new to write or tell.
+  clock_.advance(4s);
+  cloud_.failNextResolve(Status::unavailable("cannot reach ssm.us-east-1.amazonaws.com"));
+  controller_.step();
+  EXPECT_EQ(store_.writes().size(), 2u);
+  EXPECT_EQ(events_.events().size(), 1u);
+  EXPECT_EQ(controller_.queue().nextDue(), clock_.now() + 8s);
+
+  // The cloud answers again: Ready, back to the period, no event for getting better.
+  clock_.advance(8s);
+  controller_.step();
+  s = stored("default");
+  EXPECT_EQ(condition(s, nc::kReady).status, api::ConditionStatus::kTrue);
+  EXPECT_EQ(condition(s, nc::kReady).reason, "Ready");
+  EXPECT_EQ(condition(s, nc::kReady).lastTransitionTime, clock_.now());
+  EXPECT_EQ(condition(s, nc::kSubnetsReady).lastTransitionTime, readySince);
+  EXPECT_EQ(events_.events().size(), 1u);
+  EXPECT_EQ(controller_.queue().nextDue(), clock_.now() + 5min);
+}
+
+TEST_F(StatusControllerTest, AResolutionDeniedThreeTimesRunningTurnsReadyFalse) {
+  add("denied");
+  cloud_.failNextResolve(Status::unavailable("timeout"));
+  controller_.step();
+  clock_.advance(1s);
+  cloud_.failNextResolve(Status::unavailable("timeout"));
+  controller_.step();
+  EXPECT_TRUE(store_.writes().empty());
+  EXPECT_EQ(api::findCondition(store_.nodeClass("denied")->status.conditions, nc::kReady),
+            nullptr);
+
+  clock_.advance(2s);
+  cloud_.failNextResolve(Status::forbidden("not authorized to perform ec2:DescribeSubnets"));
+  controller_.step();
+  const api::Ec2NodeClassStatus s = stored("denied");
+  const api::Condition& ready = condition(s, nc::kReady);
+  EXPECT_EQ(ready.status, api::ConditionStatus::kFalse) << "denied does not heal by itself";
+  EXPECT_EQ(ready.reason, nc::kResolutionFailed);
+  EXPECT_EQ(ready.message, "cannot resolve EC2NodeClass: Forbidden: "
+                           "not authorized to perform ec2:DescribeSubnets");
+  EXPECT_EQ(ready.observedGeneration, 1);
+  EXPECT_EQ(events_.count(std::string(kNotReadyEventReason), "denied"), 1u);
+}
+
+TEST_F(StatusControllerTest, ResolutionFailuresAreCountedPerClassAndResetByASuccess) {
+  add("a");
+  // a fails twice, resolves, then fails twice more: never three in a row.
+  for (auto wait : {0s, 1s}) {
+    clock_.advance(wait);
+    cloud_.failNextResolve(Status::unavailable("down"));
+    controller_.step();
+  }
+  clock_.advance(2s);
+  controller_.step();
+  EXPECT_EQ(condition(stored("a"), nc::kReady).status, api::ConditionStatus::kTrue);
+  for (auto wait : {std::chrono::seconds(5min), 1s}) {
+    clock_.advance(wait);
+    cloud_.failNextResolve(Status::unavailable("down"));
+    controller_.step();
+  }
+  // b's first failure is its own first, not a's third.
+  add("b");
+  controller_.enqueue("b");
+  cloud_.failNextResolve(Status::unavailable("down"));
+  controller_.step();
+  EXPECT_EQ(cloud_.resolved(), (std::vector<std::string>{"a", "a", "a", "a", "a", "b"}));
+  EXPECT_EQ(condition(stored("a"), nc::kReady).status, api::ConditionStatus::kTrue);
+  EXPECT_TRUE(stored("b").conditions.empty());
+  EXPECT_EQ(store_.writes().size(), 1u);
+  EXPECT_TRUE(events_.events().empty());
+}
+
+TEST_F(StatusControllerTest, ReconcilesAreCountedUnderItsNameWhenGivenARegistry) {
+  prometheus::Registry registry;
+  StatusController metered(store_, store_, cloud_, events_, clock_, {}, &registry);
+  EXPECT_EQ(metered.name(), "nodeclass-status");
+  add("default");
+  cloud_.failNextResolve(Status::unavailable("down"));
+  metered.step();
+  clock_.advance(1s);
+  metered.step();
+  std::map<std::string, double> byResult;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "gantry_controller_reconcile_total") continue;
+    for (const auto& metric : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : metric.label) labels[l.name] = l.value;
+      EXPECT_EQ(labels["controller"], "nodeclass-status");
+      byResult[labels["result"]] = metric.counter.value;
+    }
+  }
+  EXPECT_EQ(byResult["error"], 1);
+  EXPECT_EQ(byResult["success"], 1);
+}
+
+TEST(UnresolvedStatusTest, KeepsWhatIsStoredAndSetsReadyByWhetherTheErrorHeals) {
+  const auto now = std::chrono::sys_days{std::chrono::year{2026} / 1 / 2} + 0s;
+  api::Ec2NodeClass current{.name = "c", .generation = 4};
+  current.status = FakeCloudProvider::resolvedStatus("profile");
+  const struct {
+    Status error;
+    api::ConditionStatus ready;
+  } cases[] = {
+      {Status::throttled("slow down"), api::ConditionStatus::kUnknown},
+      {Status::unavailable("connection refused"), api::ConditionStatus::kUnknown},
+      {Status::internal("bug"), api::ConditionStatus::kUnknown},
+      {Status::unauthorized("expired token"), api::ConditionStatus::kFalse},
+      {Status::forbidden("denied"), api::ConditionStatus::kFalse},
+      {Status::unimplemented("no SSM client"), api::ConditionStatus::kFalse},
+  };
+  for (const auto& c : cases) {
+    const api::Ec2NodeClassStatus next = unresolvedStatus(current, c.error, now);
+    const api::Condition& ready = condition(next, nc::kReady);
+    EXPECT_EQ(ready.status, c.ready) << c.error.toString();
+    EXPECT_EQ(ready.reason, nc::kResolutionFailed);
+    EXPECT_EQ(ready.message, "cannot resolve EC2NodeClass: " + c.error.toString());
+    EXPECT_EQ(ready.observedGeneration, 4);
+    EXPECT_EQ(ready.lastTransitionTime, now);
+    EXPECT_EQ(next.subnets, current.status.subnets);
+    EXPECT_EQ(next.conditions.size(), current.status.conditions.size() + 1);
+  }
+  const std::string longMessage(10000, 'x');
+  EXPECT_LE(condition(unresolvedStatus(current, Status::unavailable(longMessage), now), nc::kReady)
+                .message.size(),
+            4096u);
 }
 
 TEST(MergeResolvedStatusTest, KeepsOtherConditionsAndCountsAMissingPartAsNotReady) {

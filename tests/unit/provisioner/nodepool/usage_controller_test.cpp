@@ -1,9 +1,12 @@
 // The NodePool usage controller over an in-memory cluster and a fake clock: what it sums
 // (capacity, else requests; in-flight and deleting claims; nodes), that it writes only on a
-// change, at most once per pool per second however bursty the events, and retries failures.
+// change, at most once per pool per second however bursty the events, retries failures, and
+// reports its reconciles under its own name when given a metrics registry.
 #include "provisioner/nodepool/usage_controller.h"
 
 #include <gtest/gtest.h>
+
+#include <prometheus/registry.h>
 
 #include <map>
 #include <mutex>
@@ -251,6 +254,29 @@ TEST_F(UsageControllerTest, APoolThatIsGoneIsNotWritten) {
   controller_.step();
   EXPECT_TRUE(cluster_.writes().empty());
   EXPECT_EQ(controller_.queue().size(), 0u);
+}
+
+TEST_F(UsageControllerTest, ReconcilesAreCountedUnderItsNameWhenGivenARegistry) {
+  prometheus::Registry registry;
+  UsageController metered(cluster_, cluster_, clock_, {}, &registry);
+  EXPECT_EQ(metered.name(), "nodepool-usage");
+  cluster_.putPool("gpu");
+  cluster_.failNextWrite(Status::unavailable("apiserver down"));
+  metered.step();
+  clock_.advance(250ms);
+  metered.step();
+  std::map<std::string, double> byResult;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "gantry_controller_reconcile_total") continue;
+    for (const auto& metric : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : metric.label) labels[l.name] = l.value;
+      EXPECT_EQ(labels["controller"], "nodepool-usage");
+      byResult[labels["result"]] = metric.counter.value;
+    }
+  }
+  EXPECT_EQ(byResult["error"], 1);
+  EXPECT_EQ(byResult["success"], 1);
 }
 
 }  // namespace
