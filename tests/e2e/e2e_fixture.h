@@ -140,12 +140,13 @@ class GantryE2eTest : public testing::TestEnvTest {
 
   kube::RestClient& client() { return *conn_.client; }
 
-  // An EC2NodeClass over the environment's tagged subnets and security group. `registers`:
-  // its instances carry the tag the node bootstrapper looks for (testenv.gantry.dev/bootstrap),
-  // so each becomes a Node; without it they boot and never register.
+  // An EC2NodeClass over the environment's tagged subnets and security group, with the AMI
+  // alias users write (al2023@latest: the EKS-optimized images, read from the SSM parameters
+  // the environment publishes; amiFamily is implied). `registers`: its instances carry the
+  // tag the node bootstrapper looks for (testenv.gantry.dev/bootstrap), so each becomes a
+  // Node; without it they boot and never register.
   void createNodeClass(const std::string& name, bool registers) {
-    json spec = {{"amiFamily", "AL2023"},
-                 {"amiSelectorTerms", json::array({{{"id", "ami-12c6146b"}}})},
+    json spec = {{"amiSelectorTerms", json::array({{{"alias", "al2023@latest"}}})},
                  {"role", "GantryNodeRole"},
                  {"subnetSelectorTerms", json::array({{{"tags", {{"gantry.dev/discovery", env().clusterName()}}}}})},
                  {"securityGroupSelectorTerms",
@@ -249,6 +250,7 @@ class GantryE2eTest : public testing::TestEnvTest {
     std::vector<std::string> args = {
         "controller", "--cluster-name", run_, "--region", env().region(), "--kubeconfig", env().kubeconfig(),
         "--ec2-endpoint", env().ec2Endpoint(), "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
+        "--ssm-endpoint", env().ec2Endpoint(),  // moto serves SSM on the same port
         "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_, "--metrics-port",
         std::to_string(freePort()), "--health-port", std::to_string(freePort())};
     // A --kubeconfig in `extra` replaces the admin one.

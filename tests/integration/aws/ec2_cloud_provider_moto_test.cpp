@@ -1,6 +1,7 @@
 // Ec2CloudProvider over QueryEc2Api and JsonSsmApi against the real moto server of
 // tests/testenv (SigV4 checked, fault layer in front): the launch round trip, idempotent
-// retries, a capacity fault steering the next launch, throttling, and SSM parameters.
+// retries, a capacity fault steering the next launch, throttling, SSM parameters and AMI
+// aliases resolved through them.
 // Each test uses its own gantry.dev/cluster value and terminates what it launched.
 // Needs tests/testenv/up; fails (never skips) without it.
 #include <gtest/gtest.h>
@@ -12,7 +13,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cloudprovider/aws/credentials_chain.h"
@@ -20,6 +23,9 @@
 #include "cloudprovider/aws/ec2_cloud_provider.h"
 #include "cloudprovider/aws/query_ec2_api.h"
 #include "cloudprovider/aws/ssm_api.h"
+#include "src/api/condition.h"
+#include "src/api/ec2_nodeclass_status.h"
+#include "src/api/well_known_labels.h"
 #include "src/http/curl_http_client.h"
 #include "tests/support/fault_table.h"
 #include "tests/support/testenv.h"
@@ -30,6 +36,10 @@ namespace {
 using json = nlohmann::json;
 
 constexpr const char* kAmi = "ami-12c6146b";  // one of moto's built-in images
+// The Kubernetes minor the test environment publishes EKS-optimized AMI parameters for
+// (tests/testenv/versions.sh) and Gantry's default (NodeClassResolverOptions); one it does not.
+constexpr const char* kKubernetesMinor = "1.34";
+constexpr const char* kUnpublishedMinor = "1.20";
 
 std::string uniqueSuffix() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -273,21 +283,142 @@ TEST_F(Ec2ProviderMotoTest, GroupLaunchesEveryMemberInOneZoneOnce) {
 }
 
 TEST_F(Ec2ProviderMotoTest, SsmGetParameterReadsPublicParametersAndReportsMissingOnes) {
-  // moto 5.2.5 serves the Amazon Linux "latest" parameters but not the EKS-optimized ones.
-  auto al2023 = ssm_->getParameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+  // moto's own Amazon Linux "latest" parameters, and the EKS-optimized ones the test
+  // environment publishes for its Kubernetes minor (tests/testenv/py/amiparams.py).
+  auto al2023 =
+      ssm_->getParameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
   ASSERT_TRUE(al2023.has_value()) << al2023.error().toString();
   EXPECT_TRUE(al2023->starts_with("ami-")) << *al2023;
-  auto eks = ssm_->getParameter(eksOptimizedAmiParameter("1.34", "x86_64", true));
-  ASSERT_FALSE(eks.has_value());
-  EXPECT_TRUE(eks.error().isNotFound()) << eks.error().toString();
+  auto eks = ssm_->getParameter(eksOptimizedAmiParameter(kKubernetesMinor, "x86_64", true));
+  ASSERT_TRUE(eks.has_value()) << eks.error().toString();
+  EXPECT_TRUE(eks->starts_with("ami-")) << *eks;
 
-  // An alias node class therefore resolves to no image here: a clear kInvalid, no launch.
+  // A version nothing publishes, and a pinned build the environment does not serve.
+  for (const auto& name :
+       {eksOptimizedAmiParameter(kUnpublishedMinor, "x86_64", false),
+        eksOptimizedAmiParameter(kKubernetesMinor, "x86_64", false, "v20200101")}) {
+    auto missing = ssm_->getParameter(name);
+    ASSERT_FALSE(missing.has_value()) << name << " = " << *missing;
+    EXPECT_TRUE(missing.error().isNotFound()) << missing.error().toString();
+  }
+
+  // An alias node class for such a version resolves to no image: a clear kInvalid, no launch.
+  Ec2CloudProvider old(
+      Ec2CloudProviderOptions{.clusterName = cluster_,
+                              .resolver = {.kubernetesVersion = kUnpublishedMinor}},
+      *ec2_, ssm_.get(), clock_, nullptr);
   auto req = request("claim-alias", {candidate("m5.large", {{"us-east-1a", 0.096}})});
   req.nodeClass.amiSelectorTerms = {{.alias = "al2023@latest"}};
-  auto result = provider_->create(req);
+  auto result = old.create(req);
   ASSERT_FALSE(result.has_value());
   EXPECT_TRUE(result.error().isInvalid()) << result.error().toString();
-  EXPECT_NE(result.error().message().find("no AMI"), std::string::npos);
+  EXPECT_NE(result.error().message().find("no AMI"), std::string::npos)
+      << result.error().toString();
+  EXPECT_TRUE(describeMine().empty());
+}
+
+// What users write: amiSelectorTerms [{alias: al2023@latest}]. The provider reads the
+// EKS-optimized AMI ids from SSM (signed JSON calls to moto), lists them in the node class
+// status with the instance types each serves, and launches each type from its own image.
+TEST_F(Ec2ProviderMotoTest, Al2023LatestAliasResolvesTheEksOptimizedImagesThroughSsm) {
+  const auto want = [&](const char* arch, bool nvidia) {
+    auto id = ssm_->getParameter(eksOptimizedAmiParameter(kKubernetesMinor, arch, nvidia));
+    EXPECT_TRUE(id.has_value()) << arch << (nvidia ? " nvidia: " : ": ") << id.error().toString();
+    return id.value_or("");
+  };
+  const std::string standard = want("x86_64", false);
+  const std::string nvidia = want("x86_64", true);
+  const std::string arm = want("arm64", false);
+  ASSERT_FALSE(HasFailure());
+  ASSERT_EQ((std::set<std::string>{standard, nvidia, arm}).size(), 3u)
+      << "the variants share an id";
+  // Each is an image EC2 (moto) knows, of the parameter's architecture.
+  auto images = ec2_->describeImages({.ids = {standard, nvidia, arm}});
+  ASSERT_TRUE(images.has_value()) << images.error().toString();
+  std::map<std::string, std::string> archOf;
+  for (const auto& i : *images) archOf[i.imageId] = i.architecture;
+  EXPECT_EQ(archOf, (std::map<std::string, std::string>{
+                        {standard, "x86_64"}, {nvidia, "x86_64"}, {arm, "arm64"}}));
+
+  api::Ec2NodeClass nc = nodeClass();
+  nc.amiSelectorTerms = {{.alias = "al2023@latest"}};
+  auto status = provider_->resolveNodeClass(nc);
+  ASSERT_TRUE(status.has_value()) << status.error().toString();
+  const api::Condition* amisReady =
+      api::findCondition(status->conditions, api::nodeclass::kAmisReady);
+  ASSERT_NE(amisReady, nullptr);
+  EXPECT_EQ(amisReady->status, api::ConditionStatus::kTrue) << amisReady->message;
+  // id -> "<arch> <gpu manufacturer op>", from the requirements the status lists.
+  std::map<std::string, std::string> serves;
+  for (const auto& ami : status->amis) {
+    std::string what;
+    for (const auto& r : ami.requirements) {
+      if (r.key == api::label::kArch && r.values.size() == 1) what += r.values[0];
+      if (r.key == api::label::kInstanceGpuManufacturer) {
+        what += r.op == api::SelectorOp::kIn ? " nvidia" : " not-nvidia";
+      }
+    }
+    serves[ami.id] = what;
+  }
+  EXPECT_EQ(serves, (std::map<std::string, std::string>{{standard, "amd64 not-nvidia"},
+                                                         {nvidia, "amd64 nvidia"},
+                                                         {arm, "arm64 not-nvidia"}}));
+
+  // Launches: a plain x86 type, an NVIDIA GPU type and a Graviton type, each from its image.
+  auto gpu = candidate("g5.xlarge", {{"us-east-1a", 1.006}});
+  gpu.gpu = api::GpuSpec{.manufacturer = "NVIDIA", .name = "A10G", .count = 1, .memoryMiB = 24576};
+  auto graviton = candidate("m6g.large", {{"us-east-1a", 0.077}});
+  graviton.architecture = "arm64";
+  for (const auto& [claim, type, image] :
+       {std::tuple{"alias-x86", candidate("m5.large", {{"us-east-1a", 0.096}}), standard},
+        std::tuple{"alias-gpu", gpu, nvidia}, std::tuple{"alias-arm", graviton, arm}}) {
+    auto req = request(claim, {type});
+    req.nodeClass = nc;
+    auto launched = provider_->create(req);
+    ASSERT_TRUE(launched.has_value()) << claim << ": " << launched.error().toString();
+    EXPECT_EQ(launched->instanceType, type.name);
+    EXPECT_EQ(launched->imageId, image) << claim;
+    auto described = ec2_->describeInstances({.instanceIds = {launched->instanceId}});
+    ASSERT_TRUE(described.has_value() && described->size() == 1u) << claim;
+    EXPECT_EQ(described->at(0).imageId, image) << claim << ": EC2's own record";
+  }
+  EXPECT_EQ(describeMine().size(), 3u);
+}
+
+// Bottlerocket's parameters are served too (x86_64, arm64 and the NVIDIA variant), but the
+// resolver supports only the al2023 family today (nodeclass_resolver.cpp), so a
+// bottlerocket@latest class is not Ready, naming the family, rather than failing the call.
+// When Bottlerocket aliases are supported, the second half becomes the images of the first.
+TEST_F(Ec2ProviderMotoTest, BottlerocketLatestParametersAreServedButTheAliasIsNotSupportedYet) {
+  std::map<std::string, std::string> archOf;  // image id -> the parameter's architecture
+  for (const char* variant : {"", "-nvidia"}) {
+    for (const char* arch : {"x86_64", "arm64"}) {
+      const std::string name = std::string("/aws/service/bottlerocket/aws-k8s-") +
+                               kKubernetesMinor + variant + "/" + arch + "/latest/image_id";
+      auto id = ssm_->getParameter(name);
+      ASSERT_TRUE(id.has_value()) << name << ": " << id.error().toString();
+      archOf[*id] = arch;
+    }
+  }
+  ASSERT_EQ(archOf.size(), 4u) << "the variants share an id";
+  std::vector<std::string> ids;
+  for (const auto& [id, arch] : archOf) ids.push_back(id);
+  auto images = ec2_->describeImages({.ids = ids});
+  ASSERT_TRUE(images.has_value()) << images.error().toString();
+  std::map<std::string, std::string> described;
+  for (const auto& i : *images) described[i.imageId] = i.architecture;
+  EXPECT_EQ(described, archOf);
+
+  api::Ec2NodeClass nc = nodeClass();
+  nc.amiSelectorTerms = {{.alias = "bottlerocket@latest"}};
+  auto status = provider_->resolveNodeClass(nc);
+  ASSERT_TRUE(status.has_value()) << status.error().toString();
+  const api::Condition* amisReady =
+      api::findCondition(status->conditions, api::nodeclass::kAmisReady);
+  ASSERT_NE(amisReady, nullptr);
+  EXPECT_EQ(amisReady->status, api::ConditionStatus::kFalse);
+  EXPECT_NE(amisReady->message.find("bottlerocket"), std::string::npos) << amisReady->message;
+  EXPECT_TRUE(status->amis.empty());
 }
 
 // IRSA as the controller pod on EKS does it: no keys in the environment, only a role ARN

@@ -5,8 +5,10 @@ Start-up, in order: the EC2 port opens with moto's auth off for exactly five req
 which create the test user, its policy and its access key, and the IRSA role
 (`gantry-irsa`, same policy) over the wire; from then on
 every request's SigV4 signature and IAM permission is checked. The default subnets and
-security group get the discovery tag (signed calls). The credentials go to
+security group get the discovery tag (signed calls), and the SSM public parameters of the
+EKS-optimized AMIs for --k8s-version are published (amiparams.py). The credentials go to
 <state-dir>/credentials.json, and the control port opens last: when it answers, all is set.
+A reset repeats the tagging and the publishing.
 """
 
 import argparse
@@ -17,9 +19,11 @@ import threading
 import boto3
 from botocore.config import Config
 from moto import settings
+from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+import amiparams
 from awsdata import Catalog
 from faultlayer import FaultLayer
 from faulttable import ControlApp, FaultTable
@@ -49,6 +53,7 @@ def main():
     ap.add_argument("--data-dir", required=True)
     ap.add_argument("--cluster-name", required=True)
     ap.add_argument("--state-dir", required=True)
+    ap.add_argument("--k8s-version", required=True, help="the test cluster's, e.g. 1.34.10")
     args = ap.parse_args()
     endpoint = f"http://{args.host}:{args.port}"
 
@@ -59,7 +64,13 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     creds = create_test_user(endpoint)
-    seed = lambda: tag_discovery(endpoint, creds, args.cluster_name)  # noqa: E731
+    ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1", config=QUIET,
+                       aws_access_key_id=creds["accessKeyId"], aws_secret_access_key=creds["secretAccessKey"])
+
+    def seed():
+        tag_discovery(ec2, args.cluster_name)
+        amiparams.publish(ec2, get_account_id_from(creds["accessKeyId"]), args.k8s_version)
+
     seed()
     path = os.path.join(args.state_dir, "credentials.json")
     with open(os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
@@ -91,10 +102,8 @@ def create_test_user(endpoint):
     return {"accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]}
 
 
-def tag_discovery(endpoint, creds, cluster):
+def tag_discovery(ec2, cluster):
     """Tags the default VPC's subnets and security group so EC2NodeClass selectors find them."""
-    ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1", config=QUIET,
-                       aws_access_key_id=creds["accessKeyId"], aws_secret_access_key=creds["secretAccessKey"])
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(
         Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default-for-az", "Values": ["true"]}])["Subnets"]]
