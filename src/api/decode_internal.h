@@ -61,4 +61,8 @@ DecodeResult<LabelSelector> decodeLabelSelector(const json& value, const std::st
 DecodeResult<NodeSelectorTerm> decodeNodeSelectorTerm(const json& value, const std::string& path);
 DecodeResult<std::vector<Toleration>> decodeTolerations(const json& value, const std::string& path);
 
+// A NodePool's spec.disruption into `pool` (consolidateAfter, consolidationPolicy, budgets);
+// returns the first error. Fields the block leaves out keep the values `pool` holds.
+std::optional<FieldError> decodeDisruption(const json& disruption, NodePool& pool);
+
 }  // namespace gantry::api::detail

@@ -9,6 +9,25 @@ namespace gantry::api {
 
 using namespace detail;
 
+namespace {
+
+// A key whose prefix (before the '/') is gantry.dev, karpenter.sh, or a subdomain of either.
+bool isGantryOrKarpenterKey(std::string_view key) {
+  size_t slash = key.find('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view domain = key.substr(0, slash);
+  for (std::string_view d : {std::string_view("gantry.dev"), std::string_view("karpenter.sh")}) {
+    if (domain == d) return true;
+    if (domain.size() > d.size() && domain.ends_with(d) &&
+        domain[domain.size() - d.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 DecodeResult<NodePool> decodeNodePool(const json& object) {
   if (auto e = expectObject(object, "")) return std::unexpected(*e);
   NodePool pool;
@@ -24,6 +43,13 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   if (const json* meta = child(object, "metadata"); meta && meta->is_object()) {
     if (const json* g = child(*meta, "generation"); g && g->is_number_integer()) {
       pool.generation = g->get<int64_t>();
+    }
+    if (const json* annotations = child(*meta, "annotations")) {
+      auto a = decodeStringMap(*annotations, "metadata.annotations");
+      if (!a) return std::unexpected(a.error());
+      for (auto& [key, value] : *a) {
+        if (isGantryOrKarpenterKey(key)) pool.annotations.emplace(key, std::move(value));
+      }
     }
   }
   const json* spec = child(object, "spec");
@@ -42,10 +68,7 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
     pool.limits = std::move(*l);
   }
   if (const json* disruption = child(*spec, "disruption")) {
-    if (auto e = expectObject(*disruption, "spec.disruption")) return std::unexpected(*e);
-    auto after = stringField(*disruption, "spec.disruption", "consolidateAfter", "0s");
-    if (!after) return std::unexpected(after.error());
-    pool.consolidateAfter = *after;
+    if (auto e = decodeDisruption(*disruption, pool)) return std::unexpected(*e);
   }
 
   // Status is ours, written by the usage controller: a malformed one must not make the pool

@@ -82,6 +82,7 @@ TEST(NodePoolDecode, KarpenterV1Layout) {
   EXPECT_EQ(p.limits.get("nvidia.com/gpu"), q("64"));
   EXPECT_FALSE(p.limits.has("nodes"));  // a missing name is unlimited
   EXPECT_EQ(p.consolidateAfter, "10m");
+  EXPECT_EQ(p.consolidationPolicy, ConsolidationPolicy::kWhenEmpty);
   EXPECT_EQ(p.expireAfter, "168h");
   EXPECT_EQ(p.terminationGracePeriod, "2h");
 }
