@@ -121,8 +121,7 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
         *cache_, client(), *provider_, *recorder_, clock_,
         LifecycleControllerOptions{.lifecycle = {.registrationTtl = registrationTtl,
                                                  .pollInterval = 1s,
-                                                 .maxEvictionRetry = 4s},
-                                   .garbageCollection = false});
+                                                 .maxEvictionRetry = 4s}});
     ASSERT_NO_FATAL_FAILURE(runner_.start(*cache_, *controller_));
   }
 
