@@ -95,8 +95,16 @@ TEST_F(FailuresE2eTest, ANodeThatNeverRegistersIsTerminatedAfterTheTtlAndItsPodR
   ASSERT_NO_FATAL_FAILURE(createPod("trial", 1));
 
   ASSERT_TRUE(controller_->waitFor("launched nodeclaim", 60s)) << controller_->output();
-  auto first = claims();
-  ASSERT_EQ(first.size(), 1u);
+  // The line is logged when EC2 answers; the claim's status is written a moment later.
+  std::vector<json> first;
+  ASSERT_TRUE(eventually(
+      [&] {
+        first = claims();
+        if (first.size() != 1) return false;
+        const json& status = first[0]["status"];
+        return status.is_object() && !status.value("providerID", "").empty();
+      },
+      10s));
   const std::string firstClaim = first[0]["metadata"]["name"];
   const std::string firstInstance = first[0]["status"].value("providerID", "");
   ASSERT_FALSE(firstInstance.empty());
