@@ -69,6 +69,17 @@ std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsOn(const 
   return cache_.podsOn(node);
 }
 
+std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsNominatedTo(
+    const std::string& node) const {
+  std::vector<std::shared_ptr<const api::Pod>> out;
+  if (node.empty()) return out;
+  // Nominated pods are pending: the phase index keeps the scan to the pending few.
+  for (const auto& pod : cache_.pods().store().byIndex(kube::kPodsByPhase, "Pending")) {
+    if (pod->nominatedNodeName == node && pod->nodeName.empty()) out.push_back(pod);
+  }
+  return out;
+}
+
 Result<nlohmann::json> KubeLifecycleWriter::getNode(const std::string& name) {
   return client_.get(kNodes.withName(name));
 }

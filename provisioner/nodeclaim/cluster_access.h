@@ -49,6 +49,10 @@ class LifecycleReader {
   // The pods bound to the Node `node` (spec.nodeName), terminal ones (Succeeded, Failed)
   // left out; empty for an unknown node.
   virtual std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const = 0;
+  // Pending pods the scheduler nominated to `node` (status.nominatedNodeName: preemption made
+  // room there for them).
+  virtual std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
+      const std::string& node) const = 0;
 };
 
 // Writes. Every call is one API request; errors are the RestClient's kinds (kNotFound,
@@ -101,6 +105,8 @@ class CacheLifecycleReader final : public LifecycleReader {
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override;
   std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const override;
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override;
+  std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
+      const std::string& node) const override;
 
  private:
   kube::ClusterCache& cache_;

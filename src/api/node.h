@@ -15,6 +15,9 @@ struct Node {
   std::string name;
   std::string providerId;
   Labels labels;
+  // metadata.annotations under gantry.dev/ and karpenter.sh/ only (do-not-disrupt); the rest
+  // is no controller's business and would only cost memory.
+  Labels annotations;
   std::vector<Taint> taints;
   ResourceList allocatable;
   // Sum of requests of pods bound (or nominated) to it, daemonsets included.

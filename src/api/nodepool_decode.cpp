@@ -150,6 +150,13 @@ DecodeResult<Node> decodeNode(const json& object) {
     if (!l) return std::unexpected(l.error());
     node.labels = std::move(*l);
   }
+  if (const json* annotations = child(meta, "annotations")) {
+    auto a = decodeStringMap(*annotations, "metadata.annotations");
+    if (!a) return std::unexpected(a.error());
+    for (auto& [key, value] : *a) {
+      if (isGantryOrKarpenterKey(key)) node.annotations.emplace(key, std::move(value));
+    }
+  }
   if (const json* deleted = child(meta, "deletionTimestamp")) node.deleting = !deleted->is_null();
   if (const json* spec = child(object, "spec")) {
     if (auto e = expectObject(*spec, "spec")) return std::unexpected(*e);

@@ -22,6 +22,7 @@
 #include "cloudprovider/aws/ssm_api.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "cloudprovider/metered_cloud_provider.h"
+#include "provisioner/disruption/disruption_controller.h"
 #include "provisioner/metrics.h"
 #include "provisioner/nodeclaim/garbage_collector.h"
 #include "provisioner/nodeclaim/lifecycle_controller.h"
@@ -172,6 +173,10 @@ int runControllerCommand(const std::vector<std::string>& args) {
                 provisionerPtr->launchFailed(claim, capacityError);
               }},
       &metrics));
+  // Emptiness (nodes reaped once their training pods finish), within budgets.
+  controllers.push_back(std::make_unique<provisioner::disruption::DisruptionController>(
+      cache, client, events, clock, provisioner::disruption::DisruptionOptions{}, &nominations,
+      &metrics, registry.get()));
   controllers.push_back(std::make_unique<provisioner::nodeclaim::GarbageCollectionController>(
       cache, client, cloud, events, clock, provisioner::nodeclaim::GarbageCollectionOptions{},
       registry.get()));

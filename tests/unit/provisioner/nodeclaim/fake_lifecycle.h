@@ -137,6 +137,19 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
     return out;
   }
 
+  std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(const std::string& node) const override {
+    std::vector<std::shared_ptr<const api::Pod>> out;
+    for (const auto& [key, raw] : pods_) {
+      json object = raw;
+      object["metadata"]["name"] = key.substr(key.find('/') + 1);
+      auto pod = api::decodePod(object);
+      if (pod && pod->nodeName.empty() && pod->nominatedNodeName == node) {
+        out.push_back(std::make_shared<api::Pod>(std::move(*pod)));
+      }
+    }
+    return out;
+  }
+
   // --- LifecycleWriter
   Result<json> getNode(const std::string& name) override {
     if (auto f = fault("getNode")) return fail(*f);
