@@ -1,7 +1,8 @@
 // Gang launches: claims annotated gantry.dev/gang + gantry.dev/gang-size launch as one
 // createGroup call naming every member (sorted), each recording its own instance; a member
 // waits for the rest of its gang up to gangAssemblyTimeout and is then given up as a capacity
-// failure (deleted, re-planned at once, no backoff).
+// failure (deleted, re-planned at once, no backoff), also when a group launch failed for a
+// member before it.
 #include <gtest/gtest.h>
 
 #include "provisioner/nodeclaim/launch.h"
@@ -109,6 +110,34 @@ TEST_F(LaunchGangTest, OtherGangsDoNotCountAsMembers) {
   ASSERT_TRUE(waiting);
   EXPECT_EQ(*waiting, 1s);
   EXPECT_TRUE(cloud_.groupCreates.empty());
+}
+
+TEST_F(LaunchGangTest, GroupCapacityErrorNeverLeavesItsPeerLaunchingAlone) {
+  cluster_.putClaim(gangClaim("train-a", "g", "2"));
+  cluster_.putClaim(gangClaim("train-b", "g", "2"));
+  cloud_.createErrors = {Status::insufficientCapacity("no 2 x g4dn.xlarge in one zone")};
+
+  ASSERT_TRUE(reconciler().reconcile("train-a"));
+  ASSERT_TRUE(cluster_.nodeClaim("train-a")->deleting());
+  EXPECT_EQ(cluster_.nodeClaim("train-a")->condition(nc::kLaunched)->reason,
+            "InsufficientCapacity");
+  ASSERT_TRUE(reconciler().reconcile("train-a"));  // its finalizer lets it go
+  ASSERT_FALSE(cluster_.nodeClaim("train-a"));
+
+  // The peer asks for no group (which would name a claim that is gone, or launch half the
+  // gang) and is given up by the assembly timeout.
+  for (Clock::Duration elapsed : {Clock::Duration(0s), Clock::Duration(10s),
+                                  options_.gangAssemblyTimeout}) {
+    clock_.set(*cluster_.nodeClaim("train-b")->creationTimestamp + elapsed);
+    ASSERT_TRUE(reconciler().reconcile("train-b"));
+    EXPECT_EQ(cloud_.groupCreates.size(), 1u);
+    EXPECT_EQ(cloud_.launches, 0);
+  }
+  ASSERT_TRUE(cluster_.nodeClaim("train-b")->deleting());
+  EXPECT_EQ(cluster_.nodeClaim("train-b")->condition(nc::kLaunched)->reason,
+            "InsufficientCapacity");
+  EXPECT_EQ(failures_, (std::vector<Failure>{{"train-a", true}, {"train-b", true}}));
+  EXPECT_FALSE(backoff_.held("gpu", "default", clock_.now()));
 }
 
 }  // namespace
