@@ -8,6 +8,7 @@
 
 #include "provisioner/nodeclaim/node_adoption.h"
 #include "src/api/well_known_labels.h"
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -79,6 +80,7 @@ void GarbageCollector::collectInstances(const std::vector<cloudprovider::CloudIn
   }
   orphanSince_ = std::move(stillOrphan);
   if (orphans.empty()) return;
+  crashPoint("gc.before-orphan-terminate");
   auto statuses = cloud_.deleteInstances(orphans);
   for (size_t k = 0; k < orphans.size() && k < statuses.size(); ++k) {
     if (statuses[k].isOk() || statuses[k].isNotFound()) {
@@ -155,6 +157,7 @@ void GarbageCollector::collectNodes(const std::vector<cloudprovider::CloudInstan
         }
       }
     }
+    crashPoint("gc.before-stray-node-delete");  // released, not deleted yet
     Status deleted = writer_.deleteNode(node->name);
     if (!deleted.isOk() && !deleted.isNotFound()) {
       log().warn("cannot delete node without nodeclaim node={} error={}", node->name,

@@ -11,6 +11,7 @@
 #include "provisioner/nodeclaim/launch.h"
 #include "provisioner/nodeclaim/liveness.h"
 #include "provisioner/nodeclaim/registration.h"
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -130,6 +131,7 @@ Status LifecycleReconciler::write(const api::NodeClaim& before, const api::NodeC
     auto patched = ctx_.writer.addNodeClaimLabels(after.name, added, version);
     if (!patched) return patched.error();
     version = *patched;
+    crashPoint("lifecycle.between-label-and-status-write");
   }
   if (api::encodeNodeClaimStatus(before) == api::encodeNodeClaimStatus(after)) {
     return Status::ok();
