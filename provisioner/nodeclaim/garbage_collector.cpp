@@ -64,16 +64,21 @@ Result<GarbageCollectionResult> GarbageCollector::collect() {
 
 void GarbageCollector::collectInstances(const std::vector<cloudprovider::CloudInstance>& instances,
                                         Clock::TimePoint now, GarbageCollectionResult& result) {
-  std::set<std::string> claimNames, claimedIds;
+  std::set<std::string> launching, claimedIds;  // claims with no instance recorded; recorded ids
   for (const auto& c : reader_.nodeClaims()) {
-    claimNames.insert(c->name);
-    if (!c->providerId.empty()) claimedIds.insert(c->providerId);
+    if (c->providerId.empty()) {
+      launching.insert(c->name);
+    } else {
+      claimedIds.insert(c->providerId);
+    }
   }
-  // Instances no claim knows, by providerID or by the claim name tagged at launch.
+  // Instances no claim knows: neither recorded by one nor tagged for one still launching. An
+  // instance tagged for a claim that records another one is a second launch for that claim
+  // (a create that ran twice): nothing will ever record it, so it goes like any orphan.
   std::vector<std::string> orphans;
   std::map<std::string, Clock::TimePoint> stillOrphan;
   for (const auto& i : instances) {
-    if (claimedIds.contains(i.providerId) || claimNames.contains(i.nodeClaimName)) continue;
+    if (claimedIds.contains(i.providerId) || launching.contains(i.nodeClaimName)) continue;
     Clock::TimePoint since = firstSeen(orphanSince_, stillOrphan, i.providerId, now);
     if (i.launchTime && *i.launchTime < since) since = *i.launchTime;
     if (now - since >= options_.gracePeriod) orphans.push_back(i.providerId);
