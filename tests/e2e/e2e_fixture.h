@@ -266,9 +266,10 @@ class GantryE2eTest : public testing::TestEnvTest {
     // GANTRY_E2E_BINARY runs another build of the same source (an optimised one, to measure).
     const char* binary = std::getenv("GANTRY_E2E_BINARY");
     controller_ = std::make_unique<testing::ControllerProcess>();
-    std::map<std::string, std::string> childEnv = {{"AWS_ACCESS_KEY_ID", env().accessKeyId()},
-                                                   {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
-                                                   {"AWS_REGION", env().region()}};
+    std::map<std::string, std::string> childEnv = {
+        {"AWS_ACCESS_KEY_ID", env().accessKeyId()},
+        {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
+        {"AWS_REGION", env().region()}};
     for (const auto& [k, v] : extraEnv) childEnv[k] = v;
     ASSERT_TRUE(controller_->start(binary && *binary ? binary : GANTRY_BINARY, args, childEnv));
     ASSERT_TRUE(controller_->waitFor("loaded instance types", 180s)) << controller_->output();
