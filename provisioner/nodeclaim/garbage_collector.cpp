@@ -8,6 +8,7 @@
 
 #include "provisioner/nodeclaim/node_adoption.h"
 #include "src/api/well_known_labels.h"
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -63,22 +64,28 @@ Result<GarbageCollectionResult> GarbageCollector::collect() {
 
 void GarbageCollector::collectInstances(const std::vector<cloudprovider::CloudInstance>& instances,
                                         Clock::TimePoint now, GarbageCollectionResult& result) {
-  std::set<std::string> claimNames, claimedIds;
+  std::set<std::string> launching, claimedIds;  // claims with no instance recorded; recorded ids
   for (const auto& c : reader_.nodeClaims()) {
-    claimNames.insert(c->name);
-    if (!c->providerId.empty()) claimedIds.insert(c->providerId);
+    if (c->providerId.empty()) {
+      launching.insert(c->name);
+    } else {
+      claimedIds.insert(c->providerId);
+    }
   }
-  // Instances no claim knows, by providerID or by the claim name tagged at launch.
+  // Instances no claim knows: neither recorded by one nor tagged for one still launching. An
+  // instance tagged for a claim that records another one is a second launch for that claim
+  // (a create that ran twice): nothing will ever record it, so it goes like any orphan.
   std::vector<std::string> orphans;
   std::map<std::string, Clock::TimePoint> stillOrphan;
   for (const auto& i : instances) {
-    if (claimedIds.contains(i.providerId) || claimNames.contains(i.nodeClaimName)) continue;
+    if (claimedIds.contains(i.providerId) || launching.contains(i.nodeClaimName)) continue;
     Clock::TimePoint since = firstSeen(orphanSince_, stillOrphan, i.providerId, now);
     if (i.launchTime && *i.launchTime < since) since = *i.launchTime;
     if (now - since >= options_.gracePeriod) orphans.push_back(i.providerId);
   }
   orphanSince_ = std::move(stillOrphan);
   if (orphans.empty()) return;
+  crashPoint("gc.before-orphan-terminate");
   auto statuses = cloud_.deleteInstances(orphans);
   for (size_t k = 0; k < orphans.size() && k < statuses.size(); ++k) {
     if (statuses[k].isOk() || statuses[k].isNotFound()) {
@@ -155,6 +162,7 @@ void GarbageCollector::collectNodes(const std::vector<cloudprovider::CloudInstan
         }
       }
     }
+    crashPoint("gc.before-stray-node-delete");  // released, not deleted yet
     Status deleted = writer_.deleteNode(node->name);
     if (!deleted.isOk() && !deleted.isNotFound()) {
       log().warn("cannot delete node without nodeclaim node={} error={}", node->name,

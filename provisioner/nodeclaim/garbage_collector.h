@@ -2,8 +2,9 @@
 // cannot see by itself, run at start-up and then periodically as a singleton key on the
 // controller skeleton.
 // - An instance this cluster launched that no NodeClaim knows (a crash between launch and
-//   status write, a claim force-deleted) is terminated after a grace period (30 s), so a
-//   launch racing the cache is left alone.
+//   status write, a claim force-deleted), or a second instance tagged for a claim that records
+//   another (a launch that ran twice), is terminated after a grace period (30 s), so a launch
+//   racing the cache is left alone.
 // - A launched NodeClaim whose instance is gone (terminated behind our back, spot-reclaimed)
 //   is deleted, so its pods are planned again.
 // - A Node of ours (its providerID is one of this cluster's instances, or it carries a cached

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "src/api/well_known_labels.h"
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -108,6 +109,8 @@ Result<StepResult> Launch::reconcile(api::NodeClaim& claim) {
     if (kind == LaunchFailure::kTransient) return fail(instance.error());
     return failed(claim, instance.error(), kind);
   }
+  // The instance runs; nothing about it is written yet.
+  crashPoint("launch.after-create");
   record(claim, *instance, candidates);
   if (ctx_.shared.launchBackoff) {
     ctx_.shared.launchBackoff->recordSuccess(claim.nodePool(), claim.nodeClassRef.name);
@@ -128,6 +131,7 @@ Result<cloudprovider::CloudInstance> Launch::launch(const api::NodeClaim& claim,
   const std::string gang = annotation(claim, nc::kGangAnnotation);
   if (gang.empty()) {
     log().info("launching instance nodeclaim={} candidates={}", claim.name, candidates.size());
+    crashPoint("launch.before-create");
     return ctx_.cloud.create({.nodeClaimName = claim.name,
                               .nodePoolName = claim.nodePool(),
                               .nodeClass = nodeClass,
@@ -216,6 +220,7 @@ Result<StepResult> Launch::failed(api::NodeClaim& claim, const Status& error, La
   if (Status s = ctx_.writeStatus(claim); !s.isOk() && !s.isNotFound()) {
     log().debug("cannot record launch failure nodeclaim={} error={}", claim.name, s.message());
   }
+  crashPoint("launch.failed-before-claim-delete");
   if (Status s = ctx_.deleteClaim(claim, reason, message); !s.isOk()) return fail(s);
   if (ctx_.shared.onLaunchFailed) ctx_.shared.onLaunchFailed(claim.name, capacity);
   return StepResult{.halt = true, .deleted = true};

@@ -11,6 +11,7 @@
 #include "provisioner/nodeclaim/launch.h"
 #include "provisioner/nodeclaim/liveness.h"
 #include "provisioner/nodeclaim/registration.h"
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -59,10 +60,29 @@ std::shared_ptr<const api::Node> LifecycleContext::nodeOf(const api::NodeClaim& 
   return reader.nodeByProviderId(claim.providerId);
 }
 
+void DeletedClaims::add(const std::string& uid, Clock::TimePoint now) {
+  if (uid.empty()) return;
+  std::lock_guard lock(mu_);
+  std::erase_if(deletedAt_,
+                [&](const auto& kv) { return now - kv.second > std::chrono::minutes(10); });
+  deletedAt_[uid] = now;
+}
+
+bool DeletedClaims::contains(const std::string& uid) const {
+  std::lock_guard lock(mu_);
+  return !uid.empty() && deletedAt_.contains(uid);
+}
+
+void DeletedClaims::forget(const std::string& uid) {
+  std::lock_guard lock(mu_);
+  deletedAt_.erase(uid);
+}
+
 Status LifecycleContext::deleteClaim(const api::NodeClaim& claim, const std::string& reason,
                                      const std::string& message) const {
-  Status deleted = writer.deleteNodeClaim(claim.name);
-  if (!deleted.isOk() && !deleted.isNotFound()) return deleted;
+  Status result = writer.deleteNodeClaim(claim.name);
+  if (!result.isOk() && !result.isNotFound()) return result;
+  deleted.add(claim.uid, clock.now());
   event(claim, kube::EventType::kWarning, reason, message);
   // The deletion event brings the claim back with a deletionTimestamp (termination).
   return Status::ok();
@@ -98,9 +118,13 @@ Result<Requeue> LifecycleReconciler::reconcile(const std::string& name) {
   auto cached = ctx_.reader.nodeClaim(name);
   if (cached == nullptr) return Requeue{};
   if (cached->deleting()) {
+    ctx_.deleted.forget(cached->uid);
     if (!cached->hasFinalizer(nc::kTerminationFinalizer)) return Requeue{};
     return termination_.terminate(*cached);
   }
+  // An earlier pass deleted it and the cache has not caught up: nothing to do but wait for
+  // the deletion's event, which brings the claim back for termination.
+  if (ctx_.deleted.contains(cached->uid)) return Requeue{};
   api::NodeClaim claim = *cached;
   Requeue requeue;
   std::optional<Status> error;
@@ -130,6 +154,7 @@ Status LifecycleReconciler::write(const api::NodeClaim& before, const api::NodeC
     auto patched = ctx_.writer.addNodeClaimLabels(after.name, added, version);
     if (!patched) return patched.error();
     version = *patched;
+    crashPoint("lifecycle.between-label-and-status-write");
   }
   if (api::encodeNodeClaimStatus(before) == api::encodeNodeClaimStatus(after)) {
     return Status::ok();

@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -54,6 +56,23 @@ struct LifecycleShared {
   std::function<void(const std::string& claim, bool capacityError)> onLaunchFailed;
 };
 
+// Claims this lifecycle deleted (by uid) whose deletion the cache may not show yet. The cache
+// lags our own writes: the status written just before a delete comes back as an update first,
+// and a pass over that copy would act on a claim already deleted (launch it again, record
+// the same launch failure, and its backoff, twice). Entries go when the cache shows the
+// claim deleting, or after ten minutes (a claim without finalizers just vanishes).
+// Thread-safe.
+class DeletedClaims {
+ public:
+  void add(const std::string& uid, Clock::TimePoint now);
+  bool contains(const std::string& uid) const;
+  void forget(const std::string& uid);
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, Clock::TimePoint> deletedAt_;  // guarded by mu_
+};
+
 struct LifecycleContext {
   LifecycleReader& reader;
   LifecycleWriter& writer;
@@ -62,6 +81,7 @@ struct LifecycleContext {
   Clock& clock;
   LifecycleOptions options;
   LifecycleShared shared;
+  mutable DeletedClaims deleted{};
 
   void event(const api::NodeClaim& claim, kube::EventType type, const std::string& reason,
              const std::string& message) const;
@@ -72,8 +92,8 @@ struct LifecycleContext {
   // The claim's Node: by status.nodeName (if it has the claim's providerID), else by
   // providerID; null when there is none.
   std::shared_ptr<const api::Node> nodeOf(const api::NodeClaim& claim) const;
-  // Deletes the claim (its finalizer then terminates whatever it launched) and records a
-  // Warning Event. kNotFound counts as done.
+  // Deletes the claim (its finalizer then terminates whatever it launched), remembers it in
+  // `deleted` and records a Warning Event. kNotFound counts as done.
   Status deleteClaim(const api::NodeClaim& claim, const std::string& reason,
                      const std::string& message) const;
 };

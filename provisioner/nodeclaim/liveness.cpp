@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -38,6 +39,7 @@ Result<StepResult> Liveness::reconcile(api::NodeClaim& claim) {
     if (!terminated.isOk() && !terminated.isNotFound() && !terminated.isInvalid()) {
       return fail(terminated);
     }
+    crashPoint("liveness.after-instance-terminate");  // the claim not deleted yet
   }
   log().warn("terminating unregistered nodeclaim name={} provider_id={} ttl={}", claim.name,
              claim.providerId, formatSeconds(ctx_.options.registrationTtl));

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "provisioner/nodeclaim/node_adoption.h"
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -39,6 +40,7 @@ Result<StepResult> Registration::reconcile(api::NodeClaim& claim) {
     // kConflict: the kubelet updated the Node in between; the caller retries with fresh state.
     Status patched = ctx_.writer.patchNode(cached->name, *patch);
     if (!patched.isOk()) return fail(patched);
+    crashPoint("registration.after-node-patch");  // the Node adopted, the claim not Registered
   }
   const auto now = ctx_.clock.now();
   claim.nodeName = cached->name;

@@ -7,6 +7,7 @@
 #include "provisioner/nodeclaim/drain.h"
 #include "provisioner/nodeclaim/termination.h"
 #include "provisioner/nodeclaim/node_adoption.h"
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -74,6 +75,7 @@ Result<std::optional<Clock::Duration>> Termination::releaseNode(
   if (*drained) return *drained;
 
   if (!isDeleting(*node)) {
+    crashPoint("termination.before-node-delete");  // drained, not cordoned or deleted yet
     if (!isCordoned(*node)) {
       Status cordoned = gone(ctx_.writer.patchNode(name, json{{"spec", {{"unschedulable", true}}}}));
       if (!cordoned.isOk()) return fail(cordoned);
@@ -81,6 +83,7 @@ Result<std::optional<Clock::Duration>> Termination::releaseNode(
     Status deleted = gone(ctx_.writer.deleteNode(name));
     if (!deleted.isOk()) return fail(deleted);
     log().info("deleting node name={} nodeclaim={}", name, claim.name);
+    crashPoint("termination.after-node-delete");  // the Node still holds our finalizer
     node = ctx_.writer.getNode(name);
     if (!node) return node.error().isNotFound() ? Result<Wait>(Wait{}) : fail(node.error());
   }
@@ -113,6 +116,7 @@ Result<std::optional<Clock::Duration>> Termination::drainNode(const api::NodeCla
     if (tainted.isNotFound()) return Wait{};
     if (!tainted.isOk()) return fail(tainted);
     log().info("draining node name={} nodeclaim={} pods={}", name, claim.name, pods.evictable());
+    crashPoint("termination.after-node-taint");  // fenced, no pod evicted yet
     ctx_.event(claim, kube::EventType::kNormal, "Draining",
                "Draining node " + name + ": " + std::to_string(pods.evictable()) + " pods to evict");
     auto fresh = ctx_.writer.getNode(name);
@@ -201,8 +205,10 @@ Result<Requeue> Termination::terminate(const api::NodeClaim& claim) {
   if (*released) return Requeue{**released};  // still draining
 
   if (!claim.providerId.empty()) {
+    crashPoint("termination.before-instance-terminate");  // the Node released
     Status terminated = ctx_.cloud.deleteInstance(claim.providerId);
     if (terminated.isOk()) {
+      crashPoint("termination.after-instance-terminate");
       // Terminating: OK until the cloud reports it gone. Look again shortly.
       ctx_.event(claim, kube::EventType::kNormal, "TerminatingInstance",
                  "Terminating instance " + claim.providerId);
@@ -218,6 +224,7 @@ Result<Requeue> Termination::terminate(const api::NodeClaim& claim) {
     }
   }
 
+  crashPoint("termination.before-finalizer-removal");  // the instance gone
   Status removed = gone(ctx_.writer.patchNodeClaim(
       claim.name, removeFinalizerPatch(claim, nc::kTerminationFinalizer)));
   if (!removed.isOk()) return fail(removed);

@@ -11,6 +11,7 @@
 
 #include "provisioner/provisioning/provisioner_internal.h"
 #include "src/api/well_known_labels.h"
+#include "src/common/crash_point.h"
 
 namespace gantry::provisioner {
 
@@ -137,6 +138,7 @@ void Provisioner::createAll(std::vector<PlannedClaim>& planned, ProvisionResult&
       retryAt_ = clock_.now() + options_.retryAfterError;
       return;
     }
+    crashPoint("provisioner.after-claim-create");  // neither nominated nor remembered yet
     p.claim = std::move(*created);
     p.created = true;
     {

@@ -121,20 +121,44 @@ class ControllerProcess {
     return waitExit(timeout);
   }
 
+  // SIGKILL, as the kernel or a lost node would end it, and reaped. False when it had ended.
+  bool kill() {
+    if (pid_ <= 0 || reaped()) return false;
+    ::kill(pid_, SIGKILL);
+    (void)waitExit(std::chrono::seconds(10));
+    return true;
+  }
+
+  // Waits up to `timeout` for the process to end by itself: the signal that ended it, 0 for an
+  // exit, -1 while it still runs.
+  int waitForDeath(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!reaped() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (pid_ > 0) return -1;
+    return WIFSIGNALED(status_) ? WTERMSIG(status_) : 0;
+  }
+
+  bool running() { return pid_ > 0 && !reaped(); }
+
  private:
+  // True once the child has ended (and was reaped, here or earlier); its status in status_.
+  bool reaped() {
+    if (pid_ <= 0) return true;
+    if (::waitpid(pid_, &status_, WNOHANG) != pid_) return false;
+    pid_ = -1;
+    return true;
+  }
+
   int waitExit(std::chrono::seconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
+      if (reaped()) return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+    ::waitpid(pid_, &status_, 0);
     pid_ = -1;
     return -1;
   }
@@ -161,6 +185,7 @@ class ControllerProcess {
   }
 
   pid_t pid_ = -1;
+  int status_ = 0;  // waitpid's, once reaped
   int fd_ = -1;
   std::thread reader_;
   mutable std::mutex mu_;

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -144,9 +145,10 @@ class GantryE2eTest : public testing::TestEnvTest {
   // alias users write (al2023@latest: the EKS-optimized images, read from the SSM parameters
   // the environment publishes; amiFamily is implied). `registers`: its instances carry the
   // tag the node bootstrapper looks for (testenv.gantry.dev/bootstrap), so each becomes a
-  // Node; without it they boot and never register.
-  void createNodeClass(const std::string& name, bool registers) {
-    json spec = {{"amiSelectorTerms", json::array({{{"alias", "al2023@latest"}}})},
+  // Node; without it they boot and never register. `alias`: another AMI alias.
+  void createNodeClass(const std::string& name, bool registers,
+                       const std::string& alias = "al2023@latest") {
+    json spec = {{"amiSelectorTerms", json::array({{{"alias", alias}}})},
                  {"role", "GantryNodeRole"},
                  {"subnetSelectorTerms", json::array({{{"tags", {{"gantry.dev/discovery", env().clusterName()}}}}})},
                  {"securityGroupSelectorTerms",
@@ -245,8 +247,10 @@ class GantryE2eTest : public testing::TestEnvTest {
   }
 
   // `gantry controller` for this run, once its catalog is loaded (pods created afterwards see
-  // only the batch window and the launch in their latency).
-  void startController(std::vector<std::string> extra = {}) {
+  // only the batch window and the launch in their latency). `extraEnv` is added to its
+  // environment (e.g. GANTRY_CRASH_POINTS); a controller still running is killed first.
+  void startController(std::vector<std::string> extra = {},
+                       const std::map<std::string, std::string>& extraEnv = {}) {
     std::vector<std::string> args = {
         "controller", "--cluster-name", run_, "--region", env().region(), "--kubeconfig", env().kubeconfig(),
         "--ec2-endpoint", env().ec2Endpoint(), "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
@@ -262,10 +266,12 @@ class GantryE2eTest : public testing::TestEnvTest {
     // GANTRY_E2E_BINARY runs another build of the same source (an optimised one, to measure).
     const char* binary = std::getenv("GANTRY_E2E_BINARY");
     controller_ = std::make_unique<testing::ControllerProcess>();
-    ASSERT_TRUE(controller_->start(binary && *binary ? binary : GANTRY_BINARY, args,
-                                   {{"AWS_ACCESS_KEY_ID", env().accessKeyId()},
-                                    {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
-                                    {"AWS_REGION", env().region()}}));
+    std::map<std::string, std::string> childEnv = {
+        {"AWS_ACCESS_KEY_ID", env().accessKeyId()},
+        {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
+        {"AWS_REGION", env().region()}};
+    for (const auto& [k, v] : extraEnv) childEnv[k] = v;
+    ASSERT_TRUE(controller_->start(binary && *binary ? binary : GANTRY_BINARY, args, childEnv));
     ASSERT_TRUE(controller_->waitFor("loaded instance types", 180s)) << controller_->output();
   }
 

@@ -92,6 +92,28 @@ TEST_F(GarbageCollectorTest, AnInstanceWhoseClaimIsStillLaunchingIsNotAnOrphan) 
   EXPECT_EQ(cloud_.state("aws:///us-east-1a/i-1"), "running");
 }
 
+TEST_F(GarbageCollectorTest, ASecondInstanceTaggedForALaunchedClaimIsTerminatedAfterTheGrace) {
+  // The claim recorded i-1; i-2 carries its name too (its create ran twice: a retry that did
+  // not find the first instance). Nothing will ever record i-2; its tag must not hide it.
+  cluster_.putClaim(launchedClaim("twice", "aws:///us-east-1a/i-1"));
+  cloud_.addInstance({.instanceId = "i-1", .providerId = "aws:///us-east-1a/i-1",
+                      .state = "running", .nodeClaimName = "twice"});
+  cloud_.addInstance({.instanceId = "i-2", .providerId = "aws:///us-east-1a/i-2",
+                      .state = "running", .nodeClaimName = "twice",
+                      .launchTime = clock_.now()});
+  ASSERT_TRUE(gc_.collect());
+  clock_.advance(29s);
+  ASSERT_TRUE(gc_.collect());
+  EXPECT_EQ(cloud_.state("aws:///us-east-1a/i-2"), "running") << "still within the grace";
+  clock_.advance(1s);
+  auto collected = gc_.collect();
+  ASSERT_TRUE(collected);
+  EXPECT_EQ(collected->instancesTerminated, 1u);
+  EXPECT_EQ(cloud_.state("aws:///us-east-1a/i-2"), "shutting-down");
+  EXPECT_EQ(cloud_.state("aws:///us-east-1a/i-1"), "running");
+  EXPECT_FALSE(cluster_.nodeClaim("twice")->deleting());
+}
+
 TEST_F(GarbageCollectorTest, RemovesOurNodesWithoutAClaimAndLeavesOthersAlone) {
   api::NodePool pool;
   pool.name = "gpu";

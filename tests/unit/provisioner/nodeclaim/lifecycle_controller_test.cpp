@@ -253,6 +253,52 @@ TEST_F(LifecycleTest, DeletionOfClaimThatNeverLaunchedReleasesAtOnce) {
   EXPECT_EQ(cloud_.deletes, 0);
 }
 
+TEST_F(LifecycleTest, AFailedLaunchIsActedOnOnceThoughTheCacheStillShowsTheDeletedClaim) {
+  state::LaunchBackoff backoff;
+  int reported = 0;
+  LifecycleController controller(
+      cluster_, cluster_, cloud_, events_, clock_, {.workers = 1},
+      {.launchBackoff = &backoff,
+       .onLaunchFailed = [&](const std::string&, bool) { ++reported; }});
+  api::InstanceType type;
+  type.name = "g4dn.xlarge";
+  type.offerings = {{.zone = "us-east-1a", .pricePerHour = 0.526}};
+  cloud_.catalog = std::make_shared<const api::InstanceTypes>(api::InstanceTypes{type});
+  api::Ec2NodeClass nodeClass;
+  nodeClass.name = "default";
+  cluster_.putNodeClass(nodeClass);
+  cloud_.createErrors = {Status::invalid("no AMI matches"), Status::invalid("no AMI matches")};
+  auto c = launchedClaim();
+  c.providerId.clear();
+  c.conditions.clear();
+  cluster_.putClaim(c);
+
+  controller.enqueue("gpu-1");
+  controller.step();
+  ASSERT_TRUE(claim());
+  ASSERT_TRUE(claim()->deleting()) << "deleted; the finalizer holds it";
+  ASSERT_EQ(cloud_.creates.size(), 1u);
+  // The cache lags: the Launched=False status written before the delete arrives first, and
+  // its update event brings the claim back without a deletionTimestamp.
+  api::NodeClaim stale = *claim();
+  stale.deletionTimestamp.reset();
+  cluster_.putClaim(stale);
+  controller.enqueue("gpu-1");
+  controller.step();
+  EXPECT_EQ(cloud_.creates.size(), 1u) << "a deleted claim is not launched again";
+  EXPECT_EQ(events_.count("LaunchFailed", "gpu-1"), 1u);
+  EXPECT_EQ(reported, 1);
+  auto hold = backoff.held("gpu", "default", clock_.now());
+  ASSERT_TRUE(hold);
+  EXPECT_EQ(hold->failures, 1) << "one failure, counted once";
+
+  // Then the deletion arrives: released (nothing was launched).
+  cluster_.userDelete("claim", "gpu-1");
+  controller.enqueue("gpu-1");
+  controller.step();
+  EXPECT_FALSE(claim());
+}
+
 TEST_F(LifecycleTest, UserDeletedNodeDeletesItsClaim) {
   cluster_.putClaim(launchedClaim());
   cluster_.putNode(kubeletNode());
