@@ -64,8 +64,10 @@ TEST(TokenBucketTest, ConcurrentWaitersNeverOutrunTheRate) {
   for (int i = 0; i < 4; ++i) threads.emplace_back([&] { bucket.acquire(); });
   for (auto& t : threads) t.join();
   // Four more tokens at one per second: however the waiters interleave, at least four
-  // seconds of (fake) time must have passed, and every waiter slept.
-  EXPECT_EQ(clock.sleeps().size(), 4u);
+  // seconds of (fake) time must have passed. Not every waiter need sleep: the fake clock
+  // adds up sleeps that would overlap in real time, so a late waiter can find a token
+  // refilled during two earlier waiters' sleeps.
+  EXPECT_GE(clock.sleeps().size(), 2u);
   EXPECT_GE(clock.now() - start, seconds(4));
 }
 
