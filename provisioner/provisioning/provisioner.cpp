@@ -200,12 +200,12 @@ std::map<std::string, std::string> Provisioner::poolsToSkip(const ClusterObjects
   for (const api::NodePool& pool : objects.nodePools) {
     if (shared_.launchBackoff) {
       if (auto hold = shared_.launchBackoff->held(pool.name, pool.nodeClassRef, now)) {
-        skipped[pool.name] =
-            "NodePool " + pool.name + " is backing off after " + std::to_string(hold->failures) +
-            " failed launch(es) with EC2NodeClass \"" + pool.nodeClassRef + "\" (retry in " +
-            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(hold->until - now)
-                               .count() + 1) +
-            "s): " + hold->error;
+        // Stable while the cause is: the pod's Event is told once (tellPod dedups on the
+        // message), not again for every failure count or countdown. The claims' LaunchFailed
+        // Events carry the count and the wait.
+        skipped[pool.name] = "NodePool " + pool.name +
+                             " is backing off after failed launches with EC2NodeClass \"" +
+                             pool.nodeClassRef + "\": " + hold->error;
         std::lock_guard lock(mu_);
         if (!retryAt_ || hold->until < *retryAt_) retryAt_ = hold->until;
         continue;

@@ -183,6 +183,10 @@ class GantryE2eTest : public testing::TestEnvTest {
     pools_.push_back(name);
   }
 
+  // Pods of this run land only on this run's nodes: e2e tests run side by side, and the
+  // scheduler would otherwise bind one run's pending GPU pod to another run's fresh node.
+  json runSelector() const { return {{"e2e-run", run_}}; }
+
   // A Katib-style trial Job: `parallelism` pods, each with `gpus` nvidia.com/gpu as a limit.
   void createJob(const std::string& name, int parallelism, int gpus) {
     json job = {
@@ -195,6 +199,7 @@ class GantryE2eTest : public testing::TestEnvTest {
           {"template",
            {{"spec",
              {{"restartPolicy", "Never"},
+              {"nodeSelector", runSelector()},
               {"containers", json::array({{{"name", "trial"},
                                            {"image", "busybox"},
                                            {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}}}}}};
@@ -208,7 +213,8 @@ class GantryE2eTest : public testing::TestEnvTest {
                 {"kind", "Pod"},
                 {"metadata", {{"name", name}, {"namespace", run_}}},
                 {"spec",
-                 {{"containers", json::array({{{"name", "trial"},
+                 {{"nodeSelector", runSelector()},
+                  {"containers", json::array({{{"name", "trial"},
                                               {"image", "busybox"},
                                               {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}};
     auto r = client().create({.resource = "pods", .ns = run_}, pod);

@@ -7,10 +7,10 @@
 //   Ready=False and the pool is left out of the plan;
 // - a NodePool whose EC2NodeClass does not exist: nothing marks it not ready, so every claim
 //   fails at launch and the pool backs off, 10 s doubling.
-// Each is watched for two minutes rather than four. The bound still shows: in the first,
-// no claim after the class turned not ready; in the second, the gaps between claims at least
-// double from 10 s (claims near 0, 10, 30, 70 s, so at most 5 in four minutes: the next
-// would come at 150 s, then 310 s).
+// Each is watched for four minutes (the e2e suites run side by side, so the wait costs little
+// wall time). In the first, no claim after the class turned not ready; in the second, the
+// gaps between claims at least double from 10 s (claims near 0, 10, 30, 70, 150 s: at most 5
+// in four minutes, the next would come at 310 s).
 #include <mutex>
 #include <set>
 
@@ -20,7 +20,7 @@ namespace gantry::e2e {
 namespace {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
-constexpr auto kWatch = 120s;
+constexpr auto kWatch = 240s;
 constexpr size_t kMaxClaims = 5;
 constexpr size_t kMaxWarningEvents = 10;
 constexpr int kMaxEventCount = 10;
@@ -91,9 +91,10 @@ class HotLoopE2eTest : public GantryE2eTest {
     return out;
   }
 
-  // Warning Events about this run's objects (its namespace's, and the cluster-scoped ones in
-  // "default" named after the run): objects in all, those about failed provisioning or
-  // launches, and the highest `count` (repeats the recorder merged).
+  // Gantry's Warning Events about this run's objects (its namespace's, and the cluster-scoped
+  // ones in "default" named after the run): objects in all, those about failed provisioning
+  // or launches, and the highest `count` (repeats the recorder merged). kube-scheduler's
+  // FailedScheduling for the pending pod is its own cadence, not Gantry's, and is left out.
   struct Warnings {
     size_t objects = 0;
     size_t provisioning = 0;
@@ -110,6 +111,7 @@ class HotLoopE2eTest : public GantryE2eTest {
     Warnings w;
     for (const auto& e : all) {
       if (e.value("type", "") != "Warning") continue;
+      if (e.value("source", json::object()).value("component", "") != "gantry-controller") continue;
       const std::string reason = e.value("reason", "");
       const int count = e.value("count", 1);
       ++w.objects;
@@ -202,10 +204,10 @@ TEST_F(HotLoopE2eTest, ANodePoolWhoseEc2NodeClassIsMissingBacksOffDoublingNotALo
     ASSERT_NO_FATAL_FAILURE(createPod("trial", 1));
   });
   const std::string output = controller_->output();
-  // Claims near 0, 10, 30, 70 s: the gaps double (a second of slack for batching and cache).
+  // Claims near 0, 10, 30, 70, 150 s: the gaps double (a second of slack for batching and cache).
   ASSERT_FALSE(seen.createdAt.empty()) << output;
-  EXPECT_LE(seen.names.size(), kMaxClaims - 1) << output;
-  EXPECT_LE(seen.logged, kMaxClaims - 1) << output;
+  EXPECT_LE(seen.names.size(), kMaxClaims) << output;
+  EXPECT_LE(seen.logged, kMaxClaims) << output;
   std::string gaps;
   auto wanted = 10s;
   for (size_t i = 1; i < seen.createdAt.size(); ++i, wanted *= 2) {
