@@ -42,25 +42,37 @@ kube::ObjectReference nodeRef(const api::Node& node) {
   return {.kind = "Node", .name = node.name, .apiVersion = "v1"};
 }
 
-// The merge patch taking our disrupted taint off a raw Node again (empty when absent).
-json unfencePatch(const json& node) {
-  const json* taints = nullptr;
+// Whether a raw Node is cordoned (spec.unschedulable).
+bool cordoned(const json& node) {
+  auto spec = node.find("spec");
+  if (spec == node.end() || !spec->is_object()) return false;
+  auto u = spec->find("unschedulable");
+  return u != spec->end() && u->is_boolean() && u->get<bool>();
+}
+
+// The merge patch taking the fence (nodeclaim::disruptedTaintPatch) off a raw Node again: our
+// disrupted taint, and with `uncordon` the cordon it set. Empty when there is neither.
+json unfencePatch(const json& node, bool uncordon) {
+  json patch = json::object();
   if (auto spec = node.find("spec"); spec != node.end() && spec->is_object()) {
-    if (auto t = spec->find("taints"); t != spec->end() && t->is_array()) taints = &*t;
-  }
-  if (taints == nullptr) return json::object();
-  json kept = json::array();
-  bool found = false;
-  for (const auto& t : *taints) {
-    if (t.is_object() && t.value("key", "") == nodeclaim::kDisruptedTaintKey) {
-      found = true;
-    } else {
-      kept.push_back(t);
+    if (auto t = spec->find("taints"); t != spec->end() && t->is_array()) {
+      json kept = json::array();
+      bool found = false;
+      for (const auto& taint : *t) {
+        if (taint.is_object() && taint.value("key", "") == nodeclaim::kDisruptedTaintKey) {
+          found = true;
+        } else {
+          kept.push_back(taint);
+        }
+      }
+      if (found) patch["spec"]["taints"] = std::move(kept);
     }
   }
-  if (!found) return json::object();
-  return json{{"metadata", {{"resourceVersion", node["metadata"].value("resourceVersion", "")}}},
-              {"spec", {{"taints", kept}}}};
+  if (uncordon && cordoned(node)) patch["spec"]["unschedulable"] = nullptr;
+  if (patch.empty()) return patch;
+  patch["metadata"]["resourceVersion"] =
+      node.value("metadata", json::object()).value("resourceVersion", "");
+  return patch;
 }
 
 double gpus(const api::ResourceList& resources) {
@@ -183,6 +195,8 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
     log().debug("cannot read node to disrupt node={} error={}", nodeName, raw.error().toString());
     return false;
   }
+  // The fence cordons the node too; only a cordon it set is lifted again.
+  const bool wasCordoned = cordoned(*raw);
   auto fence = nodeclaim::disruptedTaintPatch(*raw);
   if (!fence) {
     log().warn("cannot fence node node={} error={}", nodeName, fence.error().toString());
@@ -198,7 +212,7 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
   // the node, which is un-fenced again.
   if (!method.qualifies(candidate, clock_.now())) {
     if (auto current = writer_.getNode(nodeName)) {
-      json unfence = unfencePatch(*current);
+      json unfence = unfencePatch(*current, !wasCordoned);
       if (!unfence.empty()) (void)writer_.patchNode(nodeName, unfence);
     }
     log().info("dropped disruption nodeclaim={} node={} reason={}: no longer qualifies",
