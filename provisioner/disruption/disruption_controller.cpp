@@ -75,6 +75,31 @@ json unfencePatch(const json& node, bool uncordon) {
   return patch;
 }
 
+// Takes the fence down again, retrying a stale resourceVersion a few times (the kubelet's
+// status updates bump it). It matters: a fenced node counts as disrupting and is never looked
+// at again, so a fence left behind would keep the node cordoned and spend the pool's budget
+// for good.
+void unfence(nodeclaim::LifecycleWriter& writer, const std::string& nodeName, bool uncordon) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto current = writer.getNode(nodeName);
+    if (!current) {
+      if (!current.error().isNotFound()) {
+        log().warn("cannot read node to un-fence node={} error={}", nodeName,
+                   current.error().toString());
+      }
+      return;
+    }
+    json patch = unfencePatch(*current, uncordon);
+    if (patch.empty()) return;
+    Status s = writer.patchNode(nodeName, patch);
+    if (s.isOk() || s.isNotFound()) return;
+    if (!s.isConflict() || attempt == 2) {
+      log().warn("cannot un-fence node node={} error={}", nodeName, s.toString());
+      return;
+    }
+  }
+}
+
 double gpus(const api::ResourceList& resources) {
   double n = 0;
   for (const char* name : {"nvidia.com/gpu", "amd.com/gpu"}) {
@@ -211,10 +236,7 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
   // The last look, with the fence up: a pod bound or nominated since the pass began keeps
   // the node, which is un-fenced again.
   if (!method.qualifies(candidate, clock_.now())) {
-    if (auto current = writer_.getNode(nodeName)) {
-      json unfence = unfencePatch(*current, !wasCordoned);
-      if (!unfence.empty()) (void)writer_.patchNode(nodeName, unfence);
-    }
+    unfence(writer_, nodeName, !wasCordoned);
     log().info("dropped disruption nodeclaim={} node={} reason={}: no longer qualifies",
                claim.name, nodeName, reason);
     return false;
@@ -231,6 +253,16 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
   if (!deleted.isOk() && !deleted.isNotFound()) {
     log().warn("cannot delete nodeclaim for disruption nodeclaim={} error={}", claim.name,
                deleted.toString());
+    // Back to where it was, so the next pass tries again: no fence (else the node would count
+    // as disrupting and never be a candidate again) and no reason (else a later deletion for
+    // another cause would be reported as this one).
+    unfence(writer_, nodeName, !wasCordoned);
+    if (annotated.isOk()) {
+      (void)writer_.patchNodeClaim(
+          claim.name,
+          json{{"metadata",
+                {{"annotations", {{std::string(nc::kDisruptionReasonAnnotation), nullptr}}}}}});
+    }
     return false;
   }
   const std::string message = "Disrupting Node " + nodeName + ": " + reason;
