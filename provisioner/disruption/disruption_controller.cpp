@@ -185,7 +185,7 @@ PassResult DisruptionReconciler::pass() {
     const std::string poolName = candidate.pool->name;
     if (auto block = doNotDisrupt(*candidate.claim, *candidate.node,
                                   reader_.podsOn(candidate.node->name))) {
-      blocked(candidate, block->cause, block->message);
+      blocked(candidate, block->cause, block->message, block->message);
       ++result.blocked;
       continue;
     }
@@ -193,10 +193,15 @@ PassResult DisruptionReconciler::pass() {
     const BudgetAllowance allowance = allowedDisruptions(
         candidate.pool->budgets, method.reason(), now, count.nodes, count.disrupting);
     if (allowance.allowed <= 0) {
+      // The same budget holding the node back is the same block, whatever the counts in the
+      // message: they move as other nodes come and go.
+      const auto& budgets = candidate.pool->budgets;
+      const size_t limiting = allowance.limitingBudget.value_or(budgets.size());
       blocked(candidate, "budget",
               "NodePool " + poolName + " disruption " +
-                  describeAllowance(allowance, candidate.pool->budgets, method.reason(),
-                                    count.nodes, count.disrupting));
+                  describeAllowance(allowance, budgets, method.reason(), count.nodes,
+                                    count.disrupting),
+              limiting < budgets.size() ? describeBudget(budgets[limiting]) : "");
       ++result.blocked;
       continue;
     }
@@ -277,15 +282,16 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
 }
 
 void DisruptionReconciler::blocked(const Candidate& candidate, const std::string& cause,
-                                   const std::string& message) {
+                                   const std::string& message, const std::string& blocker) {
   const api::NodeClaim& claim = *candidate.claim;
   const auto now = clock_.now();
+  const std::string same = cause + "\n" + blocker;
   auto it = told_.find(claim.name);
-  if (it != told_.end() && it->second.first == cause + message &&
+  if (it != told_.end() && it->second.first == same &&
       now - it->second.second < options_.repeatBlockedEventsAfter) {
     return;
   }
-  told_[claim.name] = {cause + message, now};
+  told_[claim.name] = {same, now};
   if (told_.size() > 100000) told_.clear();  // a bound; at worst some nodes are told again
   log().info("disruption blocked nodeclaim={} node={} cause={} message={}", claim.name,
              candidate.node->name, cause, message);
