@@ -42,25 +42,62 @@ kube::ObjectReference nodeRef(const api::Node& node) {
   return {.kind = "Node", .name = node.name, .apiVersion = "v1"};
 }
 
-// The merge patch taking our disrupted taint off a raw Node again (empty when absent).
-json unfencePatch(const json& node) {
-  const json* taints = nullptr;
+// Whether a raw Node is cordoned (spec.unschedulable).
+bool cordoned(const json& node) {
+  auto spec = node.find("spec");
+  if (spec == node.end() || !spec->is_object()) return false;
+  auto u = spec->find("unschedulable");
+  return u != spec->end() && u->is_boolean() && u->get<bool>();
+}
+
+// The merge patch taking the fence (nodeclaim::disruptedTaintPatch) off a raw Node again: our
+// disrupted taint, and with `uncordon` the cordon it set. Empty when there is neither.
+json unfencePatch(const json& node, bool uncordon) {
+  json patch = json::object();
   if (auto spec = node.find("spec"); spec != node.end() && spec->is_object()) {
-    if (auto t = spec->find("taints"); t != spec->end() && t->is_array()) taints = &*t;
-  }
-  if (taints == nullptr) return json::object();
-  json kept = json::array();
-  bool found = false;
-  for (const auto& t : *taints) {
-    if (t.is_object() && t.value("key", "") == nodeclaim::kDisruptedTaintKey) {
-      found = true;
-    } else {
-      kept.push_back(t);
+    if (auto t = spec->find("taints"); t != spec->end() && t->is_array()) {
+      json kept = json::array();
+      bool found = false;
+      for (const auto& taint : *t) {
+        if (taint.is_object() && taint.value("key", "") == nodeclaim::kDisruptedTaintKey) {
+          found = true;
+        } else {
+          kept.push_back(taint);
+        }
+      }
+      if (found) patch["spec"]["taints"] = std::move(kept);
     }
   }
-  if (!found) return json::object();
-  return json{{"metadata", {{"resourceVersion", node["metadata"].value("resourceVersion", "")}}},
-              {"spec", {{"taints", kept}}}};
+  if (uncordon && cordoned(node)) patch["spec"]["unschedulable"] = nullptr;
+  if (patch.empty()) return patch;
+  patch["metadata"]["resourceVersion"] =
+      node.value("metadata", json::object()).value("resourceVersion", "");
+  return patch;
+}
+
+// Takes the fence down again, retrying a stale resourceVersion a few times (the kubelet's
+// status updates bump it). It matters: a fenced node counts as disrupting and is never looked
+// at again, so a fence left behind would keep the node cordoned and spend the pool's budget
+// for good.
+void unfence(nodeclaim::LifecycleWriter& writer, const std::string& nodeName, bool uncordon) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto current = writer.getNode(nodeName);
+    if (!current) {
+      if (!current.error().isNotFound()) {
+        log().warn("cannot read node to un-fence node={} error={}", nodeName,
+                   current.error().toString());
+      }
+      return;
+    }
+    json patch = unfencePatch(*current, uncordon);
+    if (patch.empty()) return;
+    Status s = writer.patchNode(nodeName, patch);
+    if (s.isOk() || s.isNotFound()) return;
+    if (!s.isConflict() || attempt == 2) {
+      log().warn("cannot un-fence node node={} error={}", nodeName, s.toString());
+      return;
+    }
+  }
 }
 
 double gpus(const api::ResourceList& resources) {
@@ -148,7 +185,7 @@ PassResult DisruptionReconciler::pass() {
     const std::string poolName = candidate.pool->name;
     if (auto block = doNotDisrupt(*candidate.claim, *candidate.node,
                                   reader_.podsOn(candidate.node->name))) {
-      blocked(candidate, block->cause, block->message);
+      blocked(candidate, block->cause, block->message, block->message);
       ++result.blocked;
       continue;
     }
@@ -156,10 +193,15 @@ PassResult DisruptionReconciler::pass() {
     const BudgetAllowance allowance = allowedDisruptions(
         candidate.pool->budgets, method.reason(), now, count.nodes, count.disrupting);
     if (allowance.allowed <= 0) {
+      // The same budget holding the node back is the same block, whatever the counts in the
+      // message: they move as other nodes come and go.
+      const auto& budgets = candidate.pool->budgets;
+      const size_t limiting = allowance.limitingBudget.value_or(budgets.size());
       blocked(candidate, "budget",
               "NodePool " + poolName + " disruption " +
-                  describeAllowance(allowance, candidate.pool->budgets, method.reason(),
-                                    count.nodes, count.disrupting));
+                  describeAllowance(allowance, budgets, method.reason(), count.nodes,
+                                    count.disrupting),
+              limiting < budgets.size() ? describeBudget(budgets[limiting]) : "");
       ++result.blocked;
       continue;
     }
@@ -183,6 +225,8 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
     log().debug("cannot read node to disrupt node={} error={}", nodeName, raw.error().toString());
     return false;
   }
+  // The fence cordons the node too; only a cordon it set is lifted again.
+  const bool wasCordoned = cordoned(*raw);
   auto fence = nodeclaim::disruptedTaintPatch(*raw);
   if (!fence) {
     log().warn("cannot fence node node={} error={}", nodeName, fence.error().toString());
@@ -197,10 +241,7 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
   // The last look, with the fence up: a pod bound or nominated since the pass began keeps
   // the node, which is un-fenced again.
   if (!method.qualifies(candidate, clock_.now())) {
-    if (auto current = writer_.getNode(nodeName)) {
-      json unfence = unfencePatch(*current);
-      if (!unfence.empty()) (void)writer_.patchNode(nodeName, unfence);
-    }
+    unfence(writer_, nodeName, !wasCordoned);
     log().info("dropped disruption nodeclaim={} node={} reason={}: no longer qualifies",
                claim.name, nodeName, reason);
     return false;
@@ -217,6 +258,16 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
   if (!deleted.isOk() && !deleted.isNotFound()) {
     log().warn("cannot delete nodeclaim for disruption nodeclaim={} error={}", claim.name,
                deleted.toString());
+    // Back to where it was, so the next pass tries again: no fence (else the node would count
+    // as disrupting and never be a candidate again) and no reason (else a later deletion for
+    // another cause would be reported as this one).
+    unfence(writer_, nodeName, !wasCordoned);
+    if (annotated.isOk()) {
+      (void)writer_.patchNodeClaim(
+          claim.name,
+          json{{"metadata",
+                {{"annotations", {{std::string(nc::kDisruptionReasonAnnotation), nullptr}}}}}});
+    }
     return false;
   }
   const std::string message = "Disrupting Node " + nodeName + ": " + reason;
@@ -231,15 +282,16 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
 }
 
 void DisruptionReconciler::blocked(const Candidate& candidate, const std::string& cause,
-                                   const std::string& message) {
+                                   const std::string& message, const std::string& blocker) {
   const api::NodeClaim& claim = *candidate.claim;
   const auto now = clock_.now();
+  const std::string same = cause + "\n" + blocker;
   auto it = told_.find(claim.name);
-  if (it != told_.end() && it->second.first == cause + message &&
+  if (it != told_.end() && it->second.first == same &&
       now - it->second.second < options_.repeatBlockedEventsAfter) {
     return;
   }
-  told_[claim.name] = {cause + message, now};
+  told_[claim.name] = {same, now};
   if (told_.size() > 100000) told_.clear();  // a bound; at worst some nodes are told again
   log().info("disruption blocked nodeclaim={} node={} cause={} message={}", claim.name,
              candidate.node->name, cause, message);

@@ -68,7 +68,10 @@ class DisruptionReconciler final : public runtime::Reconciler {
   };
   // Fences, re-checks and deletes; false when the candidate was left alone.
   bool disrupt(const Method& method, const Candidate& candidate);
-  void blocked(const Candidate& candidate, const std::string& cause, const std::string& message);
+  // Tells (Event, metric) that `candidate` is held back, unless it was told for the same cause
+  // and `blocker` (what blocks: the object, the budget) within repeatBlockedEventsAfter.
+  void blocked(const Candidate& candidate, const std::string& cause, const std::string& message,
+               const std::string& blocker);
   void accountIdleGpus(const api::NodeClaim& claim, const api::Node& node,
                        Clock::Duration elapsed);
 
@@ -81,7 +84,8 @@ class DisruptionReconciler final : public runtime::Reconciler {
   ProvisionerMetrics* metrics_;
   std::vector<MethodPtr> methods_;
   std::optional<Clock::TimePoint> lastPass_;
-  std::map<std::string, std::pair<std::string, Clock::TimePoint>> told_;  // claim -> cause, when
+  // claim -> (cause and blocker, when told)
+  std::map<std::string, std::pair<std::string, Clock::TimePoint>> told_;
   std::map<std::pair<std::string, std::string>, bool> eligibleSeries_;   // (pool, reason) seen
 };
 
