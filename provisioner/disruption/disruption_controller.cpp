@@ -146,6 +146,10 @@ PassResult DisruptionReconciler::pass() {
     PoolCount& count = counts[poolName];
     ++count.nodes;
     auto node = claim->nodeName.empty() ? nullptr : reader_.node(claim->nodeName);
+    if (node != nullptr && !claim->deleting() && !node->deleting && fenced(*node) &&
+        !recentlyDisrupted(claim->name, now)) {
+      clearStaleFence(*claim, *node);
+    }
     if (claim->deleting() || node == nullptr || node->deleting || !node->ready || fenced(*node)) {
       ++count.disrupting;
       continue;
@@ -278,7 +282,31 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
                  message);
   if (metrics_) metrics_->disrupted(candidate.pool->name, reason);
   told_.erase(claim.name);
+  disruptedAt_[claim.name] = clock_.now();
   return true;
+}
+
+bool DisruptionReconciler::recentlyDisrupted(const std::string& claim, Clock::TimePoint now) {
+  // Long enough for the cache to show our own delete; the claim is deleting after that.
+  constexpr auto kCacheLag = std::chrono::minutes(2);
+  std::erase_if(disruptedAt_, [&](const auto& kv) { return now - kv.second > kCacheLag; });
+  return disruptedAt_.contains(claim);
+}
+
+void DisruptionReconciler::clearStaleFence(const api::NodeClaim& claim, const api::Node& node) {
+  // A fence whose claim is not being deleted, and that this process did not just put up:
+  // a crash (or failed writes) between fencing and deleting left it. It would keep the node
+  // cordoned and counted as disrupting for ever, so it comes down (Karpenter clears its
+  // disrupted taints at start-up the same way), with any reason annotated before the crash.
+  // The cordon goes too: the fence set it, and which cordon was there before is not known.
+  log().info("clearing a fence left behind nodeclaim={} node={}", claim.name, node.name);
+  unfence(writer_, node.name, /*uncordon=*/true);
+  if (claim.annotations.contains(std::string(nc::kDisruptionReasonAnnotation))) {
+    (void)writer_.patchNodeClaim(
+        claim.name,
+        json{{"metadata",
+              {{"annotations", {{std::string(nc::kDisruptionReasonAnnotation), nullptr}}}}}});
+  }
 }
 
 void DisruptionReconciler::blocked(const Candidate& candidate, const std::string& cause,

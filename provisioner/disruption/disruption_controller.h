@@ -72,6 +72,9 @@ class DisruptionReconciler final : public runtime::Reconciler {
   // and `blocker` (what blocks: the object, the budget) within repeatBlockedEventsAfter.
   void blocked(const Candidate& candidate, const std::string& cause, const std::string& message,
                const std::string& blocker);
+  // Whether this reconciler deleted `claim` lately (the cache may not show it deleting yet).
+  bool recentlyDisrupted(const std::string& claim, Clock::TimePoint now);
+  void clearStaleFence(const api::NodeClaim& claim, const api::Node& node);
   void accountIdleGpus(const api::NodeClaim& claim, const api::Node& node,
                        Clock::Duration elapsed);
 
@@ -86,6 +89,7 @@ class DisruptionReconciler final : public runtime::Reconciler {
   std::optional<Clock::TimePoint> lastPass_;
   // claim -> (cause and blocker, when told)
   std::map<std::string, std::pair<std::string, Clock::TimePoint>> told_;
+  std::map<std::string, Clock::TimePoint> disruptedAt_;  // claims this reconciler deleted
   std::map<std::pair<std::string, std::string>, bool> eligibleSeries_;   // (pool, reason) seen
 };
 

@@ -560,6 +560,35 @@ TEST_F(DisruptionTest, AFencedNodeCountsAsDisruptingAgainstTheBudget) {
   EXPECT_THAT(eventMessages("DisruptionBlocked", "b"), ElementsAre(HasSubstr("nodes=1")));
 }
 
+TEST_F(DisruptionTest, AFenceLeftBehindByACrashIsClearedWithItsReasonAndTheNodeReapedLater) {
+  // A crash between fencing and deleting: the Node fenced and cordoned, the claim annotated
+  // but not deleting. Left alone it would count against the budget for ever.
+  putPool([](api::NodePool& p) { p.budgets = {budget("1")}; });
+  putNode("a");
+  cluster_.editNode(nodeOf("a"), [](json& n) {
+    n["spec"]["taints"] =
+        json::array({{{"key", "gantry.dev/disrupted"}, {"effect", "NoSchedule"}}});
+    n["spec"]["unschedulable"] = true;
+  });
+  annotate("a", std::string(nc::kDisruptionReasonAnnotation), "Empty");
+  EXPECT_THAT(passAt(0s).disrupted, IsEmpty()) << "fenced as this pass began";
+  EXPECT_FALSE(fenced("a"));
+  EXPECT_FALSE(isCordoned("a"));
+  EXPECT_EQ(reasonAnnotation("a"), "");
+  EXPECT_THAT(passAt(5s).disrupted, ElementsAre("a")) << "then reaped as any empty node";
+}
+
+TEST_F(DisruptionTest, ItsOwnFenceIsKeptWhileTheCacheHasNotSeenTheDelete) {
+  putNode("a");
+  ASSERT_THAT(passAt(0s).disrupted, ElementsAre("a"));
+  // The cache lags: the claim comes back without its deletionTimestamp for a pass.
+  api::NodeClaim stale = *cluster_.nodeClaim("a");
+  stale.deletionTimestamp.reset();
+  cluster_.putClaim(stale);
+  EXPECT_THAT(passAt(5s).disrupted, IsEmpty());
+  EXPECT_TRUE(fenced("a")) << "not mistaken for a fence left behind";
+}
+
 TEST_F(DisruptionTest, ABudgetForOtherReasonsDoesNotRestrictEmpty) {
   putPool([](api::NodePool& p) {
     p.budgets = {budget(
