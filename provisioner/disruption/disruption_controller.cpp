@@ -11,6 +11,7 @@
 #include "provisioner/disruption/blockers.h"
 #include "provisioner/disruption/emptiness.h"
 #include "provisioner/nodeclaim/drain.h"
+#include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
 namespace gantry::provisioner::disruption {
@@ -242,6 +243,7 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
       return false;
     }
   }
+  crashPoint("disruption.after-fence");
   // The last look, with the fence up: a pod bound or nominated since the pass began keeps
   // the node, which is un-fenced again.
   if (!method.qualifies(candidate, clock_.now())) {
@@ -258,6 +260,7 @@ bool DisruptionReconciler::disrupt(const Method& method, const Candidate& candid
     log().warn("cannot annotate nodeclaim nodeclaim={} error={}", claim.name,
                annotated.toString());
   }
+  crashPoint("disruption.before-claim-delete");
   Status deleted = writer_.deleteNodeClaim(claim.name);
   if (!deleted.isOk() && !deleted.isNotFound()) {
     log().warn("cannot delete nodeclaim for disruption nodeclaim={} error={}", claim.name,
