@@ -78,6 +78,21 @@ Status statusFromResponse(const http::Response& response, std::string_view what)
     if (auto it = body.find("reason"); it != body.end() && it->is_string()) reason = *it;
     if (auto it = body.find("message"); it != body.end() && it->is_string()) message = *it;
     if (auto it = body.find("code"); it != body.end() && it->is_number_integer()) code = *it;
+    // details.causes say what the message leaves out: for an eviction a PodDisruptionBudget
+    // refused, the budget's name ("The disruption budget web needs 1 healthy pods and has 1
+    // currently"). Causes the message already repeats (an Invalid's field errors) are skipped.
+    if (auto details = body.find("details"); details != body.end() && details->is_object()) {
+      if (auto causes = details->find("causes"); causes != details->end() && causes->is_array()) {
+        for (const auto& cause : *causes) {
+          if (!cause.is_object()) continue;
+          auto m = cause.find("message");
+          if (m == cause.end() || !m->is_string()) continue;
+          const std::string& text = m->get_ref<const std::string&>();
+          if (text.empty() || message.find(text) != std::string::npos) continue;
+          message += (message.empty() ? "" : " ") + text;
+        }
+      }
+    }
   } else {
     message = response.body.substr(0, 256);
   }

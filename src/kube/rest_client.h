@@ -81,7 +81,8 @@ struct RestClientOptions {
 // Maps a non-2xx apiserver response to a Status: the body's Kubernetes Status reason when
 // there is one (NotFound, AlreadyExists, Conflict, Gone/Expired, Invalid, BadRequest,
 // Forbidden, Unauthorized, TooManyRequests, ServiceUnavailable, Timeout...), else the HTTP
-// code. The message is the server's message (or the body's start) prefixed by method and path.
+// code. The message is the server's message (or the body's start) prefixed by method and path,
+// followed by the messages of details.causes it does not already contain.
 Status statusFromResponse(const http::Response& response, std::string_view what);
 
 // Thread-safe: any number of threads may call any method at once.

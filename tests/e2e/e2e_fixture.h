@@ -162,9 +162,12 @@ class GantryE2eTest : public testing::TestEnvTest {
     nodeClasses_.push_back(name);
   }
 
-  // An on-demand NodePool of the given types whose nodes carry e2e-run=<run>.
+  // An on-demand NodePool of the given types whose nodes carry e2e-run=<run>. `disruption`,
+  // when given, is its spec.disruption (consolidationPolicy, consolidateAfter, budgets);
+  // without it the CRD's defaults apply (consolidateAfter 0s, budgets [{nodes: 10%}]).
   void createNodePool(const std::string& name, const std::string& nodeClass,
-                      const std::vector<std::string>& types, const json& limits) {
+                      const std::vector<std::string>& types, const json& limits,
+                      const json& disruption = nullptr) {
     json requirements = json::array(
         {{{"key", "node.kubernetes.io/instance-type"}, {"operator", "In"}, {"values", types}},
          {{"key", "gantry.dev/capacity-type"}, {"operator", "In"}, {"values", json::array({"on-demand"})}}});
@@ -178,6 +181,7 @@ class GantryE2eTest : public testing::TestEnvTest {
                       {{"nodeClassRef", {{"group", "gantry.dev"}, {"kind", "EC2NodeClass"}, {"name", nodeClass}}},
                        {"requirements", requirements}}}}},
                    {"limits", limits}}}};
+    if (!disruption.is_null()) pool["spec"]["disruption"] = disruption;
     auto r = client().create(kube::kNodePoolsPath, pool);
     ASSERT_TRUE(r) << r.error().message();
     pools_.push_back(name);
@@ -188,7 +192,9 @@ class GantryE2eTest : public testing::TestEnvTest {
   json runSelector() const { return {{"e2e-run", run_}}; }
 
   // A Katib-style trial Job: `parallelism` pods, each with `gpus` nvidia.com/gpu as a limit.
-  void createJob(const std::string& name, int parallelism, int gpus) {
+  // `podMetadata` (labels, annotations) goes on its pod template, e.g. the test environment's
+  // gantry.dev/test-complete-after, which makes KWOK finish the pod (testenv README).
+  void createJob(const std::string& name, int parallelism, int gpus, const json& podMetadata = json::object()) {
     json job = {
         {"apiVersion", "batch/v1"},
         {"kind", "Job"},
@@ -203,12 +209,14 @@ class GantryE2eTest : public testing::TestEnvTest {
               {"containers", json::array({{{"name", "trial"},
                                            {"image", "busybox"},
                                            {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}}}}}};
+    if (!podMetadata.empty()) job["spec"]["template"]["metadata"] = podMetadata;
     auto r = client().create({.group = "batch", .resource = "jobs", .ns = run_}, job);
     ASSERT_TRUE(r) << r.error().message();
   }
 
-  // A bare pod asking for `gpus` nvidia.com/gpu.
-  void createPod(const std::string& name, int gpus) {
+  // A bare pod asking for `gpus` nvidia.com/gpu; `metadata` (labels, annotations) is merged
+  // into its metadata.
+  void createPod(const std::string& name, int gpus, const json& metadata = json::object()) {
     json pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
                 {"metadata", {{"name", name}, {"namespace", run_}}},
@@ -217,6 +225,7 @@ class GantryE2eTest : public testing::TestEnvTest {
                   {"containers", json::array({{{"name", "trial"},
                                               {"image", "busybox"},
                                               {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}};
+    pod["metadata"].update(metadata);
     auto r = client().create({.resource = "pods", .ns = run_}, pod);
     ASSERT_TRUE(r) << r.error().message();
   }
@@ -262,7 +271,7 @@ class GantryE2eTest : public testing::TestEnvTest {
         "--ec2-endpoint", env().ec2Endpoint(), "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
         "--ssm-endpoint", env().ec2Endpoint(),  // moto serves SSM on the same port
         "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_, "--metrics-port",
-        std::to_string(freePort()), "--health-port", std::to_string(freePort())};
+        std::to_string(metricsPort_ = freePort()), "--health-port", std::to_string(freePort())};
     // A --kubeconfig in `extra` replaces the admin one.
     if (std::find(extra.begin(), extra.end(), "--kubeconfig") != extra.end()) {
       auto at = std::find(args.begin(), args.end(), "--kubeconfig");
@@ -307,6 +316,32 @@ class GantryE2eTest : public testing::TestEnvTest {
     return out;
   }
 
+  // The controller's /metrics text ("" when it cannot be read).
+  std::string metricsText() {
+    auto r = http_.send({.url = "http://127.0.0.1:" + std::to_string(metricsPort_) + "/metrics", .timeout = 5s});
+    EXPECT_TRUE(r && r->status == 200) << (r ? "HTTP " + std::to_string(r->status) : r.error().message());
+    return r && r->status == 200 ? r->body : "";
+  }
+  // The sum of the samples of `name` whose labels include every one of `labels` (0 if none).
+  double metricValue(const std::string& name, const std::map<std::string, std::string>& labels) {
+    const std::string text = metricsText();
+    double sum = 0;
+    size_t at = 0;
+    while (at < text.size()) {
+      size_t end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      const std::string line = text.substr(at, end - at);
+      at = end + 1;
+      if (!line.starts_with(name + "{") && !line.starts_with(name + " ")) continue;
+      const size_t close = line.rfind('}');
+      const std::string labelText = close == std::string::npos ? "" : line.substr(0, close + 1);
+      bool all = true;
+      for (const auto& [k, v] : labels) all = all && labelText.find(k + "=\"" + v + "\"") != std::string::npos;
+      if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return sum;
+  }
+
   // Events about one object (cluster-scoped objects' events are in "default").
   std::vector<json> eventsFor(const std::string& name, const std::string& ns, const std::string& reason = "") {
     std::string selector = "involvedObject.name=" + name;
@@ -325,6 +360,7 @@ class GantryE2eTest : public testing::TestEnvTest {
   std::unique_ptr<aws::Ec2CloudProvider> provider_;
   std::unique_ptr<testing::FaultTable> faults_;
   std::unique_ptr<testing::ControllerProcess> controller_;
+  int metricsPort_ = 0;  // the running controller's
   std::vector<std::string> pools_;
   std::vector<std::string> nodeClasses_;
 };

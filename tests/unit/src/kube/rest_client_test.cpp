@@ -201,6 +201,27 @@ TEST_F(RestClientTest, ThrottledWithoutRetryAfterIsReturnedAtOnce) {
   EXPECT_EQ(http_.requestCount(), 1u);
 }
 
+TEST(StatusFromResponse, AppendsCausesTheMessageLeavesOut) {
+  // The apiserver's answer to an eviction a PodDisruptionBudget refuses: only the cause names it.
+  json refused = json::parse(kubeStatus(429, "TooManyRequests",
+                                        "Cannot evict pod as it would violate the pod's disruption budget."));
+  refused["details"] = {{"causes", json::array({{{"reason", "DisruptionBudget"},
+                                                 {"message", "The disruption budget web needs 1 healthy pods and "
+                                                             "has 1 currently"}}})}};
+  Status st = statusFromResponse({.status = 429, .body = refused.dump()}, "POST /eviction");
+  EXPECT_TRUE(st.isThrottled());
+  EXPECT_EQ(st.message(),
+            "POST /eviction: HTTP 429: Cannot evict pod as it would violate the pod's disruption budget. The "
+            "disruption budget web needs 1 healthy pods and has 1 currently");
+  // An Invalid's causes repeat its message: not twice.
+  json invalid = json::parse(kubeStatus(422, "Invalid", "Pod \"p\" is invalid: spec.containers: Required value"));
+  invalid["details"] = {{"causes", json::array({{{"reason", "FieldValueRequired"},
+                                                 {"message", "Required value"},
+                                                 {"field", "spec.containers"}}})}};
+  EXPECT_EQ(statusFromResponse({.status = 422, .body = invalid.dump()}, "POST /p").message(),
+            "POST /p: HTTP 422: Pod \"p\" is invalid: spec.containers: Required value");
+}
+
 TEST_F(RestClientTest, ServerErrorsWithoutRetryAfterRetriedForGetWithBackoff) {
   auto client = makeClient();
   http_.enqueue(FakeHttpClient::reply(503, ""));
