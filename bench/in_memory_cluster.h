@@ -6,8 +6,8 @@
 // controller's cache has, and answers each LifecycleReader call the way CacheLifecycleReader
 // (provisioner/nodeclaim/cluster_access.cpp) and ClusterCache::podsOn
 // (src/kube/cluster_cache.cpp) do, so a benchmark over it pays what the controller pays:
-//   pods        by key "ns/name"; indexes kube::kPodsByNode, kPodsByPhase, kPodsByCondition
-//               (as kube::addPodIndexes files them)
+//   pods        by key "ns/name"; indexes kube::kPodsByNode, kPodsByPhase, kPodsByCondition,
+//               kPodsByNominatedNode (as kube::addPodIndexes files them)
 //   nodes       by name; index nodeclaim::kNodesByProviderId
 //   nodeclaims  by name; index nodeclaim::kNodeClaimsByProviderId
 //   nodepools, ec2nodeclasses by name
@@ -49,6 +49,11 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     pods_.addIndex(kube::kPodsByCondition, [](const api::Pod& p) {
       return p.unschedulable ? std::vector<std::string>{"Unschedulable"}
                              : std::vector<std::string>{};
+    });
+    pods_.addIndex(kube::kPodsByNominatedNode, [](const api::Pod& p) {
+      return p.nominatedNodeName.empty() || !p.nodeName.empty()
+                 ? std::vector<std::string>{}
+                 : std::vector<std::string>{p.nominatedNodeName};
     });
     // nodeclaim::addLifecycleIndexes.
     nodes_.addIndex(nodeclaim::kNodesByProviderId, [](const api::Node& n) {
@@ -127,13 +132,12 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   }
   std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
       const std::string& node) const override {
-    std::vector<std::shared_ptr<const api::Pod>> out;
-    if (node.empty()) return out;
-    // Nominated pods are pending: the phase index keeps the scan to the pending few.
-    for (const auto& pod : pods_.byIndex(kube::kPodsByPhase, "Pending")) {
-      if (pod->nominatedNodeName == node && pod->nodeName.empty()) out.push_back(pod);
-    }
-    return out;
+    if (node.empty()) return {};
+    auto pods = pods_.byIndex(kube::kPodsByNominatedNode, node);
+    std::erase_if(pods, [](const kube::ObjectPtr<api::Pod>& p) {
+      return !p->phase.empty() && p->phase != "Pending";
+    });
+    return pods;
   }
 
  private:
