@@ -23,7 +23,9 @@
 // each pass fences and deletes 5 (the writer records the calls and leaves the cluster as it
 // was, so each pass sees the same cluster). The clock moves 5 s per pass, the controller's
 // interval, so the idle-GPU accounting runs as in the controller and a blocked node is told
-// again (Event) every 60 passes, as its 5-minute repeat window allows.
+// again (Event) every 60 passes, as its 5-minute repeat window allows. metrics=0 runs the
+// pass without ProvisionerMetrics, as unit tests do: the difference is what the metrics cost,
+// mostly the idle-GPU accounting (every pod on every GPU node, every pass).
 //   make bench   or   build/bench/disruption_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 #include <prometheus/registry.h>
@@ -284,7 +286,6 @@ std::unique_ptr<Fixture> build(const Shape& shape) {
   struct Placed {
     std::string node;
     int64_t gpus;
-    Role role;
   };
   std::vector<Placed> busy;  // where running pods go
   std::vector<std::string> emptyNominated;
@@ -309,7 +310,12 @@ std::unique_ptr<Fixture> build(const Shape& shape) {
                          role == Role::kEmptyProvisioner || role == Role::kEmptyRecent;
       bool consolidatable = empty && role != Role::kEmptyRecent;
       if (role == Role::kBusy) consolidatable = rng() % 10 < 6;
-      if (empty) claim.lastPodEventTime = kStart - std::chrono::minutes(70 + static_cast<int64_t>(i % 50));
+      if (empty) {
+        // Emptied a while ago; the recent ones within any pool's consolidateAfter.
+        claim.lastPodEventTime = role == Role::kEmptyRecent
+                                     ? kStart - 10s
+                                     : kStart - std::chrono::minutes(70 + static_cast<int64_t>(i % 50));
+      }
       if (consolidatable) {
         claim.conditions.push_back(trueCondition(nc::kConsolidatable, kStart - 1h));
       }
@@ -334,7 +340,7 @@ std::unique_ptr<Fixture> build(const Shape& shape) {
       }
       addDaemonSetPods(cluster, node, gpus > 0);
       allManaged.push_back(node.name);
-      if (!empty) busy.push_back({node.name, gpus, role});
+      if (!empty) busy.push_back({node.name, gpus});
       cluster.put(std::move(node));
       cluster.put(std::move(claim));
     }
@@ -348,7 +354,7 @@ std::unique_ptr<Fixture> build(const Shape& shape) {
     const size_t i = index++;
     api::Node node = makeNode(i, "", "m6i.2xlarge", 0);
     addDaemonSetPods(cluster, node, false);
-    busy.push_back({node.name, 0, Role::kBusy});
+    busy.push_back({node.name, 0});
     cluster.put(std::move(node));
   }
 
@@ -416,6 +422,7 @@ const Fixture* fixture(const Shape& shape) {
 
 void BM_DisruptionPass(benchmark::State& state) {
   const Shape shape{state.range(0), state.range(1), state.range(2) != 0};
+  const bool withMetrics = state.range(3) != 0;
   const Fixture* f = fixture(shape);
   if (f == nullptr) {
     state.SkipWithError("cannot build that cluster (too few pods for its nodes, or duplicate keys)");
@@ -431,7 +438,8 @@ void BM_DisruptionPass(benchmark::State& state) {
   for (const auto& node : f->provisionerNominated) {
     nominations.nominate(node, {"katib/trial-planned"}, kStart);
   }
-  DisruptionReconciler reconciler(f->cluster, writer, events, clock, {}, &nominations, &metrics);
+  DisruptionReconciler reconciler(f->cluster, writer, events, clock, {}, &nominations,
+                                  withMetrics ? &metrics : nullptr);
 
   // The first pass tells every blocked node (Events); the timed ones are the steady state.
   PassResult result = reconciler.pass();
@@ -469,10 +477,11 @@ void BM_DisruptionPass(benchmark::State& state) {
 }
 
 BENCHMARK(BM_DisruptionPass)
-    ->ArgNames({"nodes", "pods", "writes"})
-    ->Args({5000, 50000, 0})
-    ->Args({500, 5000, 0})
-    ->Args({5000, 50000, 1})
+    ->ArgNames({"nodes", "pods", "writes", "metrics"})
+    ->Args({5000, 50000, 0, 1})
+    ->Args({500, 5000, 0, 1})
+    ->Args({5000, 50000, 1, 1})
+    ->Args({5000, 50000, 0, 0})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
