@@ -24,6 +24,7 @@ test: build
 
 bench: build
 	$(BUILD_DIR)/bench/solver_bench --benchmark_counters_tabular=true
+	$(BUILD_DIR)/bench/disruption_bench --benchmark_counters_tabular=true
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -71,13 +71,14 @@ std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsOn(const 
 
 std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsNominatedTo(
     const std::string& node) const {
-  std::vector<std::shared_ptr<const api::Pod>> out;
-  if (node.empty()) return out;
-  // Nominated pods are pending: the phase index keeps the scan to the pending few.
-  for (const auto& pod : cache_.pods().store().byIndex(kube::kPodsByPhase, "Pending")) {
-    if (pod->nominatedNodeName == node && pod->nodeName.empty()) out.push_back(pod);
-  }
-  return out;
+  if (node.empty()) return {};
+  // The unbound pods nominated to `node`; those still pending (as the phase index files
+  // them: Pending, or no phase yet) are the nominations.
+  auto pods = cache_.pods().store().byIndex(kube::kPodsByNominatedNode, node);
+  std::erase_if(pods, [](const kube::ObjectPtr<api::Pod>& p) {
+    return !p->phase.empty() && p->phase != "Pending";
+  });
+  return pods;
 }
 
 Result<nlohmann::json> KubeLifecycleWriter::getNode(const std::string& name) {

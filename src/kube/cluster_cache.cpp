@@ -105,6 +105,11 @@ void addPodIndexes(PodInformer& informer) {
   informer.addIndex(kPodsByCondition, [](const api::Pod& p) {
     return p.unschedulable ? std::vector<std::string>{"Unschedulable"} : std::vector<std::string>{};
   });
+  informer.addIndex(kPodsByNominatedNode, [](const api::Pod& p) {
+    return p.nominatedNodeName.empty() || !p.nodeName.empty()
+               ? std::vector<std::string>{}
+               : std::vector<std::string>{p.nominatedNodeName};
+  });
 }
 
 void ClusterCache::start() {

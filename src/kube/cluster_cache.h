@@ -24,6 +24,10 @@ namespace gantry::kube {
 inline constexpr const char* kPodsByNode = "node";            // spec.nodeName (bound pods)
 inline constexpr const char* kPodsByPhase = "phase";          // status.phase
 inline constexpr const char* kPodsByCondition = "condition";  // "Unschedulable"
+// status.nominatedNodeName of pods not bound (spec.nodeName empty); what a node's emptiness
+// asks of every candidate, which a scan of the pending pods would make cost
+// candidates x pending pods per disruption pass.
+inline constexpr const char* kPodsByNominatedNode = "nominatedNode";
 
 // A Pod as the cache keeps it: the scheduling model minus what no controller reads
 // (annotations other than gantry.dev/*, karpenter.sh/* and the mirror-pod marker).
