@@ -23,9 +23,24 @@ const std::vector<FlagSpec>& planFlags() {
       {"nodepools", "NodePool manifest file or directory (default: the cluster's, else embedded default pool)", true, false, ""},
       {"region", "AWS region of the bundled catalog", false, false, "us-east-1"},
       {"output", "table or json (-o)", false, false, "table"},
-      {"help", "show this help", false, true, ""},
+      {"help", "show this help (-h)", false, true, ""},
   };
   return specs;
+}
+
+const CommandHelp& planHelp() {
+  static const CommandHelp help = {
+      .summary = "the cheapest EC2 nodes for workload manifests or for a live cluster's pending\n"
+                 "pods, from the bundled catalog; a dry run that writes nothing and launches nothing",
+      .examples = {"gantry plan --pods examples/katib-gpu-experiment.yaml",
+                   "gantry plan --pods manifests/ --nodepools deploy/examples/ -o json",
+                   "gantry plan --kubeconfig ~/.kube/config --context prod"},
+      .exitCodes = {{0, "a plan was printed (pods that fit nowhere are listed as unschedulable)"},
+                    {1, "the cluster could not be reached or read (--kubeconfig)"},
+                    {2, "bad flags; a file that cannot be read or parsed (no plan); or an object\n"
+                        "     that could not be decoded (listed in errors, the rest planned)"}},
+  };
+  return help;
 }
 
 void printReport(const provisioner::PlanReport& report, const std::string& output) {
@@ -78,7 +93,7 @@ int runPlanCommand(const std::vector<std::string>& args) {
     return 2;
   }
   if (flags->enabled("help")) {
-    std::cout << Flags::usage("plan", planFlags());
+    std::cout << Flags::help("plan", planFlags(), planHelp());
     return 0;
   }
   const std::string output = flags->get("output");
