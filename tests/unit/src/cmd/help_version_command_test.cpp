@@ -42,6 +42,7 @@ TEST(CommandHelp, ExitCodesListedAreTheOnesEachCommandUses) {
   EXPECT_THAT(runGantry("plan --help").out, HasSubstr("\n  2  bad flags"));
   EXPECT_THAT(runGantry("catalog --help").out, HasSubstr("\n  1  the live catalog could not be built"));
   EXPECT_THAT(runGantry("controller --help").out, HasSubstr("\n  0  stopped cleanly on SIGTERM"));
+  EXPECT_THAT(runGantry("plan --help").out, HasSubstr("| gantry plan --pods -"));
 }
 
 TEST(CommandHelp, HelpNeedsNoOtherFlagAndWinsOverThem) {
