@@ -1,19 +1,24 @@
 # Entry points for people and CI. Each target installs what it needs first (idempotent).
-#   make demo   install, build, and plan the bundled Katib GPU example
-#   make test   install, build, start the test environment, run unit+integration+e2e tests
+#   make demo   install, build the gantry binary only, and plan the bundled Katib GPU example
+#   make test   install, build everything, start the test environment, run unit+integration+e2e tests
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo test unit bench clean
+.PHONY: deps configure build demo test unit bench clean
 
 deps:
 	scripts/install-deps
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+# Every target: libraries, the binary, tests, benchmarks.
+build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-demo: build
+# Only what the demo runs: the gantry binary (not the tests and benchmarks).
+demo: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target gantry
 	$(BUILD_DIR)/src/gantry plan --pods examples/katib-gpu-experiment.yaml
 
 unit: build
@@ -22,7 +27,8 @@ unit: build
 test: build
 	scripts/test $(BUILD_DIR)
 
-bench: build
+bench: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target solver_bench
 	$(BUILD_DIR)/bench/solver_bench --benchmark_counters_tabular=true
 
 clean:
