@@ -1,7 +1,10 @@
 # Entry points for people and CI. Each target installs what it needs first (idempotent).
-#   make demo   install, build the gantry binary only, and plan the bundled Katib GPU example
+#   make demo   install, build the gantry binary only (in $(DEMO_BUILD_DIR)), and plan the bundled Katib GPU example
 #   make test   install, build everything, start the test environment, run unit+integration+e2e tests
 BUILD_DIR ?= build
+# The demo's own build: optimised like BUILD_DIR's but without debug information, which costs
+# about a third of the compile time, and with no tests or benchmarks to configure.
+DEMO_BUILD_DIR ?= build-demo
 JOBS ?= $(shell nproc)
 
 .PHONY: deps configure build demo test unit bench clean
@@ -17,9 +20,11 @@ build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Only what the demo runs: the gantry binary (not the tests and benchmarks).
-demo: configure
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target gantry
-	$(BUILD_DIR)/src/gantry plan --pods examples/katib-gpu-experiment.yaml
+demo: deps
+	cmake -S . -B $(DEMO_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DGANTRY_BUILD_TESTS=OFF -DGANTRY_BUILD_BENCH=OFF
+	cmake --build $(DEMO_BUILD_DIR) -j $(JOBS) --target gantry
+	$(DEMO_BUILD_DIR)/src/gantry plan --pods examples/katib-gpu-experiment.yaml
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure -j $(JOBS)
@@ -32,4 +37,4 @@ bench: configure
 	$(BUILD_DIR)/bench/solver_bench --benchmark_counters_tabular=true
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(DEMO_BUILD_DIR)
