@@ -1,5 +1,5 @@
 // The shape of the bundled EC2 catalog rows. The rows themselves live in the generated
-// bundled_catalog_data.cpp (written by generate_catalog.py from ../shared/data); this header is
+// bundled_catalog_data.cpp (written by generate_catalog.py from data/ here); this header is
 // the contract between that generator and the loader in bundled_catalog.cpp, so a field added
 // here must be added to the generator's row format too.
 //

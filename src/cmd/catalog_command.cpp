@@ -42,9 +42,23 @@ const std::vector<FlagSpec>& catalogFlags() {
        "Pricing endpoint URL (--live; default: AWS_ENDPOINT_URL_PRICING or AWS)", false, false, ""},
       {"skip-pricing", "--live without the Pricing API (isolated VPCs): bundled on-demand prices",
        false, true, ""},
-      {"help", "show this help", false, true, ""},
+      {"help", "show this help (-h)", false, true, ""},
   };
   return specs;
+}
+
+const CommandHelp& catalogHelp() {
+  static const CommandHelp help = {
+      .summary = "the EC2 instance types Gantry chooses from, with vCPUs, memory, GPUs, zones and\n"
+                 "prices, from the bundled catalog or (--live) from EC2 and the Pricing API",
+      .examples = {"gantry catalog --gpu",
+                   "gantry catalog --gpu --requirements 'gantry.dev/instance-gpu-name in (a10g,l4)' -o json",
+                   "gantry catalog --live --region us-west-2 --gpu"},
+      .exitCodes = {{0, "a listing was printed (even an empty one)"},
+                    {1, "the live catalog could not be built (EC2 or credentials failed)"},
+                    {2, "bad flags, output, --requirements expression or bundled region"}},
+  };
+  return help;
 }
 
 int usageError(const std::string& message) {
@@ -91,7 +105,7 @@ int runCatalogCommand(const std::vector<std::string>& args) {
   auto flags = Flags::parse(catalogFlags(), args);
   if (!flags) return usageError(flags.error().message());
   if (flags->enabled("help")) {
-    std::cout << Flags::usage("catalog", catalogFlags());
+    std::cout << Flags::help("catalog", catalogFlags(), catalogHelp());
     return 0;
   }
   const std::string output = flags->get("output");

@@ -9,5 +9,6 @@ namespace gantry::cmd {
 int runPlanCommand(const std::vector<std::string>& args);
 int runCatalogCommand(const std::vector<std::string>& args);
 int runControllerCommand(const std::vector<std::string>& args);
+int runVersionCommand(const std::vector<std::string>& args);
 
 }  // namespace gantry::cmd

@@ -85,7 +85,7 @@ int runControllerCommand(const std::vector<std::string>& args) {
   }
   const ControllerOptions& opt = *parsed;
   if (opt.help) {
-    std::cout << controllerUsage();
+    std::cout << controllerHelp();
     return 0;
   }
   configureLogging(opt);

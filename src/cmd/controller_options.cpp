@@ -35,7 +35,7 @@ const std::vector<FlagSpec>& controllerFlags() {
       {"nodepool-selector", "only NodePools (and their NodeClaims) matching this label selector", false, false, ""},
       {"log-level", "trace, debug, info, warn, error", false, false, "info"},
       {"log-format", "text or json", false, false, "text"},
-      {"help", "show this help", false, true, ""},
+      {"help", "show this help (-h)", false, true, ""},
   };
   return specs;
 }
@@ -81,6 +81,20 @@ Result<int> parsePort(const std::string& flag, const std::string& text) {
 }  // namespace
 
 std::string controllerUsage() { return Flags::usage("controller", controllerFlags()); }
+
+std::string controllerHelp() {
+  static const CommandHelp help = {
+      .summary = "the in-cluster controller. It provisions nodes for pods the scheduler could\n"
+                 "not place, runs their NodeClaims' lifecycle and removes nodes whose work is done.\n"
+                 "Every flag can also be set as GANTRY_<FLAG> (GANTRY_CLUSTER_NAME=...)",
+      .examples = {"gantry controller --cluster-name prod --region us-east-1 --leader-elect",
+                   "GANTRY_CLUSTER_NAME=dev gantry controller --kubeconfig ~/.kube/config --catalog bundled"},
+      .exitCodes = {{0, "stopped cleanly on SIGTERM or SIGINT"},
+                    {1, "could not start (kubeconfig, apiserver, ports, catalog) or lost leadership"},
+                    {2, "bad flags"}},
+  };
+  return Flags::help("controller", controllerFlags(), help);
+}
 
 Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>& args) {
   auto flags = Flags::parse(controllerFlags(), args);

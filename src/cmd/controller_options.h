@@ -43,7 +43,9 @@ struct ControllerOptions {
 // region (the region may also come from AWS_REGION / AWS_DEFAULT_REGION).
 Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>& args);
 
+// The usage line and flags (after a usage error), and the whole --help text.
 std::string controllerUsage();
+std::string controllerHelp();
 
 // Sets spdlog's level and pattern (text, or one JSON object per line) for every logger.
 void configureLogging(const ControllerOptions& options);

@@ -28,6 +28,7 @@ Result<Flags> Flags::parse(const std::vector<FlagSpec>& specs, const std::vector
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     if (arg == "-o") arg = "--output";
+    if (arg == "-h") arg = "--help";
     if (!arg.starts_with("--")) {
       return fail(Status::invalid("unexpected argument \"" + arg + "\""));
     }
@@ -78,12 +79,26 @@ bool Flags::enabled(const std::string& name) const {
 std::string Flags::usage(const std::string& command, const std::vector<FlagSpec>& specs) {
   std::string out = "usage: gantry " + command + " [flags]\n";
   for (const auto& s : specs) {
-    out += "  --" + s.name + (s.isSwitch ? "" : " VALUE");
-    out += std::string(std::max<int>(2, 24 - static_cast<int>(s.name.size())), ' ');
+    const std::string left = "  --" + s.name + (s.isSwitch ? "" : " VALUE");
+    out += left + std::string(std::max<int>(2, 32 - static_cast<int>(left.size())), ' ');
     out += s.help;
     if (!s.defaultValue.empty()) out += " (default " + s.defaultValue + ")";
     if (s.repeatable) out += " (repeatable)";
     out += "\n";
+  }
+  return out;
+}
+
+std::string Flags::help(const std::string& command, const std::vector<FlagSpec>& specs,
+                        const CommandHelp& text) {
+  std::string out = "gantry " + command + ": " + text.summary + "\n\n" + usage(command, specs);
+  if (!text.examples.empty()) {
+    out += "\nexamples:\n";
+    for (const auto& e : text.examples) out += "  " + e + "\n";
+  }
+  if (!text.exitCodes.empty()) {
+    out += "\nexit codes:\n";
+    for (const auto& [code, when] : text.exitCodes) out += "  " + std::to_string(code) + "  " + when + "\n";
   }
   return out;
 }

@@ -14,7 +14,26 @@ constexpr const char* kUsage =
     "  plan       dry-run: the cheapest EC2 nodes for workload manifests or a live cluster\n"
     "  catalog    EC2 instance types with GPUs, zones and prices (bundled, or --live)\n"
     "  controller run the in-cluster controller (provisioning)\n"
-    "run `gantry <command> --help` for its flags\n";
+    "  version    the version and git commit of this build (also --version)\n"
+    "run `gantry <command> --help` (or `gantry help <command>`) for its flags, examples and\n"
+    "exit codes\n"
+    "\n"
+    "examples:\n"
+    "  gantry plan --pods examples/katib-gpu-experiment.yaml\n"
+    "  gantry catalog --gpu\n"
+    "\n"
+    "exit codes: 0 success; 1 a cluster or cloud could not be reached or read; 2 bad input\n"
+    "(flags, files, manifests). Each command's help has its own.\n";
+
+using Command = int (*)(const std::vector<std::string>&);
+
+Command find(const std::string& name) {
+  if (name == "plan") return gantry::cmd::runPlanCommand;
+  if (name == "catalog") return gantry::cmd::runCatalogCommand;
+  if (name == "controller") return gantry::cmd::runControllerCommand;
+  if (name == "version") return gantry::cmd::runVersionCommand;
+  return nullptr;
+}
 
 }  // namespace
 
@@ -26,10 +45,15 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
-    if (command == "plan") return gantry::cmd::runPlanCommand(args);
-    if (command == "catalog") return gantry::cmd::runCatalogCommand(args);
-    if (command == "controller") return gantry::cmd::runControllerCommand(args);
-    if (command == "--help" || command == "help" || command == "-h") {
+    if (Command run = find(command)) return run(args);
+    if (command == "--version") return gantry::cmd::runVersionCommand(args);
+    if (command == "--help" || command == "-h" || command == "help") {
+      // `gantry help plan` is `gantry plan --help`.
+      if (command == "help" && args.size() == 1) {
+        if (Command run = find(args[0])) return run({"--help"});
+        std::cerr << "gantry: unknown command \"" << args[0] << "\"\n" << kUsage;
+        return 2;
+      }
       std::cout << kUsage;
       return 0;
     }

@@ -1,7 +1,11 @@
-// `gantry plan`: dry-run provisioning for workload manifests, or for the pending pods of a
-// live cluster (read-only). Exit 0 with a plan (even if some pods are unschedulable); 2 when
-// an object could not be decoded (the rest is still planned) or a file cannot be read or
-// parsed (no plan); 1 when the cluster cannot be reached or read.
+// `gantry plan`: dry-run provisioning for workload manifests (files, directories or standard
+// input), or for the pending pods of a live cluster (read-only). Exit 0 with a plan (even if
+// some pods are unschedulable); 2 when an object could not be decoded (the rest is still
+// planned) or a file cannot be read or parsed (no plan); 1 when the cluster cannot be reached
+// or read.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -10,6 +14,7 @@
 #include "provisioner/plan/plan_report.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/flags.h"
+#include "src/workload/manifest_loader.h"
 
 namespace gantry::cmd {
 
@@ -17,15 +22,41 @@ namespace {
 
 const std::vector<FlagSpec>& planFlags() {
   static const std::vector<FlagSpec> specs = {
-      {"pods", "workload manifest file or directory (YAML or JSON)", true, false, ""},
+      {"pods", "workload manifest file or directory (YAML or JSON); - reads standard input", true, false, ""},
       {"kubeconfig", "plan the pending pods of this cluster (read-only; default without --pods: $KUBECONFIG)", false, false, ""},
       {"context", "kubeconfig context (default: current-context)", false, false, ""},
-      {"nodepools", "NodePool manifest file or directory (default: the cluster's, else embedded default pool)", true, false, ""},
+      {"nodepools", "NodePool manifest file or directory, or - (default: the cluster's, else embedded default pool)", true, false, ""},
       {"region", "AWS region of the bundled catalog", false, false, "us-east-1"},
       {"output", "table or json (-o)", false, false, "table"},
-      {"help", "show this help", false, true, ""},
+      {"help", "show this help (-h)", false, true, ""},
   };
   return specs;
+}
+
+const CommandHelp& planHelp() {
+  static const CommandHelp help = {
+      .summary = "the cheapest EC2 nodes for workload manifests or for a live cluster's pending\n"
+                 "pods, from the bundled catalog; a dry run that writes nothing and launches nothing",
+      .examples = {"gantry plan --pods examples/katib-gpu-experiment.yaml",
+                   "gantry plan --pods manifests/ --nodepools deploy/examples/ -o json",
+                   "helm template my-release ./chart | gantry plan --pods -",
+                   "gantry plan --kubeconfig ~/.kube/config --context prod"},
+      .exitCodes = {{0, "a plan was printed (pods that fit nowhere are listed as unschedulable)"},
+                    {1, "the cluster could not be reached or read (--kubeconfig)"},
+                    {2, "bad flags; a file that cannot be read or parsed (no plan); or an object\n"
+                        "     that could not be decoded (listed in errors, the rest planned)"}},
+  };
+  return help;
+}
+
+// Standard input can be read once: "-" may be given once, for --pods or --nodepools.
+int stdinUses(const Flags& flags) {
+  int uses = 0;
+  for (const char* flag : {"pods", "nodepools"}) {
+    const auto values = flags.all(flag);
+    uses += static_cast<int>(std::count(values.begin(), values.end(), workload::kStandardInputPath));
+  }
+  return uses;
 }
 
 void printReport(const provisioner::PlanReport& report, const std::string& output) {
@@ -78,13 +109,19 @@ int runPlanCommand(const std::vector<std::string>& args) {
     return 2;
   }
   if (flags->enabled("help")) {
-    std::cout << Flags::usage("plan", planFlags());
+    std::cout << Flags::help("plan", planFlags(), planHelp());
     return 0;
   }
   const std::string output = flags->get("output");
   if (output != "table" && output != "json") {
     std::cerr << "gantry plan: --output must be table or json, not \"" << output << "\"\n";
     return 2;
+  }
+  if (const int uses = stdinUses(*flags); uses > 1) {
+    std::cerr << "gantry plan: standard input (-) can be read only once, not " << uses << " times\n";
+    return 2;
+  } else if (uses == 1 && ::isatty(STDIN_FILENO)) {
+    std::cerr << "gantry plan: reading manifests from standard input (end with Ctrl-D)\n";
   }
   provisioner::PlanRequest request;
   request.podPaths = flags->all("pods");

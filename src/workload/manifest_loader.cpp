@@ -14,6 +14,8 @@
 #include <optional>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -262,6 +264,30 @@ Result<std::string> readFile(const fs::path& path, size_t maxBytes) {
   return ss.str();
 }
 
+// Standard input, read to its end but never past maxBytes: a pipe has no size to check first,
+// so one byte more than the limit is read to tell "exactly the limit" from "more". Works for
+// whatever fd 0 is (a pipe, a file, /dev/zero, a terminal until end of input).
+Result<std::string> readStandardInput(size_t maxBytes) {
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const size_t want = std::min(sizeof buf, maxBytes + 1 - text.size());
+    const ssize_t n = ::read(STDIN_FILENO, buf, want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return fail(Status::invalid(std::string(kStandardInputName) +
+                                  ": cannot read: " + std::strerror(errno)));
+    }
+    if (n == 0) return text;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > maxBytes) {
+      return fail(Status::invalid(std::string(kStandardInputName) +
+                                  ": input is larger than the limit of " +
+                                  std::to_string(maxBytes) + " bytes"));
+    }
+  }
+}
+
 bool isManifestFile(const fs::path& p) {
   auto ext = p.extension().string();
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
@@ -302,7 +328,42 @@ Result<std::vector<json>> parseDocuments(std::string_view text, const LoadOption
   return docs;
 }
 
+namespace {
+
+// One file's (or standard input's) text: its documents, each expanded into `out`.
+Status loadText(const std::string& text, const std::string& source, Workload& out,
+                const LoadOptions& options) {
+  auto docs = parseDocuments(text, options);
+  if (!docs) return docs.error().withContext(source);
+  for (size_t i = 0; i < docs->size(); ++i) {
+    const json& doc = (*docs)[i];
+    if (!doc.is_object()) {
+      out.errors.push_back({source, "document " + std::to_string(i + 1), "",
+                            "expected an object, got " + std::string(doc.type_name())});
+      continue;
+    }
+    const size_t errorsBefore = out.errors.size();
+    expandObject(doc, source, out, options.expand);
+    // An unnamed object is best found by its place in the file.
+    for (size_t e = errorsBefore; e < out.errors.size(); ++e) {
+      std::string& object = out.errors[e].object;
+      if (object.ends_with(kUnnamedObject)) {
+        object = "document " + std::to_string(i + 1) + " (" +
+                 object.substr(0, object.size() - kUnnamedObject.size() - 1) + ")";
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Status loadManifests(const std::string& path, Workload& out, const LoadOptions& options) {
+  if (path == kStandardInputPath) {
+    auto text = readStandardInput(options.maxFileBytes);
+    if (!text) return text.error();
+    return loadText(*text, std::string(kStandardInputName), out, options);
+  }
   std::error_code ec;
   fs::path root(path);
   if (!fs::exists(root, ec)) return Status::notFound(path + ": no such file or directory");
@@ -321,26 +382,7 @@ Status loadManifests(const std::string& path, Workload& out, const LoadOptions& 
   for (const auto& file : files) {
     auto text = readFile(file, options.maxFileBytes);
     if (!text) return text.error();
-    auto docs = parseDocuments(*text, options);
-    if (!docs) return docs.error().withContext(file.string());
-    for (size_t i = 0; i < docs->size(); ++i) {
-      const json& doc = (*docs)[i];
-      if (!doc.is_object()) {
-        out.errors.push_back({file.string(), "document " + std::to_string(i + 1), "",
-                              "expected an object, got " + std::string(doc.type_name())});
-        continue;
-      }
-      const size_t errorsBefore = out.errors.size();
-      expandObject(doc, file.string(), out, options.expand);
-      // An unnamed object is best found by its place in the file.
-      for (size_t e = errorsBefore; e < out.errors.size(); ++e) {
-        std::string& object = out.errors[e].object;
-        if (object.ends_with(kUnnamedObject)) {
-          object = "document " + std::to_string(i + 1) + " (" +
-                   object.substr(0, object.size() - kUnnamedObject.size() - 1) + ")";
-        }
-      }
-    }
+    if (Status s = loadText(*text, file.string(), out, options); !s.isOk()) return s;
   }
   return Status::ok();
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -28,10 +29,17 @@ struct LoadOptions {
 Result<std::vector<nlohmann::json>> parseDocuments(std::string_view text,
                                                    const LoadOptions& options = {});
 
+// The path that means standard input (`gantry plan --pods -`), and the name its errors carry
+// as their file.
+inline constexpr std::string_view kStandardInputPath = "-";
+inline constexpr std::string_view kStandardInputName = "<stdin>";
+
 // Loads a file, or every *.yaml, *.yml and *.json file below a directory (sorted, so the
-// result does not depend on directory order), expanding each object into `out`.
+// result does not depend on directory order), or standard input for "-" (read to its end,
+// within the same size limit as a file), expanding each object into `out`.
 // Returns kNotFound for a missing path, kInvalid naming the file for an unreadable or
 // unparsable one; objects that parse but do not decode go to out.errors instead.
+// REQUIRES: "-" at most once per process (standard input is used up by the first read).
 Status loadManifests(const std::string& path, Workload& out, const LoadOptions& options = {});
 
 }  // namespace gantry::workload

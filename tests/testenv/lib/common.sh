@@ -10,7 +10,8 @@ BIN_DIR=$CACHE_ROOT/$K8S_VERSION-etcd$ETCD_VERSION-kwok$KWOK_VERSION/bin
 VENV_DIR=$CACHE_ROOT/venv-moto$MOTO_VERSION
 RUN_DIR=${GANTRY_TESTENV_DIR:-$CACHE_ROOT/run}
 ENV_FILE=$RUN_DIR/env
-SHARED_DATA=${GANTRY_SHARED_DATA_DIR:-$REPO_ROOT/../shared/data}
+# The EC2 facts (instance types, offerings, prices, ENI limits) the bundled catalog is built from.
+EC2_DATA_DIR=$REPO_ROOT/cloudprovider/catalog/data
 
 log() { printf 'testenv: %s\n' "$*" >&2; }
 die() { printf 'testenv: FAILED: %s\n' "$*" >&2; exit 1; }

@@ -1,5 +1,5 @@
-"""Instance-type facts and prices read from ../shared/data, shared by the fault layer and
-the node bootstrapper.
+"""Instance-type facts and prices read from cloudprovider/catalog/data (the facts the bundled
+catalog is built from), shared by the fault layer and the node bootstrapper.
 
 Spot prices: AWS publishes no fixed table, so each (type, zone) gets a deterministic
 discount of 55-80% off the on-demand price (the range real Linux spot prices sit in),

@@ -1,4 +1,4 @@
-"""The price APIs moto lacks, served from ../shared/data (see awsdata.py): EC2
+"""The price APIs moto lacks, served from cloudprovider/catalog/data (see awsdata.py): EC2
 DescribeSpotPriceHistory (Query/XML) and the Pricing API's GetProducts (JSON 1.1)."""
 
 import json

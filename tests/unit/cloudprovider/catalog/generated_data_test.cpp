@@ -1,5 +1,5 @@
-// Keeps the committed generated catalog honest: rerunning generate_catalog.py on the shared data
-// must reproduce bundled_catalog_data.cpp byte for byte, and the generated rows must satisfy the
+// Keeps the committed generated catalog honest: rerunning generate_catalog.py on the EC2 facts
+// vendored in cloudprovider/catalog/data/ must reproduce bundled_catalog_data.cpp byte for byte, and the generated rows must satisfy the
 // invariants the loader relies on (sorted unique names, zone masks within each region).
 #include <unistd.h>
 
@@ -44,11 +44,10 @@ std::string firstDifference(const std::string& a, const std::string& b) {
 }
 
 TEST(GeneratedCatalogData, MatchesGeneratorOutput) {
-  const fs::path dataDir = GANTRY_SHARED_DATA_DIR;
   const fs::path sourceDir = GANTRY_SOURCE_DIR;
-  if (!fs::exists(dataDir / "ec2-describe-instance-types.json")) {
-    GTEST_SKIP() << "shared data not found at " << dataDir;
-  }
+  const fs::path dataDir = sourceDir / "cloudprovider/catalog/data";
+  ASSERT_TRUE(fs::exists(dataDir / "ec2-describe-instance-types.json"))
+      << "the vendored EC2 facts are missing from " << dataDir;
   ASSERT_EQ(std::system("command -v python3 >/dev/null 2>&1"), 0)
       << "python3 is required to check the generated catalog against its generator";
 
