@@ -461,7 +461,8 @@ TEST_F(ReapingE2eTest, APdbBlocksTheDrainOfADeletedNodeClaimUntilRelaxed) {
         {"template",
          {{"metadata", {{"labels", labels}}},
           {"spec",
-           {{"containers", json::array({{{"name", "server"},
+           {{"nodeSelector", runSelector()},
+            {"containers", json::array({{{"name", "server"},
                                          {"image", "busybox"},
                                          {"resources", {{"limits", {{"nvidia.com/gpu", "1"}}}}}}})}}}}}}}};
   made = client().create({.group = "apps", .resource = "deployments", .ns = run_}, deployment);
