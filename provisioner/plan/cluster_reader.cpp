@@ -5,9 +5,9 @@
 
 #include <set>
 
-#include "provisioner/plan/nodeclaim_view.h"
-#include "provisioner/provisioning/provisionable.h"
-#include "provisioner/plan/plan_host.h"
+#include "provisioner/snapshot/nodeclaim_view.h"
+#include "provisioner/snapshot/provisionable.h"
+#include "provisioner/snapshot/workload_snapshot.h"
 #include "src/api/decode.h"
 #include "src/api/well_known_labels.h"
 #include "src/workload/expander.h"

@@ -29,8 +29,4 @@ struct PlanReport {
 // parse but do not decode are reported in PlanReport::errors instead.
 Result<PlanReport> runPlan(const PlanRequest& request);
 
-// Builds the solver snapshot for a loaded workload: pending pods, NodePools (or the
-// default), given Nodes with the requests of pods bound to them, and DaemonSets.
-binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::string& region);
-
 }  // namespace gantry::provisioner

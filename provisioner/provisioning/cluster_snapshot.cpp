@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "provisioner/plan/nodeclaim_view.h"
-#include "provisioner/plan/plan_host.h"
+#include "provisioner/snapshot/nodeclaim_view.h"
+#include "provisioner/snapshot/workload_snapshot.h"
 #include "src/workload/workload.h"
 
 namespace gantry::provisioner {

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "provisioner/provisioning/provisionable.h"
+#include "provisioner/snapshot/provisionable.h"
 
 namespace gantry::provisioner {
 

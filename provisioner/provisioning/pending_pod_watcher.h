@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "provisioner/provisioning/batcher.h"
-#include "provisioner/provisioning/provisionable.h"
+#include "provisioner/snapshot/provisionable.h"
 #include "src/api/pod.h"
 #include "src/kube/cluster_cache.h"
 

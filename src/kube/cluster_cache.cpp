@@ -7,7 +7,6 @@
 
 #include "src/api/decode.h"
 #include "src/api/ec2_nodeclass.h"
-#include "src/workload/expander.h"
 
 namespace gantry::kube {
 namespace {
@@ -54,18 +53,28 @@ std::expected<api::Ec2NodeClass, std::string> decodeCachedEc2NodeClass(const nlo
 }
 
 std::expected<api::Pod, std::string> decodeCachedDaemonSet(const nlohmann::json& object) {
-  // List items carry no kind, and the expander dispatches on it; watch events do carry one.
-  nlohmann::json typed = object;
-  typed["apiVersion"] = "apps/v1";
-  typed["kind"] = "DaemonSet";
-  workload::Workload out;
-  workload::expandObject(typed, "apiserver", out);
-  if (!out.errors.empty()) {
-    const auto& e = out.errors.front();
-    return std::unexpected(e.field.empty() ? e.message : e.field + ": " + e.message);
-  }
-  if (out.daemonSets.size() != 1) return std::unexpected(std::string("no pod template"));
-  api::Pod pod = std::move(out.daemonSets.front());
+  // A DaemonSet is planned as its pod template, the way the manifest expander reads one.
+  // List items carry no kind, so nothing here dispatches on it.
+  const auto text = [](const nlohmann::json& parent, const char* key) {
+    auto it = parent.find(key);
+    return it != parent.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const nlohmann::json noObject = nlohmann::json::object();
+  const auto child = [&](const nlohmann::json& parent, const char* key) -> const nlohmann::json& {
+    auto it = parent.is_object() ? parent.find(key) : parent.end();
+    return it != parent.end() && it->is_object() ? *it : noObject;
+  };
+  const nlohmann::json& meta = child(object, "metadata");
+  const std::string name = text(meta, "name");
+  if (name.empty()) return std::unexpected(std::string("metadata.name: required"));
+  const nlohmann::json& spec = child(object, "spec");
+  if (!spec.contains("template")) return std::unexpected(std::string("spec.template: required"));
+  const std::string ns = text(meta, "namespace");
+  auto decoded = api::decodePodTemplate(spec["template"], "spec.template",
+                                        ns.empty() ? "default" : ns, name);
+  if (!decoded) return std::unexpected(describe(decoded.error()));
+  api::Pod pod = std::move(*decoded);
+  pod.owner = api::OwnerRef{"DaemonSet", name, ""};
   // Only the overhead is planned from it: no other pod selects a DaemonSet's pod by its
   // annotations, and it is never placed or spread itself.
   pod.annotations.clear();

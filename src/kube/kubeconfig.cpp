@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/workload/manifest_loader.h"
+#include "src/common/yaml_documents.h"
 
 namespace gantry::kube {
 
@@ -124,7 +124,7 @@ namespace {
 
 // The kubeconfig document with relative file paths made absolute against `baseDir`.
 Result<json> parseDoc(std::string_view text, std::string_view baseDir) {
-  auto docs = workload::parseDocuments(text);
+  auto docs = parseYamlDocuments(text);
   if (!docs) return fail(docs.error().withContext("kubeconfig"));
   if (docs->size() != 1 || !(*docs)[0].is_object()) {
     return fail(Status::invalid("kubeconfig must be one YAML mapping"));

@@ -1,7 +1,7 @@
 // The provisionable-pod rules of `plan --kubeconfig`: each case is a Pod as the apiserver
 // returns it, decoded by the real decoder, so a decoder change that loses a field the
 // filter needs (conditions, gates, owner, mirror annotation) fails here.
-#include "provisioner/provisioning/provisionable.h"
+#include "provisioner/snapshot/provisionable.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// A gantry.dev/v1 NodeClaim (Karpenter v1 layout) as `plan` needs it: capacity that is
-// launched or launching but may not be a Node yet. The object model has no NodeClaim type
-// yet, so this read-only view lives with its only reader.
+// A gantry.dev/v1 NodeClaim (Karpenter v1 layout) as a solver snapshot needs it: capacity
+// that is launched or launching but may not be a Node yet. `plan` reads it from a live
+// listing, the provisioner from its cache; both build their snapshots from this one view.
 #pragma once
 
 #include <string>

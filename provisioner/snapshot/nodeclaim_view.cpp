@@ -1,7 +1,7 @@
 // NodeClaim decoding for `plan`. The status half is written by the controller, not by
 // people, so unreadable conditions are skipped rather than failing the claim; the spec and
 // the resource lists are decoded strictly, with the api decoders.
-#include "provisioner/plan/nodeclaim_view.h"
+#include "provisioner/snapshot/nodeclaim_view.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 // The provisionable-pod rules; see pending_pods.h. Order matters only for the verdict a
 // pod gets when several rules apply: the cheapest, most final reasons come first.
-#include "provisioner/provisioning/provisionable.h"
+#include "provisioner/snapshot/provisionable.h"
 
 namespace gantry::provisioner {
 

@@ -1,0 +1,18 @@
+// The solver's view of a workload: which pods are to be placed and which already use
+// capacity on a given Node. The plan host and the controller's provisioner both build their
+// snapshots here, so the dry run and the controller agree on what is already there.
+#pragma once
+
+#include <string>
+
+#include "binpack/snapshot.h"
+#include "src/workload/workload.h"
+
+namespace gantry::provisioner {
+
+// Builds the solver snapshot for a loaded workload: pending pods, NodePools (or the
+// default), given Nodes with the requests of pods bound to them, and DaemonSets. Pods that
+// finished or are terminating are left out. Pure; thread-safe.
+binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::string& region);
+
+}  // namespace gantry::provisioner
