@@ -6,8 +6,8 @@
 #include <map>
 #include <set>
 
-#include "cloudprovider/aws/crypto.h"
-#include "cloudprovider/aws/logging.h"
+#include "cloudprovider/aws/transport/crypto.h"
+#include "cloudprovider/aws/transport/logging.h"
 
 namespace gantry::cloudprovider::aws {
 

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "cloudprovider/aws/ec2_api.h"
+#include "cloudprovider/aws/ec2/ec2_api.h"
 #include "cloudprovider/aws/launch_plan.h"
 #include "cloudprovider/aws/launch_templates.h"
 #include "cloudprovider/aws/nodeclass_resolver.h"
-#include "cloudprovider/aws/ssm_api.h"
+#include "cloudprovider/aws/ssm/ssm_api.h"
 #include "cloudprovider/aws/unavailable_offerings.h"
 #include "cloudprovider/cloud_provider.h"
 #include "src/common/clock.h"

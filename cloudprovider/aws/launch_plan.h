@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cloudprovider/aws/ec2_types.h"
+#include "cloudprovider/aws/ec2/ec2_types.h"
 #include "cloudprovider/aws/unavailable_offerings.h"
 #include "src/api/instance_type.h"
 

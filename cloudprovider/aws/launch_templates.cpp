@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloudprovider/aws/crypto.h"
-#include "cloudprovider/aws/logging.h"
+#include "cloudprovider/aws/transport/crypto.h"
+#include "cloudprovider/aws/transport/logging.h"
 
 namespace gantry::cloudprovider::aws {
 

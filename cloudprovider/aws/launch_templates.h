@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cloudprovider/aws/ec2_api.h"
+#include "cloudprovider/aws/ec2/ec2_api.h"
 #include "src/api/ec2_nodeclass.h"
 
 namespace gantry::cloudprovider::aws {

@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "cloudprovider/aws/logging.h"
+#include "cloudprovider/aws/transport/logging.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 
 namespace gantry::cloudprovider::aws {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "cloudprovider/aws/ec2_api.h"
+#include "cloudprovider/aws/ec2/ec2_api.h"
 #include "cloudprovider/aws/live_catalog_merge.h"
-#include "cloudprovider/aws/pricing_api.h"
+#include "cloudprovider/aws/pricing/pricing_api.h"
 #include "cloudprovider/catalog/instance_type_resolver.h"
 #include "src/api/instance_type.h"
 #include "src/common/clock.h"

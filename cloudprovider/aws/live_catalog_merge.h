@@ -7,8 +7,8 @@
 #include <optional>
 #include <vector>
 
-#include "cloudprovider/aws/ec2_types.h"
-#include "cloudprovider/aws/pricing_api.h"
+#include "cloudprovider/aws/ec2/ec2_types.h"
+#include "cloudprovider/aws/pricing/pricing_api.h"
 #include "cloudprovider/catalog/instance_type_resolver.h"
 #include "src/api/instance_type.h"
 #include "src/common/status.h"

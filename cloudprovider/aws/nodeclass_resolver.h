@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "cloudprovider/aws/ec2_api.h"
-#include "cloudprovider/aws/ssm_api.h"
+#include "cloudprovider/aws/ec2/ec2_api.h"
+#include "cloudprovider/aws/ssm/ssm_api.h"
 #include "src/api/ec2_nodeclass.h"
 #include "src/api/instance_type.h"
 #include "src/common/clock.h"

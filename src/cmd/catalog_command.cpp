@@ -8,11 +8,11 @@
 #include <iostream>
 #include <memory>
 
-#include "cloudprovider/aws/credentials_chain.h"
-#include "cloudprovider/aws/endpoints.h"
+#include "cloudprovider/aws/auth/credentials_chain.h"
+#include "cloudprovider/aws/transport/endpoints.h"
 #include "cloudprovider/aws/live_catalog.h"
-#include "cloudprovider/aws/pricing_api.h"
-#include "cloudprovider/aws/query_ec2_api.h"
+#include "cloudprovider/aws/pricing/pricing_api.h"
+#include "cloudprovider/aws/ec2/query_ec2_api.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "src/api/label_expression.h"
 #include "src/cmd/catalog_view.h"

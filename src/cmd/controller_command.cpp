@@ -13,13 +13,13 @@
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
-#include "cloudprovider/aws/credentials_chain.h"
+#include "cloudprovider/aws/auth/credentials_chain.h"
 #include "cloudprovider/aws/ec2_cloud_provider.h"
-#include "cloudprovider/aws/endpoints.h"
+#include "cloudprovider/aws/transport/endpoints.h"
 #include "cloudprovider/aws/live_catalog.h"
-#include "cloudprovider/aws/pricing_api.h"
-#include "cloudprovider/aws/query_ec2_api.h"
-#include "cloudprovider/aws/ssm_api.h"
+#include "cloudprovider/aws/pricing/pricing_api.h"
+#include "cloudprovider/aws/ec2/query_ec2_api.h"
+#include "cloudprovider/aws/ssm/ssm_api.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "cloudprovider/metered_cloud_provider.h"
 #include "provisioner/disruption/disruption_controller.h"

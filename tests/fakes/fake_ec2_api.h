@@ -12,7 +12,7 @@
 #include <tuple>
 #include <vector>
 
-#include "cloudprovider/aws/ec2_api.h"
+#include "cloudprovider/aws/ec2/ec2_api.h"
 
 namespace gantry::cloudprovider::aws {
 

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cloudprovider/aws/ec2_xml.h"
-#include "cloudprovider/aws/xml_reader.h"
+#include "cloudprovider/aws/ec2/ec2_xml.h"
+#include "cloudprovider/aws/transport/xml_reader.h"
 
 namespace aws = gantry::cloudprovider::aws;
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "cloudprovider/aws/pricing_api.h"
+#include "cloudprovider/aws/pricing/pricing_api.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cloudprovider/aws/sigv4.h"
+#include "cloudprovider/aws/transport/sigv4.h"
 #include "src/http/url.h"
 
 namespace aws = gantry::cloudprovider::aws;

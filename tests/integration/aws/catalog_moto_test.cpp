@@ -18,8 +18,8 @@
 #include <sstream>
 #include <string>
 
-#include "cloudprovider/aws/credentials_env.h"
-#include "cloudprovider/aws/query_ec2_api.h"
+#include "cloudprovider/aws/auth/credentials_env.h"
+#include "cloudprovider/aws/ec2/query_ec2_api.h"
 #include "src/common/clock.h"
 #include "src/http/curl_http_client.h"
 #include "tests/support/run_command.h"

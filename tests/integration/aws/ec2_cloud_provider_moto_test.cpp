@@ -18,11 +18,11 @@
 #include <tuple>
 #include <vector>
 
-#include "cloudprovider/aws/credentials_chain.h"
-#include "cloudprovider/aws/credentials_env.h"
+#include "cloudprovider/aws/auth/credentials_chain.h"
+#include "cloudprovider/aws/auth/credentials_env.h"
 #include "cloudprovider/aws/ec2_cloud_provider.h"
-#include "cloudprovider/aws/query_ec2_api.h"
-#include "cloudprovider/aws/ssm_api.h"
+#include "cloudprovider/aws/ec2/query_ec2_api.h"
+#include "cloudprovider/aws/ssm/ssm_api.h"
 #include "src/api/condition.h"
 #include "src/api/ec2_nodeclass_status.h"
 #include "src/api/well_known_labels.h"

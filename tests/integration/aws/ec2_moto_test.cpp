@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "cloudprovider/aws/credentials_env.h"
-#include "cloudprovider/aws/query_ec2_api.h"
+#include "cloudprovider/aws/auth/credentials_env.h"
+#include "cloudprovider/aws/ec2/query_ec2_api.h"
 #include "src/common/clock.h"
 #include "src/http/curl_http_client.h"
 #include "tests/support/fault_table.h"

@@ -14,9 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloudprovider/aws/credentials_env.h"
+#include "cloudprovider/aws/auth/credentials_env.h"
 #include "cloudprovider/aws/ec2_cloud_provider.h"
-#include "cloudprovider/aws/query_ec2_api.h"
+#include "cloudprovider/aws/ec2/query_ec2_api.h"
 #include "provisioner/nodeclaim/lifecycle_controller.h"
 #include "src/http/curl_http_client.h"
 #include "src/kube/cluster_cache.h"

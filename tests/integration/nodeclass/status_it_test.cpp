@@ -19,9 +19,9 @@
 #include <nlohmann/json.hpp>
 #include <prometheus/registry.h>
 
-#include "cloudprovider/aws/credentials_env.h"
+#include "cloudprovider/aws/auth/credentials_env.h"
 #include "cloudprovider/aws/ec2_cloud_provider.h"
-#include "cloudprovider/aws/query_ec2_api.h"
+#include "cloudprovider/aws/ec2/query_ec2_api.h"
 #include "cloudprovider/metered_cloud_provider.h"
 #include "provisioner/nodeclass/status_controller.h"
 #include "src/http/curl_http_client.h"
