@@ -5,8 +5,8 @@
 #include <chrono>
 
 #include "cloudprovider/aws/auth/credentials_util.h"
-#include "cloudprovider/aws/ec2/ec2_query.h"
-#include "cloudprovider/aws/ec2/ec2_xml.h"
+#include "cloudprovider/aws/transport/query_params.h"
+#include "cloudprovider/aws/transport/aws_errors.h"
 #include "cloudprovider/aws/transport/endpoints.h"
 #include "cloudprovider/aws/transport/iso8601.h"
 #include "cloudprovider/aws/transport/xml_reader.h"

@@ -2,10 +2,7 @@
 // 2016-11-15 (the names the AWS SDKs' marshallers emit); list members are 1-based.
 #include "cloudprovider/aws/ec2/ec2_query.h"
 
-#include <charconv>
-
 #include "cloudprovider/aws/transport/iso8601.h"
-#include "src/http/url.h"
 
 namespace gantry::cloudprovider::aws {
 namespace {
@@ -23,86 +20,43 @@ void addLaunchTemplate(QueryParams& q, const std::string& prefix,
 
 }  // namespace
 
-QueryParams::QueryParams(std::string_view action, std::string_view version) {
-  entries_.emplace_back("Action", std::string(action));
-  entries_.emplace_back("Version", std::string(version));
-}
 
-void QueryParams::add(std::string key, std::string value) {
-  entries_.emplace_back(std::move(key), std::move(value));
-}
 
-void QueryParams::addIfSet(std::string key, const std::string& value) {
-  if (!value.empty()) add(std::move(key), value);
-}
 
-void QueryParams::addInt(std::string key, std::int64_t value) {
-  add(std::move(key), std::to_string(value));
-}
 
-void QueryParams::addBool(std::string key, bool value) {
-  add(std::move(key), value ? "true" : "false");
-}
 
-void QueryParams::addDouble(std::string key, double value) {
-  char buf[64];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  add(std::move(key), ec == std::errc{} ? std::string(buf, end) : std::string("0"));
-}
 
-void QueryParams::addList(std::string_view prefix, const std::vector<std::string>& values) {
-  for (std::size_t i = 0; i < values.size(); ++i) add(indexed(prefix, i), values[i]);
-}
 
-void QueryParams::addFilters(const std::vector<Filter>& filters, std::string_view prefix) {
+void addFilters(QueryParams& q, const std::vector<Filter>& filters, std::string_view prefix) {
   for (std::size_t i = 0; i < filters.size(); ++i) {
     const std::string base = indexed(prefix, i);
-    add(base + ".Name", filters[i].name);
-    addList(base + ".Value", filters[i].values);
+    q.add(base + ".Name", filters[i].name);
+    q.addList(base + ".Value", filters[i].values);
   }
 }
 
-void QueryParams::addTags(std::string_view prefix, const std::vector<Tag>& tags) {
+void addTags(QueryParams& q, std::string_view prefix, const std::vector<Tag>& tags) {
   for (std::size_t i = 0; i < tags.size(); ++i) {
     const std::string base = indexed(prefix, i);
-    add(base + ".Key", tags[i].key);
-    add(base + ".Value", tags[i].value);
+    q.add(base + ".Key", tags[i].key);
+    q.add(base + ".Value", tags[i].value);
   }
 }
 
-void QueryParams::addTagSpecifications(std::string_view prefix,
-                                       const std::vector<TagSpecification>& specs) {
+void addTagSpecifications(QueryParams& q, std::string_view prefix,
+                          const std::vector<TagSpecification>& specs) {
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const std::string base = indexed(prefix, i);
-    add(base + ".ResourceType", specs[i].resourceType);
-    addTags(base + ".Tag", specs[i].tags);
+    q.add(base + ".ResourceType", specs[i].resourceType);
+    addTags(q, base + ".Tag", specs[i].tags);
   }
 }
 
-std::string QueryParams::action() const {
-  return entries_.front().second;
-}
 
-std::optional<std::string> QueryParams::get(std::string_view key) const {
-  for (const auto& [k, v] : entries_) {
-    if (k == key) return v;
-  }
-  return std::nullopt;
-}
 
-std::string QueryParams::encode() const {
-  std::string out;
-  for (const auto& [k, v] : entries_) {
-    if (!out.empty()) out += '&';
-    out += http::percentEncode(k);
-    out += '=';
-    out += http::percentEncode(v);
-  }
-  return out;
-}
 
 QueryParams encodeCreateFleet(const CreateFleetRequest& r) {
-  QueryParams q("CreateFleet");
+  QueryParams q("CreateFleet", kEc2ApiVersion);
   q.add("Type", r.type);
   q.addIfSet("ClientToken", r.clientToken);
   for (std::size_t i = 0; i < r.launchTemplateConfigs.size(); ++i) {
@@ -131,12 +85,12 @@ QueryParams encodeCreateFleet(const CreateFleetRequest& r) {
   if (r.singleInstanceType) q.addBool(options + ".SingleInstanceType", true);
   if (r.singleAvailabilityZone) q.addBool(options + ".SingleAvailabilityZone", true);
   if (r.minTargetCapacity) q.addInt(options + ".MinTargetCapacity", *r.minTargetCapacity);
-  q.addTagSpecifications("TagSpecification", r.tagSpecifications);
+  addTagSpecifications(q, "TagSpecification", r.tagSpecifications);
   return q;
 }
 
 QueryParams encodeRunInstances(const RunInstancesRequest& r) {
-  QueryParams q("RunInstances");
+  QueryParams q("RunInstances", kEc2ApiVersion);
   if (!r.launchTemplate.launchTemplateId.empty() || !r.launchTemplate.launchTemplateName.empty()) {
     addLaunchTemplate(q, "LaunchTemplate", r.launchTemplate);
   }
@@ -148,65 +102,65 @@ QueryParams encodeRunInstances(const RunInstancesRequest& r) {
   q.addInt("MaxCount", r.maxCount);
   q.addIfSet("InstanceMarketOptions.MarketType", r.marketType);
   q.addIfSet("UserData", r.userData);
-  q.addTagSpecifications("TagSpecification", r.tagSpecifications);
+  addTagSpecifications(q, "TagSpecification", r.tagSpecifications);
   q.addIfSet("ClientToken", r.clientToken);
   return q;
 }
 
 QueryParams encodeTerminateInstances(const TerminateInstancesRequest& r) {
-  QueryParams q("TerminateInstances");
+  QueryParams q("TerminateInstances", kEc2ApiVersion);
   q.addList("InstanceId", r.instanceIds);
   return q;
 }
 
 QueryParams encodeDescribeInstances(const DescribeInstancesRequest& r) {
-  QueryParams q("DescribeInstances");
+  QueryParams q("DescribeInstances", kEc2ApiVersion);
   q.addList("InstanceId", r.instanceIds);
-  q.addFilters(r.filters);
+  addFilters(q, r.filters);
   return q;
 }
 
 QueryParams encodeDescribeInstanceTypes(const DescribeInstanceTypesRequest& r) {
-  QueryParams q("DescribeInstanceTypes");
+  QueryParams q("DescribeInstanceTypes", kEc2ApiVersion);
   q.addList("InstanceType", r.instanceTypes);
-  q.addFilters(r.filters);
+  addFilters(q, r.filters);
   return q;
 }
 
 QueryParams encodeDescribeInstanceTypeOfferings(const DescribeInstanceTypeOfferingsRequest& r) {
-  QueryParams q("DescribeInstanceTypeOfferings");
+  QueryParams q("DescribeInstanceTypeOfferings", kEc2ApiVersion);
   q.addIfSet("LocationType", r.locationType);
-  q.addFilters(r.filters);
+  addFilters(q, r.filters);
   return q;
 }
 
 QueryParams encodeDescribeSubnets(const DescribeByIdsRequest& r) {
-  QueryParams q("DescribeSubnets");
+  QueryParams q("DescribeSubnets", kEc2ApiVersion);
   q.addList("SubnetId", r.ids);
-  q.addFilters(r.filters);
+  addFilters(q, r.filters);
   return q;
 }
 
 QueryParams encodeDescribeSecurityGroups(const DescribeByIdsRequest& r) {
-  QueryParams q("DescribeSecurityGroups");
+  QueryParams q("DescribeSecurityGroups", kEc2ApiVersion);
   q.addList("GroupId", r.ids);
-  q.addFilters(r.filters);
+  addFilters(q, r.filters);
   return q;
 }
 
 QueryParams encodeDescribeImages(const DescribeByIdsRequest& r) {
-  QueryParams q("DescribeImages");
+  QueryParams q("DescribeImages", kEc2ApiVersion);
   q.addList("ImageId", r.ids);
   q.addList("Owner", r.owners);
-  q.addFilters(r.filters);
+  addFilters(q, r.filters);
   return q;
 }
 
 QueryParams encodeDescribeSpotPriceHistory(const DescribeSpotPriceHistoryRequest& r) {
-  QueryParams q("DescribeSpotPriceHistory");
+  QueryParams q("DescribeSpotPriceHistory", kEc2ApiVersion);
   q.addList("InstanceType", r.instanceTypes);
   q.addList("ProductDescription", r.productDescriptions);
-  q.addFilters(r.filters);
+  addFilters(q, r.filters);
   if (r.startTime) q.add("StartTime", formatIso8601(*r.startTime));
   if (r.endTime) q.add("EndTime", formatIso8601(*r.endTime));
   return q;
@@ -214,14 +168,14 @@ QueryParams encodeDescribeSpotPriceHistory(const DescribeSpotPriceHistoryRequest
 
 QueryParams encodeCreateTags(const std::vector<std::string>& resourceIds,
                              const std::vector<Tag>& tags) {
-  QueryParams q("CreateTags");
+  QueryParams q("CreateTags", kEc2ApiVersion);
   q.addList("ResourceId", resourceIds);
-  q.addTags("Tag", tags);
+  addTags(q, "Tag", tags);
   return q;
 }
 
 QueryParams encodeCreateLaunchTemplate(const CreateLaunchTemplateRequest& r) {
-  QueryParams q("CreateLaunchTemplate");
+  QueryParams q("CreateLaunchTemplate", kEc2ApiVersion);
   q.add("LaunchTemplateName", r.launchTemplateName);
   q.addIfSet("ClientToken", r.clientToken);
   const LaunchTemplateData& d = r.data;
@@ -253,17 +207,17 @@ QueryParams encodeCreateLaunchTemplate(const CreateLaunchTemplateRequest& r) {
   q.addIfSet(p + ".MetadataOptions.HttpEndpoint", m.httpEndpoint);
   q.addIfSet(p + ".MetadataOptions.HttpProtocolIpv6", m.httpProtocolIpv6);
   q.addIfSet(p + ".MetadataOptions.InstanceMetadataTags", m.instanceMetadataTags);
-  q.addTagSpecifications(p + ".TagSpecification", d.tagSpecifications);
+  addTagSpecifications(q, p + ".TagSpecification", d.tagSpecifications);
   if (d.detailedMonitoring) q.addBool(p + ".Monitoring.Enabled", *d.detailedMonitoring);
-  q.addTagSpecifications("TagSpecification", r.tagSpecifications);
+  addTagSpecifications(q, "TagSpecification", r.tagSpecifications);
   return q;
 }
 
 QueryParams encodeDescribeLaunchTemplates(const DescribeLaunchTemplatesRequest& r) {
-  QueryParams q("DescribeLaunchTemplates");
+  QueryParams q("DescribeLaunchTemplates", kEc2ApiVersion);
   q.addList("LaunchTemplateId", r.launchTemplateIds);
   q.addList("LaunchTemplateName", r.launchTemplateNames);
-  q.addFilters(r.filters);
+  addFilters(q, r.filters);
   return q;
 }
 

@@ -1,6 +1,6 @@
-// Ec2Api over the EC2 Query protocol: form-encoded POSTs signed with SigV4, XML responses,
-// retries with jittered exponential backoff, a client-side token bucket for mutating calls,
-// and NextToken pagination. Speaks to AWS or, through an endpoint override, to moto.
+// Ec2Api over the EC2 Query protocol: form-encoded POSTs over the shared SignedTransport
+// (SigV4, retries with jittered exponential backoff), XML responses, a client-side token
+// bucket for mutating calls, and NextToken pagination. Speaks to AWS or, through an endpoint override, to moto.
 #pragma once
 
 #include <chrono>
@@ -12,8 +12,8 @@
 #include "cloudprovider/aws/ec2/ec2_query.h"
 #include "cloudprovider/aws/ec2/ec2_xml.h"
 #include "cloudprovider/aws/transport/retry.h"
-#include "cloudprovider/aws/transport/sigv4.h"
-#include "cloudprovider/aws/ec2/token_bucket.h"
+#include "cloudprovider/aws/transport/signed_transport.h"
+#include "cloudprovider/aws/transport/token_bucket.h"
 #include "src/common/clock.h"
 #include "src/http/http_client.h"
 
@@ -39,7 +39,7 @@ class QueryEc2Api final : public Ec2Api {
               Clock& clock, const EnvLookup& env = processEnvironment(),
               RandomSource random = defaultRandomSource());
 
-  const std::string& endpoint() const { return endpoint_; }
+  const std::string& endpoint() const { return transport_.endpoint(); }
 
   Result<CreateFleetResponse> createFleet(const CreateFleetRequest& request) override;
   Result<std::vector<Instance>> runInstances(const RunInstancesRequest& request) override;
@@ -77,13 +77,9 @@ class QueryEc2Api final : public Ec2Api {
   std::string newClientToken();
 
   QueryEc2ApiOptions options_;
-  http::HttpClient& http_;
-  CredentialsProvider& credentials_;
-  Clock& clock_;
-  RandomSource random_;
-  std::string endpoint_;
-  SigV4Signer signer_;
+  RandomSource random_;  // client tokens; the transport draws its own jitter
   TokenBucket mutatingBucket_;
+  SignedTransport transport_;
 };
 
 }  // namespace gantry::cloudprovider::aws

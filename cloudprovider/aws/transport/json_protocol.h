@@ -1,6 +1,7 @@
-// The AWS JSON 1.1 protocol (SSM, Price List, ...) in one place: a SigV4-signed POST / with
-// X-Amz-Target, retried with full-jitter backoff, and error bodies turned into typed Status.
-// Each JSON client (ssm_api.cpp, pricing_api.cpp) only encodes its request and parses its reply.
+// The AWS JSON 1.1 protocol (SSM, Price List, ...) in one place: a POST / with X-Amz-Target
+// over the shared SignedTransport (signing, retries), and error bodies turned into typed
+// Status. Each JSON client (ssm_api.cpp, pricing_api.cpp) only encodes its request and
+// parses its reply.
 #pragma once
 
 #include <chrono>
@@ -11,7 +12,7 @@
 
 #include "cloudprovider/aws/transport/credentials.h"
 #include "cloudprovider/aws/transport/retry.h"
-#include "cloudprovider/aws/transport/sigv4.h"
+#include "cloudprovider/aws/transport/signed_transport.h"
 #include "src/common/clock.h"
 #include "src/common/status.h"
 #include "src/http/http_client.h"
@@ -39,8 +40,8 @@ struct JsonProtocolOptions {
   JsonErrorCodeMapper mapErrorCode{};  // optional
 };
 
-// One service's JSON 1.1 transport. The references must outlive this object. Thread-safe:
-// call() may run concurrently (the signer and RandomSource are thread-safe).
+// One service's JSON 1.1 client. The references must outlive this object. Thread-safe:
+// call() may run concurrently (see SignedTransport).
 class JsonProtocolClient {
  public:
   JsonProtocolClient(JsonProtocolOptions options, http::HttpClient& http,
@@ -48,20 +49,13 @@ class JsonProtocolClient {
                      RandomSource random = defaultRandomSource());
 
   // Sends `body` to `target` ("AmazonSSM.GetParameter") and returns the body of the 200
-  // reply. Credentials errors, transport failures and error replies that are retryable
-  // (throttling, 5xx, unavailable) are retried up to retry.maxAttempts with full-jitter
-  // backoff through Clock::sleepFor; the last error is returned. Other errors return at once.
+  // reply, retried as SignedTransport::call says; error replies are read by jsonErrorStatus.
   Result<std::string> call(std::string_view target, const std::string& body) const;
 
-  const std::string& endpoint() const { return options_.endpoint; }
+  const std::string& endpoint() const { return transport_.endpoint(); }
 
  private:
-  JsonProtocolOptions options_;
-  http::HttpClient& http_;
-  CredentialsProvider& credentials_;
-  Clock& clock_;
-  RandomSource random_;
-  SigV4Signer signer_;
+  SignedTransport transport_;
 };
 
 }  // namespace gantry::cloudprovider::aws

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "cloudprovider/aws/ec2/ec2_xml.h"
+#include "cloudprovider/aws/transport/aws_errors.h"
 
 namespace gantry::cloudprovider::aws {
 namespace {

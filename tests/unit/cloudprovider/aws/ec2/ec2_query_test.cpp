@@ -16,7 +16,7 @@ std::map<std::string, std::string> asMap(const QueryParams& q) {
 }
 
 TEST(Ec2QueryTest, EncodesFormBodyWithActionVersionAndPercentEncoding) {
-  QueryParams q("DescribeInstances");
+  QueryParams q("DescribeInstances", kEc2ApiVersion);
   q.add("Filter.1.Name", "tag:gantry.dev/nodepool");
   q.add("Filter.1.Value.1", "gpu training/a+b");
   EXPECT_EQ(q.encode(),

@@ -6,7 +6,7 @@
 
 #include "cloudprovider/aws/transport/endpoints.h"
 #include "cloudprovider/aws/transport/retry.h"
-#include "cloudprovider/aws/ec2/token_bucket.h"
+#include "cloudprovider/aws/transport/token_bucket.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/cloudprovider/aws/auth/credentials_test_support.h"
 

@@ -1,6 +1,6 @@
 // Reservation-style bucket: tokens may go negative, and the debt is what a caller sleeps
 // off, so concurrent callers queue fairly without a condition variable.
-#include "cloudprovider/aws/ec2/token_bucket.h"
+#include "cloudprovider/aws/transport/token_bucket.h"
 
 #include <algorithm>
 #include <chrono>

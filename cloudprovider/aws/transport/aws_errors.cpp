@@ -1,9 +1,10 @@
-// EC2 error documents into Status kinds. The code lists follow EC2's "Error codes" reference
+// AWS error documents into Status kinds. The code lists follow EC2's "Error codes" reference
 // and the AWS SDKs' retry classification; callers branch on the kind (retry, mark an
 // offering unavailable, give up), people read the code and message kept in the text.
+#include "cloudprovider/aws/transport/aws_errors.h"
+
 #include <array>
 
-#include "cloudprovider/aws/ec2/ec2_xml.h"
 #include "cloudprovider/aws/transport/xml_reader.h"
 
 namespace gantry::cloudprovider::aws {

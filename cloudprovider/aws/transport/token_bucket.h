@@ -1,6 +1,7 @@
-// A client-side token bucket in front of EC2's mutating calls, so a burst of launches or
-// terminations spends our own budget before it spends the account's (EC2 throttles per
-// account and action, and a throttled RunInstances slows every controller sharing it).
+// A client-side token bucket in front of a service's calls (today EC2's mutating calls), so
+// a burst of launches or terminations spends our own budget before it spends the account's
+// (EC2 throttles per account and action, and a throttled RunInstances slows every
+// controller sharing it). SignedTransport takes a token before every attempt it sends.
 #pragma once
 
 #include <mutex>
