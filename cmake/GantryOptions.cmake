@@ -18,17 +18,3 @@ function(gantry_target_defaults target)
     target_link_options(${target} PRIVATE -fsanitize=${GANTRY_SANITIZE})
   endif()
 endfunction()
-
-# gantry_library(<name> <dir>): one static library from every .cpp under <dir>
-# (excluding a `cmd/` folder, which belongs to the binary), with an alias gantry::<name>.
-function(gantry_library name dir)
-  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${dir}/*.cpp)
-  list(FILTER sources EXCLUDE REGEX "/cmd/")
-  if(NOT sources)
-    # A folder with no code yet still gives a linkable target, so callers need no special case.
-    set(sources ${PROJECT_SOURCE_DIR}/cmake/empty.cpp)
-  endif()
-  add_library(gantry_${name} STATIC ${sources})
-  add_library(gantry::${name} ALIAS gantry_${name})
-  gantry_target_defaults(gantry_${name})
-endfunction()
