@@ -17,9 +17,12 @@ const std::vector<FlagSpec>& controllerFlags() {
       {"cluster-name", "REQUIRED: tags instances gantry.dev/cluster=<name>", false, false, ""},
       {"region", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)", false, false, ""},
       {"kubeconfig", "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)", false, false, ""},
-      {"ec2-endpoint", "EC2 endpoint URL (default: AWS_ENDPOINT_URL_EC2 or AWS)", false, false, ""},
-      {"ssm-endpoint", "SSM endpoint URL (default: AWS_ENDPOINT_URL_SSM or AWS)", false, false, ""},
-      {"pricing-endpoint", "Pricing endpoint URL (default: AWS_ENDPOINT_URL_PRICING or AWS)", false, false, ""},
+      {"ec2-endpoint", "EC2 endpoint URL (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, AWS)", false,
+       false, ""},
+      {"ssm-endpoint", "SSM endpoint URL (default: AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL, AWS)", false,
+       false, ""},
+      {"pricing-endpoint",
+       "Pricing endpoint URL (default: AWS_ENDPOINT_URL_PRICING, AWS_ENDPOINT_URL, AWS)", false, false, ""},
       {"catalog", "instance catalog: live (EC2 + Pricing) or bundled", false, false, "live"},
       {"skip-pricing", "live catalog without the Pricing API (bundled prices)", false, true, ""},
       {"batch-idle", "close a pending-pod batch after this long without a new pod", false, false, "1s"},
@@ -86,7 +89,11 @@ std::string controllerHelp() {
   static const CommandHelp help = {
       .summary = "the in-cluster controller. It provisions nodes for pods the scheduler could\n"
                  "not place, runs their NodeClaims' lifecycle and removes nodes whose work is done.\n"
-                 "Every flag can also be set as GANTRY_<FLAG> (GANTRY_CLUSTER_NAME=...)",
+                 "Every flag can also be set as GANTRY_<FLAG> (GANTRY_CLUSTER_NAME=...).\n"
+                 "AWS endpoints follow the AWS SDKs: an --*-endpoint flag beats\n"
+                 "AWS_ENDPOINT_URL_<SERVICE> (EC2, SSM, PRICING, STS), which beats AWS_ENDPOINT_URL,\n"
+                 "which beats the region's public endpoint; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true\n"
+                 "ignores both variables (never a flag)",
       .examples = {"gantry controller --cluster-name prod --region us-east-1 --leader-elect",
                    "GANTRY_CLUSTER_NAME=dev gantry controller --kubeconfig ~/.kube/config --catalog bundled"},
       .exitCodes = {{0, "stopped cleanly on SIGTERM or SIGINT"},

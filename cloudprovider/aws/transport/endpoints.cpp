@@ -26,6 +26,15 @@ std::optional<std::string> nonEmpty(const EnvLookup& env, std::string_view name)
   return v;
 }
 
+// The SDKs' switch that makes a process ignore endpoints configured outside the code.
+bool ignoresConfiguredEndpoints(const EnvLookup& env) {
+  auto v = nonEmpty(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  if (!v) return false;
+  std::string value = *v;
+  for (char& c : value) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return value == "true";
+}
+
 }  // namespace
 
 std::string defaultEndpoint(std::string_view service, std::string_view region) {
@@ -38,6 +47,7 @@ std::string defaultEndpoint(std::string_view service, std::string_view region) {
 std::string resolveEndpoint(std::string_view service, std::string_view region, const EnvLookup& env,
                             std::string_view explicitOverride) {
   if (!explicitOverride.empty()) return withoutTrailingSlash(std::string(explicitOverride));
+  if (ignoresConfiguredEndpoints(env)) return defaultEndpoint(service, region);
   if (auto v = nonEmpty(env, "AWS_ENDPOINT_URL_" + upper(service))) {
     return withoutTrailingSlash(*v);
   }

@@ -1,6 +1,8 @@
 // Where each AWS service lives for a region, and the overrides users (and our moto tests)
-// set: an explicit option, AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, as the AWS
-// SDKs' "service-specific endpoints" feature defines them.
+// set, in the order of the AWS SDKs' "service-specific endpoints" setting: an explicit
+// option (a flag) beats AWS_ENDPOINT_URL_<SERVICE>, which beats AWS_ENDPOINT_URL, which
+// beats the service's regional endpoint; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns
+// the two environment variables off (never an explicit option).
 #pragma once
 
 #include <optional>
@@ -18,8 +20,10 @@ namespace gantry::cloudprovider::aws {
 std::string defaultEndpoint(std::string_view service, std::string_view region);
 
 // The endpoint to call: `explicitOverride` if non-empty, else AWS_ENDPOINT_URL_<SERVICE>
-// (service uppercased: AWS_ENDPOINT_URL_EC2, _STS, _SSM, _PRICING), else AWS_ENDPOINT_URL,
-// else defaultEndpoint(). A trailing '/' is removed.
+// (the SDKs' service identifier, uppercased: AWS_ENDPOINT_URL_EC2, _STS, _SSM, _PRICING),
+// else AWS_ENDPOINT_URL, else defaultEndpoint(). An empty variable counts as unset; with
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (any case) both variables are ignored. A trailing
+// '/' is removed.
 std::string resolveEndpoint(std::string_view service, std::string_view region, const EnvLookup& env,
                             std::string_view explicitOverride = {});
 
