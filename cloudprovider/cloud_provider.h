@@ -43,8 +43,8 @@ struct CreateGroupRequest {
 
 // A launched (or found) instance.
 struct CloudInstance {
-  std::string instanceId{};    // "i-0abc..."
-  std::string providerId{};    // "aws:///us-east-1a/i-0abc..."
+  std::string instanceId{};    // the cloud's own id for it ("i-0abc..." on EC2)
+  std::string providerId{};    // as the Node's spec.providerID carries it; opaque here
   std::string instanceType{};  // "g5.xlarge"
   std::string zone{};
   api::CapacityType capacityType = api::CapacityType::kOnDemand;
@@ -124,11 +124,5 @@ class CloudProvider {
 };
 
 using CloudProviderPtr = std::unique_ptr<CloudProvider>;
-
-// "aws:///us-east-1a/i-0abc" for a zone and an instance id.
-std::string makeProviderId(std::string_view zone, std::string_view instanceId);
-// The instance id of an "aws:///<zone>/<id>" (or "aws:///<id>") providerID.
-// Errors: kInvalid.
-Result<std::string> instanceIdFromProviderId(std::string_view providerId);
 
 }  // namespace gantry::cloudprovider

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "cloudprovider/aws/provider_id.h"
 #include "cloudprovider/aws/transport/crypto.h"
 #include "cloudprovider/aws/transport/logging.h"
 

@@ -6,8 +6,9 @@
 #include <map>
 #include <set>
 
-#include "cloudprovider/aws/transport/crypto.h"
 #include "cloudprovider/aws/ec2_cloud_provider.h"
+#include "cloudprovider/aws/provider_id.h"
+#include "cloudprovider/aws/transport/crypto.h"
 #include "cloudprovider/aws/transport/logging.h"
 
 namespace gantry::cloudprovider::aws {

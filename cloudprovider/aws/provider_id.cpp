@@ -1,7 +1,8 @@
-// ProviderID formatting and parsing, shared by every CloudProvider and its callers.
-#include "cloudprovider/cloud_provider.h"
+// EC2 providerIDs, "aws:///<zone>/<instance id>", as the AWS cloud-controller-manager and
+// kubelet write them on Nodes.
+#include "cloudprovider/aws/provider_id.h"
 
-namespace gantry::cloudprovider {
+namespace gantry::cloudprovider::aws {
 
 std::string makeProviderId(std::string_view zone, std::string_view instanceId) {
   return "aws:///" + std::string(zone) + "/" + std::string(instanceId);
@@ -20,4 +21,4 @@ Result<std::string> instanceIdFromProviderId(std::string_view providerId) {
   return std::string(rest);
 }
 
-}  // namespace gantry::cloudprovider
+}  // namespace gantry::cloudprovider::aws

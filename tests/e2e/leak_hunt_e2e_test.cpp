@@ -12,6 +12,7 @@
 #include <random>
 #include <set>
 
+#include "cloudprovider/aws/provider_id.h"
 #include "tests/e2e/e2e_fixture.h"
 
 namespace gantry::e2e {
@@ -189,7 +190,7 @@ class LeakHuntE2eTest : public GantryE2eTest {
     std::set<std::string> liveIds, ourIds;
     for (const auto& i : all ? *all : std::vector<aws::Instance>{}) {
       ++c.instances;
-      const std::string id = cloudprovider::makeProviderId(i.availabilityZone, i.instanceId);
+      const std::string id = cloudprovider::aws::makeProviderId(i.availabilityZone, i.instanceId);
       ourIds.insert(id);
       std::string tagged;
       for (const auto& t : i.tags) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cloudprovider/aws/provider_id.h"
 #include "cloudprovider/cloud_provider.h"
 
 namespace gantry::cloudprovider {
@@ -137,7 +138,7 @@ class FakeCloudProvider final : public CloudProvider {
     CloudInstance i;
     i.instanceId = "i-" + std::to_string(1000 + instances_.size());
     i.zone = type.offerings.front().zone;
-    i.providerId = makeProviderId(i.zone, i.instanceId);
+    i.providerId = aws::makeProviderId(i.zone, i.instanceId);  // the fake plays EC2
     i.instanceType = type.name;
     i.capacityType = type.offerings.front().capacityType;
     i.pricePerHour = type.offerings.front().pricePerHour;
