@@ -6,6 +6,7 @@
 #include "binpack/solver.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "src/workload/manifest_loader.h"
+#include "src/workload/workload_assembly.h"
 
 namespace gantry::provisioner {
 
@@ -35,15 +36,21 @@ binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::stri
 }
 
 Result<PlanReport> runPlan(const PlanRequest& request) {
-  workload::Workload work;
+  workload::LoadOptions options;
+  options.ignoreUnknownKinds = request.ignoreUnknownKinds;
+  // All pod paths are one input: an object in one file may own objects in another.
+  workload::ManifestCollection collection;
   for (const auto& path : request.podPaths) {
-    Status s = workload::loadManifests(path, work);
+    Status s = workload::collectManifests(path, collection, options);
     if (!s.isOk()) return fail(s);
   }
+  workload::Workload work;
+  workload::expandManifests(collection, work, options);
+  collection = {};  // the objects are expanded; free them before solving
   if (!request.nodePoolPaths.empty()) {
     workload::Workload pools;
     for (const auto& path : request.nodePoolPaths) {
-      Status s = workload::loadManifests(path, pools);
+      Status s = workload::loadManifests(path, pools, options);
       if (!s.isOk()) return fail(s);
     }
     work.nodePools.insert(work.nodePools.end(), pools.nodePools.begin(), pools.nodePools.end());
@@ -59,6 +66,7 @@ Result<PlanReport> runPlan(const PlanRequest& request) {
   if (!plan) return fail(plan.error());
   PlanReport report;
   report.plan = std::move(*plan);
+  workload::collapseRepeatedErrors(work.errors);
   report.errors = std::move(work.errors);
   report.podsConsidered = snap.pods.size();
   return report;

@@ -1,23 +1,18 @@
-// YAML and JSON manifest reading. YAML goes through yaml-cpp and is converted to JSON with
-// Kubernetes' scalar typing (unquoted numbers and booleans are typed, quoted ones are
-// strings), so that one decoder serves both formats.
+// Reading manifest files, directories and standard input into a ManifestCollection: file
+// size limits, List flattening and object identity. Parsing is document_parser.cpp's.
 #include "src/workload/manifest_loader.h"
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
-#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <optional>
 #include <sstream>
 
 #include <unistd.h>
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
+#include "src/workload/file_walk.h"
+#include "src/workload/workload_assembly.h"
 
 namespace gantry::workload {
 
@@ -26,239 +21,16 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxDepth = 200;
-
-bool isYamlNull(const std::string& s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
-
-std::optional<json> typedScalar(const std::string& s) {
-  if (isYamlNull(s)) return json(nullptr);
-  if (s == "true" || s == "True" || s == "TRUE") return json(true);
-  if (s == "false" || s == "False" || s == "FALSE") return json(false);
-  int64_t i = 0;
-  auto [ip, iec] = std::from_chars(s.data(), s.data() + s.size(), i);
-  if (iec == std::errc() && ip == s.data() + s.size()) return json(i);
-  // Floats: only plain decimal forms; "1e3" style stays a string so quantities keep their
-  // exact text (Kubernetes would read it as a number and print it back the same way).
-  if (s.find_first_not_of("0123456789.-+") == std::string::npos &&
-      std::count(s.begin(), s.end(), '.') == 1) {
-    char* end = nullptr;
-    errno = 0;
-    double d = std::strtod(s.c_str(), &end);
-    if (errno == 0 && end == s.c_str() + s.size()) return json(d);
-  }
-  return std::nullopt;
-}
-
-// Values a document may gain through aliases: a floor for small documents plus a multiple
-// of the values written out in the text. Real manifests reuse a few anchored blocks; a
-// "billion laughs" gains exponentially many and is stopped here long before the overall
-// budget (LoadOptions::maxNodesPerDocument) would have to be spent building it.
-constexpr size_t kAliasFloor = 100'000;
-constexpr size_t kAliasPerOwnValue = 10;
-
-// Thrown from inside yaml-cpp's parse callbacks to stop the parse; parseDocuments turns it
-// into a Status. Never escapes this file.
-struct LimitExceeded {
-  YAML::Mark mark;
-  std::string message;
-};
-
-size_t saturatingAdd(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
-
-// Builds JSON straight from yaml-cpp's parse events, one document at a time. Going through
-// events rather than YAML::Node lets every limit act before memory is spent: nesting depth
-// as a collection opens, and alias expansion before the aliased value is copied (a Node
-// graph shares aliased nodes, so its size says nothing about what converting it costs).
-class JsonBuilder : public YAML::EventHandler {
- public:
-  explicit JsonBuilder(size_t budget) : budget_(budget) {}
-
-  // Non-empty documents so far (a document that is only null counts as empty).
-  std::vector<json>& documents() { return documents_; }
-
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    // yaml-cpp 0.7 loops forever on a stray flow indicator outside any collection (a lone
-    // ","): it starts a new empty document at the same place again and again. A document
-    // that starts where the previous one did means no progress; stop there.
-    if (lastDocumentStart_ && mark.pos <= *lastDocumentStart_) {
-      throw LimitExceeded{mark, "unexpected character; the YAML parser cannot continue past it"};
-    }
-    lastDocumentStart_ = mark.pos;
-    stack_.clear();
-    anchors_.clear();
-    root_.reset();
-    values_ = 0;
-    ownValues_ = 0;
-    aliasValues_ = 0;
-  }
-  void OnDocumentEnd() override {
-    if (root_ && !root_->is_null()) documents_.push_back(std::move(*root_));
-    root_.reset();
-    anchors_.clear();
-  }
-
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    spend(mark, 1);
-    ++ownValues_;
-    add(mark, json(nullptr), anchor, 1, "");
-  }
-
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    auto it = anchors_.find(anchor);
-    if (it == anchors_.end()) {
-      // The anchor is still open: the alias sits inside the node it names (a cycle).
-      throw LimitExceeded{mark, "alias refers to a node that contains it"};
-    }
-    const Anchored& target = it->second;
-    const size_t limit = saturatingAdd(kAliasFloor, ownValues_ > SIZE_MAX / kAliasPerOwnValue
-                                                        ? SIZE_MAX
-                                                        : ownValues_ * kAliasPerOwnValue);
-    aliasValues_ = saturatingAdd(aliasValues_, target.size);
-    if (aliasValues_ > limit) {
-      throw LimitExceeded{mark, "aliases expand to more than " + std::to_string(limit) +
-                                    " values (alias bomb?)"};
-    }
-    spend(mark, target.size);
-    add(mark, json(target.value), 0, target.size, target.keyText);
-  }
-
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
-    spend(mark, 1);
-    ++ownValues_;
-    // yaml-cpp tags quoted scalars "!" (non-specific) and plain ones "?"; `!!str 7` arrives
-    // as tag:yaml.org,2002:str. Only plain untagged scalars are typed, as kubectl does.
-    std::optional<json> typed;
-    if (tag != "!" && tag != "tag:yaml.org,2002:str") typed = typedScalar(value);
-    add(mark, typed ? std::move(*typed) : json(value), anchor, 1, value);
-  }
-
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    open(mark, json::array(), anchor);
-  }
-  void OnSequenceEnd() override { close(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    open(mark, json::object(), anchor);
-  }
-  void OnMapEnd() override { close(); }
-
- private:
-  struct Frame {
-    json value;  // an array or an object being filled
-    YAML::anchor_t anchor = 0;
-    size_t size = 1;  // values in this subtree, itself included
-    YAML::Mark mark;
-    std::optional<std::string> key;  // objects: the key read, waiting for its value
-  };
-  struct Anchored {
-    json value;
-    size_t size = 1;
-    std::optional<std::string> keyText;  // the raw text of a scalar, so it can be a key
-  };
-
-  void spend(const YAML::Mark& mark, size_t n) {
-    values_ = saturatingAdd(values_, n);
-    if (values_ > budget_) {
-      throw LimitExceeded{mark, "document expands to more than " + std::to_string(budget_) +
-                                    " values (alias bomb?)"};
-    }
-  }
-
-  bool expectingKey() const {
-    return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().key;
-  }
-
-  void open(const YAML::Mark& mark, json value, YAML::anchor_t anchor) {
-    if (expectingKey()) throw LimitExceeded{mark, "mapping key is not a scalar"};
-    if (stack_.size() >= static_cast<size_t>(kMaxDepth)) {
-      throw LimitExceeded{mark, "document nested deeper than " + std::to_string(kMaxDepth) +
-                                    " levels"};
-    }
-    spend(mark, 1);
-    ++ownValues_;
-    stack_.push_back(Frame{std::move(value), anchor, 1, mark, std::nullopt});
-  }
-
-  void close() {
-    Frame f = std::move(stack_.back());
-    stack_.pop_back();
-    add(f.mark, std::move(f.value), f.anchor, f.size, std::nullopt);
-  }
-
-  // Places a finished value in its parent (or as the document root) and remembers it
-  // under its anchor.
-  void add(const YAML::Mark& mark, json value, YAML::anchor_t anchor, size_t size,
-           std::optional<std::string> keyText) {
-    if (anchor != 0) anchors_[anchor] = Anchored{value, size, keyText};
-    if (stack_.empty()) {
-      root_ = std::move(value);
-      return;
-    }
-    Frame& parent = stack_.back();
-    parent.size = saturatingAdd(parent.size, size);
-    if (parent.value.is_array()) {
-      parent.value.push_back(std::move(value));
-    } else if (!parent.key) {
-      if (!keyText) throw LimitExceeded{mark, "mapping key is not a scalar"};
-      parent.key = std::move(*keyText);
-    } else {
-      parent.value[*parent.key] = std::move(value);
-      parent.key.reset();
-    }
-  }
-
-  size_t budget_;
-  std::vector<json> documents_;
-  std::vector<Frame> stack_;
-  std::map<YAML::anchor_t, Anchored> anchors_;
-  std::optional<json> root_;
-  size_t values_ = 0;       // every value built in this document, aliases included
-  size_t ownValues_ = 0;    // values written out in the text
-  size_t aliasValues_ = 0;  // values copied through aliases
-  std::optional<int> lastDocumentStart_;
-};
-
-// True when brackets outside strings nest deeper than `limit`. Only a guard: it does not
-// validate the text (the parser does that).
-bool jsonNestingExceeds(std::string_view text, int limit) {
-  int depth = 0;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (inString) {
-      if (c == '\\') {
-        ++i;  // skip the escaped character
-      } else if (c == '"') {
-        inString = false;
-      }
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
-
-std::string where(const YAML::Mark& mark) {
-  if (mark.is_null()) return "";
-  return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1) + ": ";
-}
-
 Result<std::string> readFile(const fs::path& path, size_t maxBytes) {
   std::error_code ec;
   auto size = fs::file_size(path, ec);
-  if (ec) return fail(Status::invalid(path.string() + ": cannot read: " + ec.message()));
+  if (ec) return fail(Status::invalid("cannot read: " + ec.message()));
   if (size > maxBytes) {
-    return fail(Status::invalid(path.string() + ": file is " + std::to_string(size) +
+    return fail(Status::invalid("file is " + std::to_string(size) +
                                 " bytes; the limit is " + std::to_string(maxBytes)));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Status::invalid(path.string() + ": cannot open: " + std::strerror(errno)));
+  if (!in) return fail(Status::invalid(std::string("cannot open: ") + std::strerror(errno)));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -275,115 +47,162 @@ Result<std::string> readStandardInput(size_t maxBytes) {
     const ssize_t n = ::read(STDIN_FILENO, buf, want);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      return fail(Status::invalid(std::string(kStandardInputName) +
-                                  ": cannot read: " + std::strerror(errno)));
+      return fail(Status::invalid(std::string("cannot read: ") + std::strerror(errno)));
     }
     if (n == 0) return text;
     text.append(buf, static_cast<size_t>(n));
     if (text.size() > maxBytes) {
-      return fail(Status::invalid(std::string(kStandardInputName) +
-                                  ": input is larger than the limit of " +
+      return fail(Status::invalid("input is larger than the limit of " +
                                   std::to_string(maxBytes) + " bytes"));
     }
   }
 }
 
-bool isManifestFile(const fs::path& p) {
-  auto ext = p.extension().string();
-  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+// Lists inside Lists are legal but never deep in practice; the bound keeps recursion (and
+// the stack) small whatever the input.
+constexpr int kMaxListDepth = 16;
+
+std::string stringAt(const json& object, std::string_view key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// `kubectl get a,b -o yaml` prints kind: List; the API's own lists are PodList, JobList, ...
+bool isList(const json& object) {
+  const std::string kind = stringAt(object, "kind");
+  if (kind == "List") return true;
+  auto items = object.find("items");
+  return kind.ends_with("List") && items != object.end() && items->is_array();
+}
+
+void addObject(ManifestObject object, ManifestCollection& into) {
+  const json& value = object.value;
+  const std::string kind = stringAt(value, "kind");
+  std::string ns;
+  std::string name;
+  if (auto meta = value.find("metadata"); meta != value.end() && meta->is_object()) {
+    ns = stringAt(*meta, "namespace");
+    name = stringAt(*meta, "name");
+  }
+  if (!kind.empty() && !name.empty()) {
+    auto key = std::make_tuple(kind, ns.empty() ? std::string("default") : ns, name);
+    auto [it, fresh] = into.byIdentity.emplace(std::move(key), into.objects.size());
+    if (!fresh) {
+      const ManifestObject& first = into.objects[it->second];
+      into.errors.push_back({object.source, describeObject(value), "",
+                             "given again (first at " + first.source + ", " + first.place +
+                                 "); counted once"});
+      return;
+    }
+  }
+  object.errorsBefore = into.errors.size();
+  into.objects.push_back(std::move(object));
+}
+
+void addDocument(json value, const std::string& source, const std::string& place,
+                 std::vector<DocumentProblem> problems, int listDepth, ManifestCollection& into) {
+  if (!value.is_object()) {
+    into.errors.push_back({source, place, "", "expected an object, got " + std::string(value.type_name())});
+    return;
+  }
+  if (!isList(value)) {
+    addObject(ManifestObject{std::move(value), source, place, std::move(problems)}, into);
+    return;
+  }
+  if (!problems.empty()) {
+    // Which item a problem lies in does not matter: the List is one document, refused whole.
+    for (auto& p : problems) into.errors.push_back({source, place + " (List)", p.field, p.message});
+    return;
+  }
+  if (listDepth >= kMaxListDepth) {
+    into.errors.push_back({source, place + " (List)", "items",
+                           "Lists nested deeper than " + std::to_string(kMaxListDepth) + " levels"});
+    return;
+  }
+  auto items = value.find("items");
+  if (items == value.end() || items->is_null()) return;
+  if (!items->is_array()) {
+    into.errors.push_back({source, place + " (List)", "items", "expected an array"});
+    return;
+  }
+  for (size_t i = 0; i < items->size(); ++i) {
+    addDocument(std::move((*items)[i]), source, place + ", items[" + std::to_string(i) + "]", {},
+                listDepth + 1, into);
+  }
+}
+
+}  // namespace
+
+void collectText(const std::string& text, const std::string& source, ManifestCollection& into,
+                 const LoadOptions& options) {
+  auto docs = parseManifestDocuments(text, options.maxNodesPerDocument);
+  if (!docs) {
+    into.errors.push_back({source, "", "", docs.error().message()});
+    return;
+  }
+  for (size_t i = 0; i < docs->size(); ++i) {
+    ParsedDocument& doc = (*docs)[i];
+    addDocument(std::move(doc.value), source, "document " + std::to_string(i + 1),
+                std::move(doc.problems), 0, into);
+  }
+}
+
+namespace {
+
+// Reads one file unless its real path was read before.
+void collectFile(const fs::path& file, ManifestCollection& into, const LoadOptions& options) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(file, ec);
+  if (!ec && !into.filesRead.insert(real.string()).second) return;
+  auto text = readFile(file, options.maxFileBytes);
+  if (!text) {
+    into.errors.push_back({file.string(), "", "", text.error().message()});
+    return;
+  }
+  collectText(*text, file.string(), into, options);
 }
 
 }  // namespace
 
 Result<std::vector<json>> parseDocuments(std::string_view text, const LoadOptions& options) {
+  auto parsed = parseManifestDocuments(text, options.maxNodesPerDocument);
+  if (!parsed) return fail(parsed.error());
   std::vector<json> docs;
-  // Plain JSON is parsed directly: faster, and exact for numbers.
-  auto first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
-    // The JSON parser itself is iterative, but everything that walks the result afterwards
-    // (the decoders, the fuzzer) recurses, so nesting is bounded. A scan of the brackets
-    // skips the JSON parser for deep text; the YAML path below then refuses it precisely
-    // (naming where) without building more than the allowed depth.
-    if (!jsonNestingExceeds(text, kMaxDepth)) {
-      json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-      if (!doc.is_discarded()) {
-        docs.push_back(std::move(doc));
-        return docs;
-      }
-    }
-    // Not valid JSON: it may still be YAML flow style; fall through.
-  }
-  try {
-    std::istringstream in{std::string(text)};
-    YAML::Parser parser(in);
-    JsonBuilder builder(options.maxNodesPerDocument);
-    while (parser.HandleNextDocument(builder)) {
-    }
-    docs = std::move(builder.documents());
-  } catch (const YAML::Exception& e) {
-    return fail(Status::invalid(where(e.mark) + e.msg));
-  } catch (const LimitExceeded& e) {
-    return fail(Status::invalid(where(e.mark) + e.message));
-  }
+  docs.reserve(parsed->size());
+  for (auto& doc : *parsed) docs.push_back(std::move(doc.value));
   return docs;
 }
 
-namespace {
-
-// One file's (or standard input's) text: its documents, each expanded into `out`.
-Status loadText(const std::string& text, const std::string& source, Workload& out,
-                const LoadOptions& options) {
-  auto docs = parseDocuments(text, options);
-  if (!docs) return docs.error().withContext(source);
-  for (size_t i = 0; i < docs->size(); ++i) {
-    const json& doc = (*docs)[i];
-    if (!doc.is_object()) {
-      out.errors.push_back({source, "document " + std::to_string(i + 1), "",
-                            "expected an object, got " + std::string(doc.type_name())});
-      continue;
+Status collectManifests(const std::string& path, ManifestCollection& into, const LoadOptions& options) {
+  if (path == kStandardInputPath) {
+    auto text = readStandardInput(options.maxFileBytes);
+    if (!text) {
+      into.errors.push_back({std::string(kStandardInputName), "", "", text.error().message()});
+    } else {
+      collectText(*text, std::string(kStandardInputName), into, options);
     }
-    const size_t errorsBefore = out.errors.size();
-    expandObject(doc, source, out, options.expand);
-    // An unnamed object is best found by its place in the file.
-    for (size_t e = errorsBefore; e < out.errors.size(); ++e) {
-      std::string& object = out.errors[e].object;
-      if (object.ends_with(kUnnamedObject)) {
-        object = "document " + std::to_string(i + 1) + " (" +
-                 object.substr(0, object.size() - kUnnamedObject.size() - 1) + ")";
-      }
-    }
+    return Status::ok();
   }
+  std::error_code ec;
+  const fs::path root(path);
+  if (!fs::exists(root, ec)) return Status::notFound(path + ": no such file or directory");
+  if (!fs::is_directory(root, ec)) {
+    collectFile(root, into, options);
+    return Status::ok();
+  }
+  auto files = manifestFilesUnder(root);
+  if (!files) {
+    into.errors.push_back({path, "", "", files.error().message()});
+    return Status::ok();
+  }
+  for (const auto& file : *files) collectFile(file, into, options);
   return Status::ok();
 }
 
-}  // namespace
-
 Status loadManifests(const std::string& path, Workload& out, const LoadOptions& options) {
-  if (path == kStandardInputPath) {
-    auto text = readStandardInput(options.maxFileBytes);
-    if (!text) return text.error();
-    return loadText(*text, std::string(kStandardInputName), out, options);
-  }
-  std::error_code ec;
-  fs::path root(path);
-  if (!fs::exists(root, ec)) return Status::notFound(path + ": no such file or directory");
-  std::vector<fs::path> files;
-  if (fs::is_directory(root, ec)) {
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
-         it.increment(ec)) {
-      std::error_code typeEc;  // an entry that vanished or cannot be read is skipped
-      if (it->is_regular_file(typeEc) && isManifestFile(it->path())) files.push_back(it->path());
-    }
-    if (ec) return Status::invalid(path + ": cannot list directory: " + ec.message());
-    std::sort(files.begin(), files.end());
-  } else {
-    files.push_back(root);
-  }
-  for (const auto& file : files) {
-    auto text = readFile(file, options.maxFileBytes);
-    if (!text) return text.error();
-    if (Status s = loadText(*text, file.string(), out, options); !s.isOk()) return s;
-  }
+  ManifestCollection collection;
+  if (Status s = collectManifests(path, collection, options); !s.isOk()) return s;
+  expandManifests(collection, out, options);
   return Status::ok();
 }
 
