@@ -56,7 +56,10 @@ Result<PlanReport> runPlan(const PlanRequest& request) {
     work.nodePools.insert(work.nodePools.end(), pools.nodePools.begin(), pools.nodePools.end());
     work.errors.insert(work.errors.end(), pools.errors.begin(), pools.errors.end());
     if (work.nodePools.empty()) {
-      return fail(Status::invalid("no NodePool found in " + request.nodePoolPaths.front()));
+      // A NodePool file that did not parse is only an entry in errors; name it here.
+      std::string why;
+      if (!pools.errors.empty()) why = " (" + pools.errors.front().source + ": " + pools.errors.front().message + ")";
+      return fail(Status::invalid("no NodePool found in " + request.nodePoolPaths.front() + why));
     }
   }
   auto types = cloudprovider::bundledInstanceTypes(request.region);

@@ -1,6 +1,8 @@
 // Owner matching and kind triage for collected manifests, then expansion.
 #include "src/workload/workload_assembly.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -80,6 +82,11 @@ struct Owners {
   }
 };
 
+// Kinds whose expansion adds to Workload::pods (DaemonSets add per-node overhead instead).
+bool addsPods(std::string_view apiVersion, std::string_view kind) {
+  return isPlannedKind(apiVersion, kind) && kind != "NodePool" && kind != "Node" && kind != "DaemonSet";
+}
+
 }  // namespace
 
 void expandManifests(const ManifestCollection& collection, Workload& out, const LoadOptions& options) {
@@ -117,6 +124,15 @@ void expandManifests(const ManifestCollection& collection, Workload& out, const 
       continue;
     }
     if (owners.owns(value)) continue;
+    if (addsPods(apiVersion, kind) &&
+        out.pods.size() >= static_cast<uint64_t>(std::max<int64_t>(options.expand.maxPodsTotal, 0))) {
+      // Past the cap every further object would fail alike; one message per file, the same
+      // for each object, lets collapseRepeatedErrors fold them into one entry with a count.
+      out.errors.push_back({object.source, "", "",
+                            "object not planned: the workload already has " +
+                                std::to_string(out.pods.size()) + " pods, the limit in all"});
+      continue;
+    }
     const size_t errorsBefore = out.errors.size();
     expandObject(value, object.source, out, options.expand);
     // An unnamed object is best found by its place in the file.

@@ -18,6 +18,8 @@ namespace gantry::workload {
 //  - an object owned (metadata.ownerReferences, by uid, else by kind and name in its
 //    namespace) by a pod-creating object of the collection: skipped, because expanding the
 //    owner already counts its pods (a Deployment's ReplicaSet, that ReplicaSet's pods).
+//  - once out.pods holds options.expand.maxPodsTotal pods, every further pod-creating object:
+//    one error each, worded alike per file (object left empty) so that they collapse.
 void expandManifests(const ManifestCollection& collection, Workload& out, const LoadOptions& options);
 
 // Merges errors equal in source, object, field and message into the first of them, adding

@@ -135,6 +135,16 @@ TEST(PlanInputStructure, UnparsableFileIsAnErrorAndTheRestIsPlanned) {
   EXPECT_NE(table.out.find("for 2 pods"), std::string::npos) << table.out;
 }
 
+TEST(PlanInputStructure, UnparsableNodePoolFileIsNamedWhenNoPoolIsLeft) {
+  ManifestDir dir;
+  const std::string pods = dir.write("pods.yaml", podYaml("a"));
+  const std::string pools = dir.write("pools.yaml", "kind: NodePool\nmetadata: {name: [oops\n");
+  CommandResult run = gantryPlan("--pods " + pods + " --nodepools " + pools);
+  EXPECT_EQ(run.exitCode, 2);
+  EXPECT_NE(run.err.find("no NodePool found in " + pools + " (" + pools + ": line "), std::string::npos)
+      << run.err;
+}
+
 TEST(PlanInputStructure, RepeatedErrorsCollapseIntoOneWithACount) {
   ManifestDir dir;
   std::string text;

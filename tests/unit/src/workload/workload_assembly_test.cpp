@@ -195,6 +195,24 @@ TEST(Assembly, ParseProblemsRefuseTheirObjectOnly) {
   EXPECT_THAT(w.errors[0].message, HasSubstr("duplicate key"));
 }
 
+TEST(Assembly, ObjectsPastThePodCapCollapseIntoOneErrorPerFile) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += "---\n" + pod("p" + std::to_string(i));
+  text += "---\nkind: DaemonSet\nmetadata: {name: ds}\nspec: {template: {spec: {containers: [{name: c}]}}}\n";
+  auto file = dir.write("many.yaml", text);
+  LoadOptions options;
+  options.expand.maxPodsTotal = 2;
+  Workload w = load(file.string(), options);
+  EXPECT_THAT(podKeys(w), ElementsAre("default/p0", "default/p1"));
+  EXPECT_EQ(w.daemonSets.size(), 1u);  // adds no pods, so the cap does not stop it
+  collapseRepeatedErrors(w.errors);
+  ASSERT_EQ(w.errors.size(), 1u);
+  EXPECT_EQ(w.errors[0].count, 4u);
+  EXPECT_EQ(w.errors[0].object, "");
+  EXPECT_THAT(w.errors[0].message, HasSubstr("already has 2 pods"));
+}
+
 TEST(Assembly, RepeatedIdenticalErrorsCollapseWithACount) {
   std::vector<ManifestError> errors = {
       {"a.yaml", "Pod default/p", "spec", "bad"}, {"a.yaml", "Pod default/q", "spec", "bad"},
