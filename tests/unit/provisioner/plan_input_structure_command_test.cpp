@@ -90,9 +90,9 @@ TEST(PlanInputStructure, ConfigMapVolumeTreeIsReadOncePerFile) {
 
 TEST(PlanInputStructure, SymlinkedDirectoriesAreFollowedAndLoopsEnd) {
   ManifestDir dir;
-  dir.write("shared/team.yaml", podYaml("team"));
+  dir.write("common/team.yaml", podYaml("team"));
   dir.write("tree/own.yaml", podYaml("own"));
-  dir.link("tree/shared", "../shared");
+  dir.link("tree/common", "../common");
   dir.link("tree/loop", "..");  // back up to the parent, which holds tree again
   CommandResult run = gantryPlan("--pods " + dir.path("tree") + " -o json");
   ASSERT_EQ(run.exitCode, 0) << run.err;
@@ -100,7 +100,7 @@ TEST(PlanInputStructure, SymlinkedDirectoriesAreFollowedAndLoopsEnd) {
   json plan = json::parse(run.out);
   EXPECT_EQ(plannedPods(plan), (std::vector<std::string>{"ml/own", "ml/team"}));
   // The same directory named twice, directly and through the link, is read once.
-  json twice = planJson("--pods " + dir.path("tree") + " --pods " + dir.path("shared"), 0);
+  json twice = planJson("--pods " + dir.path("tree") + " --pods " + dir.path("common"), 0);
   EXPECT_EQ(plannedPods(twice), (std::vector<std::string>{"ml/own", "ml/team"}));
 }
 
