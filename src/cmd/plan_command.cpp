@@ -15,6 +15,7 @@
 #include "provisioner/plan/report_text.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/flags.h"
+#include "src/common/utf8.h"
 #include "src/workload/manifest_loader.h"
 
 namespace gantry::cmd {
@@ -91,7 +92,7 @@ int runLivePlan(const Flags& flags, const std::string& output) {
     return 1;
   }
   if (Status s = provisioner::overrideNodePools(*state, flags.all("nodepools")); !s.isOk()) {
-    std::cerr << "gantry plan: " << s.message() << "\n";
+    std::cerr << "gantry plan: " << escapeForTerminal(s.message()) << "\n";  // may quote a manifest
     return 2;
   }
   auto report = provisioner::planCluster(std::move(*state), **types, region);
@@ -147,7 +148,7 @@ int runPlanCommand(const std::vector<std::string>& args) {
   }
   auto report = provisioner::runPlan(request);
   if (!report) {
-    std::cerr << "gantry plan: " << report.error().message() << "\n";
+    std::cerr << "gantry plan: " << escapeForTerminal(report.error().message()) << "\n";
     return 2;
   }
   printReport(*report, output);

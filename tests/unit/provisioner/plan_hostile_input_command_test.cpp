@@ -71,6 +71,16 @@ TEST(PlanHostileInput, ControlCharactersNeverReachTheTerminalRaw) {
   EXPECT_EQ(plan["nodeclaims"][0]["pods"][0], "ml/p\x1b[31mred\nrow");
 }
 
+TEST(PlanHostileInput, StandardErrorEscapesFileNamesToo) {
+  ManifestDir dir;
+  const std::string pods = dir.write("pods.yaml", podYaml("a"));
+  const std::string pools = dir.write("pools\x1b[2J.yaml", "kind: ConfigMap\nmetadata: {name: c}\n");
+  CommandResult run = gantryPlan("--pods " + pods + " --nodepools '" + pools + "'");
+  EXPECT_EQ(run.exitCode, 2);
+  EXPECT_EQ(run.err.find('\x1b'), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("no NodePool found in " + dir.path("pools\\e[2J.yaml")), std::string::npos) << run.err;
+}
+
 TEST(PlanHostileInput, UnknownKindsAreErrorsUnlessIgnoredKnownOnesAreSilent) {
   ManifestDir dir;
   const std::string file = dir.write(
