@@ -26,7 +26,11 @@ Status overrideNodePools(ClusterState& state, const std::vector<std::string>& pa
     if (!s.isOk()) return s;
   }
   if (pools.nodePools.empty() && !paths.empty()) {
-    return Status::invalid("no NodePool found in " + paths.front());
+    // A file that did not parse is only an entry in errors; say so, or this reads as if
+    // the file held something else.
+    std::string why;
+    if (!pools.errors.empty()) why = " (" + pools.errors.front().source + ": " + pools.errors.front().message + ")";
+    return Status::invalid("no NodePool found in " + paths.front() + why);
   }
   state.workload.nodePools = std::move(pools.nodePools);
   state.workload.errors.insert(state.workload.errors.end(), pools.errors.begin(), pools.errors.end());

@@ -5,25 +5,35 @@
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "provisioner/snapshot/workload_snapshot.h"
 #include "src/workload/manifest_loader.h"
+#include "src/workload/workload_assembly.h"
 
 namespace gantry::provisioner {
 
 Result<PlanReport> runPlan(const PlanRequest& request) {
-  workload::Workload work;
+  workload::LoadOptions options;
+  options.ignoreUnknownKinds = request.ignoreUnknownKinds;
+  // All pod paths are one input: an object in one file may own objects in another.
+  workload::ManifestCollection collection;
   for (const auto& path : request.podPaths) {
-    Status s = workload::loadManifests(path, work);
+    Status s = workload::collectManifests(path, collection, options);
     if (!s.isOk()) return fail(s);
   }
+  workload::Workload work;
+  workload::expandManifests(collection, work, options);
+  collection = {};  // the objects are expanded; free them before solving
   if (!request.nodePoolPaths.empty()) {
     workload::Workload pools;
     for (const auto& path : request.nodePoolPaths) {
-      Status s = workload::loadManifests(path, pools);
+      Status s = workload::loadManifests(path, pools, options);
       if (!s.isOk()) return fail(s);
     }
     work.nodePools.insert(work.nodePools.end(), pools.nodePools.begin(), pools.nodePools.end());
     work.errors.insert(work.errors.end(), pools.errors.begin(), pools.errors.end());
     if (work.nodePools.empty()) {
-      return fail(Status::invalid("no NodePool found in " + request.nodePoolPaths.front()));
+      // A NodePool file that did not parse is only an entry in errors; name it here.
+      std::string why;
+      if (!pools.errors.empty()) why = " (" + pools.errors.front().source + ": " + pools.errors.front().message + ")";
+      return fail(Status::invalid("no NodePool found in " + request.nodePoolPaths.front() + why));
     }
   }
   auto types = cloudprovider::bundledInstanceTypes(request.region);
@@ -33,6 +43,7 @@ Result<PlanReport> runPlan(const PlanRequest& request) {
   if (!plan) return fail(plan.error());
   PlanReport report;
   report.plan = std::move(*plan);
+  workload::collapseRepeatedErrors(work.errors);
   report.errors = std::move(work.errors);
   report.podsConsidered = snap.pods.size();
   return report;

@@ -16,6 +16,8 @@ struct PlanRequest {
   std::vector<std::string> podPaths;       // files or directories of workload manifests
   std::vector<std::string> nodePoolPaths;  // NodePool manifests; empty: the embedded default
   std::string region = "us-east-1";
+  // Skip objects of kinds Gantry does not know instead of reporting them (LoadOptions).
+  bool ignoreUnknownKinds = false;
 };
 
 struct PlanReport {
@@ -24,9 +26,10 @@ struct PlanReport {
   size_t podsConsidered = 0;
 };
 
-// Loads, solves and reports. Returns kNotFound / kInvalid for a missing, unreadable or
-// unparsable file (message names the file), kInvalid for an unknown region. Objects that
-// parse but do not decode are reported in PlanReport::errors instead.
+// Loads, solves and reports. Returns kNotFound for a path that does not exist, kInvalid for
+// an unknown region or --nodepools without any NodePool. Files that cannot be read or
+// parsed and objects that do not decode are reported in PlanReport::errors instead, and
+// the rest is planned; repeated identical errors are collapsed into one with a count.
 Result<PlanReport> runPlan(const PlanRequest& request);
 
 }  // namespace gantry::provisioner

@@ -57,6 +57,7 @@ nlohmann::json planToJson(const PlanReport& report) {
   for (const auto& e : report.errors) {
     errors.push_back({{"source", e.source}, {"object", e.object}, {"field", e.field},
                       {"message", e.message}});
+    if (e.count > 1) errors.back()["count"] = e.count;  // identical errors, collapsed
   }
   json existing = json::array();
   for (const auto& e : report.plan.existing) {
@@ -94,9 +95,12 @@ std::string planToTable(const PlanReport& report) {
   if (!report.errors.empty()) {
     out << "errors:\n";
     for (const auto& e : report.errors) {
-      out << "  " << e.source << ": " << e.object;
+      out << "  " << e.source;
+      if (!e.object.empty()) out << ": " << e.object;  // empty for a file that did not parse
       if (!e.field.empty()) out << " " << e.field;
-      out << ": " << e.message << "\n";
+      out << ": " << e.message;
+      if (e.count > 1) out << " (" << e.count << " times)";
+      out << "\n";
     }
   }
   size_t placedNew = 0;

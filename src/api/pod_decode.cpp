@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/api/decode_internal.h"
+#include "src/api/pod_validation.h"
 
 namespace gantry::api {
 
@@ -35,6 +36,7 @@ DecodeResult<ResourceList> containerRequests(const json& c, const std::string& p
       if (!v) return std::unexpected(v.error());
       limits = std::move(*v);
     }
+    if (auto e = validateContainerResources(requests, limits, rp)) return std::unexpected(*e);
   }
   for (const auto& [name, q] : limits.entries()) {
     if (!requests.has(name)) requests.set(name, q);
@@ -44,27 +46,29 @@ DecodeResult<ResourceList> containerRequests(const json& c, const std::string& p
 
 DecodeResult<ResourceList> effectiveRequests(const json& spec, const std::string& path) {
   ResourceList sum;
-  if (const json* cs = child(spec, "containers")) {
-    const std::string here = join(path, "containers");
-    if (auto e = expectArray(*cs, here)) return std::unexpected(*e);
-    for (size_t i = 0; i < cs->size(); ++i) {
-      auto r = containerRequests((*cs)[i], index(here, i));
-      if (!r) return std::unexpected(r.error());
-      sum += *r;
-    }
+  // The apiserver refuses a pod without containers; there would be nothing to run.
+  const std::string here = join(path, "containers");
+  const json* cs = child(spec, "containers");
+  if (!cs) return fieldError(here, "required: a pod runs at least one container");
+  if (auto e = expectArray(*cs, here)) return std::unexpected(*e);
+  if (cs->empty()) return fieldError(here, "must have at least one container");
+  for (size_t i = 0; i < cs->size(); ++i) {
+    auto r = containerRequests((*cs)[i], index(here, i));
+    if (!r) return std::unexpected(r.error());
+    sum += *r;
   }
   // Init containers run one after another, so the pod needs the largest of them, except
   // sidecars (restartPolicy: Always), which keep running next to everything started after.
   ResourceList initMax;
   ResourceList sidecars;
   if (const json* ics = child(spec, "initContainers")) {
-    const std::string here = join(path, "initContainers");
-    if (auto e = expectArray(*ics, here)) return std::unexpected(*e);
+    const std::string initPath = join(path, "initContainers");
+    if (auto e = expectArray(*ics, initPath)) return std::unexpected(*e);
     for (size_t i = 0; i < ics->size(); ++i) {
       const json& ic = (*ics)[i];
-      auto r = containerRequests(ic, index(here, i));
+      auto r = containerRequests(ic, index(initPath, i));
       if (!r) return std::unexpected(r.error());
-      auto restart = stringField(ic, index(here, i), "restartPolicy");
+      auto restart = stringField(ic, index(initPath, i), "restartPolicy");
       if (!restart) return std::unexpected(restart.error());
       if (*restart == "Always") {
         sidecars += *r;
@@ -77,6 +81,7 @@ DecodeResult<ResourceList> effectiveRequests(const json& spec, const std::string
   if (const json* overhead = child(spec, "overhead")) {
     auto o = decodeResourceList(*overhead, join(path, "overhead"));
     if (!o) return std::unexpected(o.error());
+    if (auto e = validateQuantityRange(*o, join(path, "overhead"))) return std::unexpected(*e);
     total += *o;
   }
   return total;

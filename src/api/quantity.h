@@ -88,6 +88,14 @@ class Quantity {
   int64_t value() const;
   // The exact value in nano-units.
   Int128 nanoValue() const { return nanos_; }
+  // True when milliValue() is exact rather than saturated: |value| <= (2^63-1)/1000 units,
+  // about 9.2e15. Kubernetes' scheduler and kubelet count every resource in int64 milli-units
+  // (cpu) or units (memory); a pod asking for more than this cannot be placed as written, and
+  // printing it in milli-units would show the saturated number instead of what was asked.
+  bool fitsInt64Milli() const {
+    constexpr Int128 kNanosPerMilli = 1'000'000;
+    return nanos_ <= Int128{INT64_MAX} * kNanosPerMilli && nanos_ >= Int128{INT64_MIN} * kNanosPerMilli;
+  }
 
   bool isZero() const { return nanos_ == 0; }
   // -1, 0 or 1.

@@ -1,8 +1,8 @@
 // `gantry plan`: dry-run provisioning for workload manifests (files, directories or standard
 // input), or for the pending pods of a live cluster (read-only). Exit 0 with a plan (even if
-// some pods are unschedulable); 2 when an object could not be decoded (the rest is still
-// planned) or a file cannot be read or parsed (no plan); 1 when the cluster cannot be reached
-// or read.
+// some pods are unschedulable); 2 when a file cannot be read or parsed or an object could
+// not be decoded (listed in errors, the rest still planned) or a path does not exist (no
+// plan); 1 when the cluster cannot be reached or read.
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,8 +12,10 @@
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "provisioner/plan/live_plan.h"
 #include "provisioner/plan/plan_report.h"
+#include "provisioner/plan/report_text.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/flags.h"
+#include "src/common/utf8.h"
 #include "src/workload/manifest_loader.h"
 
 namespace gantry::cmd {
@@ -28,6 +30,7 @@ const std::vector<FlagSpec>& planFlags() {
       {"nodepools", "NodePool manifest file or directory, or - (default: the cluster's, else embedded default pool)", true, false, ""},
       {"region", "AWS region of the bundled catalog", false, false, "us-east-1"},
       {"output", "table or json (-o)", false, false, "table"},
+      {"ignore-unknown-kinds", "skip objects of kinds Gantry does not know instead of listing them in errors", false, true, ""},
       {"help", "show this help (-h)", false, true, ""},
   };
   return specs;
@@ -43,8 +46,9 @@ const CommandHelp& planHelp() {
                    "gantry plan --kubeconfig ~/.kube/config --context prod"},
       .exitCodes = {{0, "a plan was printed (pods that fit nowhere are listed as unschedulable)"},
                     {1, "the cluster could not be reached or read (--kubeconfig)"},
-                    {2, "bad flags; a file that cannot be read or parsed (no plan); or an object\n"
-                        "     that could not be decoded (listed in errors, the rest planned)"}},
+                    {2, "bad flags or a path that does not exist (no plan); or a file that cannot be\n"
+                        "     read or parsed, an object that could not be decoded or is invalid, or an\n"
+                        "     object of an unknown kind (listed in errors, the rest planned)"}},
   };
   return help;
 }
@@ -61,9 +65,9 @@ int stdinUses(const Flags& flags) {
 
 void printReport(const provisioner::PlanReport& report, const std::string& output) {
   if (output == "json") {
-    std::cout << provisioner::planToJson(report).dump(2) << "\n";
+    std::cout << provisioner::jsonText(provisioner::planToJson(report)) << "\n";
   } else {
-    std::cout << provisioner::planToTable(report);
+    std::cout << provisioner::planToTable(provisioner::terminalSafe(report));
   }
 }
 
@@ -88,7 +92,7 @@ int runLivePlan(const Flags& flags, const std::string& output) {
     return 1;
   }
   if (Status s = provisioner::overrideNodePools(*state, flags.all("nodepools")); !s.isOk()) {
-    std::cerr << "gantry plan: " << s.message() << "\n";
+    std::cerr << "gantry plan: " << escapeForTerminal(s.message()) << "\n";  // may quote a manifest
     return 2;
   }
   auto report = provisioner::planCluster(std::move(*state), **types, region);
@@ -127,6 +131,7 @@ int runPlanCommand(const std::vector<std::string>& args) {
   request.podPaths = flags->all("pods");
   request.nodePoolPaths = flags->all("nodepools");
   request.region = flags->get("region");
+  request.ignoreUnknownKinds = flags->enabled("ignore-unknown-kinds");
   const bool kubeconfigGiven = !flags->get("kubeconfig").empty();
   if (kubeconfigGiven && !request.podPaths.empty()) {
     std::cerr << "gantry plan: give --pods or --kubeconfig, not both\n" << Flags::usage("plan", planFlags());
@@ -143,7 +148,7 @@ int runPlanCommand(const std::vector<std::string>& args) {
   }
   auto report = provisioner::runPlan(request);
   if (!report) {
-    std::cerr << "gantry plan: " << report.error().message() << "\n";
+    std::cerr << "gantry plan: " << escapeForTerminal(report.error().message()) << "\n";
     return 2;
   }
   printReport(*report, output);

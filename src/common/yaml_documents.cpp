@@ -1,20 +1,24 @@
-// YAML and JSON document reading, shared by manifests (src/workload) and kubeconfig files
-// (src/kube). YAML goes through yaml-cpp and is converted to JSON with Kubernetes' scalar
+// One bounded reader for untrusted YAML and JSON: manifests (src/workload) and kubeconfig
+// files (src/kube). YAML goes through yaml-cpp's event API and is converted to JSON with Kubernetes' scalar
 // typing (unquoted numbers and booleans are typed, quoted ones are strings), so that one
-// decoder serves both formats.
+// decoder serves both formats. Plain JSON goes through nlohmann's parser, with a callback
+// that notices repeated keys (the parser itself keeps the last one silently).
 #include "src/common/yaml_documents.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
-#include <cstring>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <sstream>
+#include <unordered_set>
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include "src/common/utf8.h"
 
 namespace gantry {
 
@@ -52,8 +56,8 @@ std::optional<json> typedScalar(const std::string& s) {
 constexpr size_t kAliasFloor = 100'000;
 constexpr size_t kAliasPerOwnValue = 10;
 
-// Thrown from inside yaml-cpp's parse callbacks to stop the parse; parseYamlDocuments turns it
-// into a Status. Never escapes this file.
+// Thrown from inside yaml-cpp's parse callbacks to stop the parse; parseYamlDocumentsChecked
+// turns it into a Status. Never escapes this file.
 struct LimitExceeded {
   YAML::Mark mark;
   std::string message;
@@ -70,7 +74,7 @@ class JsonBuilder : public YAML::EventHandler {
   explicit JsonBuilder(size_t budget) : budget_(budget) {}
 
   // Non-empty documents so far (a document that is only null counts as empty).
-  std::vector<json>& documents() { return documents_; }
+  std::vector<ParsedDocument>& documents() { return documents_; }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     // yaml-cpp 0.7 loops forever on a stray flow indicator outside any collection (a lone
@@ -83,13 +87,17 @@ class JsonBuilder : public YAML::EventHandler {
     stack_.clear();
     anchors_.clear();
     root_.reset();
+    problems_.clear();
     values_ = 0;
     ownValues_ = 0;
     aliasValues_ = 0;
   }
   void OnDocumentEnd() override {
-    if (root_ && !root_->is_null()) documents_.push_back(std::move(*root_));
+    if (root_ && !root_->is_null()) {
+      documents_.push_back(ParsedDocument{std::move(*root_), std::move(problems_)});
+    }
     root_.reset();
+    problems_.clear();
     anchors_.clear();
   }
 
@@ -122,6 +130,11 @@ class JsonBuilder : public YAML::EventHandler {
                 const std::string& value) override {
     spend(mark, 1);
     ++ownValues_;
+    if (!isValidUtf8(value)) {
+      // Refused rather than repaired: a name changed behind the user's back would plan an
+      // object they did not write. Keys are checked here too (a key arrives as a scalar).
+      problem(pathOfNext(), "not valid UTF-8 text (Kubernetes accepts only UTF-8)");
+    }
     // yaml-cpp tags quoted scalars "!" (non-specific) and plain ones "?"; `!!str 7` arrives
     // as tag:yaml.org,2002:str. Only plain untagged scalars are typed, as kubectl does.
     std::optional<json> typed;
@@ -198,15 +211,42 @@ class JsonBuilder : public YAML::EventHandler {
       parent.value.push_back(std::move(value));
     } else if (!parent.key) {
       if (!keyText) throw LimitExceeded{mark, "mapping key is not a scalar"};
+      const bool repeated = parent.value.contains(*keyText);
       parent.key = std::move(*keyText);
+      if (repeated) {
+        problem(pathOfNext(), "duplicate key (line " + std::to_string(mark.line + 1) +
+                                  "); a key may appear once in an object");
+      }
     } else {
       parent.value[*parent.key] = std::move(value);
       parent.key.reset();
     }
   }
 
+  // The JSON path of the value about to be added: each open collection contributes the key
+  // waiting for its value, or the index the next element will get.
+  std::string pathOfNext() const {
+    std::string path;
+    for (const Frame& f : stack_) {
+      if (f.value.is_array()) {
+        path += "[" + std::to_string(f.value.size()) + "]";
+      } else if (f.key) {
+        if (!path.empty()) path += ".";
+        path += *f.key;
+      }
+    }
+    return path;
+  }
+
+  void problem(std::string field, std::string message) {
+    if (problems_.size() < kMaxProblemsPerDocument) {
+      problems_.push_back({std::move(field), std::move(message)});
+    }
+  }
+
   size_t budget_;
-  std::vector<json> documents_;
+  std::vector<ParsedDocument> documents_;
+  std::vector<DocumentProblem> problems_;
   std::vector<Frame> stack_;
   std::map<YAML::anchor_t, Anchored> anchors_;
   std::optional<json> root_;
@@ -240,6 +280,69 @@ bool jsonNestingExceeds(std::string_view text, int limit) {
   return false;
 }
 
+// Watches nlohmann's parse events for a key repeated in one object. Keeps a frame per open
+// object or array so that a problem can name its JSON path.
+class JsonDuplicateKeys {
+ public:
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        stack_.push_back(Frame{false, 0, "", {}});
+        break;
+      case json::parse_event_t::array_start:
+        stack_.push_back(Frame{true, 0, "", {}});
+        break;
+      case json::parse_event_t::key: {
+        Frame& top = stack_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second && problems_.size() < kMaxProblemsPerDocument) {
+          problems_.push_back({path(), "duplicate key; a key may appear once in an object"});
+        }
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        stack_.pop_back();
+        valueDone();
+        break;
+      case json::parse_event_t::value:
+        valueDone();
+        break;
+    }
+    return true;  // keep everything: the document is refused later, not trimmed here
+  }
+
+  std::vector<DocumentProblem> takeProblems() { return std::move(problems_); }
+
+ private:
+  struct Frame {
+    bool array;
+    size_t next;  // arrays: the index of the element being read
+    std::string key;  // objects: the key being read
+    std::unordered_set<std::string> keys;
+  };
+
+  void valueDone() {
+    if (!stack_.empty() && stack_.back().array) ++stack_.back().next;
+  }
+
+  std::string path() const {
+    std::string out;
+    for (const Frame& f : stack_) {
+      if (f.array) {
+        out += "[" + std::to_string(f.next) + "]";
+      } else {
+        if (!out.empty()) out += ".";
+        out += f.key;
+      }
+    }
+    return out;
+  }
+
+  std::vector<Frame> stack_;
+  std::vector<DocumentProblem> problems_;
+};
+
 std::string where(const YAML::Mark& mark) {
   if (mark.is_null()) return "";
   return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1) + ": ";
@@ -247,8 +350,9 @@ std::string where(const YAML::Mark& mark) {
 
 }  // namespace
 
-Result<std::vector<json>> parseYamlDocuments(std::string_view text, const YamlLimits& limits) {
-  std::vector<json> docs;
+Result<std::vector<ParsedDocument>> parseYamlDocumentsChecked(std::string_view text,
+                                                              const YamlLimits& limits) {
+  std::vector<ParsedDocument> docs;
   // Plain JSON is parsed directly: faster, and exact for numbers.
   auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
@@ -257,13 +361,14 @@ Result<std::vector<json>> parseYamlDocuments(std::string_view text, const YamlLi
     // skips the JSON parser for deep text; the YAML path below then refuses it precisely
     // (naming where) without building more than the allowed depth.
     if (!jsonNestingExceeds(text, kMaxDepth)) {
-      json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+      JsonDuplicateKeys duplicates;
+      json doc = json::parse(text, std::ref(duplicates), /*allow_exceptions=*/false);
       if (!doc.is_discarded()) {
-        docs.push_back(std::move(doc));
+        docs.push_back(ParsedDocument{std::move(doc), duplicates.takeProblems()});
         return docs;
       }
     }
-    // Not valid JSON: it may still be YAML flow style; fall through.
+    // Not valid JSON (invalid UTF-8 included): it may still be YAML flow style; fall through.
   }
   try {
     std::istringstream in{std::string(text)};
@@ -276,6 +381,21 @@ Result<std::vector<json>> parseYamlDocuments(std::string_view text, const YamlLi
     return fail(Status::invalid(where(e.mark) + e.msg));
   } catch (const LimitExceeded& e) {
     return fail(Status::invalid(where(e.mark) + e.message));
+  }
+  return docs;
+}
+
+Result<std::vector<json>> parseYamlDocuments(std::string_view text, const YamlLimits& limits) {
+  auto parsed = parseYamlDocumentsChecked(text, limits);
+  if (!parsed) return fail(parsed.error());
+  std::vector<json> docs;
+  docs.reserve(parsed->size());
+  for (auto& doc : *parsed) {
+    if (!doc.problems.empty()) {
+      const DocumentProblem& p = doc.problems.front();
+      return fail(Status::invalid(p.field + ": " + p.message));
+    }
+    docs.push_back(std::move(doc.value));
   }
   return docs;
 }

@@ -1,8 +1,13 @@
 // Bounded YAML (and JSON) document parsing. Manifests (src/workload) and kubeconfig files
 // (src/kube) are both untrusted text, so both go through this one parser and its limits.
+// Besides syntax, two things the Kubernetes decoders refuse are found here, where the text
+// is still at hand: a key given twice in one mapping (kubectl and the apiserver reject it
+// instead of letting the last one win) and strings that are not UTF-8 (JSON cannot carry
+// them).
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,10 +24,30 @@ struct YamlLimits {
   size_t maxNodesPerDocument = 2'000'000;
 };
 
+// Something wrong inside one document that does not stop the parse: the document still
+// parses, but the object in it must not be used.
+struct DocumentProblem {
+  std::string field;  // JSON path inside the document, e.g. "spec.containers[0].name"
+  std::string message;
+};
+
+struct ParsedDocument {
+  nlohmann::json value;
+  // At most kMaxProblemsPerDocument; a document with any problem is refused as a whole.
+  std::vector<DocumentProblem> problems;
+};
+
+inline constexpr size_t kMaxProblemsPerDocument = 10;
+
 // Parses text holding one or more YAML documents (JSON is YAML) into JSON values, one per
-// non-empty document (a document holding only null is empty). kInvalid, naming the line
-// and column, on a syntax error, on nesting deeper than 200 levels, and on a document over
-// the value limits above. Pure; thread-safe.
+// non-empty document (a document holding only null is empty), each with the problems found
+// in it. kInvalid, naming the line and column, on a syntax error, on nesting deeper than 200
+// levels, and on a document over the value limits above. Pure; thread-safe.
+Result<std::vector<ParsedDocument>> parseYamlDocumentsChecked(std::string_view text,
+                                                              const YamlLimits& limits = {});
+
+// As above, for callers that take a document whole or not at all (kubeconfig): the first
+// problem of any document is the error.
 Result<std::vector<nlohmann::json>> parseYamlDocuments(std::string_view text,
                                                        const YamlLimits& limits = {});
 

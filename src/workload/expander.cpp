@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "src/api/decode.h"
+#include "src/workload/known_kinds.h"
 
 namespace gantry::workload {
 
@@ -317,11 +318,7 @@ void expandAt(const json& object, const std::string& source, Workload& out,
     decodeInto(api::decodeNode(object), out.nodes);
     return;
   }
-  const bool createsPods = kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" ||
-                           kind == "ReplicationController" || kind == "Job" || kind == "CronJob" ||
-                           kind == "DaemonSet" || kind == "Experiment" ||
-                           (apiVersion.starts_with("kubeflow.org/") && kind.ends_with("Job"));
-  if (!createsPods) return;  // Services, ConfigMaps, CRDs...: nothing to place
+  if (!isPlannedKind(apiVersion, kind)) return;  // Services, ConfigMaps, CRDs...: nothing to place
   if (ref.name.empty()) {
     em.error("metadata.name", "required");
     return;
@@ -340,6 +337,15 @@ void expandAt(const json& object, const std::string& source, Workload& out,
 void expandObject(const json& object, const std::string& source, Workload& out,
                   const ExpandOptions& options) {
   expandAt(object, source, out, options, 0);
+}
+
+std::string describeObject(const json& object) {
+  ObjectRef ref{stringAt(object, "kind"), "", ""};
+  if (const json* meta = at(object, "metadata")) {
+    ref.name = stringAt(*meta, "name");
+    ref.ns = stringAt(*meta, "namespace");
+  }
+  return ref.display();
 }
 
 }  // namespace gantry::workload

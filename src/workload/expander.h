@@ -5,6 +5,7 @@
 // Nodes, and `List` objects. Kinds that create no pods (Service, ConfigMap, ...) are ignored.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -32,5 +33,9 @@ struct ExpandOptions {
 // index counts across all pods of the object, in replica-spec order.
 void expandObject(const nlohmann::json& object, const std::string& source, Workload& out,
                   const ExpandOptions& options = {});
+
+// How ManifestError::object names `object`: "<Kind> <namespace>/<name>" ("default" when no
+// namespace is given), or "<Kind> (unnamed)".
+std::string describeObject(const nlohmann::json& object);
 
 }  // namespace gantry::workload

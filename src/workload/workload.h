@@ -19,6 +19,8 @@ struct ManifestError {
                         // (the 3rd non-empty document of the file)
   std::string field;    // JSON path inside the object
   std::string message;
+  // How many identical errors this one stands for (collapseRepeatedErrors); 1 when unique.
+  size_t count = 1;
 };
 
 struct Workload {

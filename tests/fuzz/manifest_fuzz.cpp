@@ -6,8 +6,10 @@
 // Build (until tests/fuzz/CMakeLists.txt has a line for it), from the repository root:
 //   clang++-16 -std=c++2b -D__cpp_concepts=202002L -Wno-builtin-macro-redefined -I. -g -O1 \
 //     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz/manifest_fuzz.cpp \
-//     src/workload/{manifest_loader,expander}.cpp src/common/status.cpp \
-//     src/api/{decode_common,pod_decode,nodepool_decode,labels,taints,resources,quantity,pod,nodepool}.cpp \
+//     src/common/yaml_documents.cpp src/workload/{manifest_loader,file_walk,known_kinds,workload_assembly,expander}.cpp \
+//     src/common/{status,utf8}.cpp src/api/{decode_common,pod_decode,pod_validation}.cpp \
+//     src/api/{nodepool_decode,nodepool_disruption_decode,nodeclaim,condition,cron_schedule}.cpp \
+//     src/api/{labels,taints,resources,quantity,pod,nodepool}.cpp \
 //     -lyaml-cpp -o /tmp/manifest_fuzz
 //   /tmp/manifest_fuzz -max_total_time=240 -jobs=1 /tmp/m tests/fuzz/corpus/manifest
 #include <cstddef>
@@ -17,9 +19,13 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "src/api/decode.h"
+#include "src/common/utf8.h"
 #include "src/workload/expander.h"
 #include "src/workload/manifest_loader.h"
+#include "src/workload/workload_assembly.h"
 
 namespace {
 
@@ -69,6 +75,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   require(workload.pods.size() <= static_cast<size_t>(options.expand.maxPodsTotal),
           "the total pod limit holds");
+  // The same text through the loader as `gantry plan` reads it (duplicate keys, UTF-8,
+  // Lists, owners, repeats): every error must be printable as JSON and on a terminal.
+  gantry::workload::ManifestCollection collection;
+  gantry::workload::collectText(std::string(text), "fuzz.yaml", collection, options);
+  Workload loaded;
+  gantry::workload::expandManifests(collection, loaded, options);
+  gantry::workload::collapseRepeatedErrors(loaded.errors);
+  require(loaded.pods.size() <= static_cast<size_t>(options.expand.maxPodsTotal),
+          "the total pod limit holds when loading");
+  for (const auto& e : loaded.errors) {
+    require(e.count >= 1, "collapsed errors count at least one");
+    require(!e.message.empty(), "loader errors say what is wrong");
+    for (const std::string* s : {&e.source, &e.object, &e.field, &e.message}) {
+      const std::string shown = gantry::escapeForTerminal(*s);
+      require(gantry::isValidUtf8(shown), "escaped text is UTF-8");
+      for (char c : shown) require(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f, "escaped text has no controls");
+      (void)nlohmann::json(*s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+  }
   for (const auto& pod : workload.pods) {
     require(!pod.name.empty() && !pod.ns.empty(), "every pod has a name and a namespace");
     for (const auto& [name, q] : pod.requests.entries()) {

@@ -29,6 +29,12 @@ void checkRounding(const Quantity& q, std::string_view input) {
     require(Quantity::fromValue(units - 1) < q, "value() is the smallest such integer", input);
   }
   const int64_t milli = q.milliValue();
+  // fitsInt64Milli() says exactly when milliValue() is a ceiling rather than a saturation.
+  if (!q.fitsInt64Milli()) {
+    require(milli == INT64_MAX || milli == INT64_MIN, "out of range means saturated", input);
+  } else {
+    require(Quantity::fromMilli(milli) >= q, "in range, milliValue() is exact", input);
+  }
   if (milli > INT64_MIN && milli < INT64_MAX) {
     require(Quantity::fromMilli(milli) >= q, "milliValue() is not below the quantity", input);
     require(Quantity::fromMilli(milli - 1) < q, "milliValue() is the smallest such", input);

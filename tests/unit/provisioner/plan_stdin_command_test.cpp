@@ -58,10 +58,16 @@ TEST(PlanStdin, ErrorsNameStandardInput) {
   EXPECT_EQ(plan["errors"][0]["source"], "<stdin>");
   EXPECT_EQ(plan["errors"][0]["object"], "Pod ml/broken");
 
+  // Text that does not parse is listed in errors like any file, and a plan is still printed.
   CommandResult unparsable = pipedPlan("cat " + data("unparsable.yaml"), "--pods -");
   EXPECT_EQ(unparsable.exitCode, 2);
-  EXPECT_TRUE(unparsable.out.empty());
-  EXPECT_NE(unparsable.err.find("<stdin>: line"), std::string::npos) << unparsable.err;
+  EXPECT_NE(unparsable.out.find("<stdin>: line"), std::string::npos) << unparsable.out;
+  CommandResult unparsableJson = pipedPlan("cat " + data("unparsable.yaml"), "--pods - -o json");
+  EXPECT_EQ(unparsableJson.exitCode, 2);
+  json errors = json::parse(unparsableJson.out)["errors"];
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0]["source"], "<stdin>");
+  EXPECT_EQ(errors[0]["object"], "");
 }
 
 TEST(PlanStdin, EmptyInputIsAnEmptyPlan) {
@@ -75,8 +81,8 @@ TEST(PlanStdin, EndlessInputIsCutOffAtTheSizeLimit) {
   for (const char* input : {"cat /dev/zero", "yes 'a: b'"}) {
     CommandResult run = pipedPlan(input, "--pods -");
     EXPECT_EQ(run.exitCode, 2) << input;
-    EXPECT_NE(run.err.find("<stdin>: input is larger than the limit of"), std::string::npos)
-        << input << ": " << run.err;
+    EXPECT_NE(run.out.find("<stdin>: input is larger than the limit of"), std::string::npos)
+        << input << ": " << run.out;
     EXPECT_LT(run.took.count(), 20000) << input;
   }
 }
@@ -86,9 +92,9 @@ TEST(PlanStdin, HostileStructureIsRefusedAsFromAFile) {
   CommandResult deep = pipedPlan(
       "{ head -c 5000 /dev/zero | tr '\\0' '['; head -c 5000 /dev/zero | tr '\\0' ']'; }", "--pods -");
   EXPECT_EQ(deep.exitCode, 2);
-  EXPECT_NE(deep.err.find("<stdin>: line 1, column 201: document nested deeper than 200 levels"),
+  EXPECT_NE(deep.out.find("<stdin>: line 1, column 201: document nested deeper than 200 levels"),
             std::string::npos)
-      << deep.err;
+      << deep.out;
   // a: ten x; b: ten a; ... j: ten i, that is 10^10 values once expanded.
   std::string bomb = "printf 'a: &a [x,x,x,x,x,x,x,x,x,x]\\n";
   for (char c = 'b'; c <= 'j'; ++c) {
@@ -100,8 +106,8 @@ TEST(PlanStdin, HostileStructureIsRefusedAsFromAFile) {
   bomb += "'";
   CommandResult laughs = pipedPlan(bomb, "--pods -");
   EXPECT_EQ(laughs.exitCode, 2);
-  EXPECT_NE(laughs.err.find("<stdin>: line "), std::string::npos) << laughs.err;
-  EXPECT_NE(laughs.err.find("alias bomb"), std::string::npos) << laughs.err;
+  EXPECT_NE(laughs.out.find("<stdin>: line "), std::string::npos) << laughs.out;
+  EXPECT_NE(laughs.out.find("alias bomb"), std::string::npos) << laughs.out;
   EXPECT_LT(laughs.took.count(), 20000);
 }
 
@@ -116,7 +122,7 @@ TEST(PlanStdin, StandardInputIsReadOnlyOnce) {
 TEST(PlanStdin, ClosedStandardInputIsAnError) {
   CommandResult run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " plan --pods - <&-");
   EXPECT_EQ(run.exitCode, 2);
-  EXPECT_NE(run.err.find("<stdin>: cannot read"), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("<stdin>: cannot read"), std::string::npos) << run.out;
 }
 
 }  // namespace

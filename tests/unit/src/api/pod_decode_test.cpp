@@ -23,12 +23,17 @@ ResourceList list(std::initializer_list<std::pair<std::string, std::string>> ite
   return out;
 }
 
-// A pod named "p" with the given spec (JSON text), plus optional extra top-level fields.
+// A pod named "p" with the given spec (JSON text). A spec about other things than
+// containers gets one plain container, which the apiserver requires.
 json podWithSpec(std::string_view spec) {
+  json parsed = json::parse(spec);
+  if (parsed.is_object() && !parsed.contains("containers")) {
+    parsed["containers"] = json::array({{{"name", "c"}}});
+  }
   return json{{"apiVersion", "v1"},
               {"kind", "Pod"},
               {"metadata", {{"name", "p"}, {"namespace", "ml"}}},
-              {"spec", json::parse(spec)}};
+              {"spec", std::move(parsed)}};
 }
 
 Pod decodeOk(const json& object) {
@@ -46,7 +51,7 @@ FieldError decodeFails(const json& object) {
 // --- identity and defaults -------------------------------------------------------------
 
 TEST(PodDecode, MinimalPodGetsKubernetesDefaults) {
-  Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p"}, "spec": {"containers": []}})"));
+  Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.name, "p");
   EXPECT_EQ(pod.ns, "default");
   EXPECT_EQ(pod.key(), "default/p");
@@ -63,13 +68,13 @@ TEST(PodDecode, MinimalPodGetsKubernetesDefaults) {
 }
 
 TEST(PodDecode, EmptyNamespaceMeansDefault) {
-  Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "namespace": ""}, "spec": {}})"));
+  Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "namespace": ""}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.ns, "default");
 }
 
 TEST(PodDecode, KeepsLabelsAnnotationsUidAndNamespace) {
   Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "namespace": "ml", "uid": "u-1",
-      "labels": {"app": "trainer"}, "annotations": {"note": "x"}}, "spec": {}})"));
+      "labels": {"app": "trainer"}, "annotations": {"note": "x"}}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.key(), "ml/p");
   EXPECT_EQ(pod.uid, "u-1");
   EXPECT_EQ(pod.labels, (Labels{{"app", "trainer"}}));
@@ -81,7 +86,7 @@ TEST(PodDecode, KeepsLabelsAnnotationsUidAndNamespace) {
 TEST(PodDecode, RequestsSumAppContainers) {
   Pod pod = decodeOk(podWithSpec(R"({"containers": [
       {"name": "a", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}},
-      {"name": "b", "resources": {"requests": {"cpu": "1", "nvidia.com/gpu": "1"}}},
+      {"name": "b", "resources": {"requests": {"cpu": "1"}, "limits": {"nvidia.com/gpu": "1"}}},
       {"name": "c"}]})"));
   EXPECT_EQ(pod.requests, list({{"cpu", "1500m"}, {"memory", "1Gi"}, {"nvidia.com/gpu", "1"}}));
 }
@@ -163,10 +168,11 @@ TEST(PodDecode, LimitOnlyResourceInAnInitContainerCounts) {
 TEST(PodDecode, NumericQuantitiesAreAccepted) {
   // YAML `cpu: 2` and `cpu: 0.5` arrive as JSON numbers.
   Pod pod = decodeOk(podWithSpec(R"({"containers": [{"name": "a",
-      "resources": {"requests": {"cpu": 0.5, "memory": 1073741824, "example.com/big": 18446744073709551615}}}]})"));
+      "resources": {"requests": {"cpu": 0.5, "memory": 1073741824}, "limits": {"example.com/big": 9007199254740993}}}]})"));
   EXPECT_EQ(pod.requests.get("cpu"), q("500m"));
   EXPECT_EQ(pod.requests.get("memory"), q("1Gi"));
-  EXPECT_EQ(pod.requests.get("example.com/big"), q("18446744073709551615"));
+  // 2^53 + 1: exact, not rounded through a double.
+  EXPECT_EQ(pod.requests.get("example.com/big"), q("9007199254740993"));
 }
 
 TEST(PodDecode, NoAcceleratorForCpuOnlyPods) {
@@ -417,7 +423,7 @@ TEST(PodDecode, PriorityOutsideInt32IsAnError) {
 TEST(PodDecode, ControllerOwnerReferenceIsTheOwner) {
   Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "ownerReferences": [
       {"kind": "Node", "name": "n1", "uid": "u0"},
-      {"kind": "Job", "name": "train", "uid": "u1", "controller": true}]}, "spec": {}})"));
+      {"kind": "Job", "name": "train", "uid": "u1", "controller": true}]}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.owner.kind, "Job");
   EXPECT_EQ(pod.owner.name, "train");
   EXPECT_EQ(pod.owner.uid, "u1");
@@ -425,18 +431,18 @@ TEST(PodDecode, ControllerOwnerReferenceIsTheOwner) {
 
 TEST(PodDecode, NonControllerOwnerReferencesAreIgnored) {
   Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "ownerReferences": [
-      {"kind": "ConfigMap", "name": "c", "controller": false}]}, "spec": {}})"));
+      {"kind": "ConfigMap", "name": "c", "controller": false}]}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_TRUE(pod.owner.empty());
   EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p", "ownerReferences": [
-      {"kind": "Job", "controller": "yes"}]}, "spec": {}})")).field,
+      {"kind": "Job", "controller": "yes"}]}, "spec": {"containers": [{"name": "c"}]}})")).field,
             "metadata.ownerReferences[0].controller");
-  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p", "ownerReferences": ["Job"]}, "spec": {}})")).field,
+  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p", "ownerReferences": ["Job"]}, "spec": {"containers": [{"name": "c"}]}})")).field,
             "metadata.ownerReferences[0]");
 }
 
 TEST(PodDecode, DeletionTimestampMeansTerminating) {
   Pod pod = decodeOk(json::parse(
-      R"({"metadata": {"name": "p", "deletionTimestamp": "2024-05-01T10:00:00Z"}, "spec": {}})"));
+      R"({"metadata": {"name": "p", "deletionTimestamp": "2024-05-01T10:00:00Z"}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_TRUE(pod.terminating);
 }
 
@@ -482,26 +488,26 @@ TEST(PodDecode, MalformedConditionsAreSkippedNotThrown) {
 
 TEST(PodDecode, GangFromPodGroupLabel) {
   Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "namespace": "ml",
-      "labels": {"scheduling.x-k8s.io/pod-group": "bert"}}, "spec": {}})"));
+      "labels": {"scheduling.x-k8s.io/pod-group": "bert"}}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.gang, "ml/bert");
 }
 
 TEST(PodDecode, GangFromVolcanoAnnotation) {
   Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p",
-      "annotations": {"scheduling.k8s.io/group-name": "vc-job"}}, "spec": {}})"));
+      "annotations": {"scheduling.k8s.io/group-name": "vc-job"}}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.gang, "default/vc-job");
 }
 
 TEST(PodDecode, GangFromKubeflowJobLabel) {
   Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "namespace": "ml",
-      "labels": {"training.kubeflow.org/job-name": "mnist"}}, "spec": {}})"));
+      "labels": {"training.kubeflow.org/job-name": "mnist"}}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.gang, "ml/mnist");
 }
 
 TEST(PodDecode, PodGroupLabelWinsOverOtherGangMarkers) {
   Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p",
       "labels": {"scheduling.x-k8s.io/pod-group": "pg", "training.kubeflow.org/job-name": "job"},
-      "annotations": {"scheduling.k8s.io/group-name": "vc"}}, "spec": {}})"));
+      "annotations": {"scheduling.k8s.io/group-name": "vc"}}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.gang, "default/pg");
 }
 
@@ -550,18 +556,18 @@ TEST(PodDecode, RequirementWithWrongValueCountNamesTheRequirement) {
 }
 
 TEST(PodDecode, LabelValueGivenAsBooleanIsAnError) {
-  FieldError e = decodeFails(json::parse(R"({"metadata": {"name": "p", "labels": {"gpu": true}}, "spec": {}})"));
+  FieldError e = decodeFails(json::parse(R"({"metadata": {"name": "p", "labels": {"gpu": true}}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(e.field, "metadata.labels.gpu");
   EXPECT_THAT(e.message, HasSubstr("true"));
   EXPECT_EQ(decodeFails(podWithSpec(R"({"nodeSelector": {"gpu-count": 4}})")).field, "spec.nodeSelector.gpu-count");
-  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p", "annotations": {"a": null, "b": {}}}, "spec": {}})"))
+  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p", "annotations": {"a": null, "b": {}}}, "spec": {"containers": [{"name": "c"}]}})"))
                 .field,
             "metadata.annotations.b");
 }
 
 TEST(PodDecode, NullLabelValueIsTheEmptyString) {
   // YAML `team:` with nothing after it; the apiserver stores "".
-  Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "labels": {"team": null}}, "spec": {}})"));
+  Pod pod = decodeOk(json::parse(R"({"metadata": {"name": "p", "labels": {"team": null}}, "spec": {"containers": [{"name": "c"}]}})"));
   EXPECT_EQ(pod.labels, (Labels{{"team", ""}}));
 }
 
@@ -609,11 +615,11 @@ TEST(PodDecode, ErrorMessagesSurviveInvalidUtf8) {
 
 TEST(PodDecode, MissingOrMistypedIdentityIsAnError) {
   EXPECT_EQ(decodeFails(json::array()).field, "");
-  EXPECT_EQ(decodeFails(json::parse(R"({"spec": {}})")).field, "metadata");
-  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": "p", "spec": {}})")).field, "metadata");
-  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {}, "spec": {}})")).field, "metadata.name");
-  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": 3}, "spec": {}})")).field, "metadata.name");
-  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p", "namespace": []}, "spec": {}})")).field,
+  EXPECT_EQ(decodeFails(json::parse(R"({"spec": {"containers": [{"name": "c"}]}})")).field, "metadata");
+  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": "p", "spec": {"containers": [{"name": "c"}]}})")).field, "metadata");
+  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {}, "spec": {"containers": [{"name": "c"}]}})")).field, "metadata.name");
+  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": 3}, "spec": {"containers": [{"name": "c"}]}})")).field, "metadata.name");
+  EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p", "namespace": []}, "spec": {"containers": [{"name": "c"}]}})")).field,
             "metadata.namespace");
   EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p"}})")).field, "spec");
   EXPECT_EQ(decodeFails(json::parse(R"({"metadata": {"name": "p"}, "spec": []})")).field, "spec");
@@ -649,7 +655,7 @@ TEST(PodTemplateDecode, NeedsASpec) {
 
 TEST(PodTemplateDecode, GangLabelUsesTheGivenNamespace) {
   auto pod = decodePodTemplate(
-      json::parse(R"({"metadata": {"labels": {"scheduling.x-k8s.io/pod-group": "g"}}, "spec": {}})"),
+      json::parse(R"({"metadata": {"labels": {"scheduling.x-k8s.io/pod-group": "g"}}, "spec": {"containers": [{"name": "c"}]}})"),
       "spec.template", "team-a", "x-0");
   ASSERT_TRUE(pod.has_value());
   EXPECT_EQ(pod->gang, "team-a/g");

@@ -244,7 +244,7 @@ TEST(ExpandCronJob, MissingJobTemplateIsAnError) {
 kind: CronJob
 metadata: {name: nightly}
 spec:
-  jobTemplate: {spec: {template: {spec: {priority: high}}}}
+  jobTemplate: {spec: {template: {spec: {containers: [{name: c}], priority: high}}}}
 )");
   ASSERT_EQ(badTemplate.errors.size(), 1u);
   EXPECT_EQ(badTemplate.errors[0].field, "spec.jobTemplate.spec.template.spec.priority");
@@ -275,7 +275,7 @@ spec:
 }
 
 TEST(ExpandDaemonSet, BadTemplateIsAnError) {
-  Workload w = expand("kind: DaemonSet\nmetadata: {name: ds}\nspec:\n  template: {spec: {tolerations: [{key: a, operator: Sometimes}]}}");
+  Workload w = expand("kind: DaemonSet\nmetadata: {name: ds}\nspec:\n  template: {spec: {containers: [{name: c}], tolerations: [{key: a, operator: Sometimes}]}}");
   EXPECT_THAT(w.daemonSets, IsEmpty());
   ASSERT_EQ(w.errors.size(), 1u);
   EXPECT_EQ(w.errors[0].field, "spec.template.spec.tolerations[0].operator");
@@ -550,7 +550,7 @@ TEST(ExpandExperiment, ErrorsNameTheTrialTemplate) {
 kind: Experiment
 metadata: {name: e}
 spec:
-  trialTemplate: {trialSpec: {kind: Deployment, spec: {template: {spec: {}}}}}
+  trialTemplate: {trialSpec: {kind: Deployment, spec: {template: {spec: {containers: [{name: c}]}}}}}
 )");
   ASSERT_EQ(unknownKind.errors.size(), 1u);
   EXPECT_EQ(unknownKind.errors[0].field, "spec.trialTemplate.trialSpec.kind");
@@ -577,9 +577,9 @@ TEST(ExpandList, ExpandsEveryItem) {
 apiVersion: v1
 kind: List
 items:
-  - {kind: Pod, metadata: {name: a}, spec: {}}
+  - {kind: Pod, metadata: {name: a}, spec: {containers: [{name: c}]}}
   - kind: List
-    items: [{kind: Pod, metadata: {name: b}, spec: {}}]
+    items: [{kind: Pod, metadata: {name: b}, spec: {containers: [{name: c}]}}]
   - {kind: Service, metadata: {name: svc}, spec: {ports: [{port: 80}]}}
   - {kind: NodePool, metadata: {name: gpu}, spec: {weight: 10}}
 )");
@@ -686,8 +686,8 @@ kind: PyTorchJob
 metadata: {name: big}
 spec:
   pytorchReplicaSpecs:
-    Master: {replicas: 1, template: {spec: {}}}
-    Worker: {replicas: 9223372036854775807, template: {spec: {}}}
+    Master: {replicas: 1, template: {spec: {containers: [{name: c}]}}}
+    Worker: {replicas: 9223372036854775807, template: {spec: {containers: [{name: c}]}}}
 )",
                       options);
   EXPECT_THAT(w.pods, IsEmpty());
@@ -703,8 +703,8 @@ TEST(ExpandLimits, TotalPodsAcrossObjectsAreCapped) {
   Workload w = expand(withTemplate("kind: Deployment\nmetadata: {name: a}\nspec:\n  replicas: 3") + "---\n" +
                           withTemplate("kind: Deployment\nmetadata: {name: b}\nspec:\n  replicas: 3") + "---\n" +
                           withTemplate("kind: Deployment\nmetadata: {name: c}\nspec:\n  replicas: 2") + "---\n" +
-                          "kind: Pod\nmetadata: {name: p}\nspec: {}\n---\n"
-                          "kind: Pod\nmetadata: {name: q}\nspec: {}\n",
+                          "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n---\n"
+                          "kind: Pod\nmetadata: {name: q}\nspec: {containers: [{name: c}]}\n",
                       options);
   EXPECT_THAT(podKeys(w), ElementsAre("default/a-0", "default/a-1", "default/a-2", "default/c-0",
                                       "default/c-1"));

@@ -154,7 +154,7 @@ kind: Deployment
 metadata: {name: web}
 spec:
   replicas: "2"
-  template: {spec: {}}
+  template: {spec: {containers: [{name: c}]}}
 )")) {
     expandObject(doc, "w.yaml", w);
   }
@@ -168,11 +168,11 @@ TEST(ParseDocuments, UnquotedTrueAsALabelValueIsAnError) {
   for (const json& doc : parseOk(R"(
 kind: Pod
 metadata: {name: p, labels: {gpu: true}}
-spec: {}
+spec: {containers: [{name: c}]}
 ---
 kind: Pod
 metadata: {name: q, labels: {gpu: "true"}}
-spec: {}
+spec: {containers: [{name: c}]}
 )")) {
     expandObject(doc, "w.yaml", w);
   }
@@ -186,7 +186,7 @@ spec: {}
 TEST(ParseDocuments, NumericResourceValuesBecomeQuantities) {
   Workload w;
   for (const json& doc : parseOk("kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{resources: "
-                                 "{requests: {cpu: 0.25, memory: 1e9, nvidia.com/gpu: 2}}}]\n")) {
+                                 "{requests: {cpu: 0.25, memory: 1e9}, limits: {nvidia.com/gpu: 2}}}]\n")) {
     expandObject(doc, "w.yaml", w);
   }
   ASSERT_EQ(w.pods.size(), 1u);
@@ -332,24 +332,28 @@ TEST(LoadManifests, DirectoryIsReadRecursivelyInSortedOrderManifestFilesOnly) {
 
 TEST(LoadManifests, OrderDoesNotDependOnCreationOrder) {
   TempDir dir;
-  dir.write("z/b.yaml", "kind: Pod\nmetadata: {name: from-z-b}\nspec: {}\n");
-  dir.write("a.yaml", "kind: Pod\nmetadata: {name: from-a}\nspec: {}\n");
-  dir.write("z/a.json", R"({"kind": "Pod", "metadata": {"name": "from-z-a"}, "spec": {}})");
-  dir.write("m.yml", "kind: Pod\nmetadata: {name: from-m}\nspec: {}\n");
+  dir.write("z/b.yaml", "kind: Pod\nmetadata: {name: from-z-b}\nspec: {containers: [{name: c}]}\n");
+  dir.write("a.yaml", "kind: Pod\nmetadata: {name: from-a}\nspec: {containers: [{name: c}]}\n");
+  dir.write("z/a.json", R"({"kind": "Pod", "metadata": {"name": "from-z-a"}, "spec": {"containers": [{"name": "c"}]}})");
+  dir.write("m.yml", "kind: Pod\nmetadata: {name: from-m}\nspec: {containers: [{name: c}]}\n");
   Workload w;
   ASSERT_TRUE(loadManifests(dir.path().string(), w).isOk());
   EXPECT_THAT(podKeys(w), ElementsAre("default/from-a", "default/from-m", "default/from-z-a", "default/from-z-b"));
 }
 
-TEST(LoadManifests, BrokenFileFailsNamingFileLineAndColumn) {
+TEST(LoadManifests, BrokenFileIsAnErrorNamingFileLineAndColumn) {
   Workload w;
   const std::string file = (kTestdata / "broken/pod.yaml").string();
-  Status s = loadManifests(file, w);
-  EXPECT_TRUE(s.isInvalid());
-  EXPECT_THAT(s.message(), StartsWith(file + ": line "));
-  EXPECT_THAT(s.message(), HasSubstr("column"));
+  ASSERT_TRUE(loadManifests(file, w).isOk());
+  ASSERT_EQ(w.errors.size(), 1u);
+  EXPECT_EQ(w.errors[0].source, file);
+  EXPECT_EQ(w.errors[0].object, "");
+  EXPECT_THAT(w.errors[0].message, StartsWith("line "));
+  EXPECT_THAT(w.errors[0].message, HasSubstr("column"));
   Workload viaDir;
-  EXPECT_THAT(loadManifests((kTestdata / "broken").string(), viaDir).message(), HasSubstr("pod.yaml"));
+  ASSERT_TRUE(loadManifests((kTestdata / "broken").string(), viaDir).isOk());
+  ASSERT_EQ(viaDir.errors.size(), 1u);
+  EXPECT_EQ(viaDir.errors[0].source, file);
 }
 
 TEST(LoadManifests, ErrorsCarryTheFileAndUnnamedObjectsTheirDocument) {
@@ -357,12 +361,12 @@ TEST(LoadManifests, ErrorsCarryTheFileAndUnnamedObjectsTheirDocument) {
   fs::path file = dir.write("apps.yaml", R"(
 kind: Deployment
 metadata: {name: ok}
-spec: {replicas: 1, template: {spec: {}}}
+spec: {replicas: 1, template: {spec: {containers: [{name: c}]}}}
 ---
 ---
 kind: Job
 metadata: {namespace: batch}
-spec: {template: {spec: {}}}
+spec: {template: {spec: {containers: [{name: c}]}}}
 ---
 - just
 - a list
@@ -390,10 +394,10 @@ TEST(LoadManifests, FilesOverTheSizeLimitAreRefused) {
   LoadOptions options;
   options.maxFileBytes = 1024;
   Workload w;
-  Status s = loadManifests(file.string(), w, options);
-  EXPECT_TRUE(s.isInvalid());
-  EXPECT_THAT(s.message(), HasSubstr("big.yaml"));
-  EXPECT_THAT(s.message(), HasSubstr("1024"));
+  ASSERT_TRUE(loadManifests(file.string(), w, options).isOk());
+  ASSERT_EQ(w.errors.size(), 1u);
+  EXPECT_EQ(w.errors[0].source, file.string());
+  EXPECT_THAT(w.errors[0].message, HasSubstr("1024"));
 }
 
 TEST(LoadManifests, ExpandOptionsArePassedThrough) {

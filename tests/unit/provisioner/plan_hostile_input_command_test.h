@@ -1,0 +1,62 @@
+// Shared by the hostile-input tests of `gantry plan`: a scratch directory per test and the
+// real binary run on it. Tests only.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "tests/support/run_command.h"
+
+namespace gantry::testing {
+
+// A directory for one test's manifests, removed at its end.
+class ManifestDir {
+ public:
+  ManifestDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = std::filesystem::path(::testing::TempDir()) /
+            ("gantry-plan-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ManifestDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ManifestDir(const ManifestDir&) = delete;
+  ManifestDir& operator=(const ManifestDir&) = delete;
+
+  std::string write(const std::string& name, std::string_view text) const {
+    auto p = path_ / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  std::string link(const std::string& name, const std::string& target) const {
+    auto p = path_ / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::filesystem::create_symlink(target, p);
+    return p.string();
+  }
+  std::string path(const std::string& name = "") const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline CommandResult gantryPlan(const std::string& args) {
+  return runCommand(std::string(GANTRY_BINARY) + " plan " + args);
+}
+
+// A pending Pod asking for 1 cpu, named as given, in namespace "ml".
+inline std::string podYaml(const std::string& name) {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: ml}\n"
+         "spec: {containers: [{name: c, resources: {requests: {cpu: \"1\"}}}]}\n";
+}
+
+}  // namespace gantry::testing
