@@ -21,8 +21,9 @@ Result<ClusterState> readCluster(const kube::RestConfig& config, Clock& clock,
                                  api::InstanceTypesPtr catalog);
 
 // Replaces the cluster's NodePools with those in `paths` (files or directories), their
-// decode errors added to the state's. Errors: as workload::loadManifests for an unreadable
-// or unparsable file; kInvalid when the files hold no NodePool.
+// decode errors added to the state's (see loadNodePools: a repeated name is an error).
+// Errors: as workload::loadManifests for an unreadable or unparsable file; kInvalid when the
+// files hold no valid NodePool.
 Status overrideNodePools(ClusterState& state, const std::vector<std::string>& paths);
 
 // Solves the state's snapshot against `catalog`. Errors: the solver's (kInvalid).
