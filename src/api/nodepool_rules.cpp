@@ -103,7 +103,8 @@ std::optional<std::string> requirementKeyProblem(std::string_view key) {
     return "label " + quoted(key) +
            " is not a key Gantry knows: label domains gantry.dev, karpenter.sh and "
            "karpenter.k8s.aws are restricted to the instance-type and capacity-type keys "
-           "(`gantry catalog --help` lists them)";
+           "(`gantry catalog --values <key>` prints a key's values and, for an unknown key, the "
+           "known keys)";
   }
   return std::nullopt;
 }
@@ -112,10 +113,14 @@ bool isInstanceTypeRequirementKey(std::string_view key) {
   if (std::ranges::find(label::kKnownRequirementKeys, key) != label::kKnownRequirementKeys.end()) {
     return true;
   }
-  // Kubernetes' own keys, less the one no instance type carries (EC2 zone IDs are not in
-  // the catalog, so Gantry cannot evaluate topology.k8s.aws/zone-id).
-  return key != "topology.k8s.aws/zone-id" &&
-         std::ranges::find(label::kAllowedKubernetesKeys, key) != label::kAllowedKubernetesKeys.end();
+  // The Kubernetes keys the catalog fills in (cloudprovider/catalog/instance_type_resolver.cpp
+  // and InstanceType::labelsFor); the other well-known ones (beta.kubernetes.io/arch, EC2 zone
+  // IDs, ...) are allowed but no instance type carries them.
+  for (std::string_view carried : {label::kArch, label::kOs, label::kInstanceType, label::kZone,
+                                   label::kLegacyZone, label::kRegion}) {
+    if (key == carried) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> nodePoolWarnings(const NodePool& pool) {

@@ -41,8 +41,10 @@ std::optional<std::string> templateLabelKeyProblem(std::string_view key);
 std::optional<std::string> requirementKeyProblem(std::string_view key);
 
 // True for keys whose values come from the instance type, the offering or the region (and so
-// are evaluated against the catalog); false for a custom label, which a NodePool's
-// single-value In requirement turns into a node label.
+// are evaluated against the catalog): label::kKnownRequirementKeys, kubernetes.io/arch and
+// os, node.kubernetes.io/instance-type, the zone and region keys. False for any other key,
+// which no instance type carries: a NodePool's single-value In requirement on it becomes a
+// node label (Karpenter's custom labels).
 bool isInstanceTypeRequirementKey(std::string_view key);
 
 // Warnings (not errors: Karpenter accepts these) about a decoded pool: each requirement on a
