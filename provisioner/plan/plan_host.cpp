@@ -45,8 +45,9 @@ Status loadNodePools(const std::vector<std::string>& paths, workload::Workload& 
   for (size_t e = errorsBefore; e < into.errors.size(); ++e) {
     const workload::ManifestError& err = into.errors[e];
     if (!err.object.starts_with("NodePool")) continue;
-    return Status::invalid("no valid NodePool in " + paths.front() + ": " + err.source + ": " +
-                           err.object + ": " + err.field + ": " + err.message);
+    const std::string where = err.source == paths.front() ? "" : err.source + ": ";
+    return Status::invalid("no valid NodePool in " + paths.front() + ": " + where + err.object +
+                           ": " + err.field + ": " + err.message);
   }
   return Status::invalid("no NodePool found in " + paths.front());
 }
