@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "binpack/pool_rejection.h"
+
 namespace gantry::binpack {
 
 namespace {
@@ -269,8 +271,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
       if (c.relaxed[pi].empty() || !anyType(c.relaxed[pi])) {
         c.relaxed[pi].assign(index.types().size(), OfferMask{});
         c.strict[pi] = c.relaxed[pi];
-        c.poolRejections[pi] = "no instance type in NodePool " + pool.pool->name +
-                               " matches the pod's node selector and required affinity";
+        c.poolRejections[pi] = selectorRejection(p, index, pool);
         continue;
       }
       // The reason needs the masks before fit filtering; only compute it when it is needed.

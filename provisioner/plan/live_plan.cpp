@@ -21,17 +21,7 @@ Result<ClusterState> readCluster(const kube::RestConfig& config, Clock& clock,
 
 Status overrideNodePools(ClusterState& state, const std::vector<std::string>& paths) {
   workload::Workload pools;
-  for (const auto& path : paths) {
-    Status s = workload::loadManifests(path, pools);
-    if (!s.isOk()) return s;
-  }
-  if (pools.nodePools.empty() && !paths.empty()) {
-    // A file that did not parse is only an entry in errors; say so, or this reads as if
-    // the file held something else.
-    std::string why;
-    if (!pools.errors.empty()) why = " (" + pools.errors.front().source + ": " + pools.errors.front().message + ")";
-    return Status::invalid("no NodePool found in " + paths.front() + why);
-  }
+  if (Status s = loadNodePools(paths, pools); !s.isOk()) return s;
   state.workload.nodePools = std::move(pools.nodePools);
   state.workload.errors.insert(state.workload.errors.end(), pools.errors.begin(), pools.errors.end());
   return Status::ok();
@@ -45,6 +35,7 @@ Result<PlanReport> planCluster(ClusterState state, const api::InstanceTypes& cat
   PlanReport report;
   report.plan = std::move(*plan);
   report.errors = std::move(state.workload.errors);
+  report.warnings = nodePoolWarnings(snap.nodePools);
   report.podsConsidered = snap.pods.size();
   return report;
 }

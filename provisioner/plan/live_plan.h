@@ -21,9 +21,9 @@ Result<ClusterState> readCluster(const kube::RestConfig& config, Clock& clock,
                                  api::InstanceTypesPtr catalog);
 
 // Replaces the cluster's NodePools with those in `paths` (files or directories), their
-// decode errors (and files that could not be read or parsed) added to the state's. Errors:
-// kNotFound for a path that does not exist; kInvalid when the files hold no NodePool, naming
-// the first error if there was one.
+// decode errors added to the state's (see loadNodePools: a repeated name is an error).
+// Errors: kNotFound for a path that does not exist; kInvalid when the files hold no valid
+// NodePool, naming the first error.
 Status overrideNodePools(ClusterState& state, const std::vector<std::string>& paths);
 
 // Solves the state's snapshot against `catalog`. Errors: the solver's (kInvalid).

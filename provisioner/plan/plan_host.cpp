@@ -1,18 +1,77 @@
 // `gantry plan` from files: manifests -> workload -> snapshot -> solve.
 #include "provisioner/plan/plan_host.h"
 
+#include <set>
+
 #include "binpack/solver.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "provisioner/snapshot/workload_snapshot.h"
+#include "src/api/nodepool_rules.h"
 #include "src/workload/manifest_loader.h"
 #include "src/workload/workload_assembly.h"
 
 namespace gantry::provisioner {
 
+namespace {
+
+// Moves `from`'s NodePools and errors into `into`, refusing a name `into` already has.
+void appendNodePools(workload::Workload& from, const std::string& source, workload::Workload& into) {
+  std::set<std::string, std::less<>> names;
+  for (const api::NodePool& pool : into.nodePools) names.insert(pool.name);
+  into.errors.insert(into.errors.end(), from.errors.begin(), from.errors.end());
+  for (api::NodePool& pool : from.nodePools) {
+    if (!names.insert(pool.name).second) {
+      into.errors.push_back({source, "NodePool " + pool.name, "metadata.name",
+                             "duplicate NodePool name \"" + pool.name +
+                                 "\": an earlier definition is the one planned"});
+      continue;
+    }
+    into.nodePools.push_back(std::move(pool));
+  }
+}
+
+}  // namespace
+
+Status loadNodePools(const std::vector<std::string>& paths, workload::Workload& into,
+                     const workload::LoadOptions& options) {
+  const size_t errorsBefore = into.errors.size();
+  for (const auto& path : paths) {
+    workload::Workload loaded;
+    Status s = workload::loadManifests(path, loaded, options);
+    if (!s.isOk()) return s;
+    appendNodePools(loaded, path, into);
+  }
+  if (!into.nodePools.empty() || paths.empty()) return Status::ok();
+  // Without a usable pool nothing can be planned; say why rather than "none found": an
+  // invalid NodePool first, else a file that could not be read or parsed.
+  for (size_t e = errorsBefore; e < into.errors.size(); ++e) {
+    const workload::ManifestError& err = into.errors[e];
+    if (!err.object.starts_with("NodePool")) continue;
+    const std::string where = err.source == paths.front() ? "" : err.source + ": ";
+    return Status::invalid("no valid NodePool in " + paths.front() + ": " + where + err.object +
+                           ": " + err.field + ": " + err.message);
+  }
+  std::string why;
+  if (into.errors.size() > errorsBefore) {
+    const workload::ManifestError& err = into.errors[errorsBefore];
+    why = " (" + err.source + ": " + err.message + ")";
+  }
+  return Status::invalid("no NodePool found in " + paths.front() + why);
+}
+
+std::vector<std::string> nodePoolWarnings(const std::vector<api::NodePool>& pools) {
+  std::vector<std::string> out;
+  for (const api::NodePool& pool : pools) {
+    for (std::string& w : api::nodePoolWarnings(pool)) out.push_back("NodePool " + pool.name + ": " + w);
+  }
+  return out;
+}
+
 Result<PlanReport> runPlan(const PlanRequest& request) {
   workload::LoadOptions options;
   options.ignoreUnknownKinds = request.ignoreUnknownKinds;
-  // All pod paths are one input: an object in one file may own objects in another.
+  // All pod paths are one input: an object in one file may own objects in another. A
+  // NodePool named twice there is a duplicate object, reported by the expansion.
   workload::ManifestCollection collection;
   for (const auto& path : request.podPaths) {
     Status s = workload::collectManifests(path, collection, options);
@@ -21,21 +80,7 @@ Result<PlanReport> runPlan(const PlanRequest& request) {
   workload::Workload work;
   workload::expandManifests(collection, work, options);
   collection = {};  // the objects are expanded; free them before solving
-  if (!request.nodePoolPaths.empty()) {
-    workload::Workload pools;
-    for (const auto& path : request.nodePoolPaths) {
-      Status s = workload::loadManifests(path, pools, options);
-      if (!s.isOk()) return fail(s);
-    }
-    work.nodePools.insert(work.nodePools.end(), pools.nodePools.begin(), pools.nodePools.end());
-    work.errors.insert(work.errors.end(), pools.errors.begin(), pools.errors.end());
-    if (work.nodePools.empty()) {
-      // A NodePool file that did not parse is only an entry in errors; name it here.
-      std::string why;
-      if (!pools.errors.empty()) why = " (" + pools.errors.front().source + ": " + pools.errors.front().message + ")";
-      return fail(Status::invalid("no NodePool found in " + request.nodePoolPaths.front() + why));
-    }
-  }
+  if (Status s = loadNodePools(request.nodePoolPaths, work, options); !s.isOk()) return fail(s);
   auto types = cloudprovider::bundledInstanceTypes(request.region);
   if (!types) return fail(types.error());
   binpack::Snapshot snap = snapshotOf(work, request.region);
@@ -45,6 +90,7 @@ Result<PlanReport> runPlan(const PlanRequest& request) {
   report.plan = std::move(*plan);
   workload::collapseRepeatedErrors(work.errors);
   report.errors = std::move(work.errors);
+  report.warnings = nodePoolWarnings(snap.nodePools);
   report.podsConsidered = snap.pods.size();
   return report;
 }

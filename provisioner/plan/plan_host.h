@@ -8,6 +8,7 @@
 
 #include "binpack/snapshot.h"
 #include "src/common/status.h"
+#include "src/workload/manifest_loader.h"
 #include "src/workload/workload.h"
 
 namespace gantry::provisioner {
@@ -23,6 +24,9 @@ struct PlanRequest {
 struct PlanReport {
   binpack::Plan plan;
   std::vector<workload::ManifestError> errors;  // objects that could not be decoded
+  // Findings that do not stop the plan: NodePool requirements on custom label keys
+  // ("NodePool gpu: spec.template.spec.requirements[2].key: ...").
+  std::vector<std::string> warnings;
   size_t podsConsidered = 0;
 };
 
@@ -31,5 +35,16 @@ struct PlanReport {
 // parsed and objects that do not decode are reported in PlanReport::errors instead, and
 // the rest is planned; repeated identical errors are collapsed into one with a count.
 Result<PlanReport> runPlan(const PlanRequest& request);
+
+// Loads the NodePools in `paths` (files or directories) into `into`, with their decode errors.
+// A NodePool whose name is already in `into` (or in an earlier path) is an error listed in
+// `into.errors` and is not loaded: the first definition is the one planned. Errors: as
+// workload::loadManifests for an unreadable or unparsable file; kInvalid when `into` is left
+// without a NodePool, naming the first decode error when it is because each one was invalid.
+Status loadNodePools(const std::vector<std::string>& paths, workload::Workload& into,
+                     const workload::LoadOptions& options = {});
+
+// The warnings of api::nodePoolWarnings for each pool, prefixed "NodePool <name>: ".
+std::vector<std::string> nodePoolWarnings(const std::vector<api::NodePool>& pools);
 
 }  // namespace gantry::provisioner

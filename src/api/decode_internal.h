@@ -65,4 +65,16 @@ DecodeResult<std::vector<Toleration>> decodeTolerations(const json& value, const
 // returns the first error. Fields the block leaves out keep the values `pool` holds.
 std::optional<FieldError> decodeDisruption(const json& disruption, NodePool& pool);
 
+// A NodePool's template, held to the CRD's rules (nodepool_template_decode.cpp): labels
+// (keys, values, count), taints (key and value syntax, count) and requirements (keys,
+// operators, values, minValues, capacity types). Each returns the first error.
+std::optional<FieldError> checkTemplateLabels(const Labels& labels, const std::string& path);
+std::optional<FieldError> checkPoolTaints(const std::vector<Taint>& taints, const std::string& path);
+DecodeResult<std::vector<Requirement>> decodePoolRequirements(const json& list,
+                                                              const std::string& path);
+// Karpenter's default: a pool that says nothing about the capacity type launches on-demand
+// nodes, so gantry.dev/capacity-type In [on-demand] is added when no requirement names
+// gantry.dev/capacity-type or karpenter.sh/capacity-type.
+void addDefaultCapacityType(NodePool& pool);
+
 }  // namespace gantry::api::detail

@@ -67,7 +67,9 @@ struct NodePool {
   Labels labels;        // spec.template.metadata.labels
   std::vector<Taint> taints;
   std::vector<Taint> startupTaints;  // removed by a daemon after start; pods need not tolerate
-  // spec.template.spec.requirements, with Karpenter's minValues ignored.
+  // spec.template.spec.requirements, with Karpenter's minValues checked but not kept. The
+  // decoder appends gantry.dev/capacity-type In [on-demand] when none names a capacity type
+  // (Karpenter's default), so a decoded pool never plans spot unless it says so.
   std::vector<Requirement> requirements;
   std::string nodeClassRef;  // EC2NodeClass name
   // spec.limits; a missing name is unlimited.

@@ -82,39 +82,47 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   }
 
   const json* templ = child(*spec, "template");
-  if (!templ) return pool;  // an empty template is allowed: no extra constraints
+  if (!templ) {  // an empty template is allowed: no extra constraints
+    addDefaultCapacityType(pool);
+    return pool;
+  }
   if (auto e = expectObject(*templ, "spec.template")) return std::unexpected(*e);
   if (const json* meta = child(*templ, "metadata")) {
     if (auto e = expectObject(*meta, "spec.template.metadata")) return std::unexpected(*e);
     if (const json* labels = child(*meta, "labels")) {
       auto l = decodeStringMap(*labels, "spec.template.metadata.labels");
       if (!l) return std::unexpected(l.error());
+      if (auto e = checkTemplateLabels(*l, "spec.template.metadata.labels")) {
+        return std::unexpected(*e);
+      }
       pool.labels = std::move(*l);
     }
   }
   const json* ts = child(*templ, "spec");
-  if (!ts) return pool;
+  if (!ts) {
+    addDefaultCapacityType(pool);
+    return pool;
+  }
   const std::string sp = "spec.template.spec";
   if (auto e = expectObject(*ts, sp)) return std::unexpected(*e);
   if (const json* taints = child(*ts, "taints")) {
     auto t = decodeTaints(*taints, sp + ".taints");
     if (!t) return std::unexpected(t.error());
+    if (auto e = checkPoolTaints(*t, sp + ".taints")) return std::unexpected(*e);
     pool.taints = std::move(*t);
   }
   if (const json* taints = child(*ts, "startupTaints")) {
     auto t = decodeTaints(*taints, sp + ".startupTaints");
     if (!t) return std::unexpected(t.error());
+    if (auto e = checkPoolTaints(*t, sp + ".startupTaints")) return std::unexpected(*e);
     pool.startupTaints = std::move(*t);
   }
   if (const json* reqs = child(*ts, "requirements")) {
-    const std::string rp = sp + ".requirements";
-    if (auto e = expectArray(*reqs, rp)) return std::unexpected(*e);
-    for (size_t i = 0; i < reqs->size(); ++i) {
-      auto r = decodeRequirement((*reqs)[i], index(rp, i));
-      if (!r) return std::unexpected(r.error());
-      pool.requirements.push_back(std::move(*r));
-    }
+    auto r = decodePoolRequirements(*reqs, sp + ".requirements");
+    if (!r) return std::unexpected(r.error());
+    pool.requirements = std::move(*r);
   }
+  addDefaultCapacityType(pool);
   if (const json* ref = child(*ts, "nodeClassRef")) {
     if (auto e = expectObject(*ref, sp + ".nodeClassRef")) return std::unexpected(*e);
     auto n = stringField(*ref, sp + ".nodeClassRef", "name");
@@ -123,6 +131,9 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
   }
   auto expire = stringField(*ts, sp, "expireAfter", pool.expireAfter);
   if (!expire) return std::unexpected(expire.error());
+  if (auto d = parseNodeDuration(*expire); !d) {
+    return fieldError(sp + ".expireAfter", d.error().message());
+  }
   pool.expireAfter = *expire;
   // Copied onto each NodeClaim: bounds how long a drain may wait for PodDisruptionBudgets.
   auto grace = stringField(*ts, sp, "terminationGracePeriod");

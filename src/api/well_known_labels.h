@@ -3,6 +3,7 @@
 // Karpenter schedule unchanged.
 #pragma once
 
+#include <array>
 #include <string_view>
 
 namespace gantry::api::label {
@@ -62,6 +63,60 @@ inline constexpr std::string_view kKarpenterInstanceAcceleratorCount =
     "karpenter.k8s.aws/instance-accelerator-count";
 inline constexpr std::string_view kKarpenterInstanceHypervisor =
     "karpenter.k8s.aws/instance-hypervisor";
+
+// Keys of the kubernetes.io and k8s.io domains a NodePool may use (as template labels or
+// requirements); every other key in those domains is refused, by the CRD's CEL and by the
+// decoder alike. Keys under node-restriction.kubernetes.io are allowed as well.
+inline constexpr std::array<std::string_view, 12> kAllowedKubernetesKeys = {
+    kArch,
+    kOs,
+    kInstanceType,
+    kZone,
+    kRegion,
+    "beta.kubernetes.io/arch",
+    "beta.kubernetes.io/os",
+    kLegacyInstanceType,
+    kLegacyZone,
+    "failure-domain.beta.kubernetes.io/region",
+    "node.kubernetes.io/windows-build",
+    "topology.k8s.aws/zone-id",
+};
+
+// The requirement keys under gantry.dev, karpenter.sh and karpenter.k8s.aws that mean
+// something to Gantry: the labels its instance types and offerings carry. A requirement on any
+// other key in these domains is refused (CRD and decoder): it is a typo, and otherwise a
+// single-value In on it would silently become a node label instead of restricting types.
+inline constexpr std::array<std::string_view, 29> kKnownRequirementKeys = {
+    kCapacityType,
+    kInstanceFamily,
+    kInstanceSize,
+    kInstanceCategory,
+    kInstanceGeneration,
+    kInstanceCpu,
+    kInstanceMemory,
+    kInstanceGpuName,
+    kInstanceGpuCount,
+    kInstanceGpuManufacturer,
+    kInstanceGpuMemory,
+    kInstanceAcceleratorName,
+    kInstanceAcceleratorCount,
+    kInstanceHypervisor,
+    kInstanceCurrentGeneration,
+    kKarpenterCapacityType,
+    kKarpenterInstanceFamily,
+    kKarpenterInstanceSize,
+    kKarpenterInstanceCategory,
+    kKarpenterInstanceGeneration,
+    kKarpenterInstanceCpu,
+    kKarpenterInstanceMemory,
+    kKarpenterInstanceGpuName,
+    kKarpenterInstanceGpuCount,
+    kKarpenterInstanceGpuManufacturer,
+    kKarpenterInstanceGpuMemory,
+    kKarpenterInstanceAcceleratorName,
+    kKarpenterInstanceAcceleratorCount,
+    kKarpenterInstanceHypervisor,
+};
 
 // Taint every Gantry-launched node starts with until Gantry adopts it.
 inline constexpr std::string_view kUnregisteredTaintKey = "gantry.dev/unregistered";

@@ -15,6 +15,8 @@
 #include "cloudprovider/aws/ec2/query_ec2_api.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "src/api/label_expression.h"
+#include "src/api/nodepool_rules.h"
+#include "src/api/well_known_labels.h"
 #include "src/cmd/catalog_view.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/flags.h"
@@ -35,6 +37,10 @@ const std::vector<FlagSpec>& catalogFlags() {
        "label requirements, e.g. 'gantry.dev/instance-gpu-name in (a10g,l4),"
        "topology.kubernetes.io/zone=us-east-1a,karpenter.k8s.aws/instance-gpu-count>1'",
        false, false, ""},
+      {"values",
+       "print the values of one requirement key over the listed types (e.g. "
+       "gantry.dev/instance-gpu-name), exactly as requirements must write them",
+       false, false, ""},
       {"output", "table or json (-o)", false, false, "table"},
       {"ec2-endpoint", "EC2 endpoint URL (--live; default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, AWS)", false,
        false, ""},
@@ -53,12 +59,24 @@ const CommandHelp& catalogHelp() {
                  "prices, from the bundled catalog or (--live) from EC2 and the Pricing API",
       .examples = {"gantry catalog --gpu",
                    "gantry catalog --gpu --requirements 'gantry.dev/instance-gpu-name in (a10g,l4)' -o json",
+                   "gantry catalog --gpu --values gantry.dev/instance-gpu-name",
                    "gantry catalog --live --region us-west-2 --gpu"},
       .exitCodes = {{0, "a listing was printed (even an empty one)"},
                     {1, "the live catalog could not be built (EC2 or credentials failed)"},
-                    {2, "bad flags, output, --requirements expression or bundled region"}},
+                    {2, "bad flags, output, --requirements expression, --values key or bundled\n"
+                        "     region"}},
   };
   return help;
+}
+
+// The keys --values accepts, for the message that refuses another one.
+std::string knownKeysText() {
+  std::string out;
+  for (std::string_view key : api::label::kKnownRequirementKeys) out += "\n  " + std::string(key);
+  for (std::string_view key : api::label::kAllowedKubernetesKeys) {
+    if (api::isInstanceTypeRequirementKey(key)) out += "\n  " + std::string(key);
+  }
+  return out;
 }
 
 int usageError(const std::string& message) {
@@ -118,6 +136,12 @@ int runCatalogCommand(const std::vector<std::string>& args) {
     if (!term) return usageError("--requirements: " + term.error().message());
     filter.requirements = std::move(*term);
   }
+  const std::string valuesKey = flags->get("values");
+  if (flags->has("values") && !api::isInstanceTypeRequirementKey(valuesKey)) {
+    std::cerr << "gantry catalog: --values: \"" << valuesKey
+              << "\" is not a key instance types carry; one of:" << knownKeysText() << "\n";
+    return 2;
+  }
   const bool live = flags->enabled("live");
   std::string region = flags->get("region");
   if (region.empty() && live) {
@@ -133,6 +157,15 @@ int runCatalogCommand(const std::vector<std::string>& args) {
     return 1;
   }
   const std::vector<CatalogRow> rows = selectCatalogRows(**types, filter);
+  if (flags->has("values")) {
+    const std::vector<LabelValueCount> values = labelValues(rows, valuesKey);
+    if (output == "json") {
+      std::cout << labelValuesToJson(valuesKey, values).dump(2) << "\n";
+    } else {
+      std::cout << labelValuesToTable(valuesKey, values);
+    }
+    return 0;
+  }
   if (output == "json") {
     std::cout << catalogToJson(rows).dump(2) << "\n";
   } else {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 namespace gantry::cmd {
@@ -89,6 +90,44 @@ nlohmann::json catalogToJson(const std::vector<CatalogRow>& rows) {
          {"spot_price", row.spotPrice ? nlohmann::json(*row.spotPrice) : nlohmann::json(nullptr)},
          {"architecture", type.architecture}});
   }
+  return out;
+}
+
+std::vector<LabelValueCount> labelValues(const std::vector<CatalogRow>& rows, std::string_view key) {
+  std::map<std::string, size_t, std::less<>> counts;
+  for (const CatalogRow& row : rows) {
+    // Zone and capacity type differ per offering: count each value once per type.
+    std::set<std::string, std::less<>> seen;
+    for (const api::Offering& offering : row.type->offerings) {
+      if (!std::ranges::binary_search(row.zones, offering.zone)) continue;
+      const api::Labels labels = row.type->labelsFor(offering);
+      if (auto it = labels.find(key); it != labels.end()) seen.insert(it->second);
+    }
+    for (const std::string& value : seen) ++counts[value];
+  }
+  std::vector<LabelValueCount> out;
+  for (const auto& [value, n] : counts) out.push_back({value, n});
+  return out;
+}
+
+nlohmann::json labelValuesToJson(std::string_view key, const std::vector<LabelValueCount>& values) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const LabelValueCount& v : values) {
+    list.push_back({{"value", v.value}, {"instance_types", v.instanceTypes}});
+  }
+  return {{"key", std::string(key)}, {"values", std::move(list)}};
+}
+
+std::string labelValuesToTable(std::string_view key, const std::vector<LabelValueCount>& values) {
+  size_t width = std::string_view("VALUE").size();
+  for (const LabelValueCount& v : values) width = std::max(width, v.value.size());
+  std::string out = "VALUE" + std::string(width - 3, ' ') + "INSTANCE-TYPES\n";
+  for (const LabelValueCount& v : values) {
+    out += v.value + std::string(width - v.value.size() + 2, ' ') +
+           std::to_string(v.instanceTypes) + "\n";
+  }
+  out += std::to_string(values.size()) + " values of " + std::string(key) +
+         "; requirements must write them exactly as shown (values are case-sensitive)\n";
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -42,5 +43,22 @@ nlohmann::json catalogToJson(const std::vector<CatalogRow>& rows);
 
 // Aligned columns NAME VCPU MEMORY GPU ZONES ON-DEMAND SPOT; estimated prices start with '~'.
 std::string catalogToTable(const std::vector<CatalogRow>& rows);
+
+// One value of a label key over the listed types: what a requirement must write (values are
+// case-sensitive) and how many of the types carry it on some listed offering.
+struct LabelValueCount {
+  std::string value;
+  size_t instanceTypes = 0;
+};
+
+// The distinct values of `key` on the labels each listed offering's node would carry
+// (InstanceType::labelsFor), sorted by value; empty when no listed type carries the key.
+std::vector<LabelValueCount> labelValues(const std::vector<CatalogRow>& rows, std::string_view key);
+
+// {"key": key, "values": [{"value", "instance_types"}]}
+nlohmann::json labelValuesToJson(std::string_view key, const std::vector<LabelValueCount>& values);
+
+// Columns VALUE INSTANCE-TYPES, then a line saying values are written as shown.
+std::string labelValuesToTable(std::string_view key, const std::vector<LabelValueCount>& values);
 
 }  // namespace gantry::cmd

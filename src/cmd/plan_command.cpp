@@ -64,6 +64,10 @@ int stdinUses(const Flags& flags) {
 }
 
 void printReport(const provisioner::PlanReport& report, const std::string& output) {
+  // On stderr in both formats, so that -o json stays one JSON object on stdout.
+  for (const std::string& warning : report.warnings) {
+    std::cerr << "gantry plan: warning: " << warning << "\n";
+  }
   if (output == "json") {
     std::cout << provisioner::jsonText(provisioner::planToJson(report)) << "\n";
   } else {

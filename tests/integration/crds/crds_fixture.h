@@ -41,6 +41,16 @@ inline std::string sourcePath(const std::string& rel) {
   return std::string(GANTRY_SOURCE_DIR) + "/" + rel;
 }
 
+// Every YAML document of one file, as JSON.
+inline std::vector<json> loadFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto docs = workload::parseDocuments(text.str());
+  EXPECT_TRUE(docs) << file << ": " << docs.error().toString();
+  return docs ? *docs : std::vector<json>{};
+}
+
 // Every YAML document of every file in `dir` (sorted), as JSON.
 inline std::vector<json> loadDir(const std::string& dir) {
   std::vector<std::filesystem::path> files;
@@ -50,12 +60,8 @@ inline std::vector<json> loadDir(const std::string& dir) {
   std::sort(files.begin(), files.end());
   std::vector<json> out;
   for (const auto& f : files) {
-    std::ifstream in(f);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto docs = workload::parseDocuments(text.str());
-    EXPECT_TRUE(docs) << f << ": " << docs.error().toString();
-    if (docs) out.insert(out.end(), docs->begin(), docs->end());
+    std::vector<json> docs = loadFile(f);
+    out.insert(out.end(), docs.begin(), docs.end());
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "src/api/nodeclaim.h"
+#include "src/api/well_known_labels.h"
 #include "tests/integration/crds/crds_fixture.h"
 
 namespace gantry::crds_it {
@@ -68,71 +69,66 @@ class CrdValidationIT : public CrdIT {
   }
 };
 
-TEST_F(CrdValidationIT, BadNodePoolsAreRejectedNamingTheField) {
+// The rules shared with the decoder's tests (tests/support/nodepool_rules.yaml): the
+// apiserver must refuse what api::decodeNodePool refuses, naming the same field, and accept
+// what it accepts.
+json nodePoolRules() {
+  std::vector<json> docs = loadFile(sourcePath("tests/support/nodepool_rules.yaml"));
+  return docs.empty() ? json::object() : docs.front();
+}
+
+TEST_F(CrdValidationIT, BadNodePoolsOfTheSharedTableAreRejectedNamingTheField) {
   json base = example("NodePool", "general");
   base["metadata"]["name"] = unique("bad-pool");
-  const std::string reqs = "spec.template.spec.requirements";
+  const json rules = nodePoolRules();
+  ASSERT_GT(rules["rejected"].size(), 30u);
+  for (const json& c : rules["rejected"]) {
+    const std::string field = c["field"];
+    std::vector<std::string> inError = {field};
+    for (const json& s : c["apiserver"]) inError.push_back(s.get<std::string>());
+    const json patch = c["patch"];
+    expectRejected(*this, kNodePools, base,
+                   {c["what"].get<std::string>(), [&](json& o) { o = o.patch(patch); }, inError},
+                   creator());
+  }
+}
+
+TEST_F(CrdValidationIT, GoodNodePoolsOfTheSharedTableAreAccepted) {
+  json base = example("NodePool", "general");
+  const json rules = nodePoolRules();
+  ASSERT_FALSE(rules["accepted"].empty());
+  int n = 0;
+  for (const json& c : rules["accepted"]) {
+    json object = base.patch(c["patch"]);
+    object["metadata"]["name"] = unique("good-pool-" + std::to_string(n++));
+    auto made = create(kNodePools, object);
+    EXPECT_TRUE(made) << c["what"].get<std::string>() << ": "
+                      << (made ? "" : made.error().toString());
+  }
+}
+
+// The CEL list of known gantry.dev / karpenter keys is label::kKnownRequirementKeys.
+TEST_F(CrdValidationIT, EveryRequirementKeyGantryKnowsIsAccepted) {
+  json object = example("NodePool", "general");
+  object["metadata"]["name"] = unique("known-keys");
+  json& reqs = object["spec"]["template"]["spec"]["requirements"];
+  reqs = json::array();
+  for (std::string_view key : api::label::kKnownRequirementKeys) {
+    reqs.push_back({{"key", std::string(key)}, {"operator", "Exists"}});
+  }
+  auto made = create(kNodePools, object);
+  EXPECT_TRUE(made) << (made ? "" : made.error().toString());
+}
+
+// Rules only the apiserver applies: `gantry plan` needs no EC2NodeClass, so the decoder
+// leaves nodeClassRef optional.
+TEST_F(CrdValidationIT, NodePoolsWithoutANodeClassRefAreRejected) {
+  json base = example("NodePool", "general");
+  base["metadata"]["name"] = unique("bad-pool");
   const std::vector<BadCase> cases = {
-      {"unknown operator",
-       [](json& o) { o["spec"]["template"]["spec"]["requirements"][0]["operator"] = "Within"; },
-       {reqs + "[0].operator", "Unsupported value"}},
-      {"In without values",
-       [](json& o) { o["spec"]["template"]["spec"]["requirements"][0].erase("values"); },
-       {reqs + "[0]", "must have a value"}},
-      {"Gt with a word",
-       [](json& o) { o["spec"]["template"]["spec"]["requirements"][1]["values"] = {"five"}; },
-       {reqs + "[1]", "single non-negative integer"}},
-      {"unknown capacity type",
-       [](json& o) {
-         o["spec"]["template"]["spec"]["requirements"][2]["values"] = {"spot", "preemptible"};
-       },
-       {reqs + "[2]", "capacity type values"}},
-      {"restricted requirement key",
-       [](json& o) {
-         o["spec"]["template"]["spec"]["requirements"][0]["key"] = "gantry.dev/nodepool";
-       },
-       {reqs + "[0].key", "restricted"}},
-      {"restricted label domain",
-       [](json& o) { o["spec"]["template"]["metadata"]["labels"]["kubernetes.io/team"] = "a"; },
-       {"spec.template.metadata.labels", "restricted"}},
-      {"negative integer limit",
-       [](json& o) { o["spec"]["limits"]["cpu"] = -4; },
-       {"spec.limits[cpu]", "must not be negative"}},
-      {"negative quantity limit",
-       [](json& o) { o["spec"]["limits"]["memory"] = "-1Gi"; },
-       {"spec.limits.memory"}},
-      {"bad consolidateAfter",
-       [](json& o) {
-         o["spec"]["disruption"] = {{"consolidateAfter", "5 minutes"}};
-       },
-       {"spec.disruption.consolidateAfter"}},
-      {"bad expireAfter",
-       [](json& o) { o["spec"]["template"]["spec"]["expireAfter"] = "30d"; },
-       {"spec.template.spec.expireAfter"}},
-      {"unknown policy",
-       [](json& o) {
-         o["spec"]["disruption"] = {{"consolidationPolicy", "WhenUnderutilized"}};
-       },
-       {"spec.disruption.consolidationPolicy", "Unsupported value"}},
-      {"budget over 100%",
-       [](json& o) {
-         o["spec"]["disruption"] = {{"budgets", {{{"nodes", "110%"}}}}};
-       },
-       {"spec.disruption.budgets[0].nodes"}},
-      {"schedule without duration",
-       [](json& o) {
-         o["spec"]["disruption"] = {{"budgets", {{{"nodes", "0"}, {"schedule", "@daily"}}}}};
-       },
-       {"spec.disruption.budgets[0]", "'schedule' must be set with 'duration'"}},
-      {"weight over 100", [](json& o) { o["spec"]["weight"] = 101; }, {"spec.weight"}},
       {"no nodeClassRef",
        [](json& o) { o["spec"]["template"]["spec"].erase("nodeClassRef"); },
        {"spec.template.spec.nodeClassRef", "Required value"}},
-      {"bad taint effect",
-       [](json& o) {
-         o["spec"]["template"]["spec"]["taints"] = {{{"key", "a"}, {"effect", "Never"}}};
-       },
-       {"spec.template.spec.taints[0].effect"}},
   };
   for (const BadCase& c : cases) expectRejected(*this, kNodePools, base, c, creator());
 }

@@ -24,7 +24,7 @@ constexpr std::string_view kGpuPool = R"({
   "metadata": {"name": "gpu"},
   "spec": {
     "template": {
-      "metadata": {"labels": {"team": "ml", "gantry.dev/gpu": "true"}},
+      "metadata": {"labels": {"team": "ml", "workload-class": "gpu"}},
       "spec": {
         "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "gpu-al2023"},
         "taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}],
@@ -66,15 +66,16 @@ TEST(NodePoolDecode, KarpenterV1Layout) {
   NodePool p = poolOk(json::parse(kGpuPool));
   EXPECT_EQ(p.name, "gpu");
   EXPECT_EQ(p.weight, 50);
-  EXPECT_EQ(p.labels, (Labels{{"gantry.dev/gpu", "true"}, {"team", "ml"}}));
+  EXPECT_EQ(p.labels, (Labels{{"team", "ml"}, {"workload-class", "gpu"}}));
   EXPECT_EQ(p.nodeClassRef, "gpu-al2023");
   ASSERT_EQ(p.taints.size(), 1u);
   EXPECT_EQ(p.taints[0], (Taint{"nvidia.com/gpu", "present", TaintEffect::kNoSchedule}));
   ASSERT_EQ(p.startupTaints.size(), 1u);
   EXPECT_EQ(p.startupTaints[0], (Taint{"node.gantry.dev/gpu-driver", "", TaintEffect::kNoExecute}));
-  ASSERT_EQ(p.requirements.size(), 4u);
+  ASSERT_EQ(p.requirements.size(), 4u) << "a capacity-type requirement is there: no default added";
   EXPECT_EQ(p.requirements[0].toString(), "karpenter.k8s.aws/instance-family In [g5,p4d]");
-  EXPECT_EQ(p.requirements[1].toString(), "karpenter.k8s.aws/instance-gpu-count Gt [0]");  // minValues ignored
+  // minValues is checked (1..50; an In needs that many values) but not kept.
+  EXPECT_EQ(p.requirements[1].toString(), "karpenter.k8s.aws/instance-gpu-count Gt [0]");
   EXPECT_EQ(p.requirements[2].op, SelectorOp::kNotIn);
   EXPECT_EQ(p.requirements[3].op, SelectorOp::kExists);
   EXPECT_EQ(p.limits.get("cpu"), q("1000"));
@@ -98,7 +99,9 @@ TEST(NodePoolDecode, EmptySpecGetsKarpenterDefaults) {
   EXPECT_EQ(p.weight, 0);
   EXPECT_TRUE(p.labels.empty());
   EXPECT_TRUE(p.taints.empty());
-  EXPECT_TRUE(p.requirements.empty());
+  // Karpenter's default capacity type: on-demand, unless the pool names one.
+  ASSERT_EQ(p.requirements.size(), 1u);
+  EXPECT_EQ(p.requirements[0].toString(), "gantry.dev/capacity-type In [on-demand]");
   EXPECT_TRUE(p.limits.empty());
   // Karpenter v1 defaults disruption to {consolidateAfter: 0s} and expireAfter to 720h,
   // whether or not the template is present.

@@ -121,6 +121,47 @@ TEST(CatalogCommand, TableHasAHeaderAndOneLinePerType) {
   EXPECT_THAT(run.out, HasSubstr("2 instance types"));
 }
 
+TEST(CatalogCommand, ValuesPrintsWhatRequirementsMustWrite) {
+  CommandResult table = gantryCatalog("--gpu --values gantry.dev/instance-gpu-name");
+  ASSERT_EQ(table.exitCode, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("\na10g "));
+  EXPECT_THAT(table.out, HasSubstr("\nt4 "));
+  EXPECT_THAT(table.out, ::testing::Not(HasSubstr("A10G")));
+  EXPECT_THAT(table.out, HasSubstr("values are case-sensitive"));
+
+  CommandResult run = gantryCatalog("--gpu --values gantry.dev/instance-gpu-name -o json");
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  json listing = json::parse(run.out);
+  EXPECT_EQ(listing["key"], "gantry.dev/instance-gpu-name");
+  ASSERT_GT(listing["values"].size(), 5u);
+  // Each value printed selects exactly the types counted for it: it is the spelling that works.
+  for (const json& v : listing["values"]) {
+    const std::string value = v["value"];
+    CommandResult selected =
+        gantryCatalog("-o json --requirements 'gantry.dev/instance-gpu-name=" + value + "'");
+    ASSERT_EQ(selected.exitCode, 0) << selected.err;
+    EXPECT_EQ(parseJson(selected).size(), v["instance_types"].get<size_t>()) << value;
+  }
+  // Kubernetes compares label values case-sensitively, and so does Gantry.
+  EXPECT_TRUE(parseJson(gantryCatalog("-o json --requirements 'gantry.dev/instance-gpu-name=A10G'"))
+                  .empty());
+}
+
+TEST(CatalogCommand, ValuesOfPerOfferingKeysAndUnknownKeys) {
+  CommandResult run = gantryCatalog("--values karpenter.sh/capacity-type -o json");
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  const json listing = json::parse(run.out);
+  std::set<std::string> values;
+  for (const json& v : listing["values"]) values.insert(v["value"]);
+  EXPECT_EQ(values, (std::set<std::string>{"on-demand", "spot"}));
+
+  CommandResult unknown = gantryCatalog("--values gantry.dev/instance-gpu-nam");
+  EXPECT_EQ(unknown.exitCode, 2);
+  EXPECT_TRUE(unknown.out.empty());
+  EXPECT_THAT(unknown.err, HasSubstr("not a key instance types carry"));
+  EXPECT_THAT(unknown.err, HasSubstr("\n  gantry.dev/instance-gpu-name\n"));
+}
+
 TEST(CatalogCommand, UsageErrorsExitTwoWithAMessage) {
   struct Case {
     std::string args;
