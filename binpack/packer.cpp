@@ -59,6 +59,16 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
     ResourceVector& smallest = smallestRequest_[cls.usesAcceleratorType()];
     for (size_t d = 0; d < kMaxResourceDims; ++d) smallest.v[d] = std::min(smallest.v[d], cls.requests.v[d]);
   }
+  // Constraints keyed on other labels: may a node we launch carry the key? Only such keys
+  // (usually none) cost a scan of the types.
+  for (const std::string& key : topology_.otherKeys()) {
+    bool launchable = key == api::label::kRegion || isCapacityTypeKey(key);
+    for (const PoolEntry& pe : index.pools()) launchable = launchable || pe.labels.count(key) > 0;
+    for (size_t t = 0; t < index.types().size() && !launchable; ++t) {
+      launchable = index.types()[t].type->labels.count(key) > 0;
+    }
+    if (launchable) topology_.setLaunchableKey(key);
+  }
   eligibleZones_.resize(classes.size());
   for (size_t c = 0; c < classes.size(); ++c) {
     uint64_t zones = 0;
@@ -356,6 +366,13 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   auto pin = pinFor(node, c, strict, member);
   if (!pin) return false;
   node.pin = *pin;
+  if (cls.hasTopology) {
+    // A fresh node is a domain of its own: hostname affinity to pods elsewhere, or a key no
+    // launchable node carries, rules it out (zone-keyed checks were done by pinFor).
+    DomainRef fresh = domainOf(node, nodes_.size());
+    fresh.typeOpen = true;
+    if (!topology_.allows(c, strict, fresh, eligibleZones(c))) return false;
+  }
   const int64_t remaining = static_cast<int64_t>(pods.size() - next);
   // The type with the lowest price per pod for what is left of this class. The answer only
   // changes when fewer pods remain than it holds, or limits bite, so it is reused.
@@ -496,6 +513,7 @@ std::string Packer::unplacedReason(uint32_t c) const {
     }
   }
   if (cls.hasTopology) {
+    if (std::string why = topology_.impossibleReason(c); !why.empty()) return why;
     return "its topology spread or pod (anti-)affinity constraints cannot be met by any "
            "allowed node and zone";
   }

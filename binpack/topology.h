@@ -20,6 +20,10 @@ struct DomainRef {
   std::string host;                 // unique node id
   std::optional<std::string> zone;  // unset while a new node's zone is still open
   const api::Labels* labels = nullptr;  // node labels (existing) or pool labels (new)
+  // A node not bought yet whose instance type is still open: a key missing from `labels`
+  // may still come with the type (instance-family, ...), so only keys no launchable type
+  // carries rule the node out.
+  bool typeOpen = false;
 };
 
 class Topology {
@@ -46,6 +50,17 @@ class Topology {
   // Records `count` pods of class `c` placed on `node` (zone must be known if needsZone).
   void record(size_t c, const DomainRef& node, int64_t count);
 
+  // Label keys (other than hostname and zone) that constraints are keyed on, each once; the
+  // caller says which of them a node it may launch can carry (pool, type or offering labels).
+  std::vector<std::string> otherKeys() const;
+  void setLaunchableKey(const std::string& key);
+
+  // Why class `c` can never be placed whatever is bought, or "" when it might be: a required
+  // pod affinity that matches no pod (none pending, none on existing nodes, and the pod does
+  // not match its own term, which is what lets a self-affine group's first pod in), or a
+  // required affinity / DoNotSchedule spread on a key no existing or launchable node carries.
+  std::string impossibleReason(size_t c) const;
+
   // Spread domain counts are lowest where the next pod should go: the zone among
   // `candidates` with the fewest matching pods for c's zone spread constraints (ties keep
   // the candidates' order).
@@ -60,6 +75,9 @@ class Topology {
     std::vector<std::string> namespaces;
     std::unordered_map<std::string, int64_t> counts;
     int64_t total = 0;
+    // For kOther keys: some existing node has the key / some node we may launch could.
+    bool onExistingNode = false;
+    bool launchable = false;
   };
   enum class Rule { kSpread, kAffinity, kAntiAffinity, kAntiAffinityOwner };
   struct Check {
