@@ -163,6 +163,11 @@ bool Packer::plainOnly(const NewNode& node, std::optional<uint32_t> add) const {
 bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   const PodClass& cls = classes_[c];
   if (!node.alive || node.gang != cls.gang) return false;
+  if (!cls.hostPorts.empty() &&
+      std::any_of(node.members.begin(), node.members.end(),
+                  [&](const Member& m) { return cls.portsConflictWith(classes_[m.cls]); })) {
+    return false;
+  }
   // A GPU node only takes pods that need its GPUs (or nothing else can hold), and pods of
   // the same job, so that it can be reaped when the training ends.
   if (!node.accelerator && !cls.usesAcceleratorType()) return true;
@@ -207,6 +212,13 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict) {
     const api::Node& node = *slot.node;
     if (api::firstUntolerated(node.taints, p.tolerations)) continue;
     if (!p.nodeLabelsAllowed(node.labels)) continue;
+    // Host ports against the pods this plan put here (those already bound are not known).
+    if (!cls.hostPorts.empty() &&
+        std::any_of(slot.placed.begin(), slot.placed.end(), [&](const auto& placed) {
+          return cls.portsConflictWith(classes_[placed.second]);
+        })) {
+      continue;
+    }
     if (strict && !std::all_of(p.preferredNodeAffinity.begin(), p.preferredNodeAffinity.end(),
                                [&](const auto& pref) { return pref.term.matches(node.labels); })) {
       continue;
@@ -376,7 +388,7 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   const int64_t remaining = static_cast<int64_t>(pods.size() - next);
   // The type with the lowest price per pod for what is left of this class. The answer only
   // changes when fewer pods remain than it holds, or limits bite, so it is reused.
-  const bool oneByOne = cls.hasTopology || topology_.needsZone(c);
+  const bool oneByOne = placedOneByOne(c);
   if (oneByOne || cached.type < 0 || cached.fit > remaining ||
       !limitsAllow(*pool, -1, cached.type, true)) {
     cached = chooseTarget(c, *pool, strict, node.pin, remaining);
@@ -418,7 +430,7 @@ void Packer::reprice(size_t n) {
 void Packer::placeClass(uint32_t c) {
   const PodClass& cls = classes_[c];
   std::vector<size_t> pending = cls.pods;
-  const bool oneByOne = cls.hasTopology || topology_.needsZone(c);
+  const bool oneByOne = placedOneByOne(c);
   for (bool strict : {true, false}) {
     std::vector<size_t> rest;
     for (size_t pod : pending) {

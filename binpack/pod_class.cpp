@@ -62,6 +62,12 @@ std::string selectorString(const api::LabelSelector& sel) {
   return s;
 }
 
+std::string hostPortSignature(const api::Pod& p) {
+  std::string s;
+  for (const auto& hp : p.hostPorts) s += hp.protocol + "/" + hp.hostIP + "/" + std::to_string(hp.port) + ";";
+  return s;
+}
+
 std::string topologySignature(const api::Pod& p) {
   std::string s;
   auto term = [&](const api::PodAffinityTerm& t) {
@@ -153,6 +159,15 @@ bool filterByFit(TypeMasks& masks, const PodClass& c, const CatalogIndex& index,
 
 }  // namespace
 
+bool PodClass::portsConflictWith(const PodClass& other) const {
+  for (const auto& mine : hostPorts) {
+    for (const auto& theirs : other.hostPorts) {
+      if (mine.conflictsWith(theirs)) return true;
+    }
+  }
+  return false;
+}
+
 std::string resourceRejection(const PodClass& c, const PoolEntry& pool, const TypeMasks& masks,
                               const ResourceDims& dims) {
   ResourceVector largest;
@@ -199,6 +214,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     if (!gpuOwners.count(owner)) owner.clear();
     std::string sig = placementSignature(p) + "#" + topologySignature(p) + "#" +
                       requestsSignature(p.requests) + "#" + owner + "#" + p.gang;
+    if (!p.hostPorts.empty()) sig += "#" + hostPortSignature(p);
     auto [it, inserted] = bySignature.emplace(std::move(sig), classes.size());
     if (!inserted) {
       classes[it->second].pods.push_back(i);
@@ -217,6 +233,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     c.hasTopology = !p.topologySpread.empty() || !p.requiredPodAffinity.empty() ||
                     !p.preferredPodAffinity.empty() || !p.requiredPodAntiAffinity.empty() ||
                     !p.preferredPodAntiAffinity.empty();
+    c.hostPorts = p.hostPorts;
     classes.push_back(std::move(c));
   }
 

@@ -43,6 +43,16 @@ struct OwnerRef {
   bool empty() const { return kind.empty() && name.empty(); }
 };
 
+// A container port bound on the node (ports[].hostPort > 0). Two pods whose host ports share
+// protocol and port may not share a node when their hostIPs overlap (the kube-scheduler
+// NodePorts filter): equal, or either one the wildcard.
+struct HostPort {
+  std::string protocol = "TCP";  // TCP, UDP, SCTP
+  std::string hostIP;            // "" (unset) and "0.0.0.0" mean every address
+  int32_t port = 0;
+  bool conflictsWith(const HostPort& other) const;
+};
+
 struct Pod {
   std::string ns = "default";
   std::string name;
@@ -67,6 +77,7 @@ struct Pod {
   std::vector<WeightedPodAffinityTerm> preferredPodAntiAffinity;
   std::vector<TopologySpreadConstraint> topologySpread;
   std::vector<Toleration> tolerations;
+  std::vector<HostPort> hostPorts;  // of spec.containers, in order
   int32_t priority = 0;
 
   std::string nodeName;           // bound node, empty when pending
