@@ -153,8 +153,8 @@ std::string planToTable(const PlanReport& report) {
   }
   out << count(plan.nodes.size(), "new node", "new nodes") << " for "
       << count(placedNew, "pod", "pods") << ", " << plan.existing.size() << " on existing nodes, "
-      << plan.unschedulable.size() << " unschedulable: total $"
-      << shownPrice(plan.totalPricePerHour, anyEstimated) << "/hour (lower bound $"
+      << plan.unschedulable.size() << " unschedulable: total " << (anyEstimated ? "~$" : "$")
+      << money(plan.totalPricePerHour) << "/hour (lower bound $"
       << money(plan.lowerBoundPerHour) << ")\n";
   if (anyEstimated) {
     out << "~ estimated price: the bundled catalog's spot prices are a fixed share of on-demand and"

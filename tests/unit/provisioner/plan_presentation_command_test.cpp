@@ -92,7 +92,7 @@ TEST(PlanPresentation, EstimatedPricesAreMarkedInTableAndJson) {
     CommandResult table = gantryPlan(args);
     ASSERT_EQ(table.exitCode, 0) << args << table.err;
     EXPECT_NE(table.out.find(" ~0."), std::string::npos) << args << table.out;
-    EXPECT_NE(table.out.find("total $~"), std::string::npos) << args << table.out;
+    EXPECT_NE(table.out.find("total ~$"), std::string::npos) << args << table.out;
     EXPECT_NE(table.out.find("~ estimated price"), std::string::npos) << args << table.out;
 
     CommandResult run = gantryPlan(args + " -o json");
