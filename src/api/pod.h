@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "src/api/host_port.h"
 #include "src/api/labels.h"
 #include "src/api/resources.h"
 #include "src/api/taints.h"
@@ -41,16 +42,6 @@ struct OwnerRef {
   std::string name;
   std::string uid;
   bool empty() const { return kind.empty() && name.empty(); }
-};
-
-// A container port bound on the node (ports[].hostPort > 0). Two pods whose host ports share
-// protocol and port may not share a node when their hostIPs overlap (the kube-scheduler
-// NodePorts filter): equal, or either one the wildcard.
-struct HostPort {
-  std::string protocol = "TCP";  // TCP, UDP, SCTP
-  std::string hostIP;            // "" (unset) and "0.0.0.0" mean every address
-  int32_t port = 0;
-  bool conflictsWith(const HostPort& other) const;
 };
 
 struct Pod {

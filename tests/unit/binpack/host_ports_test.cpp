@@ -1,6 +1,7 @@
 // Host ports in the solver, as the kube-scheduler NodePorts filter sees them: two pods whose
 // host ports share protocol and port, with overlapping hostIPs (equal, or either the
-// wildcard), never share a node; other combinations pack together as before.
+// wildcard), never share a node, nor go where a bound pod holds the port; other combinations
+// pack together as before.
 #include "binpack/solver.h"
 
 #include <gtest/gtest.h>
@@ -94,6 +95,22 @@ TEST(HostPorts, ExistingNodeTakesOnlyOneOfThem) {
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->existing.size(), 1u);
   EXPECT_EQ(plan->nodes.size(), 1u);
+}
+
+TEST(HostPorts, PortHeldByABoundPodKeepsAPendingOneOff) {
+  Snapshot s = snapshotWith({podWithPort("a", 8080), podWithPort("b", 9090)});
+  api::Node node;
+  node.name = "busy";
+  node.ready = true;
+  node.allocatable = testing::resources({{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}});
+  node.hostPorts = {api::HostPort{"TCP", "", 8080}};
+  s.nodes = {node};
+  auto plan = solve(s, cpuCatalog());
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->existing.size(), 1u);
+  EXPECT_EQ(plan->existing[0].pod, "default/b");
+  ASSERT_EQ(plan->nodes.size(), 1u);
+  EXPECT_EQ(plan->nodes[0].pods, std::vector<std::string>{"default/a"});
 }
 
 TEST(HostPorts, ConflictRuleMatchesTheNodePortsFilter) {

@@ -51,6 +51,31 @@ TEST(PlanConstraints, PodsSharingAHostPortGetSeparateNodes) {
   for (const json& claim : plan["nodeclaims"]) EXPECT_EQ(claim["pods"].size(), 1u) << plan.dump();
 }
 
+TEST(PlanConstraints, AHostPortHeldByABoundPodSendsThePendingOneElsewhere) {
+  json plan = planJson(
+      "bound-hostport",
+      "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n"
+      "  labels: {topology.kubernetes.io/zone: us-east-1a, kubernetes.io/arch: amd64, kubernetes.io/os: linux}\n"
+      "status:\n  allocatable: {cpu: \"4\", memory: 8Gi, pods: \"110\"}\n"
+      "  conditions: [{type: Ready, status: \"True\"}]\n"
+      "---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: old-ingress, namespace: edge}\n"
+      "spec:\n  nodeName: n1\n  containers:\n"
+      "    - {name: c, image: nginx, ports: [{containerPort: 80, hostPort: 8080}], resources: {requests: {cpu: 100m}}}\n"
+      "status: {phase: Running}\n"
+      "---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: new-ingress, namespace: edge}\n"
+      "spec:\n  containers:\n"
+      "    - {name: c, image: nginx, ports: [{containerPort: 80, hostPort: 8080}], resources: {requests: {cpu: 100m}}}\n"
+      "---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: plain, namespace: edge}\n"
+      "spec:\n  containers:\n    - {name: c, image: nginx, resources: {requests: {cpu: 100m}}}\n");
+  ASSERT_EQ(plan["existing"].size(), 1u) << plan.dump();
+  EXPECT_EQ(plan["existing"][0]["pod"], "edge/plain");
+  ASSERT_EQ(plan["nodeclaims"].size(), 1u) << plan.dump();
+  EXPECT_EQ(plan["nodeclaims"][0]["pods"], json::array({"edge/new-ingress"}));
+}
+
 TEST(PlanConstraints, ImpossibleAffinityAndSpreadAreUnschedulableWithTheirReason) {
   json plan = planJson(
       "impossible",
