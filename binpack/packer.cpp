@@ -388,11 +388,9 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   if (!pin) return false;
   node.pin = *pin;
   if (cls.hasTopology) {
-    // A fresh node is a domain of its own: hostname affinity to pods elsewhere, or a key no
-    // launchable node carries, rules it out (zone-keyed checks were done by pinFor).
-    DomainRef fresh = domainOf(node, nodes_.size());
-    fresh.typeOpen = true;
-    if (!topology_.allows(c, strict, fresh, eligibleZones(c))) return false;
+    // Hostname affinity to pods elsewhere, or a key no launchable node carries, rules a fresh
+    // node out (zone-keyed checks were done by pinFor).
+    if (!topology_.allowsNewNode(c, strict, domainOf(node, nodes_.size()))) return false;
   }
   const int64_t remaining = static_cast<int64_t>(pods.size() - next);
   // The type with the lowest price per pod for what is left of this class. The answer only

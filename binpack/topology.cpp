@@ -217,11 +217,25 @@ bool Topology::allows(size_t c, bool strict, const DomainRef& node,
       // A node without the key: anti-affinity cannot be violated there; affinity and
       // spread cannot be satisfied (the scheduler filters such nodes).
       if (check.rule == Rule::kAntiAffinity || check.rule == Rule::kAntiAffinityOwner) continue;
-      // Unless the node's type is still open and some type could bring the key.
-      if (node.typeOpen && counter.launchable) continue;
       return false;
     }
     if (!checkDomain(check, counter, *domain, minCount(check, counter, eligibleZones))) return false;
+  }
+  return true;
+}
+
+bool Topology::allowsNewNode(size_t c, bool strict, const DomainRef& node) const {
+  for (const Check& check : checks_[c]) {
+    if (check.preferred && !strict) continue;
+    if (check.rule != Rule::kAffinity && check.rule != Rule::kSpread) continue;
+    const Counter& counter = counters_[check.counter];
+    if (counter.kind == KeyKind::kZone) continue;
+    auto domain = domainOf(counter, node);
+    if (!domain) {
+      if (counter.launchable) continue;
+      return false;
+    }
+    if (check.rule == Rule::kAffinity && !checkDomain(check, counter, *domain, 0)) return false;
   }
   return true;
 }

@@ -20,10 +20,6 @@ struct DomainRef {
   std::string host;                 // unique node id
   std::optional<std::string> zone;  // unset while a new node's zone is still open
   const api::Labels* labels = nullptr;  // node labels (existing) or pool labels (new)
-  // A node not bought yet whose instance type is still open: a key missing from `labels`
-  // may still come with the type (instance-family, ...), so only keys no launchable type
-  // carries rule the node out.
-  bool typeOpen = false;
 };
 
 class Topology {
@@ -46,6 +42,14 @@ class Topology {
   // key resolves on it (hostname, zone when known, other labels).
   bool allows(size_t c, bool strict, const DomainRef& node,
               const std::vector<std::string>& eligibleZones) const;
+
+  // Whether a node about to be opened for class `c` could ever host it: its required pod
+  // affinity holds there (on the hostname, only a self-affine group's first pod starts a
+  // node) and every required affinity or DoNotSchedule spread key is one the node can carry.
+  // `node.labels` are the pool's; a key missing from them passes when some instance type or
+  // offering could bring it (the type is not chosen yet). Zone keys are for allowedZones;
+  // skew is not judged here (the node's domain may be shared with nodes of the same pool).
+  bool allowsNewNode(size_t c, bool strict, const DomainRef& node) const;
 
   // Records `count` pods of class `c` placed on `node` (zone must be known if needsZone).
   void record(size_t c, const DomainRef& node, int64_t count);
