@@ -18,15 +18,6 @@ constexpr size_t kGrowWindow = 16;
 // Growth steps per class before it only opens nodes of its own (bounds the search time).
 constexpr size_t kMaxGrowthsPerClass = 256;
 
-bool portsTaken(const PodClass& cls, const std::vector<api::HostPort>& bound) {
-  for (const auto& mine : cls.hostPorts) {
-    for (const auto& theirs : bound) {
-      if (mine.conflictsWith(theirs)) return true;
-    }
-  }
-  return false;
-}
-
 std::optional<size_t> singleZone(const OfferMask& pin) {
   uint64_t z = pin.anyZone();
   if (z == 0 || (z & (z - 1)) != 0) return std::nullopt;
@@ -222,7 +213,7 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict) {
     if (api::firstUntolerated(node.taints, p.tolerations)) continue;
     if (!p.nodeLabelsAllowed(node.labels)) continue;
     // Host ports against the pods bound here and those this plan put here.
-    if (!cls.hostPorts.empty() && (portsTaken(cls, node.hostPorts) ||
+    if (!cls.hostPorts.empty() && (hostPortsOverlap(cls.hostPorts, node.hostPorts) ||
                                    std::any_of(slot.placed.begin(), slot.placed.end(), [&](const auto& placed) {
                                      return cls.portsConflictWith(classes_[placed.second]);
                                    }))) {

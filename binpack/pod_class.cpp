@@ -68,6 +68,23 @@ std::string hostPortSignature(const api::Pod& p) {
   return s;
 }
 
+// Clears the types on which a DaemonSet already binds one of the class's host ports (the
+// NodePorts filter would reject the pod there). False when no type is left.
+bool dropTypesWithTakenPorts(const PodClass& c, const PoolEntry& pool, TypeMasks& relaxed,
+                             TypeMasks& strict) {
+  bool anyLeft = false;
+  for (size_t t = 0; t < relaxed.size(); ++t) {
+    if (relaxed[t].empty()) continue;
+    if (hostPortsOverlap(c.hostPorts, pool.daemonSetHostPorts[t])) {
+      relaxed[t] = OfferMask{};
+      if (t < strict.size()) strict[t] = OfferMask{};
+    } else {
+      anyLeft = true;
+    }
+  }
+  return anyLeft;
+}
+
 std::string topologySignature(const api::Pod& p) {
   std::string s;
   auto term = [&](const api::PodAffinityTerm& t) {
@@ -159,13 +176,17 @@ bool filterByFit(TypeMasks& masks, const PodClass& c, const CatalogIndex& index,
 
 }  // namespace
 
-bool PodClass::portsConflictWith(const PodClass& other) const {
-  for (const auto& mine : hostPorts) {
-    for (const auto& theirs : other.hostPorts) {
+bool hostPortsOverlap(const std::vector<api::HostPort>& a, const std::vector<api::HostPort>& b) {
+  for (const auto& mine : a) {
+    for (const auto& theirs : b) {
       if (mine.conflictsWith(theirs)) return true;
     }
   }
   return false;
+}
+
+bool PodClass::portsConflictWith(const PodClass& other) const {
+  return hostPortsOverlap(hostPorts, other.hostPorts);
 }
 
 std::string resourceRejection(const PodClass& c, const PoolEntry& pool, const TypeMasks& masks,
@@ -251,7 +272,8 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
   for (PodClass& c : classes) {
     const api::Pod& p = *c.rep;
     std::string sig = placementSignature(p);
-    const std::string finishedKey = sig + "#" + requestsSignature(p.requests);
+    const std::string finishedKey = sig + "#" + requestsSignature(p.requests) + "#" +
+                                    hostPortSignature(p);
     if (auto done = finished.find(finishedKey); done != finished.end()) {
       c.strict = done->second.strict;
       c.relaxed = done->second.relaxed;
@@ -288,6 +310,12 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
         c.strict[pi] = c.relaxed[pi];
         c.poolRejections[pi] = "no instance type in NodePool " + pool.pool->name +
                                " matches the pod's node selector and required affinity";
+        continue;
+      }
+      if (!c.hostPorts.empty() && !pool.daemonSetHostPorts.empty() &&
+          !dropTypesWithTakenPorts(c, pool, c.relaxed[pi], c.strict[pi])) {
+        c.poolRejections[pi] = "a DaemonSet binds one of its host ports on every node of NodePool " +
+                               pool.pool->name;
         continue;
       }
       // The reason needs the masks before fit filtering; only compute it when it is needed.

@@ -41,6 +41,9 @@ struct PodClass {
   std::vector<std::string> poolRejections;
 };
 
+// True when some port of `a` and some port of `b` may not share a node (HostPort::conflictsWith).
+bool hostPortsOverlap(const std::vector<api::HostPort>& a, const std::vector<api::HostPort>& b);
+
 // Groups pending pods into classes and computes their compatibility with every pool and
 // type. Pods with nodeName set are skipped. Classes come out in placement order:
 // accelerator pods first, then larger before smaller, ties by first pod key.

@@ -113,6 +113,22 @@ TEST(HostPorts, PortHeldByABoundPodKeepsAPendingOneOff) {
   EXPECT_EQ(plan->nodes[0].pods, std::vector<std::string>{"default/a"});
 }
 
+TEST(HostPorts, ADaemonSetHoldingThePortOnEveryNewNodeMakesThePodUnschedulable) {
+  Snapshot s = snapshotWith({podWithPort("exporter", 9100), podWithPort("web", 8080)});
+  api::Pod ds = makePod("node-exporter", {{"cpu", "10m"}});
+  ds.hostPorts = {api::HostPort{"TCP", "", 9100}};
+  s.daemonSets = {ds};
+  auto plan = solve(s, cpuCatalog());
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->unschedulable.size(), 1u);
+  EXPECT_EQ(plan->unschedulable[0].pod, "default/exporter");
+  EXPECT_NE(plan->unschedulable[0].reason.find("DaemonSet binds one of its host ports"),
+            std::string::npos)
+      << plan->unschedulable[0].reason;
+  ASSERT_EQ(plan->nodes.size(), 1u);
+  EXPECT_EQ(plan->nodes[0].pods, std::vector<std::string>{"default/web"});
+}
+
 TEST(HostPorts, ConflictRuleMatchesTheNodePortsFilter) {
   const api::HostPort tcp{"TCP", "", 80};
   EXPECT_TRUE(tcp.conflictsWith(api::HostPort{"TCP", "10.1.1.1", 80}));
