@@ -139,6 +139,11 @@ Result<CatalogIndex> CatalogIndex::build(const Snapshot& snapshot, const api::In
         }
         alloc -= dims.toVectorKnown(ds.requests);
         if (auto pd = dims.find(api::resource::kPods)) alloc.v[*pd] -= 1;
+        if (!ds.hostPorts.empty()) {
+          pe.daemonSetHostPorts.resize(types.size());
+          auto& held = pe.daemonSetHostPorts[t];
+          held.insert(held.end(), ds.hostPorts.begin(), ds.hostPorts.end());
+        }
       }
       pe.allocatable[t] = alloc;
       for (size_t d = 0; d < kMaxResourceDims; ++d) pe.largest.v[d] = std::max(pe.largest.v[d], alloc.v[d]);

@@ -36,6 +36,9 @@ struct PoolEntry {
   TypeMasks masks;
   // Allocatable after daemonset overhead, per type.
   std::vector<ResourceVector> allocatable;
+  // Per type, the host ports of the DaemonSets that would run on it; empty (not sized) when
+  // no DaemonSet binds a host port, which is the common case.
+  std::vector<std::vector<api::HostPort>> daemonSetHostPorts;
   // Per-dimension maximum of `allocatable` over allowed types: a quick "can never fit".
   ResourceVector largest;
   // Types the pool allows, cheapest first (by minPrice), for early-exit scans.

@@ -59,6 +59,16 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
     ResourceVector& smallest = smallestRequest_[cls.usesAcceleratorType()];
     for (size_t d = 0; d < kMaxResourceDims; ++d) smallest.v[d] = std::min(smallest.v[d], cls.requests.v[d]);
   }
+  // Constraints keyed on other labels: may a node we launch carry the key? Only such keys
+  // (usually none) cost a scan of the types.
+  for (const std::string& key : topology_.otherKeys()) {
+    bool launchable = key == api::label::kRegion || isCapacityTypeKey(key);
+    for (const PoolEntry& pe : index.pools()) launchable = launchable || pe.labels.count(key) > 0;
+    for (size_t t = 0; t < index.types().size() && !launchable; ++t) {
+      launchable = index.types()[t].type->labels.count(key) > 0;
+    }
+    if (launchable) topology_.setLaunchableKey(key);
+  }
   eligibleZones_.resize(classes.size());
   for (size_t c = 0; c < classes.size(); ++c) {
     uint64_t zones = 0;
@@ -153,6 +163,11 @@ bool Packer::plainOnly(const NewNode& node, std::optional<uint32_t> add) const {
 bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   const PodClass& cls = classes_[c];
   if (!node.alive || node.gang != cls.gang) return false;
+  if (!cls.hostPorts.empty() &&
+      std::any_of(node.members.begin(), node.members.end(),
+                  [&](const Member& m) { return cls.portsConflictWith(classes_[m.cls]); })) {
+    return false;
+  }
   // A GPU node only takes pods that need its GPUs (or nothing else can hold), and pods of
   // the same job, so that it can be reaped when the training ends.
   if (!node.accelerator && !cls.usesAcceleratorType()) return true;
@@ -197,6 +212,13 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict) {
     const api::Node& node = *slot.node;
     if (api::firstUntolerated(node.taints, p.tolerations)) continue;
     if (!p.nodeLabelsAllowed(node.labels)) continue;
+    // Host ports against the pods bound here and those this plan put here.
+    if (!cls.hostPorts.empty() && (hostPortsOverlap(cls.hostPorts, node.hostPorts) ||
+                                   std::any_of(slot.placed.begin(), slot.placed.end(), [&](const auto& placed) {
+                                     return cls.portsConflictWith(classes_[placed.second]);
+                                   }))) {
+      continue;
+    }
     if (strict && !std::all_of(p.preferredNodeAffinity.begin(), p.preferredNodeAffinity.end(),
                                [&](const auto& pref) { return pref.term.matches(node.labels); })) {
       continue;
@@ -356,10 +378,15 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   auto pin = pinFor(node, c, strict, member);
   if (!pin) return false;
   node.pin = *pin;
+  if (cls.hasTopology) {
+    // Hostname affinity to pods elsewhere, or a key no launchable node carries, rules a fresh
+    // node out (zone-keyed checks were done by pinFor).
+    if (!topology_.allowsNewNode(c, strict, domainOf(node, nodes_.size()))) return false;
+  }
   const int64_t remaining = static_cast<int64_t>(pods.size() - next);
   // The type with the lowest price per pod for what is left of this class. The answer only
   // changes when fewer pods remain than it holds, or limits bite, so it is reused.
-  const bool oneByOne = cls.hasTopology || topology_.needsZone(c);
+  const bool oneByOne = placedOneByOne(c);
   if (oneByOne || cached.type < 0 || cached.fit > remaining ||
       !limitsAllow(*pool, -1, cached.type, true)) {
     cached = chooseTarget(c, *pool, strict, node.pin, remaining);
@@ -401,7 +428,7 @@ void Packer::reprice(size_t n) {
 void Packer::placeClass(uint32_t c) {
   const PodClass& cls = classes_[c];
   std::vector<size_t> pending = cls.pods;
-  const bool oneByOne = cls.hasTopology || topology_.needsZone(c);
+  const bool oneByOne = placedOneByOne(c);
   for (bool strict : {true, false}) {
     std::vector<size_t> rest;
     for (size_t pod : pending) {
@@ -496,6 +523,7 @@ std::string Packer::unplacedReason(uint32_t c) const {
     }
   }
   if (cls.hasTopology) {
+    if (std::string why = topology_.impossibleReason(c); !why.empty()) return why;
     return "its topology spread or pod (anti-)affinity constraints cannot be met by any "
            "allowed node and zone";
   }

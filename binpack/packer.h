@@ -111,6 +111,11 @@ class Packer {
   std::optional<Choice> fitsBudget(const NewNode& node, const Member& member, const OfferMask& pin,
                                    int64_t count) const;
   bool canJoin(const NewNode& node, uint32_t c) const;
+  // Classes whose pods go one at a time, each checked on its own: topology constraints (the
+  // counts change with every pod) and host ports (two never share a node).
+  bool placedOneByOne(uint32_t c) const {
+    return classes_[c].hasTopology || !classes_[c].hostPorts.empty() || topology_.needsZone(c);
+  }
   // True when the node (with class `add`, if any) holds no GPU work, so buying it a GPU
   // type would be waste: such nodes only consider accelerator-free types.
   bool plainOnly(const NewNode& node, std::optional<uint32_t> add) const;

@@ -10,7 +10,17 @@ namespace gantry::binpack {
 
 namespace {
 constexpr std::array<std::string_view, kCapacityTypes> kCapacityTypeNames = {"on-demand", "spot"};
+
+// Whether the offering a node was priced by is an estimate. Looked up once per planned node
+// rather than kept in the index, since only the final plan reports it.
+bool priceEstimated(const api::InstanceType& type, const std::string& zone,
+                    api::CapacityType capacityType) {
+  for (const api::Offering& o : type.offerings) {
+    if (o.zone == zone && o.capacityType == capacityType) return o.priceEstimated;
+  }
+  return false;
 }
+}  // namespace
 
 Plan Packer::buildPlan() const {
   Plan plan;
@@ -34,6 +44,9 @@ Plan Packer::buildPlan() const {
     out.instanceType = type.name;
     out.capacityType = std::string(kCapacityTypeNames[node.price.capacityType]);
     out.pricePerHour = node.price.price;
+    out.priceEstimated = priceEstimated(type, index_.zones()[node.price.zone],
+                                        node.price.capacityType == 1 ? api::CapacityType::kSpot
+                                                                     : api::CapacityType::kOnDemand);
 
     // Fallback types: everything that fits the same pods, cheapest first. Nodes opened for
     // the same pods are alike, so the list is computed once per distinct node shape.

@@ -86,7 +86,7 @@ double Packer::utilization(const NewNode& node) const {
 bool Packer::movable(const NewNode& node) const {
   if (!node.alive || !node.gang.empty()) return false;
   return std::none_of(node.members.begin(), node.members.end(), [&](const Member& m) {
-    return classes_[m.cls].hasTopology || topology_.needsZone(m.cls);
+    return placedOneByOne(m.cls);
   });
 }
 

@@ -64,6 +64,29 @@ std::string selectorString(const api::LabelSelector& sel) {
   return s;
 }
 
+std::string hostPortSignature(const api::Pod& p) {
+  std::string s;
+  for (const auto& hp : p.hostPorts) s += hp.protocol + "/" + hp.hostIP + "/" + std::to_string(hp.port) + ";";
+  return s;
+}
+
+// Clears the types on which a DaemonSet already binds one of the class's host ports (the
+// NodePorts filter would reject the pod there). False when no type is left.
+bool dropTypesWithTakenPorts(const PodClass& c, const PoolEntry& pool, TypeMasks& relaxed,
+                             TypeMasks& strict) {
+  bool anyLeft = false;
+  for (size_t t = 0; t < relaxed.size(); ++t) {
+    if (relaxed[t].empty()) continue;
+    if (hostPortsOverlap(c.hostPorts, pool.daemonSetHostPorts[t])) {
+      relaxed[t] = OfferMask{};
+      if (t < strict.size()) strict[t] = OfferMask{};
+    } else {
+      anyLeft = true;
+    }
+  }
+  return anyLeft;
+}
+
 std::string topologySignature(const api::Pod& p) {
   std::string s;
   auto term = [&](const api::PodAffinityTerm& t) {
@@ -155,6 +178,19 @@ bool filterByFit(TypeMasks& masks, const PodClass& c, const CatalogIndex& index,
 
 }  // namespace
 
+bool hostPortsOverlap(const std::vector<api::HostPort>& a, const std::vector<api::HostPort>& b) {
+  for (const auto& mine : a) {
+    for (const auto& theirs : b) {
+      if (mine.conflictsWith(theirs)) return true;
+    }
+  }
+  return false;
+}
+
+bool PodClass::portsConflictWith(const PodClass& other) const {
+  return hostPortsOverlap(hostPorts, other.hostPorts);
+}
+
 std::string resourceRejection(const PodClass& c, const PoolEntry& pool, const TypeMasks& masks,
                               const ResourceDims& dims) {
   ResourceVector largest;
@@ -201,6 +237,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     if (!gpuOwners.count(owner)) owner.clear();
     std::string sig = placementSignature(p) + "#" + topologySignature(p) + "#" +
                       requestsSignature(p.requests) + "#" + owner + "#" + p.gang;
+    if (!p.hostPorts.empty()) sig += "#" + hostPortSignature(p);
     auto [it, inserted] = bySignature.emplace(std::move(sig), classes.size());
     if (!inserted) {
       classes[it->second].pods.push_back(i);
@@ -219,6 +256,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     c.hasTopology = !p.topologySpread.empty() || !p.requiredPodAffinity.empty() ||
                     !p.preferredPodAffinity.empty() || !p.requiredPodAntiAffinity.empty() ||
                     !p.preferredPodAntiAffinity.empty();
+    c.hostPorts = p.hostPorts;
     classes.push_back(std::move(c));
   }
 
@@ -236,7 +274,8 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
   for (PodClass& c : classes) {
     const api::Pod& p = *c.rep;
     std::string sig = placementSignature(p);
-    const std::string finishedKey = sig + "#" + requestsSignature(p.requests);
+    const std::string finishedKey = sig + "#" + requestsSignature(p.requests) + "#" +
+                                    hostPortSignature(p);
     if (auto done = finished.find(finishedKey); done != finished.end()) {
       c.strict = done->second.strict;
       c.relaxed = done->second.relaxed;
@@ -272,6 +311,12 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
         c.relaxed[pi].assign(index.types().size(), OfferMask{});
         c.strict[pi] = c.relaxed[pi];
         c.poolRejections[pi] = selectorRejection(p, index, pool);
+        continue;
+      }
+      if (!c.hostPorts.empty() && !pool.daemonSetHostPorts.empty() &&
+          !dropTypesWithTakenPorts(c, pool, c.relaxed[pi], c.strict[pi])) {
+        c.poolRejections[pi] = "a DaemonSet binds one of its host ports on every node of NodePool " +
+                               pool.pool->name;
         continue;
       }
       // The reason needs the masks before fit filtering; only compute it when it is needed.

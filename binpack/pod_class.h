@@ -20,6 +20,11 @@ struct PodClass {
   std::string owner;
   std::string gang;
   bool hasTopology = false;
+  // Host ports its pods bind (the same for every pod of the class, so two of them never
+  // share a node); such classes are placed a pod at a time, like topology ones.
+  std::vector<api::HostPort> hostPorts;
+  // True when class `other`'s pods may not share a node with this class's (NodePorts).
+  bool portsConflictWith(const PodClass& other) const;
   // A pod without accelerators that no accelerator-free type can hold: it may be given a
   // GPU type of its own, and may share a GPU node with another owner's GPU pods. Other
   // pods without accelerators keep GPU types in their masks (so they can ride along on a
@@ -35,6 +40,9 @@ struct PodClass {
   // Why each pool cannot host the class, when it cannot (for the unschedulable reason).
   std::vector<std::string> poolRejections;
 };
+
+// True when some port of `a` and some port of `b` may not share a node (HostPort::conflictsWith).
+bool hostPortsOverlap(const std::vector<api::HostPort>& a, const std::vector<api::HostPort>& b);
 
 // Groups pending pods into classes and computes their compatibility with every pool and
 // type. Pods with nodeName set are skipped. Classes come out in placement order:

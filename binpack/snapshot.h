@@ -49,6 +49,9 @@ struct PlannedNode {
   std::string capacityType;                     // "on-demand" | "spot"
   std::vector<std::string> zones;               // where that type+capacity type is offered
   double pricePerHour = 0;
+  // The chosen offering's price is an estimate (Offering::priceEstimated), not a published
+  // or live figure: bundled spot prices, bundled on-demand prices outside us-east-1.
+  bool priceEstimated = false;
   std::vector<std::string> pods;  // "ns/name", in placement order
   api::ResourceList requests;     // sum of the pods' requests (daemonsets excluded)
   api::ResourceList allocatable;  // of the chosen type, after daemonset overhead

@@ -28,6 +28,14 @@ bool sameSelector(const api::LabelSelector& a, const api::LabelSelector& b) {
   return true;
 }
 
+// "app=db,tier In [x]": for unschedulable reasons.
+std::string selectorText(const api::LabelSelector& sel) {
+  std::string out;
+  for (const auto& [k, v] : sel.matchLabels) out += (out.empty() ? "" : ",") + k + "=" + v;
+  for (const auto& r : sel.matchExpressions) out += (out.empty() ? "" : ",") + r.toString();
+  return out.empty() ? "everything" : out;
+}
+
 }  // namespace
 
 Topology::KeyKind Topology::kindOf(std::string_view key) {
@@ -43,7 +51,7 @@ size_t Topology::counterFor(const std::string& key, const api::LabelSelector& se
     const Counter& c = counters_[i];
     if (c.key == key && c.namespaces == namespaces && sameSelector(c.selector, sel)) return i;
   }
-  counters_.push_back(Counter{key, kindOf(key), sel, std::move(namespaces), {}, 0});
+  counters_.push_back(Counter{key, kindOf(key), sel, std::move(namespaces), {}, 0, false, false});
   return counters_.size() - 1;
 }
 
@@ -85,7 +93,7 @@ Topology::Topology(const std::vector<PodClass>& classes, const Snapshot& snapsho
     for (const auto& t : p.requiredPodAntiAffinity) {
       addTerm(Rule::kAntiAffinity, t, false);
       // A dedicated counter (never shared) that only this class's pods increment.
-      counters_.push_back(Counter{t.topologyKey, kindOf(t.topologyKey), {}, {}, {}, 0});
+      counters_.push_back(Counter{t.topologyKey, kindOf(t.topologyKey), {}, {}, {}, 0, false, false});
       ownerOf_[ci].push_back(counters_.size() - 1);
       ownerTerms.push_back({counters_.size() - 1, t.selector, ownNs(t.namespaces)});
     }
@@ -111,6 +119,12 @@ Topology::Topology(const std::vector<PodClass>& classes, const Snapshot& snapsho
         std::any_of(checks_[ci].begin(), checks_[ci].end(), [&](const Check& ch) { return zoned(ch.counter); }) ||
         std::any_of(countedBy_[ci].begin(), countedBy_[ci].end(), zoned) ||
         std::any_of(ownerOf_[ci].begin(), ownerOf_[ci].end(), zoned);
+  }
+
+  for (Counter& c : counters_) {
+    if (c.kind != KeyKind::kOther) continue;
+    c.onExistingNode = std::any_of(snapshot.nodes.begin(), snapshot.nodes.end(),
+                                   [&](const api::Node& n) { return n.labels.count(c.key) > 0; });
   }
 
   // Seed with pods already running on existing nodes (their anti-affinity terms are not
@@ -210,6 +224,22 @@ bool Topology::allows(size_t c, bool strict, const DomainRef& node,
   return true;
 }
 
+bool Topology::allowsNewNode(size_t c, bool strict, const DomainRef& node) const {
+  for (const Check& check : checks_[c]) {
+    if (check.preferred && !strict) continue;
+    if (check.rule != Rule::kAffinity && check.rule != Rule::kSpread) continue;
+    const Counter& counter = counters_[check.counter];
+    if (counter.kind == KeyKind::kZone) continue;
+    auto domain = domainOf(counter, node);
+    if (!domain) {
+      if (counter.launchable) continue;
+      return false;
+    }
+    if (check.rule == Rule::kAffinity && !checkDomain(check, counter, *domain, 0)) return false;
+  }
+  return true;
+}
+
 void Topology::record(size_t c, const DomainRef& node, int64_t count) {
   auto bump = [&](size_t k) {
     Counter& counter = counters_[k];
@@ -220,6 +250,44 @@ void Topology::record(size_t c, const DomainRef& node, int64_t count) {
   };
   for (size_t k : countedBy_[c]) bump(k);
   for (size_t k : ownerOf_[c]) bump(k);
+}
+
+std::vector<std::string> Topology::otherKeys() const {
+  std::vector<std::string> keys;
+  for (const Counter& c : counters_) {
+    if (c.kind == KeyKind::kOther && std::find(keys.begin(), keys.end(), c.key) == keys.end()) {
+      keys.push_back(c.key);
+    }
+  }
+  return keys;
+}
+
+void Topology::setLaunchableKey(const std::string& key) {
+  for (Counter& c : counters_) {
+    if (c.key == key) c.launchable = true;
+  }
+}
+
+std::string Topology::impossibleReason(size_t c) const {
+  for (const Check& check : checks_[c]) {
+    if (check.preferred) continue;  // preferences and ScheduleAnyway never block
+    const Counter& counter = counters_[check.counter];
+    const bool keyNowhere =
+        counter.kind == KeyKind::kOther && !counter.onExistingNode && !counter.launchable;
+    if ((check.rule == Rule::kAffinity || check.rule == Rule::kSpread) && keyNowhere) {
+      return std::string(check.rule == Rule::kAffinity ? "required pod affinity"
+                                                       : "DoNotSchedule topology spread") +
+             " uses topology key " + counter.key +
+             ", which no existing node, NodePool or instance type carries";
+    }
+    if (check.rule == Rule::kAffinity && counter.total == 0 && !check.selfMatch) {
+      return "required pod affinity (topology key " + counter.key + ", selector " +
+             selectorText(counter.selector) +
+             ") matches no pod: none pending, none on existing nodes, and the pod does not "
+             "match it itself";
+    }
+  }
+  return "";
 }
 
 std::string Topology::leastLoadedZone(size_t c, const std::vector<std::string>& candidates) const {

@@ -43,8 +43,27 @@ class Topology {
   bool allows(size_t c, bool strict, const DomainRef& node,
               const std::vector<std::string>& eligibleZones) const;
 
+  // Whether a node about to be opened for class `c` could ever host it: its required pod
+  // affinity holds there (on the hostname, only a self-affine group's first pod starts a
+  // node) and every required affinity or DoNotSchedule spread key is one the node can carry.
+  // `node.labels` are the pool's; a key missing from them passes when some instance type or
+  // offering could bring it (the type is not chosen yet). Zone keys are for allowedZones;
+  // skew is not judged here (the node's domain may be shared with nodes of the same pool).
+  bool allowsNewNode(size_t c, bool strict, const DomainRef& node) const;
+
   // Records `count` pods of class `c` placed on `node` (zone must be known if needsZone).
   void record(size_t c, const DomainRef& node, int64_t count);
+
+  // Label keys (other than hostname and zone) that constraints are keyed on, each once; the
+  // caller says which of them a node it may launch can carry (pool, type or offering labels).
+  std::vector<std::string> otherKeys() const;
+  void setLaunchableKey(const std::string& key);
+
+  // Why class `c` can never be placed whatever is bought, or "" when it might be: a required
+  // pod affinity that matches no pod (none pending, none on existing nodes, and the pod does
+  // not match its own term, which is what lets a self-affine group's first pod in), or a
+  // required affinity / DoNotSchedule spread on a key no existing or launchable node carries.
+  std::string impossibleReason(size_t c) const;
 
   // Spread domain counts are lowest where the next pod should go: the zone among
   // `candidates` with the fewest matching pods for c's zone spread constraints (ties keep
@@ -60,6 +79,9 @@ class Topology {
     std::vector<std::string> namespaces;
     std::unordered_map<std::string, int64_t> counts;
     int64_t total = 0;
+    // For kOther keys: some existing node has the key / some node we may launch could.
+    bool onExistingNode = false;
+    bool launchable = false;
   };
   enum class Rule { kSpread, kAffinity, kAntiAffinity, kAntiAffinityOwner };
   struct Check {

@@ -53,7 +53,7 @@ InstanceType hardwareOf(const catalog::CatalogRow& row) {
   type.maxPods = row.maxPods;
   if (!row.gpu.manufacturer.empty()) {
     type.gpu = GpuSpec{std::string(row.gpu.manufacturer), std::string(row.gpu.name),
-                       row.gpu.count, row.gpu.memoryMiB};
+                       row.gpu.count, row.gpu.memoryMiB, row.gpu.partitionPerMille};
   }
   if (!row.accelerator.manufacturer.empty()) {
     type.accelerator =

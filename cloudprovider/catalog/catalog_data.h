@@ -14,20 +14,22 @@
 namespace gantry::cloudprovider::catalog {
 
 // Bits of CatalogRow::flags.
-inline constexpr uint8_t kCurrent = 1 << 0;    // CurrentGeneration
+inline constexpr uint8_t kCurrent = 1 << 0;    // family not in data/ec2-previous-generation-families.csv
 inline constexpr uint8_t kMetal = 1 << 1;      // BareMetal
 inline constexpr uint8_t kBurstable = 1 << 2;  // BurstablePerformanceSupported
 inline constexpr uint8_t kArm64 = 1 << 3;      // arm64; otherwise amd64 (x86_64, also when both)
 inline constexpr uint8_t kOnDemand = 1 << 4;   // "on-demand" in SupportedUsageClasses
 inline constexpr uint8_t kSpot = 1 << 5;       // "spot" in SupportedUsageClasses
 
-// Whole GPUs of one model. count is the sum of GpuInfo.Gpus[].Count, so 0 for fractional GPUs
-// (g6f); an empty manufacturer means no GPU.
+// GPUs of one model. count is the sum of GpuInfo.Gpus[].Count, so 0 for fractional GPUs (g6f),
+// whose share of one device is partitionPerMille (GpuPartitionSize * 1000); an empty
+// manufacturer means no GPU.
 struct GpuRow {
   std::string_view manufacturer;  // as EC2 spells it: "NVIDIA", "AMD"
   std::string_view name;          // "T4", "Radeon Pro V520"
   int32_t count = 0;
   int64_t memoryMiB = 0;  // per device
+  int32_t partitionPerMille = 1000;  // 1000: whole devices; 125: an eighth of one (g6f.large)
 };
 
 // Non-GPU accelerator: Neuron devices (Inferentia, Trainium; from NeuronInfo) or other inference

@@ -15,6 +15,9 @@ Inputs (see SOURCES.txt in the data directory for their provenance):
   ec2-eni-limits.csv                 per-type ENI limits, with the EKS max-pods figure
   ec2-on-demand-prices.csv           on-demand USD/hour; only us-east-1 rows are used
   ec2-offerings-<region>.csv         the zones each type is offered in, one file per region
+  ec2-previous-generation-families.csv
+                                     the families AWS lists as previous generation; every
+                                     other family is current (see previous_generation_families)
 
 Only stdlib is used. The generator fails loudly on data it cannot express in the row format
 (catalog_data.h) rather than guessing.
@@ -47,6 +50,26 @@ class DataError(Exception):
 def read_csv(path):
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def previous_generation_families(data_dir):
+    """The families AWS publishes as previous generation. The generation flag is taken from this
+    list rather than from DescribeInstanceTypes' CurrentGeneration because the vendored JSON
+    (moto's) marks current families such as g5, m5 and m6i as previous, which would hide them
+    from the default NodePool's current-generation requirement."""
+    families = set()
+    for r in read_csv(os.path.join(data_dir, "ec2-previous-generation-families.csv")):
+        family = r["family"].strip()
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", family):
+            raise DataError(f"previous-generation family {family!r} is not an EC2 family name")
+        families.add(family)
+    if not families:
+        raise DataError("ec2-previous-generation-families.csv lists no family")
+    return families
+
+
+def family_of(name):
+    return name.split(".", 1)[0]
 
 
 def architecture(info):
@@ -83,7 +106,9 @@ def max_pods(name, info, eni_limits):
 
 
 def gpu(name, info):
-    """(manufacturer, name, count, memoryMiB per device) or None."""
+    """(manufacturer, name, count, memoryMiB per device, partition per mille) or None. The
+    partition is GpuPartitionSize in thousandths: 1000 for whole GPUs, 125 for g6f.large's
+    eighth of an L4."""
     gpus = (info.get("GpuInfo") or {}).get("Gpus") or []
     if not gpus:
         return None
@@ -94,7 +119,12 @@ def gpu(name, info):
     # Count is whole devices; fractional GPUs (GpuPartitionSize < 1, e.g. g6f) report 0 and so
     # advertise no GPU resource.
     count = sum(int(g["Count"]) for g in gpus)
-    return (first["Manufacturer"], first["Name"], count, int(first["MemoryInfo"]["SizeInMiB"]))
+    partition = decimal.Decimal(str(first.get("GpuPartitionSize", 1))) * 1000
+    if partition != partition.to_integral_value() or not 0 < partition <= 1000:
+        raise DataError(f"{name}: GpuPartitionSize {first.get('GpuPartitionSize')!r} is not a "
+                        "multiple of 0.001 in (0, 1]")
+    return (first["Manufacturer"], first["Name"], count, int(first["MemoryInfo"]["SizeInMiB"]),
+            int(partition))
 
 
 def accelerator(name, info):
@@ -162,10 +192,11 @@ def load(data_dir):
     if os.path.exists(sources_path):
         with open(sources_path, encoding="utf-8") as f:
             sources = f.read()
-    return described, eni_limits, prices, regions, sources
+    previous = previous_generation_families(data_dir)
+    return described, eni_limits, prices, regions, previous, sources
 
 
-def build(described, eni_limits, prices, regions):
+def build(described, eni_limits, prices, regions, previous):
     """Returns (region rows, catalog rows, stats)."""
     region_rows = []
     for region in sorted(regions):
@@ -194,7 +225,7 @@ def build(described, eni_limits, prices, regions):
             continue
         usage = set(info.get("SupportedUsageClasses") or [])
         flags = []
-        if info.get("CurrentGeneration"):
+        if family_of(name) not in previous:
             flags.append("kCurrent")
         if info.get("BareMetal"):
             flags.append("kMetal")
@@ -242,7 +273,8 @@ def render(region_rows, rows, stats, sources):
          + (": " + ", ".join(stats["unoffered"]) if stats["unoffered"] else ""))
     emit("//")
     emit("// Row: name, vCPUs, memory MiB, flags, hypervisor, max pods,")
-    emit("//      on-demand price (micro-USD/h), {GPU manufacturer, name, count, MiB each},")
+    emit("//      on-demand price (micro-USD/h),")
+    emit("//      {GPU manufacturer, name, count, MiB each, partition per mille},")
     emit("//      {accelerator manufacturer, name, count, MiB each, Neuron cores each},")
     emit("//      {zone bitmask per region, in kRegions order}.")
     emit("")
@@ -264,7 +296,8 @@ def render(region_rows, rows, stats, sources):
     emit("constexpr CatalogRow kRows[] = {")
     for r in rows:
         g = r["gpu"]
-        gpu_text = (f"{{{c_string(g[0])}, {c_string(g[1])}, {g[2]}, {g[3]}}}" if g else "{}")
+        gpu_text = (f"{{{c_string(g[0])}, {c_string(g[1])}, {g[2]}, {g[3]}, {g[4]}}}"
+                    if g else "{}")
         a = r["accelerator"]
         accel_text = (f"{{{c_string(a[0])}, {c_string(a[1])}, {a[2]}, {a[3]}, {a[4]}}}"
                       if a else "{}")
@@ -290,8 +323,8 @@ def main(argv):
     parser.add_argument("--output", default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     try:
-        described, eni_limits, prices, regions, sources = load(args.data_dir)
-        region_rows, rows, stats = build(described, eni_limits, prices, regions)
+        described, eni_limits, prices, regions, previous, sources = load(args.data_dir)
+        region_rows, rows, stats = build(described, eni_limits, prices, regions, previous)
     except (DataError, OSError, KeyError, ValueError) as e:
         print(f"generate_catalog: {e}", file=sys.stderr)
         return 1

@@ -70,6 +70,7 @@ void addUsage(ClusterState& state, const std::string& pool, const api::ResourceL
 void charge(api::Node& node, const api::Pod& pod) {
   node.requested += pod.requests;
   node.pods.emplace_back(pod.key(), pod.labels);
+  node.hostPorts.insert(node.hostPorts.end(), pod.hostPorts.begin(), pod.hostPorts.end());
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 // cluster it cannot read (exit 1).
 #pragma once
 
+#include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "provisioner/plan/cluster_reader.h"
@@ -14,11 +16,20 @@
 
 namespace gantry::provisioner {
 
-// Connects and reads. Never writes to the cluster. Errors: any failure to reach or read the
-// apiserver (kUnavailable, kUnauthorized, kForbidden, ...), the message starting with
-// "cannot read the cluster at <server>: ". REQUIRES: clock outlives the call.
+// kubectl's --request-timeout syntax: a Go-style duration ("10s", "1m30s", "500ms", "1.5s";
+// units ns, us, ms, s, m, h), or a bare whole number of seconds ("30"). "0" means no limit
+// (returned as 0). kInvalid otherwise, with the accepted forms in the message.
+Result<std::chrono::milliseconds> parseRequestTimeout(std::string_view text);
+
+// Connects and reads. Never writes to the cluster. Each request waits at most
+// `requestTimeout` for its answer (0: no limit); a GET that gets none is retried twice, as
+// for a refused connection. Errors: any failure to reach or read the apiserver
+// (kUnavailable, kUnauthorized, kForbidden, ...), the message starting with "cannot read the
+// cluster at <server>: " and naming the call ("GET /api/v1/nodes"); a timeout adds
+// "(no answer within --request-timeout <d>)". REQUIRES: clock outlives the call.
 Result<ClusterState> readCluster(const kube::RestConfig& config, Clock& clock,
-                                 api::InstanceTypesPtr catalog);
+                                 api::InstanceTypesPtr catalog,
+                                 std::chrono::milliseconds requestTimeout = std::chrono::seconds(10));
 
 // Replaces the cluster's NodePools with those in `paths` (files or directories), their
 // decode errors added to the state's (see loadNodePools: a repeated name is an error).

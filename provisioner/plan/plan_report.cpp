@@ -1,10 +1,13 @@
 // Rendering a PlanReport. Prices are rounded to 1/10,000 of a cent per hour so that sums
-// print as people expect (1.578, not 1.5779999999999998).
+// print as people expect (1.578, not 1.5779999999999998). Estimated prices (bundled spot, and
+// bundled on-demand outside us-east-1) are marked: `~` in the table, price_estimated in JSON.
 #include "provisioner/plan/plan_report.h"
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
+#include <tuple>
 
 namespace gantry::provisioner {
 
@@ -33,6 +36,53 @@ std::string pad(std::string s, size_t width) {
   return s;
 }
 
+std::string shownPrice(double p, bool estimated) { return (estimated ? "~" : "") + money(p); }
+
+std::string count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// Past this many nodes the table lists one line per (pool, type, capacity type) instead of
+// one per node: a 2,000-node plan is read for its shape, and the JSON keeps every node.
+constexpr size_t kNodesListedOneByOne = 20;
+
+void nodeLines(std::ostream& out, const binpack::Plan& plan) {
+  out << pad("NODEPOOL", 14) << pad("INSTANCE-TYPE", 18) << pad("CAPACITY", 11)
+      << pad("ZONES", 28) << pad("$/HOUR", 10) << "PODS\n";
+  for (const auto& n : plan.nodes) {
+    out << pad(n.nodePool, 14) << pad(n.instanceType, 18) << pad(n.capacityType, 11)
+        << pad(joinShort(n.zones, 2), 28) << pad(shownPrice(n.pricePerHour, n.priceEstimated), 10)
+        << joinShort(n.pods, 3) << "\n";
+    out << "    why: " << n.reason << "\n";
+  }
+}
+
+void summaryLines(std::ostream& out, const binpack::Plan& plan) {
+  struct Group {
+    size_t nodes = 0;
+    size_t pods = 0;
+    double price = 0;
+    bool estimated = false;
+  };
+  // Ordered by pool, type, capacity type so the output is stable.
+  std::map<std::tuple<std::string, std::string, std::string>, Group> groups;
+  for (const auto& n : plan.nodes) {
+    Group& g = groups[{n.nodePool, n.instanceType, n.capacityType}];
+    ++g.nodes;
+    g.pods += n.pods.size();
+    g.price += n.pricePerHour;
+    g.estimated = g.estimated || n.priceEstimated;
+  }
+  out << plan.nodes.size() << " new nodes, summarised by instance type (-o json lists each):\n";
+  out << pad("NODEPOOL", 14) << pad("INSTANCE-TYPE", 18) << pad("CAPACITY", 11) << pad("NODES", 8)
+      << pad("$/HOUR", 12) << "PODS\n";
+  for (const auto& [key, g] : groups) {
+    const auto& [pool, type, capacity] = key;
+    out << pad(pool, 14) << pad(type, 18) << pad(capacity, 11) << pad(std::to_string(g.nodes), 8)
+        << pad(shownPrice(g.price, g.estimated), 12) << g.pods << "\n";
+  }
+}
+
 }  // namespace
 
 nlohmann::json planToJson(const PlanReport& report) {
@@ -45,6 +95,7 @@ nlohmann::json planToJson(const PlanReport& report) {
                       {"capacity_type", n.capacityType},
                       {"zones", n.zones},
                       {"price_per_hour", roundPrice(n.pricePerHour)},
+                      {"price_estimated", n.priceEstimated},
                       {"pods", n.pods},
                       {"reason", n.reason}});
     if (!n.gang.empty()) claims.back()["gang"] = n.gang;
@@ -74,15 +125,10 @@ nlohmann::json planToJson(const PlanReport& report) {
 std::string planToTable(const PlanReport& report) {
   std::ostringstream out;
   const auto& plan = report.plan;
-  if (!plan.nodes.empty()) {
-    out << pad("NODEPOOL", 14) << pad("INSTANCE-TYPE", 18) << pad("CAPACITY", 11)
-        << pad("ZONES", 28) << pad("$/HOUR", 10) << "PODS\n";
-    for (const auto& n : plan.nodes) {
-      out << pad(n.nodePool, 14) << pad(n.instanceType, 18) << pad(n.capacityType, 11)
-          << pad(joinShort(n.zones, 2), 28) << pad(money(n.pricePerHour), 10)
-          << joinShort(n.pods, 3) << "\n";
-      out << "    why: " << n.reason << "\n";
-    }
+  if (plan.nodes.size() > kNodesListedOneByOne) {
+    summaryLines(out, plan);
+  } else if (!plan.nodes.empty()) {
+    nodeLines(out, plan);
   }
   for (const auto& e : plan.existing) {
     out << "existing: " << e.pod << " fits on " << (e.inFlight ? "in-flight " : "") << "node "
@@ -104,11 +150,20 @@ std::string planToTable(const PlanReport& report) {
     }
   }
   size_t placedNew = 0;
-  for (const auto& n : plan.nodes) placedNew += n.pods.size();
-  out << plan.nodes.size() << (plan.nodes.size() == 1 ? " new node" : " new nodes") << " for "
-      << placedNew << " pods, " << plan.existing.size() << " on existing nodes, "
-      << plan.unschedulable.size() << " unschedulable: total $" << money(plan.totalPricePerHour)
-      << "/hour (lower bound $" << money(plan.lowerBoundPerHour) << ")\n";
+  bool anyEstimated = false;
+  for (const auto& n : plan.nodes) {
+    placedNew += n.pods.size();
+    anyEstimated = anyEstimated || n.priceEstimated;
+  }
+  out << count(plan.nodes.size(), "new node", "new nodes") << " for "
+      << count(placedNew, "pod", "pods") << ", " << plan.existing.size() << " on existing nodes, "
+      << plan.unschedulable.size() << " unschedulable: total " << (anyEstimated ? "~$" : "$")
+      << money(plan.totalPricePerHour) << "/hour (lower bound $"
+      << money(plan.lowerBoundPerHour) << ")\n";
+  if (anyEstimated) {
+    out << "~ estimated price: the bundled catalog's spot prices are a fixed share of on-demand and"
+           " its on-demand prices outside us-east-1 are us-east-1's\n";
+  }
   return out.str();
 }
 

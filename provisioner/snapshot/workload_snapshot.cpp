@@ -26,6 +26,7 @@ binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::stri
       api::Node& node = snap.nodes[it->second];
       node.requested += pod.requests;
       node.pods.emplace_back(pod.key(), pod.labels);
+      node.hostPorts.insert(node.hostPorts.end(), pod.hostPorts.begin(), pod.hostPorts.end());
     }
   }
   return snap;

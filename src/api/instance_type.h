@@ -37,6 +37,9 @@ struct GpuSpec {
   std::string name;          // "T4", "A10G", "Radeon Pro V520"
   int32_t count = 0;         // whole devices; fractional GPUs (g6f) have 0
   int64_t memoryMiB = 0;     // per device
+  // Share of one device a fractional-GPU type gets, in thousandths (EC2's GpuPartitionSize):
+  // 1000 for whole GPUs, 125 for g6f.large's eighth of an L4.
+  int32_t partitionPerMille = 1000;
 };
 
 // Non-GPU accelerators (Inferentia/Trainium via Neuron, Qualcomm AI100, ...).

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "src/api/host_port.h"
 #include "src/api/labels.h"
 #include "src/api/resources.h"
 #include "src/api/taints.h"
@@ -33,6 +34,8 @@ struct Node {
   double pricePerHour = 0;
   // Pods already on it ("ns/name") and their labels, for pod affinity and spread counting.
   std::vector<std::pair<std::string, Labels>> pods;
+  // Host ports those pods bind: a pending pod asking for an overlapping one cannot go here.
+  std::vector<HostPort> hostPorts;
 };
 
 }  // namespace gantry::api

@@ -18,4 +18,10 @@ bool Pod::nodeLabelsAllowed(const Labels& nodeLabels) const {
   return requiredNodeAffinity.matches(nodeLabels);
 }
 
+bool HostPort::conflictsWith(const HostPort& other) const {
+  if (port != other.port || protocol != other.protocol) return false;
+  auto wildcard = [](const std::string& ip) { return ip.empty() || ip == "0.0.0.0"; };
+  return wildcard(hostIP) || wildcard(other.hostIP) || hostIP == other.hostIP;
+}
+
 }  // namespace gantry::api

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "src/api/host_port.h"
 #include "src/api/labels.h"
 #include "src/api/resources.h"
 #include "src/api/taints.h"
@@ -67,6 +68,7 @@ struct Pod {
   std::vector<WeightedPodAffinityTerm> preferredPodAntiAffinity;
   std::vector<TopologySpreadConstraint> topologySpread;
   std::vector<Toleration> tolerations;
+  std::vector<HostPort> hostPorts;  // of spec.containers, in order
   int32_t priority = 0;
 
   std::string nodeName;           // bound node, empty when pending

@@ -287,12 +287,43 @@ std::optional<FieldError> decodeMetadata(const json& meta, const std::string& pa
   return std::nullopt;
 }
 
+// containers[].ports[] with a hostPort: what the NodePorts filter compares. Containers only,
+// as the scheduler does; containerPort-only entries bind nothing on the node.
+DecodeResult<std::vector<HostPort>> hostPorts(const json& spec, const std::string& path) {
+  std::vector<HostPort> out;
+  const json* cs = child(spec, "containers");
+  if (cs == nullptr || !cs->is_array()) return out;  // effectiveRequests reported a bad shape
+  for (size_t i = 0; i < cs->size(); ++i) {
+    const json* ports = (*cs)[i].is_object() ? child((*cs)[i], "ports") : nullptr;
+    if (ports == nullptr) continue;
+    const std::string here = join(index(join(path, "containers"), i), "ports");
+    if (auto e = expectArray(*ports, here)) return std::unexpected(*e);
+    for (size_t j = 0; j < ports->size(); ++j) {
+      const json& entry = (*ports)[j];
+      const std::string at = index(here, j);
+      if (auto e = expectObject(entry, at)) return std::unexpected(*e);
+      auto port = int32Field(entry, at, "hostPort", 0, 0, 65535);
+      if (!port) return std::unexpected(port.error());
+      if (*port == 0) continue;
+      auto protocol = stringField(entry, at, "protocol", "TCP");
+      if (!protocol) return std::unexpected(protocol.error());
+      auto ip = stringField(entry, at, "hostIP");
+      if (!ip) return std::unexpected(ip.error());
+      out.push_back(HostPort{*protocol, *ip, *port});
+    }
+  }
+  return out;
+}
+
 // Spec fields shared by Pods and pod templates.
 std::optional<FieldError> decodeSpec(const json& spec, const std::string& path, Pod& pod) {
   if (auto e = expectObject(spec, path)) return e;
   auto requests = effectiveRequests(spec, path);
   if (!requests) return requests.error();
   pod.requests = std::move(*requests);
+  auto ports = hostPorts(spec, path);
+  if (!ports) return ports.error();
+  pod.hostPorts = std::move(*ports);
   if (const json* ns = child(spec, "nodeSelector")) {
     auto m = decodeStringMap(*ns, join(path, "nodeSelector"));
     if (!m) return m.error();

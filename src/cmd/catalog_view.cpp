@@ -18,10 +18,22 @@ std::string price(std::optional<double> value, bool estimated) {
   return buf;
 }
 
+// "1x T4 16384MiB"; a fractional-GPU type (g6f) shows its share of one device, "1/8 L4 2861MiB",
+// because its whole-device count is 0.
 std::string gpuText(const api::InstanceType& type) {
   if (!type.gpu) return "-";
-  return std::to_string(type.gpu->count) + "x " + type.gpu->name + " " +
-         std::to_string(type.gpu->memoryMiB) + "MiB";
+  const api::GpuSpec& gpu = *type.gpu;
+  std::string amount = std::to_string(gpu.count) + "x";
+  if (gpu.count == 0 && gpu.partitionPerMille > 0 && gpu.partitionPerMille < 1000) {
+    if (1000 % gpu.partitionPerMille == 0) {
+      amount = "1/" + std::to_string(1000 / gpu.partitionPerMille);
+    } else {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%gx", gpu.partitionPerMille / 1000.0);
+      amount = buf;
+    }
+  }
+  return amount + " " + gpu.name + " " + std::to_string(gpu.memoryMiB) + "MiB";
 }
 
 std::string memoryText(int64_t mib) {
@@ -78,6 +90,8 @@ nlohmann::json catalogToJson(const std::vector<CatalogRow>& rows) {
              {"name", type.gpu->name},
              {"manufacturer", type.gpu->manufacturer},
              {"memory_mib", type.gpu->memoryMiB}};
+      // Only fractional-GPU types (g6f) carry it, so whole-GPU rows keep their shape.
+      if (type.gpu->partitionPerMille < 1000) gpu["fraction"] = type.gpu->partitionPerMille / 1000.0;
     }
     out.push_back(
         {{"name", type.name},

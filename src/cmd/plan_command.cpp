@@ -29,6 +29,7 @@ const std::vector<FlagSpec>& planFlags() {
       {"context", "kubeconfig context (default: current-context)", false, false, ""},
       {"nodepools", "NodePool manifest file or directory, or - (default: the cluster's, else embedded default pool)", true, false, ""},
       {"region", "AWS region of the bundled catalog", false, false, "us-east-1"},
+      {"request-timeout", "with --kubeconfig: how long to wait for each apiserver answer, kubectl-style (10s, 1m; 0: no limit)", false, false, "10s"},
       {"output", "table or json (-o)", false, false, "table"},
       {"ignore-unknown-kinds", "skip objects of kinds Gantry does not know instead of listing them in errors", false, true, ""},
       {"help", "show this help (-h)", false, true, ""},
@@ -84,13 +85,18 @@ int runLivePlan(const Flags& flags, const std::string& output) {
     std::cerr << "gantry plan: " << types.error().message() << "\n";
     return 2;
   }
+  auto timeout = provisioner::parseRequestTimeout(flags.get("request-timeout"));
+  if (!timeout) {
+    std::cerr << "gantry plan: " << timeout.error().message() << "\n";
+    return 2;
+  }
   auto config = kube::loadRestConfig(flags.get("kubeconfig"), flags.get("context"));
   if (!config) {
     std::cerr << "gantry plan: kubeconfig: " << config.error().message() << "\n";
     return 2;
   }
   RealClock clock;
-  auto state = provisioner::readCluster(*config, clock, *types);
+  auto state = provisioner::readCluster(*config, clock, *types, *timeout);
   if (!state) {
     std::cerr << "gantry plan: " << state.error().message() << "\n";
     return 1;

@@ -21,7 +21,7 @@ namespace label = api::label;
 
 InstanceTypeInfo g5xlarge() {
   return {.instanceType = "g5.xlarge",
-          .currentGeneration = false,
+          .currentGeneration = true,  // as real EC2 reports it (moto's data says false)
           .hypervisor = "nitro",
           .supportedUsageClasses = {"on-demand", "spot"},
           .supportedArchitectures = {"x86_64"},

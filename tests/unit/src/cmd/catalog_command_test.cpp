@@ -160,6 +160,25 @@ TEST(CatalogCommand, ValuesOfPerOfferingKeysAndUnknownKeys) {
   EXPECT_TRUE(unknown.out.empty());
   EXPECT_THAT(unknown.err, HasSubstr("not a key instance types carry"));
   EXPECT_THAT(unknown.err, HasSubstr("\n  gantry.dev/instance-gpu-name\n"));
+
+// g6f types carry a share of one L4 and a whole-device count of 0; the table shows the share
+// ("1/8 L4"), never "0x L4", and the JSON adds the fraction to those rows only.
+TEST(CatalogCommand, FractionalGpuShowsItsShareOfOneDevice) {
+  const std::string filter =
+      "--requirements 'node.kubernetes.io/instance-type in (g6f.large,g6f.4xlarge)'";
+  CommandResult table = gantryCatalog(filter);
+  ASSERT_EQ(table.exitCode, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("1/8 L4 2861MiB"));
+  EXPECT_THAT(table.out, HasSubstr("1/2 L4 11444MiB"));
+  EXPECT_THAT(table.out, ::testing::Not(HasSubstr("0x L4")));
+
+  CommandResult run = gantryCatalog(filter + " -o json");
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  json rows = parseJson(run);
+  const json* eighth = find(rows, "g6f.large");
+  ASSERT_NE(eighth, nullptr);
+  EXPECT_DOUBLE_EQ((*eighth)["gpu"]["fraction"].get<double>(), 0.125);
+  EXPECT_EQ((*eighth)["gpu"]["count"], 0);
 }
 
 TEST(CatalogCommand, UsageErrorsExitTwoWithAMessage) {
