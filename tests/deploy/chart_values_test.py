@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Every `gantry controller` flag has a value in the chart, with the binary's default.
+"""Every `gantry controller` flag has a value in the chart, with the binary's default, and the
+chart's appVersion (the default image tag) is the binary's version.
 
 The flags are read from `gantry controller -h`, so a new flag without a value in
 deploy/helm/gantry/values.yaml (settings.<camelCasedFlag>) fails here, and so does a value
@@ -70,6 +71,12 @@ def main():
                           f"(`gantry controller -h`, or CHART_DEFAULTS here)")
     for key in sorted(settings.keys() - expected):
         errors.append(f"settings.{key} matches no flag of `gantry controller -h`")
+    # The image tag defaults to appVersion: it must name the image of this binary.
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
+    chart = yaml.safe_load((root / "deploy/helm/gantry/Chart.yaml").read_text())
+    if str(chart["appVersion"]) != version:
+        errors.append(f"deploy/helm/gantry/Chart.yaml appVersion {chart['appVersion']} is not the binary's "
+                      f"version {version} (the default image tag)")
     for e in errors:
         print("FAIL:", e)
     if not errors:
