@@ -89,9 +89,9 @@ void addObject(ManifestObject object, ManifestCollection& into) {
     auto [it, fresh] = into.byIdentity.emplace(std::move(key), into.objects.size());
     if (!fresh) {
       const ManifestObject& first = into.objects[it->second];
-      into.errors.push_back({object.source, describeObject(value), "",
-                             "given again (first at " + first.source + ", " + first.place +
-                                 "); counted once"});
+      into.errors.push_back({object.source, describeObject(value), "metadata.name",
+                             "duplicate " + kind + " name \"" + name + "\": given again (first at " +
+                                 first.source + ", " + first.place + "); counted once"});
       return;
     }
   }

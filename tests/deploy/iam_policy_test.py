@@ -34,7 +34,9 @@ TAG_SCOPED = {"ec2:RunInstances", "ec2:CreateFleet", "ec2:TerminateInstances", "
 # statements may go unconditioned, but never on instances or volumes.
 LAUNCH_RESOURCES_THAT_MUST_BE_TAGGED = ("instance/", "volume/")
 
-QUERY_CALL = re.compile(r'QueryParams\s*\w*\s*[({]\s*"([A-Za-z]+)"\s*(?:,\s*"([0-9-]+)")?\s*[)}]')
+# The version is a literal, kEc2ApiVersion (EC2's, the default), or absent (also EC2's).
+QUERY_CALL = re.compile(
+    r'QueryParams\s*\w*\s*[({]\s*"([A-Za-z]+)"\s*(?:,\s*(?:"([0-9-]+)"|kEc2ApiVersion))?\s*[)}]')
 JSON_TARGET = re.compile(r'"(' + "|".join(JSON_SERVICES) + r')\.([A-Za-z]+)"')
 CLUSTER_TAG_KEY = re.compile(r'kClusterTagKey\s*=\s*"([^"]+)"')
 

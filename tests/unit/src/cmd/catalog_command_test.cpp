@@ -160,6 +160,7 @@ TEST(CatalogCommand, ValuesOfPerOfferingKeysAndUnknownKeys) {
   EXPECT_TRUE(unknown.out.empty());
   EXPECT_THAT(unknown.err, HasSubstr("not a key instance types carry"));
   EXPECT_THAT(unknown.err, HasSubstr("\n  gantry.dev/instance-gpu-name\n"));
+}
 
 // g6f types carry a share of one L4 and a whole-device count of 0; the table shows the share
 // ("1/8 L4"), never "0x L4", and the JSON adds the fraction to those rows only.
