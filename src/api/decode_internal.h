@@ -77,4 +77,9 @@ DecodeResult<std::vector<Requirement>> decodePoolRequirements(const json& list,
 // gantry.dev/capacity-type or karpenter.sh/capacity-type.
 void addDefaultCapacityType(NodePool& pool);
 
+// Pod spec parts decoded in pod_affinity_decode.cpp: spec.affinity (node affinity, pod
+// affinity and anti-affinity) and spec.topologySpreadConstraints, into `pod`.
+std::optional<FieldError> decodeAffinity(const json& aff, const std::string& path, Pod& pod);
+std::optional<FieldError> decodeSpread(const json& list, const std::string& path, Pod& pod);
+
 }  // namespace gantry::api::detail

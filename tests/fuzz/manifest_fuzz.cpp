@@ -7,7 +7,7 @@
 //   clang++-16 -std=c++2b -D__cpp_concepts=202002L -Wno-builtin-macro-redefined -I. -g -O1 \
 //     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz/manifest_fuzz.cpp \
 //     src/common/yaml_documents.cpp src/workload/{manifest_loader,file_walk,known_kinds,workload_assembly,expander}.cpp \
-//     src/common/{status,utf8}.cpp src/api/{decode_common,pod_decode,pod_validation}.cpp \
+//     src/common/{status,utf8}.cpp src/api/{decode_common,pod_decode,pod_affinity_decode,pod_validation}.cpp \
 //     src/api/{nodepool_decode,nodepool_disruption_decode,nodeclaim,condition,cron_schedule}.cpp \
 //     src/api/{labels,taints,resources,quantity,pod,nodepool}.cpp \
 //     -lyaml-cpp -o /tmp/manifest_fuzz
