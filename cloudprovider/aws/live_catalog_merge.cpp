@@ -4,6 +4,7 @@
 #include "cloudprovider/aws/live_catalog_merge.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
@@ -37,6 +38,11 @@ std::optional<api::GpuSpec> gpuOf(const InstanceTypeInfo& info) {
   api::GpuSpec gpu{info.gpus.front().manufacturer, info.gpus.front().name, 0,
                    info.gpus.front().memoryMiB};
   for (const GpuDevice& device : info.gpus) gpu.count += device.count;
+  // As the bundle: the share in thousandths, whole devices (and nonsense) as 1000.
+  const double share = info.gpus.front().partitionSize;
+  if (gpu.count == 0 && share > 0 && share < 1) {
+    gpu.partitionPerMille = static_cast<int32_t>(std::lround(share * 1000));
+  }
   return gpu;
 }
 

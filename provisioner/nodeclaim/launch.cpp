@@ -85,7 +85,15 @@ LaunchFailure classifyLaunchError(const Status& error) {
 }
 
 Result<StepResult> Launch::reconcile(api::NodeClaim& claim) {
-  if (claim.isTrue(nc::kLaunched)) return StepResult{};
+  if (claim.isTrue(nc::kLaunched)) {
+    recent_.forget(claim.uid);
+    return StepResult{};
+  }
+  if (auto known = recent_.find(claim.uid, ctx_.clock.now())) {
+    // Launched by this step a moment ago; the cache has not caught up with the status write.
+    record(claim, known->instance, known->types);
+    return StepResult{.halt = true};
+  }
   auto catalog = ctx_.cloud.instanceTypes();
   if (!catalog) return fail(catalog.error().withContext("reading instance types"));
   auto candidates = launchCandidates(claim, **catalog);
@@ -112,6 +120,8 @@ Result<StepResult> Launch::reconcile(api::NodeClaim& claim) {
   // The instance runs; nothing about it is written yet.
   crashPoint("launch.after-create");
   record(claim, *instance, candidates);
+  std::erase_if(candidates, [&](const api::InstanceType& t) { return t.name != instance->instanceType; });
+  recent_.remember(claim.uid, {*instance, std::move(candidates)}, ctx_.clock.now());
   if (ctx_.shared.launchBackoff) {
     ctx_.shared.launchBackoff->recordSuccess(claim.nodePool(), claim.nodeClassRef.name);
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "provisioner/nodeclaim/lifecycle_step.h"
+#include "provisioner/nodeclaim/recent_launches.h"
 #include "src/api/instance_type.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -49,6 +50,7 @@ class Launch final : public LifecycleStep {
               const std::vector<api::InstanceType>& candidates) const;
 
   LifecycleContext& ctx_;
+  RecentLaunches recent_;
 };
 
 }  // namespace gantry::provisioner::nodeclaim

@@ -152,6 +152,9 @@ struct GpuDevice {
   std::string manufacturer{};  // "NVIDIA", "AMD"
   int count = 0;
   std::int64_t memoryMiB = 0;  // per device
+  // gpuPartitionSize: the share of one device a fractional-GPU type gets (0.125 for
+  // g6f.large, whose count is 0); 1 for whole GPUs and when EC2 leaves it out.
+  double partitionSize = 1.0;
 };
 
 struct AcceleratorDevice {  // Inferentia/Trainium (neuronInfo) and older inference accelerators

@@ -22,8 +22,10 @@ InstanceTypeInfo parseInstanceType(const XmlNode& n) {
   out.defaultVCpus = intAt(n, "vCpuInfo/defaultVCpus");
   out.memoryMiB = int64At(n, "memoryInfo/sizeInMiB");
   for (const XmlNode* gpu : n.items("gpuInfo/gpus")) {
+    const std::string partition = gpu->textAt("gpuPartitionSize");
     out.gpus.push_back({gpu->textAt("name"), gpu->textAt("manufacturer"), intAt(*gpu, "count"),
-                        int64At(*gpu, "memoryInfo/sizeInMiB")});
+                        int64At(*gpu, "memoryInfo/sizeInMiB"),
+                        partition.empty() ? 1.0 : doubleAt(*gpu, "gpuPartitionSize")});
   }
   out.totalGpuMemoryMiB = int64At(n, "gpuInfo/totalGpuMemoryInMiB");
   for (const XmlNode* dev : n.items("neuronInfo/neuronDevices")) {

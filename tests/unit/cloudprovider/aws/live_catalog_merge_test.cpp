@@ -152,6 +152,26 @@ TEST_F(LiveCatalogMergeTest, TypeTheBundleLacksIsBuiltFromEc2Facts) {
   EXPECT_TRUE(unpriced->empty());
 }
 
+// g6f: EC2 reports a count of 0 and the share of one L4 as gpuPartitionSize; the live type
+// keeps that share, as the bundle does, instead of becoming a "0x L4".
+TEST_F(LiveCatalogMergeTest, FractionalGpuKeepsItsShareOfOneDevice) {
+  InstanceTypeInfo eighth = g5xlarge();
+  eighth.instanceType = "zz9f.large";
+  eighth.gpus = {{.name = "L4", .manufacturer = "NVIDIA", .count = 0, .memoryMiB = 2861,
+                  .partitionSize = 0.125}};
+  auto merged = merge({.types = {eighth},
+                       .offerings = offered("zz9f.large", {"us-east-1a"}),
+                       .onDemandPrices = OnDemandPrices{{"zz9f.large", 0.3}}});
+  ASSERT_EQ(merged->size(), 1u);
+  ASSERT_TRUE(merged->front().gpu.has_value());
+  EXPECT_EQ(merged->front().gpu->count, 0);
+  EXPECT_EQ(merged->front().gpu->partitionPerMille, 125);
+
+  auto whole = merge({.types = {g5xlarge()}, .offerings = offered("g5.xlarge", {"us-east-1a"})});
+  ASSERT_EQ(whole->size(), 1u);
+  EXPECT_EQ(whole->front().gpu->partitionPerMille, 1000);
+}
+
 TEST_F(LiveCatalogMergeTest, LivePricesWinAndTheNewestSpotPricePerZoneIsExact) {
   const auto t0 = Clock::TimePoint{} + std::chrono::hours(1000);
   auto merged = merge({.types = {g5xlarge()},

@@ -213,6 +213,7 @@ TEST_F(LaunchStepTest, FailedStatusWriteIsRecordedLaterWithoutASecondInstance) {
   EXPECT_FALSE(claim()->condition(nc::kLaunched));
   EXPECT_TRUE(claim()->providerId.empty());
 
+  reconciler_.reset();  // a restarted controller: no memory of the launch it made
   auto second = reconciler().reconcile("gpu-a");
   ASSERT_TRUE(second) << second.error().toString();
   EXPECT_EQ(cloud_.creates.size(), 2u) << "create asked again";
@@ -222,6 +223,38 @@ TEST_F(LaunchStepTest, FailedStatusWriteIsRecordedLaterWithoutASecondInstance) {
   EXPECT_TRUE(claim()->isTrue(nc::kLaunched));
   EXPECT_EQ(claim()->providerId, (*instances)[0].providerId);
   EXPECT_EQ(claim()->labels.at(std::string(label::kInstanceType)), "g4dn.xlarge");
+}
+
+// A claim from the apiserver (it has a uid) whose status the cache does not show yet, as
+// between the label write and the status write: the pass records the instance this step
+// launched a moment ago instead of asking the cloud again.
+TEST_F(LaunchStepTest, AClaimTheCacheShowsUnlaunchedIsRecordedFromMemoryWithoutASecondCall) {
+  api::NodeClaim pending = pendingClaim();
+  pending.uid = "uid-gpu-a";
+  cluster_.putClaim(pending);
+  cluster_.failNext("patchNodeClaimStatus", Status::unavailable("apiserver restarting"));
+  ASSERT_FALSE(reconciler().reconcile("gpu-a"));
+  ASSERT_EQ(cloud_.creates.size(), 1u);
+
+  auto second = reconciler().reconcile("gpu-a");
+  ASSERT_TRUE(second) << second.error().toString();
+  EXPECT_EQ(cloud_.creates.size(), 1u) << "no second create: the instance is known";
+  auto instances = cloud_.list();
+  ASSERT_EQ(instances->size(), 1u);
+  ASSERT_TRUE(claim()->isTrue(nc::kLaunched));
+  EXPECT_EQ(claim()->providerId, (*instances)[0].providerId);
+  EXPECT_EQ(claim()->allocatable.get("cpu"), q("3920m")) << "the launched type's allocatable";
+
+  // Past the memory span (a claim whose status never landed) the cloud is asked again.
+  api::NodeClaim other = pendingClaim("gpu-b");
+  other.uid = "uid-gpu-b";
+  cluster_.putClaim(other);
+  cluster_.failNext("patchNodeClaimStatus", Status::unavailable("apiserver restarting"));
+  ASSERT_FALSE(reconciler().reconcile("gpu-b"));
+  clock_.advance(RecentLaunches::kSpan + 1s);
+  ASSERT_TRUE(reconciler().reconcile("gpu-b"));
+  EXPECT_EQ(cloud_.creates.size(), 3u);
+  EXPECT_TRUE(claim("gpu-b")->isTrue(nc::kLaunched));
 }
 
 TEST_F(LaunchStepTest, ControllerRetriesAFailedLaunchWriteAfterBackoff) {
