@@ -3,15 +3,8 @@
 // and Node decoders) must turn any bytes into documents, pods or errors: never a crash, an
 // escaped exception, undefined behaviour, or unbounded time or memory.
 //
-// Build (until tests/fuzz/CMakeLists.txt has a line for it), from the repository root:
-//   clang++-16 -std=c++2b -D__cpp_concepts=202002L -Wno-builtin-macro-redefined -I. -g -O1 \
-//     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz/manifest_fuzz.cpp \
-//     src/common/yaml_documents.cpp src/workload/{manifest_loader,file_walk,known_kinds,workload_assembly,expander}.cpp \
-//     src/common/{status,utf8}.cpp src/api/{decode_common,pod_decode,pod_affinity_decode,pod_validation}.cpp \
-//     src/api/{nodepool_decode,nodepool_disruption_decode,nodeclaim,condition,cron_schedule}.cpp \
-//     src/api/{labels,taints,resources,quantity,pod,nodepool}.cpp \
-//     -lyaml-cpp -o /tmp/manifest_fuzz
-//   /tmp/manifest_fuzz -max_total_time=240 -jobs=1 /tmp/m tests/fuzz/corpus/manifest
+// Built by tests/fuzz/CMakeLists.txt (target manifest_fuzz; every file of src/api and
+// src/workload); run it as that file's header shows.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
