@@ -244,9 +244,6 @@ std::unique_ptr<Fixture> build(const Shape& shape) {
     pool.requirements = {{std::string(api::label::kInstanceType), api::SelectorOp::kIn, {spec.instanceType}}};
     cluster.put(std::move(pool));
   }
-  api::Ec2NodeClass nodeClass;
-  nodeClass.name = "default";
-  cluster.put(std::move(nodeClass));
 
   // Roles per pool, as counts per 5,000 nodes (scaled).
   struct Plan {

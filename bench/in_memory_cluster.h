@@ -83,10 +83,6 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     std::string key = pool.name;
     pools_.put(key, std::make_shared<const api::NodePool>(std::move(pool)), "1");
   }
-  void put(api::Ec2NodeClass nodeClass) {
-    std::string key = nodeClass.name;
-    classes_.put(key, std::make_shared<const api::Ec2NodeClass>(std::move(nodeClass)), "1");
-  }
   size_t podCount() const { return pods_.size(); }
   size_t nodeCount() const { return nodes_.size(); }
   size_t nodeClaimCount() const { return claims_.size(); }
@@ -117,10 +113,6 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     if (name.empty()) return nullptr;
     return pools_.get(name);
   }
-  std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const override {
-    if (name.empty()) return nullptr;
-    return classes_.get(name);
-  }
   // ClusterCache::podsOn: the node's bucket, terminal pods dropped.
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
     if (node.empty()) return {};
@@ -145,7 +137,6 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   kube::ObjectStore<api::Node> nodes_;
   kube::ObjectStore<api::NodeClaim> claims_;
   kube::ObjectStore<api::NodePool> pools_;
-  kube::ObjectStore<api::Ec2NodeClass> classes_;
 };
 
 // Records every write by method name and answers as the apiserver would, without changing the

@@ -2,6 +2,10 @@
 // disruption controllers and garbage collection need from a cloud, as value types only.
 // Ec2CloudProvider implements it over EC2; the simulated cloud and unit-test fakes do too;
 // MeteredCloudProvider wraps any of them with metrics and logs.
+// Provider-neutral: node classes are named by the NodeClaim's reference only, and each
+// provider looks its own node-class kind up (the EC2 one through a lookup seam), as
+// Karpenter's providers do. What a node class resolves to is a provider's own extension
+// (cloudprovider/aws/nodeclass_status_resolver.h), not part of this seam.
 #pragma once
 
 #include <memory>
@@ -10,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "src/api/ec2_nodeclass.h"
 #include "src/api/instance_type.h"
 #include "src/api/labels.h"
+#include "src/api/nodeclaim.h"
 #include "src/api/resources.h"
 #include "src/common/clock.h"
 #include "src/common/status.h"
@@ -23,7 +27,8 @@ namespace gantry::cloudprovider {
 struct CreateRequest {
   std::string nodeClaimName{};  // REQUIRED; the idempotency key of the launch
   std::string nodePoolName{};   // REQUIRED
-  api::Ec2NodeClass nodeClass{};
+  // REQUIRED: the NodeClaim's spec.nodeClassRef; the provider resolves it itself.
+  api::NodeClassRef nodeClassRef{};
   // Candidates, cheapest first. Each type's `offerings` lists only the offerings the
   // NodeClaim allows (zones x capacity types), with catalog prices; `capacity` is copied into
   // the result.
@@ -36,7 +41,7 @@ struct CreateGroupRequest {
   std::string groupName{};                  // REQUIRED; idempotency key of the whole group
   std::vector<std::string> nodeClaimNames{};  // REQUIRED, one per instance
   std::string nodePoolName{};
-  api::Ec2NodeClass nodeClass{};
+  api::NodeClassRef nodeClassRef{};  // REQUIRED, as in CreateRequest
   std::vector<api::InstanceType> instanceTypes{};  // as in CreateRequest
   api::Labels tags{};
 };
@@ -68,7 +73,7 @@ class CloudProvider {
   // Idempotent per nodeClaimName: a retry after a crash or timeout returns the instance
   // already launched for that claim instead of launching a second one.
   // Errors: kInvalid (no name, no candidates, a node class that resolves to no subnet,
-  // security group or image); kInsufficientCapacity when no offering could launch (the
+  // security group or image); kNotFound when the referenced node class does not exist; kInsufficientCapacity when no offering could launch (the
   // message names each type/zone/capacity type that failed and why; those offerings are
   // marked unavailable for a while, so instanceTypes() shows them and the caller re-plans);
   // kThrottled/kUnavailable after the cloud's own retries; kUnauthorized/kForbidden.
@@ -101,23 +106,11 @@ class CloudProvider {
   // available=false. The snapshot is immutable and may be shared. Thread-safe.
   virtual Result<api::InstanceTypesPtr> instanceTypes() = 0;
 
-  // Why the instance no longer matches its node class (e.g. "ImageDrift", "SubnetDrift"), or
-  // nullopt when it still does. Errors: discovery failures. Thread-safe.
+  // Why the instance no longer matches the node class `nodeClassRef` names (e.g.
+  // "ImageDrift", "SubnetDrift"), or nullopt when it still does. Errors: kNotFound when the
+  // node class does not exist; discovery failures. Thread-safe.
   virtual Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
-                                                       const api::Ec2NodeClass& nodeClass) = 0;
-
-  // What `nodeClass` resolves to right now, as its EC2NodeClass status: subnets, security
-  // groups, AMIs (each with requirements naming the instance types it serves), the instance
-  // profile, and one condition per part (SubnetsReady, SecurityGroupsReady, AMIsReady): True
-  // when the part selects something, False when it selects nothing (reason SubnetsNotFound,
-  // SecurityGroupsNotFound or AMIsNotFound; the message names the selector terms that matched
-  // nothing, with the cloud's own message for an id it does not know). A False part's list is
-  // empty. The conditions carry no lastTransitionTime or observedGeneration, and there is no
-  // Ready: the caller merges them into the stored conditions and derives Ready.
-  // Errors only for what says nothing about the node class: kThrottled / kUnavailable after
-  // the cloud's own retries, kUnauthorized / kForbidden, kUnimplemented for a cloud without
-  // node classes. Thread-safe.
-  virtual Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass& nodeClass) = 0;
+                                                       const api::NodeClassRef& nodeClassRef) = 0;
 
   // Short name for logs and metrics labels: "aws", "sim", "fake".
   virtual std::string_view name() const = 0;

@@ -15,14 +15,8 @@ std::shared_ptr<spdlog::logger> logger() {
   return l ? l : spdlog::default_logger();
 }
 
-constexpr const char* kMethods[] = {"create", "createGroup", "delete", "get", "list",
-                                    "instanceTypes", "isDrifted", "resolveNodeClass"};
-
-Status errorOf(const Status& s) { return s; }
-template <typename T>
-Status errorOf(const Result<T>& r) {
-  return r ? Status::ok() : r.error();
-}
+constexpr const char* kMethods[] = {"create",        "createGroup", "delete", "get", "list",
+                                    "instanceTypes", "isDrifted"};
 
 }  // namespace
 
@@ -45,10 +39,12 @@ MeteredCloudProvider::MeteredCloudProvider(CloudProviderPtr inner, prometheus::R
   const std::string provider(inner_->name());
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
-  for (const char* m : kMethods) {
+  auto addMethod = [&](const std::string& m) {
     methods_[m] = Method{&calls_.Add({{"provider", provider}, {"method", m}}),
                          &durations_.Add({{"provider", provider}, {"method", m}}, kBuckets)};
-  }
+  };
+  for (const char* m : kMethods) addMethod(m);
+  for (std::string_view m : kExtensionMethods) addMethod(std::string(m));
 }
 
 void MeteredCloudProvider::recordError(std::string_view method, std::string_view subject,
@@ -60,21 +56,6 @@ void MeteredCloudProvider::recordError(std::string_view method, std::string_view
       .Increment();
   logger()->warn("cloud call failed provider={} method={} subject={} kind={} error={}",
                  inner_->name(), method, subject, statusCodeName(status.code()), status.message());
-}
-
-template <typename Fn>
-auto MeteredCloudProvider::observe(std::string_view method, std::string_view subject, Fn&& fn) {
-  const Method& m = methods_.find(method)->second;
-  const auto start = clock_.now();
-  auto result = fn();
-  const std::chrono::duration<double> elapsed = clock_.now() - start;
-  m.calls->Increment();
-  m.duration->Observe(elapsed.count());
-  // kNotFound is delete's normal "already gone", not a failure.
-  if (Status s = errorOf(result); !s.isOk() && !(method == "delete" && s.isNotFound())) {
-    recordError(method, subject, s);
-  }
-  return result;
 }
 
 Result<CloudInstance> MeteredCloudProvider::create(const CreateRequest& request) {
@@ -120,15 +101,9 @@ Result<api::InstanceTypesPtr> MeteredCloudProvider::instanceTypes() {
 }
 
 Result<std::optional<std::string>> MeteredCloudProvider::isDrifted(
-    const CloudInstance& instance, const api::Ec2NodeClass& nodeClass) {
+    const CloudInstance& instance, const api::NodeClassRef& nodeClassRef) {
   return observe("isDrifted", instance.providerId,
-                 [&] { return inner_->isDrifted(instance, nodeClass); });
-}
-
-Result<api::Ec2NodeClassStatus> MeteredCloudProvider::resolveNodeClass(
-    const api::Ec2NodeClass& nodeClass) {
-  return observe("resolveNodeClass", nodeClass.name,
-                 [&] { return inner_->resolveNodeClass(nodeClass); });
+                 [&] { return inner_->isDrifted(instance, nodeClassRef); });
 }
 
 }  // namespace gantry::cloudprovider

@@ -8,13 +8,24 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "cloudprovider/cloud_provider.h"
 #include "src/common/clock.h"
 
 namespace gantry::cloudprovider {
+
+namespace metered_detail {
+inline Status errorOf(const Status& s) { return s; }
+template <typename T>
+Status errorOf(const Result<T>& r) {
+  return r ? Status::ok() : r.error();
+}
+}  // namespace metered_detail
 
 // Registers on `registry` (labels: provider = inner.name(), method; errors also kind):
 //   gantry_cloudprovider_calls_total, gantry_cloudprovider_errors_total,
@@ -34,9 +45,17 @@ class MeteredCloudProvider final : public CloudProvider {
   Result<std::vector<CloudInstance>> list() override;
   Result<api::InstanceTypesPtr> instanceTypes() override;
   Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
-                                               const api::Ec2NodeClass& nodeClass) override;
-  Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass& nodeClass) override;
+                                               const api::NodeClassRef& nodeClassRef) override;
   std::string_view name() const override { return inner_->name(); }
+
+  // Meters a provider's own extension call on the same series, so calls outside the neutral
+  // seam (the EC2NodeClass status resolution, method "resolveNodeClass") are counted too.
+  // `method` must be one of kExtensionMethods. Returns fn()'s result unchanged.
+  static constexpr std::string_view kExtensionMethods[] = {"resolveNodeClass"};
+  template <typename Fn>
+  auto observeExtension(std::string_view method, std::string_view subject, Fn&& fn) {
+    return observe(method, subject, std::forward<Fn>(fn));
+  }
 
  private:
   struct Method {
@@ -55,5 +74,20 @@ class MeteredCloudProvider final : public CloudProvider {
   prometheus::Family<prometheus::Histogram>& durations_;
   std::map<std::string, Method, std::less<>> methods_;  // fixed after construction
 };
+
+template <typename Fn>
+auto MeteredCloudProvider::observe(std::string_view method, std::string_view subject, Fn&& fn) {
+  const Method& m = methods_.find(method)->second;
+  const auto start = clock_.now();
+  auto result = fn();
+  const std::chrono::duration<double> elapsed = clock_.now() - start;
+  m.calls->Increment();
+  m.duration->Observe(elapsed.count());
+  // kNotFound is delete's normal "already gone", not a failure.
+  if (Status s = metered_detail::errorOf(result); !s.isOk() && !(method == "delete" && s.isNotFound())) {
+    recordError(method, subject, s);
+  }
+  return result;
+}
 
 }  // namespace gantry::cloudprovider

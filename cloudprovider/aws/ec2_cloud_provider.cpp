@@ -17,10 +17,12 @@ constexpr size_t kTerminateChunk = 1000;  // EC2's limit of ids per TerminateIns
 }  // namespace
 
 Ec2CloudProvider::Ec2CloudProvider(Ec2CloudProviderOptions options, Ec2Api& ec2, SsmApi* ssm,
-                                   Clock& clock, CatalogSource catalog)
+                                   Clock& clock, CatalogSource catalog,
+                                   const Ec2NodeClassSource& nodeClasses)
     : options_(std::move(options)),
       ec2_(ec2),
       catalog_(std::move(catalog)),
+      nodeClasses_(nodeClasses),
       unavailable_(clock, options_.unavailableOfferingsTtl),
       resolver_(options_.resolver, ec2, ssm, clock),
       templates_(ec2) {}
@@ -155,8 +157,23 @@ Result<api::InstanceTypesPtr> Ec2CloudProvider::instanceTypes() {
   return std::make_shared<const api::InstanceTypes>(unavailable_.apply(**types));
 }
 
+Result<std::shared_ptr<const api::Ec2NodeClass>> Ec2CloudProvider::findNodeClass(
+    const api::NodeClassRef& ref) const {
+  // An empty kind is what a NodeClaim written before kinds were recorded carries.
+  if (!ref.kind.empty() && ref.kind != "EC2NodeClass") {
+    return fail(Status::invalid("node class kind \"" + ref.kind + "\" of " + ref.name +
+                                " is not EC2NodeClass, the only kind the aws provider serves"));
+  }
+  auto nodeClass = nodeClasses_.nodeClass(ref.name);
+  if (!nodeClass) return fail(Status::notFound("EC2NodeClass \"" + ref.name + "\" not found"));
+  return nodeClass;
+}
+
 Result<std::optional<std::string>> Ec2CloudProvider::isDrifted(const CloudInstance& instance,
-                                                               const api::Ec2NodeClass& nodeClass) {
+                                                               const api::NodeClassRef& nodeClassRef) {
+  auto found = findNodeClass(nodeClassRef);
+  if (!found) return fail(found.error());
+  const api::Ec2NodeClass& nodeClass = **found;
   auto images = resolver_.images(nodeClass);
   if (!images) return fail(images.error());
   const bool imageKnown = std::any_of(images->begin(), images->end(), [&](const auto& i) {

@@ -1,7 +1,9 @@
 // The CloudProvider on EC2 (Karpenter's aws CloudProvider): launches with CreateFleet
 // (instant) over launch templates per node class and AMI, falls back to RunInstances, marks
 // pools that report capacity errors unavailable, and finds, lists and terminates instances
-// by the gantry.dev/* tags it puts on them.
+// by the gantry.dev/* tags it puts on them. A NodeClaim's nodeClassRef is looked up in the
+// Ec2NodeClassSource it is given; it also resolves EC2NodeClass status for the status
+// controller (Ec2NodeClassStatusResolver), which is not part of the neutral seam.
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,8 @@
 #include "cloudprovider/aws/launch_plan.h"
 #include "cloudprovider/aws/launch_templates.h"
 #include "cloudprovider/aws/nodeclass_resolver.h"
+#include "cloudprovider/aws/nodeclass_source.h"
+#include "cloudprovider/aws/nodeclass_status_resolver.h"
 #include "cloudprovider/aws/ssm/ssm_api.h"
 #include "cloudprovider/aws/unavailable_offerings.h"
 #include "cloudprovider/cloud_provider.h"
@@ -47,11 +51,12 @@ struct Ec2CloudProviderOptions {
 // Must be thread-safe.
 using CatalogSource = std::function<Result<api::InstanceTypesPtr>()>;
 
-// Thread-safe. `ec2`, `ssm` (may be null: no AMI aliases) and `clock` must outlive it.
-class Ec2CloudProvider final : public CloudProvider {
+// Thread-safe. `ec2`, `ssm` (may be null: no AMI aliases), `clock` and `nodeClasses` must
+// outlive it.
+class Ec2CloudProvider final : public CloudProvider, public Ec2NodeClassStatusResolver {
  public:
   Ec2CloudProvider(Ec2CloudProviderOptions options, Ec2Api& ec2, SsmApi* ssm, Clock& clock,
-                   CatalogSource catalog);
+                   CatalogSource catalog, const Ec2NodeClassSource& nodeClasses);
 
   Result<CloudInstance> create(const CreateRequest& request) override;
   Result<std::vector<CloudInstance>> createGroup(const CreateGroupRequest& request) override;
@@ -61,7 +66,7 @@ class Ec2CloudProvider final : public CloudProvider {
   Result<std::vector<CloudInstance>> list() override;
   Result<api::InstanceTypesPtr> instanceTypes() override;
   Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
-                                               const api::Ec2NodeClass& nodeClass) override;
+                                               const api::NodeClassRef& nodeClassRef) override;
   // Through the NodeClassResolver (EC2 describe calls; SSM for AMI aliases): its kInvalid,
   // kNotFound and kUnimplemented errors become False conditions, the rest fail the call.
   Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass& nodeClass) override;
@@ -75,6 +80,10 @@ class Ec2CloudProvider final : public CloudProvider {
 
  private:
   struct Launch;  // one prepared launch: plan, templates, tags (ec2_cloud_provider_launch.cpp)
+
+  // The EC2NodeClass `ref` names. kNotFound when the source has none (the message names it,
+  // "EC2NodeClass \"<name>\" not found"); kInvalid for a kind other than EC2NodeClass.
+  Result<std::shared_ptr<const api::Ec2NodeClass>> findNodeClass(const api::NodeClassRef& ref) const;
 
   Result<Launch> prepare(const std::string& nodePoolName, const api::Ec2NodeClass& nodeClass,
                          const std::vector<api::InstanceType>& candidates, const api::Labels& extra,
@@ -94,6 +103,7 @@ class Ec2CloudProvider final : public CloudProvider {
   Ec2CloudProviderOptions options_;
   Ec2Api& ec2_;
   CatalogSource catalog_;
+  const Ec2NodeClassSource& nodeClasses_;
   UnavailableOfferings unavailable_;
   NodeClassResolver resolver_;
   LaunchTemplates templates_;

@@ -265,7 +265,9 @@ Result<CloudInstance> Ec2CloudProvider::create(const CreateRequest& request) {
                       request.nodeClaimName, ci.instanceId);
     return ci;
   }
-  auto prepared = prepare(request.nodePoolName, request.nodeClass, request.instanceTypes,
+  auto nodeClass = findNodeClass(request.nodeClassRef);
+  if (!nodeClass) return fail(nodeClass.error());
+  auto prepared = prepare(request.nodePoolName, **nodeClass, request.instanceTypes,
                           request.tags, false);
   if (!prepared) return fail(prepared.error().withContext("create " + request.nodeClaimName));
   setTag(prepared->tags, kNodeClaimTagKey, request.nodeClaimName);
@@ -308,7 +310,9 @@ Result<std::vector<CloudInstance>> Ec2CloudProvider::createGroup(const CreateGro
                                                std::to_string(existing->size()) + " of " +
                                                std::to_string(n) + " instances; terminated them"));
     }
-    auto prepared = prepare(request.nodePoolName, request.nodeClass, request.instanceTypes,
+    auto nodeClass = findNodeClass(request.nodeClassRef);
+    if (!nodeClass) return fail(nodeClass.error());
+    auto prepared = prepare(request.nodePoolName, **nodeClass, request.instanceTypes,
                             request.tags, true);
     if (!prepared) return fail(prepared.error().withContext(context));
     setTag(prepared->tags, kGroupTagKey, request.groupName);

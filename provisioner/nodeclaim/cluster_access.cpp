@@ -58,11 +58,6 @@ std::shared_ptr<const api::NodePool> CacheLifecycleReader::nodePool(const std::s
   return cache_.nodePools().store().get(name);
 }
 
-std::shared_ptr<const api::Ec2NodeClass> CacheLifecycleReader::nodeClass(
-    const std::string& name) const {
-  if (name.empty()) return nullptr;
-  return cache_.ec2NodeClasses().store().get(name);
-}
 
 std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsOn(const std::string& node) const {
   if (node.empty()) return {};

@@ -11,7 +11,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/api/ec2_nodeclass.h"
 #include "src/api/node.h"
 #include "src/api/nodeclaim.h"
 #include "src/api/nodepool.h"
@@ -44,8 +43,6 @@ class LifecycleReader {
   // Every Node in the cache.
   virtual std::vector<std::shared_ptr<const api::Node>> nodes() const = 0;
   virtual std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const = 0;
-  // The EC2NodeClass of that name, or null when the cache has none.
-  virtual std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const = 0;
   // The pods bound to the Node `node` (spec.nodeName), terminal ones (Succeeded, Failed)
   // left out; empty for an unknown node.
   virtual std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const = 0;
@@ -103,7 +100,6 @@ class CacheLifecycleReader final : public LifecycleReader {
   std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const override;
   std::vector<std::shared_ptr<const api::Node>> nodes() const override;
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override;
-  std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const override;
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override;
   std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
       const std::string& node) const override;

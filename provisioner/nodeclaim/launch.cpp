@@ -103,14 +103,10 @@ Result<StepResult> Launch::reconcile(api::NodeClaim& claim) {
                   Status::insufficientCapacity("no offering the NodeClaim allows is available"),
                   LaunchFailure::kCapacity);
   }
-  auto nodeClass = ctx_.reader.nodeClass(claim.nodeClassRef.name);
-  if (!nodeClass) {
-    return failed(claim,
-                  Status::notFound("EC2NodeClass \"" + claim.nodeClassRef.name + "\" not found"),
-                  LaunchFailure::kPersistent);
-  }
+  // The provider looks the node class up itself; a missing one is its kNotFound, a
+  // persistent failure like any other refusal.
   Requeue wait;
-  auto instance = launch(claim, *nodeClass, candidates, wait);
+  auto instance = launch(claim, candidates, wait);
   if (wait) return StepResult{.requeue = wait, .halt = true};
   if (!instance) {
     const LaunchFailure kind = classifyLaunchError(instance.error());
@@ -135,7 +131,6 @@ Result<StepResult> Launch::reconcile(api::NodeClaim& claim) {
 }
 
 Result<cloudprovider::CloudInstance> Launch::launch(const api::NodeClaim& claim,
-                                                    const api::Ec2NodeClass& nodeClass,
                                                     std::vector<api::InstanceType> candidates,
                                                     Requeue& wait) {
   const std::string gang = annotation(claim, nc::kGangAnnotation);
@@ -144,7 +139,7 @@ Result<cloudprovider::CloudInstance> Launch::launch(const api::NodeClaim& claim,
     crashPoint("launch.before-create");
     return ctx_.cloud.create({.nodeClaimName = claim.name,
                               .nodePoolName = claim.nodePool(),
-                              .nodeClass = nodeClass,
+                              .nodeClassRef = claim.nodeClassRef,
                               .instanceTypes = std::move(candidates),
                               .tags = ctx_.options.tags});
   }
@@ -179,7 +174,7 @@ Result<cloudprovider::CloudInstance> Launch::launch(const api::NodeClaim& claim,
   auto group = ctx_.cloud.createGroup({.groupName = gang,
                                        .nodeClaimNames = members,
                                        .nodePoolName = claim.nodePool(),
-                                       .nodeClass = nodeClass,
+                                       .nodeClassRef = claim.nodeClassRef,
                                        .instanceTypes = std::move(candidates),
                                        .tags = ctx_.options.tags});
   if (!group) return fail(group.error());

@@ -41,7 +41,6 @@ class Launch final : public LifecycleStep {
   // The instance for `claim`: create() for a single claim, createGroup() for a gang member.
   // `wait` is set when a gang is still assembling (no call was made).
   Result<cloudprovider::CloudInstance> launch(const api::NodeClaim& claim,
-                                              const api::Ec2NodeClass& nodeClass,
                                               std::vector<api::InstanceType> candidates,
                                               Requeue& wait);
   // Records the failure on the claim (condition, Event), deletes it and tells the provisioner.

@@ -5,7 +5,7 @@
 namespace gantry::provisioner::nodeclass {
 
 StatusController::StatusController(NodeClassReader& reader, NodeClassStatusWriter& writer,
-                                   cloudprovider::CloudProvider& cloud,
+                                   cloudprovider::aws::Ec2NodeClassStatusResolver& cloud,
                                    kube::EventRecorder& events, Clock& clock,
                                    StatusControllerOptions options,
                                    prometheus::Registry* registry)
@@ -22,7 +22,7 @@ StatusController::StatusController(NodeClassReader& reader, NodeClassStatusWrite
              .registry = registry}) {}
 
 std::unique_ptr<StatusController> StatusController::forCluster(
-    kube::ClusterCache& cache, kube::RestClient& client, cloudprovider::CloudProvider& cloud,
+    kube::ClusterCache& cache, kube::RestClient& client, cloudprovider::aws::Ec2NodeClassStatusResolver& cloud,
     kube::EventRecorder& events, Clock& clock, StatusControllerOptions options,
     prometheus::Registry* registry) {
   auto reader = std::make_unique<CacheNodeClassReader>(cache);

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "cloudprovider/cloud_provider.h"
+#include "cloudprovider/aws/nodeclass_status_resolver.h"
 #include "provisioner/controller.h"
 #include "provisioner/nodeclass/nodeclass_access.h"
 #include "provisioner/nodeclass/status_reconciler.h"
@@ -45,7 +45,7 @@ class StatusController final : public Controller {
   // Over the seams; no informer is hooked (tests call enqueue()/step()). The reconcile
   // metrics go to `registry` when given. References and the registry outlive it.
   StatusController(NodeClassReader& reader, NodeClassStatusWriter& writer,
-                   cloudprovider::CloudProvider& cloud, kube::EventRecorder& events, Clock& clock,
+                   cloudprovider::aws::Ec2NodeClassStatusResolver& cloud, kube::EventRecorder& events, Clock& clock,
                    StatusControllerOptions options = {}, prometheus::Registry* registry = nullptr);
 
   // The in-cluster wiring: a cache reader, a RestClient writer and the EC2NodeClass informer
@@ -54,7 +54,7 @@ class StatusController final : public Controller {
   // not started yet; every reference (and `registry`, when given) outlives the controller.
   static std::unique_ptr<StatusController> forCluster(kube::ClusterCache& cache,
                                                       kube::RestClient& client,
-                                                      cloudprovider::CloudProvider& cloud,
+                                                      cloudprovider::aws::Ec2NodeClassStatusResolver& cloud,
                                                       kube::EventRecorder& events, Clock& clock,
                                                       StatusControllerOptions options = {},
                                                       prometheus::Registry* registry = nullptr);

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cloudprovider/cloud_provider.h"
+#include "cloudprovider/aws/nodeclass_status_resolver.h"
 #include "provisioner/nodeclass/nodeclass_access.h"
 #include "provisioner/runtime/reconciler.h"
 #include "src/api/ec2_nodeclass.h"
@@ -47,7 +47,7 @@ class StatusReconciler final : public runtime::Reconciler {
  public:
   // REQUIRES: every reference outlives it.
   StatusReconciler(NodeClassReader& reader, NodeClassStatusWriter& writer,
-                   cloudprovider::CloudProvider& cloud, kube::EventRecorder& events, Clock& clock,
+                   cloudprovider::aws::Ec2NodeClassStatusResolver& cloud, kube::EventRecorder& events, Clock& clock,
                    Clock::Duration resolvePeriod, int failuresBeforeNotReady)
       : reader_(reader), writer_(writer), cloud_(cloud), events_(events), clock_(clock),
         resolvePeriod_(resolvePeriod), failuresBeforeNotReady_(failuresBeforeNotReady) {}
@@ -71,7 +71,7 @@ class StatusReconciler final : public runtime::Reconciler {
 
   NodeClassReader& reader_;
   NodeClassStatusWriter& writer_;
-  cloudprovider::CloudProvider& cloud_;
+  cloudprovider::aws::Ec2NodeClassStatusResolver& cloud_;
   kube::EventRecorder& events_;
   Clock& clock_;
   const Clock::Duration resolvePeriod_;

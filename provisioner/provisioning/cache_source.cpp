@@ -18,7 +18,9 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
     for (const auto& pool : cache.nodePools().store().list()) objects.nodePools.push_back(*pool);
     for (const auto& claim : cache.nodeClaims().store().list()) objects.nodeClaims.push_back(*claim);
     for (const auto& nodeClass : cache.ec2NodeClasses().store().list()) {
-      objects.nodeClasses.push_back(*nodeClass);
+      objects.nodeClasses.push_back({.name = nodeClass->name,
+                                     .generation = nodeClass->generation,
+                                     .conditions = nodeClass->status.conditions});
     }
     if (cache.hasDaemonSets()) {
       for (const auto& ds : cache.daemonSets().store().list()) objects.daemonSets.push_back(*ds);

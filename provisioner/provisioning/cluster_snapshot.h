@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "binpack/snapshot.h"
-#include "src/api/ec2_nodeclass.h"
+#include "src/api/condition.h"
 #include "src/api/instance_type.h"
 #include "src/api/node.h"
 #include "src/api/nodeclaim.h"
@@ -16,6 +16,15 @@
 #include "src/api/pod.h"
 
 namespace gantry::provisioner {
+
+// A node class as the provisioner sees it, whatever the provider's kind (Karpenter reads a
+// NodeClass's status conditions the same way): its name, metadata.generation and status
+// conditions, of which Ready decides whether its NodePools are planned.
+struct NodeClassState {
+  std::string name{};
+  int64_t generation = 0;
+  std::vector<api::Condition> conditions{};
+};
 
 // One consistent-enough read of the cluster. Values, so the solver never races the cache.
 struct ClusterObjects {
@@ -25,8 +34,9 @@ struct ClusterObjects {
   std::vector<api::NodePool> nodePools;
   std::vector<api::NodeClaim> nodeClaims;
   std::vector<api::Pod> daemonSets;  // optional overhead templates
-  // Optional: the EC2NodeClasses the cache holds; the provisioner reads any other it needs.
-  std::vector<api::Ec2NodeClass> nodeClasses;
+  // Optional: the node classes the cache holds (for readiness; a class missing here is left
+  // to the launch to report).
+  std::vector<NodeClassState> nodeClasses;
 };
 
 struct ClusterSnapshot {

@@ -1,4 +1,4 @@
-// NodeClaim, EC2NodeClass and NodePool writes over the apiserver. Finalizer removal is a JSON
+// NodeClaim and NodePool writes over the apiserver. Finalizer removal is a JSON
 // patch guarded by a test of the list, so a concurrent change to the finalizers fails the
 // patch instead of being overwritten.
 #include "provisioner/provisioning/cluster_writer.h"
@@ -66,17 +66,6 @@ Status KubeClusterWriter::deleteNodeClaim(const std::string& name) {
   auto removed = client_.remove(path);
   if (!removed && !removed.error().isNotFound()) return removed.error();
   return Status::ok();
-}
-
-Result<api::Ec2NodeClass> KubeClusterWriter::getNodeClass(const std::string& name) {
-  auto object = client_.get(kube::kEc2NodeClassesPath.withName(name));
-  if (!object) return fail(object.error());
-  auto nodeClass = api::decodeEc2NodeClass(*object);
-  if (!nodeClass) {
-    return fail(Status::invalid("EC2NodeClass " + name + ": " + nodeClass.error().field + ": " +
-                                nodeClass.error().message));
-  }
-  return std::move(*nodeClass);
 }
 
 Status KubeClusterWriter::setNodePoolCondition(const std::string& pool, const api::Condition& condition) {

@@ -7,7 +7,6 @@
 #include <string>
 
 #include "src/api/condition.h"
-#include "src/api/ec2_nodeclass.h"
 #include "src/api/nodeclaim.h"
 #include "src/common/status.h"
 #include "src/kube/rest_client.h"
@@ -30,8 +29,6 @@ class ClusterWriter {
   // finalizer, then deletes. OK when already gone.
   virtual Status deleteNodeClaim(const std::string& name) = 0;
 
-  // The EC2NodeClass of that name. Errors: kNotFound, decode errors as kInvalid.
-  virtual Result<api::Ec2NodeClass> getNodeClass(const std::string& name) = 0;
 
   // Sets one condition in a NodePool's status (read, set, write with the resourceVersion).
   // Errors: the apiserver's.
@@ -49,7 +46,6 @@ class KubeClusterWriter final : public ClusterWriter {
   Result<api::NodeClaim> createNodeClaim(const api::NodeClaim& claim) override;
   Result<api::NodeClaim> updateNodeClaim(const api::NodeClaim& claim) override;
   Status deleteNodeClaim(const std::string& name) override;
-  Result<api::Ec2NodeClass> getNodeClass(const std::string& name) override;
   Status setNodePoolCondition(const std::string& pool, const api::Condition& condition) override;
 
  private:

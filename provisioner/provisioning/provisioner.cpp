@@ -17,6 +17,10 @@ namespace {
 
 std::shared_ptr<spdlog::logger> logger() { return componentLogger("provisioning"); }
 
+// The node-class condition that says its pools can launch (every provider's node class has
+// one, as in Karpenter).
+constexpr std::string_view kNodeClassReady = "Ready";
+
 // The pool a solver reason says blocked the pod on a limit, or "".
 std::string limitedPool(const std::string& reason) {
   static const std::string prefix = "NodePool ";
@@ -211,7 +215,7 @@ std::map<std::string, std::string> Provisioner::poolsToSkip(const ClusterObjects
         continue;
       }
     }
-    const api::Ec2NodeClass* nodeClass = nullptr;
+    const NodeClassState* nodeClass = nullptr;
     for (const auto& nc : objects.nodeClasses) {
       if (nc.name == pool.nodeClassRef) nodeClass = &nc;
     }
@@ -220,7 +224,7 @@ std::map<std::string, std::string> Provisioner::poolsToSkip(const ClusterObjects
     // launch; say so up front, as Karpenter does. Unknown with ResolutionFailed: the cloud
     // could not even be asked (SSM or EC2 unreachable, throttled) several times in a row.
     const api::Condition* ready =
-        api::findCondition(nodeClass->status.conditions, api::nodeclass::kReady);
+        api::findCondition(nodeClass->conditions, kNodeClassReady);
     if (ready == nullptr || ready->status == api::ConditionStatus::kTrue) continue;
     const bool current = ready->observedGeneration == 0 ||
                          ready->observedGeneration == nodeClass->generation;

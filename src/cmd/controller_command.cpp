@@ -35,6 +35,7 @@
 #include "provisioner/state/pod_events.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/controller_options.h"
+#include "src/cmd/ec2_nodeclass_cache_source.h"
 #include "src/cmd/health_server.h"
 #include "src/common/logging.h"
 #include "src/http/curl_http_client.h"
@@ -138,10 +139,14 @@ int runControllerCommand(const std::vector<std::string>& args) {
     catalog = [&live] { return live->instanceTypes(); };
   }
   auto registry = std::make_shared<prometheus::Registry>();
-  cloudprovider::MeteredCloudProvider cloud(
-      std::make_unique<aws::Ec2CloudProvider>(aws::Ec2CloudProviderOptions{.clusterName = opt.clusterName},
-                                              ec2, &ssm, clock, catalog),
-      *registry, clock);
+  // The provider reads EC2NodeClasses from the cache; the status controller asks the same
+  // provider what they resolve to, metered on the provider's series.
+  Ec2NodeClassCacheSource nodeClasses(cache);
+  auto ec2Provider = std::make_unique<aws::Ec2CloudProvider>(
+      aws::Ec2CloudProviderOptions{.clusterName = opt.clusterName}, ec2, &ssm, clock, catalog, nodeClasses);
+  aws::Ec2NodeClassStatusResolver& ec2Resolver = *ec2Provider;
+  cloudprovider::MeteredCloudProvider cloud(std::move(ec2Provider), *registry, clock);
+  aws::MeteredEc2NodeClassStatusResolver nodeClassResolver(ec2Resolver, cloud);
 
   provisioner::KubeClusterWriter writer(client);
   // State the controllers share: launch backoff (lifecycle writes, provisioner reads),
@@ -181,8 +186,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
       cache, client, cloud, events, clock, provisioner::nodeclaim::GarbageCollectionOptions{},
       registry.get()));
   // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
-  controllers.push_back(provisioner::nodeclass::StatusController::forCluster(cache, client, cloud, events, clock,
-                                                                             {}, registry.get()));
+  controllers.push_back(provisioner::nodeclass::StatusController::forCluster(
+      cache, client, nodeClassResolver, events, clock, {}, registry.get()));
   // NodePool status.resources (usage against limits); it hooks the cache too.
   controllers.push_back(provisioner::nodepool::UsageController::forCluster(cache, client, clock, {},
                                                                           registry.get()));

@@ -99,7 +99,7 @@ class GantryE2eTest : public testing::TestEnvTest {
         aws::QueryEc2ApiOptions{.region = env().region(), .endpoint = env().ec2Endpoint()}, http_,
         *credentials_, clock_, [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
     provider_ = std::make_unique<aws::Ec2CloudProvider>(aws::Ec2CloudProviderOptions{.clusterName = run_},
-                                                        *ec2_, nullptr, clock_, nullptr);
+                                                        *ec2_, nullptr, clock_, nullptr, noNodeClasses_);
     faults_ = std::make_unique<testing::FaultTable>(http_, env().faultsEndpoint());
     ASSERT_NO_FATAL_FAILURE(testing::installGantryCrdsIfMissing(client()));
     kube::RestClient& c = client();
@@ -357,6 +357,7 @@ class GantryE2eTest : public testing::TestEnvTest {
   kube::Connection conn_;
   std::unique_ptr<aws::CredentialsProvider> credentials_;
   std::unique_ptr<aws::QueryEc2Api> ec2_;
+  aws::InMemoryEc2NodeClassSource noNodeClasses_;  // provider_ only lists, gets and deletes
   std::unique_ptr<aws::Ec2CloudProvider> provider_;
   std::unique_ptr<testing::FaultTable> faults_;
   std::unique_ptr<testing::ControllerProcess> controller_;

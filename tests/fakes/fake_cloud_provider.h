@@ -1,7 +1,8 @@
 // A CloudProvider for controllers' unit tests: a fixed catalog, launches recorded in order,
 // capacity errors injectable per instance type (which, like the EC2 provider, mark that
 // type's offerings unavailable), the next error injectable for any call, and node-class
-// resolutions scripted per name. No threads, no I/O.
+// resolutions scripted per name (it plays the EC2 provider's status resolver too). No
+// threads, no I/O.
 #pragma once
 
 #include <functional>
@@ -12,12 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "cloudprovider/aws/nodeclass_status_resolver.h"
 #include "cloudprovider/aws/provider_id.h"
 #include "cloudprovider/cloud_provider.h"
 
 namespace gantry::cloudprovider {
 
-class FakeCloudProvider final : public CloudProvider {
+class FakeCloudProvider final : public CloudProvider, public aws::Ec2NodeClassStatusResolver {
  public:
   explicit FakeCloudProvider(api::InstanceTypes types) : types_(std::move(types)) {}
 
@@ -73,7 +75,7 @@ class FakeCloudProvider final : public CloudProvider {
     std::lock_guard l(mu_);
     return std::make_shared<const api::InstanceTypes>(types_);
   }
-  Result<std::optional<std::string>> isDrifted(const CloudInstance&, const api::Ec2NodeClass&) override {
+  Result<std::optional<std::string>> isDrifted(const CloudInstance&, const api::NodeClassRef&) override {
     return std::optional<std::string>{};
   }
   // The status set for that node class name (or error), else one where every part resolves:

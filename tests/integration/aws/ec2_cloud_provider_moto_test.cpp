@@ -73,6 +73,7 @@ class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
     ssm_ = std::make_unique<JsonSsmApi>(
         JsonSsmApiOptions{.region = env().region(), .endpoint = env().ec2Endpoint(), .retry = fastRetry()},
         http_, *credentials_, clock_, noEnv());
+    nodeClasses_.put(nodeClass());
     provider_ = makeProvider();
   }
 
@@ -98,7 +99,7 @@ class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
 
   std::unique_ptr<Ec2CloudProvider> makeProvider() {
     return std::make_unique<Ec2CloudProvider>(Ec2CloudProviderOptions{.clusterName = cluster_},
-                                              *ec2_, ssm_.get(), clock_, nullptr);
+                                              *ec2_, ssm_.get(), clock_, nullptr, nodeClasses_);
   }
 
   api::Ec2NodeClass nodeClass() const {
@@ -111,8 +112,18 @@ class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
     return nc;
   }
 
-  CreateRequest request(const std::string& claim, std::vector<api::InstanceType> types) const {
-    return {.nodeClaimName = claim, .nodePoolName = "it-pool", .nodeClass = nodeClass(),
+  // How a NodeClaim names the EC2NodeClass `name` (nodeClass()'s by default), which must be
+  // in nodeClasses_.
+  api::NodeClassRef nodeClassRef(std::string name = "") const {
+    return {.group = "gantry.dev",
+            .kind = "EC2NodeClass",
+            .name = name.empty() ? nodeClass().name : std::move(name)};
+  }
+
+  CreateRequest request(const std::string& claim, std::vector<api::InstanceType> types,
+                        std::string nodeClassName = "") const {
+    return {.nodeClaimName = claim, .nodePoolName = "it-pool",
+            .nodeClassRef = nodeClassRef(std::move(nodeClassName)),
             .instanceTypes = std::move(types)};
   }
 
@@ -134,6 +145,7 @@ class Ec2ProviderMotoTest : public gantry::testing::TestEnvTest {
   std::unique_ptr<StaticCredentialsProvider> credentials_;
   std::unique_ptr<QueryEc2Api> ec2_;
   std::unique_ptr<JsonSsmApi> ssm_;
+  InMemoryEc2NodeClassSource nodeClasses_;  // what the providers look NodeClaims' classes up in
   std::unique_ptr<Ec2CloudProvider> provider_;
   std::unique_ptr<gantry::testing::FaultTable> faults_;
 };
@@ -262,7 +274,7 @@ TEST_F(Ec2ProviderMotoTest, GroupLaunchesEveryMemberInOneZoneOnce) {
   CreateGroupRequest group{.groupName = "gang-" + cluster_,
                            .nodeClaimNames = {"worker-0", "worker-1"},
                            .nodePoolName = "it-pool",
-                           .nodeClass = nodeClass(),
+                           .nodeClassRef = nodeClassRef(),
                            .instanceTypes = {candidate("m5.large", {{"us-east-1c", 0.096}, {"us-east-1a", 0.098}})}};
   auto launched = provider_->createGroup(group);
   ASSERT_TRUE(launched.has_value()) << launched.error().toString();
@@ -306,9 +318,12 @@ TEST_F(Ec2ProviderMotoTest, SsmGetParameterReadsPublicParametersAndReportsMissin
   Ec2CloudProvider old(
       Ec2CloudProviderOptions{.clusterName = cluster_,
                               .resolver = {.kubernetesVersion = kUnpublishedMinor}},
-      *ec2_, ssm_.get(), clock_, nullptr);
-  auto req = request("claim-alias", {candidate("m5.large", {{"us-east-1a", 0.096}})});
-  req.nodeClass.amiSelectorTerms = {{.alias = "al2023@latest"}};
+      *ec2_, ssm_.get(), clock_, nullptr, nodeClasses_);
+  api::Ec2NodeClass alias = nodeClass();
+  alias.name += "-alias";
+  alias.amiSelectorTerms = {{.alias = "al2023@latest"}};
+  nodeClasses_.put(alias);
+  auto req = request("claim-alias", {candidate("m5.large", {{"us-east-1a", 0.096}})}, alias.name);
   auto result = old.create(req);
   ASSERT_FALSE(result.has_value());
   EXPECT_TRUE(result.error().isInvalid()) << result.error().toString();
@@ -342,6 +357,7 @@ TEST_F(Ec2ProviderMotoTest, Al2023LatestAliasResolvesTheEksOptimizedImagesThroug
 
   api::Ec2NodeClass nc = nodeClass();
   nc.amiSelectorTerms = {{.alias = "al2023@latest"}};
+  nodeClasses_.put(nc);  // the launches below name it
   auto status = provider_->resolveNodeClass(nc);
   ASSERT_TRUE(status.has_value()) << status.error().toString();
   const api::Condition* amisReady =
@@ -373,7 +389,6 @@ TEST_F(Ec2ProviderMotoTest, Al2023LatestAliasResolvesTheEksOptimizedImagesThroug
        {std::tuple{"alias-x86", candidate("m5.large", {{"us-east-1a", 0.096}}), standard},
         std::tuple{"alias-gpu", gpu, nvidia}, std::tuple{"alias-arm", graviton, arm}}) {
     auto req = request(claim, {type});
-    req.nodeClass = nc;
     auto launched = provider_->create(req);
     ASSERT_TRUE(launched.has_value()) << claim << ": " << launched.error().toString();
     EXPECT_EQ(launched->instanceType, type.name);
@@ -450,7 +465,7 @@ TEST_F(Ec2ProviderMotoTest, IrsaWebIdentityCredentialsLaunchThroughTheDefaultCha
                                      .retry = fastRetry()},
                   http_, *chain, clock_, noEnv());
   Ec2CloudProvider provider(Ec2CloudProviderOptions{.clusterName = cluster_}, ec2, ssm_.get(), clock_,
-                            nullptr);
+                            nullptr, nodeClasses_);
   auto launched = provider.create(request("irsa-claim", {candidate("m5.large", {{"us-east-1a", 0.096}})}));
   ASSERT_TRUE(launched) << launched.error().toString();
   EXPECT_EQ(launched->nodeClaimName, "irsa-claim");

@@ -75,7 +75,7 @@ TEST_F(DrainIT, DeletionEvictsPodsWaitsForTheBudgetThenTerminates) {
   type.offerings.push_back({.zone = "us-east-1a", .capacityType = api::CapacityType::kOnDemand,
                             .pricePerHour = 0.096});
   auto instance = provider_->create(
-      {.nodeClaimName = claimName_, .nodePoolName = pool, .nodeClass = nodeClass(),
+      {.nodeClaimName = claimName_, .nodePoolName = pool, .nodeClassRef = nodeClassRef(),
        .instanceTypes = {type},
        .tags = {{"kubernetes.io/cluster/" + env().clusterName(), "owned"}}});
   ASSERT_TRUE(instance) << instance.error().toString();

@@ -62,9 +62,10 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
         cloudprovider::aws::QueryEc2ApiOptions{.region = env().region(), .endpoint = env().ec2Endpoint()},
         http_, *credentials_, clock_,
         [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+    nodeClasses_.put(nodeClass());
     provider_ = std::make_unique<cloudprovider::aws::Ec2CloudProvider>(
         cloudprovider::aws::Ec2CloudProviderOptions{.clusterName = cluster_}, *ec2_, nullptr,
-        clock_, nullptr);
+        clock_, nullptr, nodeClasses_);
   }
 
   void TearDown() override {
@@ -151,6 +152,10 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
     nc.amiSelectorTerms = {{.id = "ami-12c6146b"}};
     return nc;
   }
+  // How a NodeClaim names nodeClass().
+  api::NodeClassRef nodeClassRef() const {
+    return {.group = "gantry.dev", .kind = "EC2NodeClass", .name = nodeClass().name};
+  }
 
   Result<json> claim() { return client().get(kube::kNodeClaimsPath.withName(claimName_)); }
   static bool conditionTrue(const json& c, std::string_view type) {
@@ -167,6 +172,7 @@ class LifecycleIT : public gantry::testing::TestEnvTest {
   std::string namespace_;  // deleted in TearDown when set
   std::unique_ptr<cloudprovider::aws::StaticCredentialsProvider> credentials_;
   std::unique_ptr<cloudprovider::aws::QueryEc2Api> ec2_;
+  cloudprovider::aws::InMemoryEc2NodeClassSource nodeClasses_;  // nodeClass(), for provider_
   std::unique_ptr<cloudprovider::aws::Ec2CloudProvider> provider_;
   std::unique_ptr<kube::ClusterCache> cache_;
   std::unique_ptr<kube::KubeEventRecorder> recorder_;

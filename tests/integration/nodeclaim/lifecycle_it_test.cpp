@@ -26,7 +26,7 @@ TEST_F(LifecycleIT, GpuNodeIsAdoptedRegisteredInitializedAndTerminatedOnDelete) 
   type.offerings.push_back({.zone = "us-east-1a", .capacityType = api::CapacityType::kOnDemand,
                             .pricePerHour = 0.526});
   auto instance = provider_->create(
-      {.nodeClaimName = claimName_, .nodePoolName = pool, .nodeClass = nodeClass,
+      {.nodeClaimName = claimName_, .nodePoolName = pool, .nodeClassRef = nodeClassRef(),
        .instanceTypes = {type},
        // The bootstrapper plays kubelets for the shared test cluster's instances only.
        .tags = {{"kubernetes.io/cluster/" + env().clusterName(), "owned"}}});
@@ -117,7 +117,7 @@ TEST_F(LifecycleIT, InstanceThatNeverRegistersIsTerminatedAfterTheTtl) {
   type.offerings.push_back({.zone = "us-east-1b", .capacityType = api::CapacityType::kOnDemand,
                             .pricePerHour = 0.096});
   auto instance = provider_->create({.nodeClaimName = claimName_, .nodePoolName = "lc-it-pool",
-                                     .nodeClass = nodeClass(), .instanceTypes = {type}});
+                                     .nodeClassRef = nodeClassRef(), .instanceTypes = {type}});
   ASSERT_TRUE(instance) << instance.error().toString();
 
   api::NodeClaim c;

@@ -62,10 +62,14 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
     ec2_ = std::make_unique<aws::QueryEc2Api>(
         aws::QueryEc2ApiOptions{.region = env().region(), .endpoint = env().ec2Endpoint()}, http_,
         *credentials_, clock_, [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
-    cloud_ = std::make_unique<cloudprovider::MeteredCloudProvider>(
-        std::make_unique<aws::Ec2CloudProvider>(aws::Ec2CloudProviderOptions{.clusterName = "nc-it-" + suffix_},
-                                                *ec2_, nullptr, clock_, nullptr),
-        registry_, clock_);
+    // As the controller wires it: the provider's resolution, metered on its series.
+    auto provider = std::make_unique<aws::Ec2CloudProvider>(
+        aws::Ec2CloudProviderOptions{.clusterName = "nc-it-" + suffix_}, *ec2_, nullptr, clock_,
+        nullptr, noNodeClasses_);
+    aws::Ec2NodeClassStatusResolver& resolver = *provider;
+    cloud_ = std::make_unique<cloudprovider::MeteredCloudProvider>(std::move(provider), registry_,
+                                                                   clock_);
+    resolver_ = std::make_unique<aws::MeteredEc2NodeClassStatusResolver>(resolver, *cloud_);
   }
 
   void TearDown() override {
@@ -94,7 +98,7 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
         .gantryResources = true};
     cache_ = std::make_unique<kube::ClusterCache>(client(), clock_, options);
     recorder_ = std::make_unique<kube::KubeEventRecorder>(client(), clock_);
-    controller_ = StatusController::forCluster(*cache_, client(), *cloud_, *recorder_, clock_,
+    controller_ = StatusController::forCluster(*cache_, client(), *resolver_, *recorder_, clock_,
                                                {.resolvePeriod = resolvePeriod});
     ASSERT_NO_FATAL_FAILURE(runner_.start(*cache_, *controller_));
   }
@@ -168,7 +172,9 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
   std::vector<std::string> created_;
   std::unique_ptr<aws::StaticCredentialsProvider> credentials_;
   std::unique_ptr<aws::QueryEc2Api> ec2_;
-  std::unique_ptr<cloudprovider::CloudProvider> cloud_;
+  aws::InMemoryEc2NodeClassSource noNodeClasses_;  // the status controller launches nothing
+  std::unique_ptr<cloudprovider::MeteredCloudProvider> cloud_;
+  std::unique_ptr<aws::MeteredEc2NodeClassStatusResolver> resolver_;
   std::unique_ptr<kube::ClusterCache> cache_;
   std::unique_ptr<kube::KubeEventRecorder> recorder_;
   std::unique_ptr<StatusController> controller_;

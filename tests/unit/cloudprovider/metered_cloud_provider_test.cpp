@@ -7,13 +7,15 @@
 
 #include <deque>
 
+#include "cloudprovider/aws/nodeclass_status_resolver.h"
 #include "tests/fakes/fake_clock.h"
 
 namespace gantry::cloudprovider {
 namespace {
 
-// Answers from a script and advances the clock by one second per call.
-class ScriptedProvider final : public CloudProvider {
+// Answers from a script and advances the clock by one second per call. It resolves node
+// classes too, as the EC2 provider does outside the neutral seam.
+class ScriptedProvider final : public CloudProvider, public aws::Ec2NodeClassStatusResolver {
  public:
   explicit ScriptedProvider(FakeClock& clock) : clock_(clock) {}
   std::deque<Status> next;
@@ -37,7 +39,7 @@ class ScriptedProvider final : public CloudProvider {
   Result<api::InstanceTypesPtr> instanceTypes() override {
     return std::make_shared<const api::InstanceTypes>();
   }
-  Result<std::optional<std::string>> isDrifted(const CloudInstance&, const api::Ec2NodeClass&) override {
+  Result<std::optional<std::string>> isDrifted(const CloudInstance&, const api::NodeClassRef&) override {
     return std::optional<std::string>();
   }
   Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass&) override {
@@ -132,17 +134,20 @@ TEST(MeteredCloudProviderTest, DeleteNotFoundIsNotCountedAsAnError) {
             1);
 }
 
+// Resolution is the EC2 provider's own extension, not a CloudProvider call; its metered
+// wrapper still counts it on the provider's series, as before it left the neutral seam.
 TEST(MeteredCloudProviderTest, ResolveNodeClassPassesThroughAndIsCounted) {
   FakeClock clock;
   prometheus::Registry registry;
   auto inner = std::make_unique<ScriptedProvider>(clock);
   ScriptedProvider* script = inner.get();
   MeteredCloudProvider metered(std::move(inner), registry, clock);
+  aws::MeteredEc2NodeClassStatusResolver resolver(*script, metered);
   script->next = {Status::ok(), Status::throttled("RequestLimitExceeded")};
-  auto resolved = metered.resolveNodeClass(api::Ec2NodeClass{.name = "default"});
+  auto resolved = resolver.resolveNodeClass(api::Ec2NodeClass{.name = "default"});
   ASSERT_TRUE(resolved.has_value());
   EXPECT_EQ(resolved->instanceProfile, "profile");
-  EXPECT_TRUE(metered.resolveNodeClass(api::Ec2NodeClass{.name = "default"}).error().isThrottled());
+  EXPECT_TRUE(resolver.resolveNodeClass(api::Ec2NodeClass{.name = "default"}).error().isThrottled());
   const std::map<std::string, std::string> method = {{"provider", "scripted"},
                                                      {"method", "resolveNodeClass"}};
   EXPECT_EQ(valueOf(registry, "gantry_cloudprovider_calls_total", method), 2);

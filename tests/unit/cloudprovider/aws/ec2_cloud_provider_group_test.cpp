@@ -16,7 +16,7 @@ CreateGroupRequest groupRequest(std::string name, std::vector<std::string> claim
   return {.groupName = std::move(name),
           .nodeClaimNames = std::move(claims),
           .nodePoolName = "gang",
-          .nodeClass = testNodeClass(),
+          .nodeClassRef = nodeClassRef(),
           .instanceTypes = std::move(types)};
 }
 
@@ -168,14 +168,14 @@ TEST_F(Ec2ProviderTest, RunInstancesModeSpotMarksSpotPools) {
 
 TEST_F(Ec2ProviderTest, DriftIsReportedForAnImageTheClassNoLongerSelects) {
   CloudInstance ci{.imageId = "ami-123", .subnetId = "subnet-a"};
-  auto same = provider_->isDrifted(ci, testNodeClass());
+  auto same = provider_->isDrifted(ci, nodeClassRef());
   ASSERT_TRUE(same.has_value());
   EXPECT_FALSE(same->has_value());
   ci.imageId = "ami-old";
-  EXPECT_EQ(provider_->isDrifted(ci, testNodeClass()).value(), "ImageDrift");
+  EXPECT_EQ(provider_->isDrifted(ci, nodeClassRef()).value(), "ImageDrift");
   ci.imageId = "ami-123";
   ci.subnetId = "subnet-gone";
-  EXPECT_EQ(provider_->isDrifted(ci, testNodeClass()).value(), "SubnetDrift");
+  EXPECT_EQ(provider_->isDrifted(ci, nodeClassRef()).value(), "SubnetDrift");
 }
 
 }  // namespace

@@ -143,7 +143,7 @@ TEST_F(Ec2ResolveNodeClassTest, AliasSsmDoesNotKnowIsAFalseAmisCondition) {
 
   // Without an SSM client an alias cannot resolve either: a False condition, not an error.
   auto noSsm = std::make_unique<Ec2CloudProvider>(Ec2CloudProviderOptions{.clusterName = "c"}, ec2_,
-                                                  nullptr, clock_, nullptr);
+                                                  nullptr, clock_, nullptr, nodeClasses_);
   auto without = noSsm->resolveNodeClass(nodeClass);
   ASSERT_TRUE(without.has_value()) << without.error().toString();
   EXPECT_EQ(condition(*without, nc::kAmisReady).status, api::ConditionStatus::kFalse);

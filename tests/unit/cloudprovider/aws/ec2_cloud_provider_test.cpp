@@ -232,8 +232,11 @@ TEST_F(Ec2ProviderTest, AliasPicksTheNvidiaImageForNvidiaTypes) {
   auto gpu = candidate("g5.xlarge", {{"us-east-1a", 1.0}});
   gpu.gpu = api::GpuSpec{.manufacturer = "NVIDIA", .name = "A10G", .count = 1};
   auto cpu = candidate("m5.large", {{"us-east-1a", 0.1}});
-  auto req = request("claim-alias", {cpu, gpu});
-  req.nodeClass.amiSelectorTerms = {{.alias = "al2023@latest"}};
+  api::Ec2NodeClass alias = testNodeClass();
+  alias.name = "alias";
+  alias.amiSelectorTerms = {{.alias = "al2023@latest"}};
+  nodeClasses_.put(alias);
+  auto req = request("claim-alias", {cpu, gpu}, "alias");
   ASSERT_TRUE(provider_->create(req).has_value());
   // One launch template per image, each with its own overrides.
   const auto fleet = ec2_.fleetRequests().at(0);
@@ -244,20 +247,52 @@ TEST_F(Ec2ProviderTest, AliasPicksTheNvidiaImageForNvidiaTypes) {
   for (const auto& cfg : fleet.launchTemplateConfigs) ASSERT_EQ(cfg.overrides.size(), 1u);
   const int ssmCalls = ssm_.calls;
   ASSERT_TRUE(provider_->create(request("claim-alias-2", {cpu})).has_value());
-  auto again = request("claim-alias-3", {cpu});
-  again.nodeClass.amiSelectorTerms = {{.alias = "al2023@latest"}};
+  auto again = request("claim-alias-3", {cpu}, "alias");
   ASSERT_TRUE(provider_->create(again).has_value());
   EXPECT_EQ(ssm_.calls, ssmCalls) << "SSM answers are cached";
 }
 
 TEST_F(Ec2ProviderTest, NodeClassThatResolvesToNothingIsInvalid) {
-  auto req = request("claim-x", {candidate("m5.large", {{"us-east-1a", 0.1}})});
-  req.nodeClass.subnetSelectorTerms = {{.tags = {{"gantry.dev/discovery", "nobody"}}}};
+  api::Ec2NodeClass nowhere = testNodeClass();
+  nowhere.name = "nowhere";
+  nowhere.subnetSelectorTerms = {{.tags = {{"gantry.dev/discovery", "nobody"}}}};
+  nodeClasses_.put(nowhere);
+  auto req = request("claim-x", {candidate("m5.large", {{"us-east-1a", 0.1}})}, "nowhere");
   auto result = provider_->create(req);
   ASSERT_FALSE(result.has_value());
   EXPECT_TRUE(result.error().isInvalid()) << result.error().toString();
   EXPECT_NE(result.error().message().find("no subnet"), std::string::npos);
   EXPECT_EQ(ec2_.callCount("CreateFleet"), 0u);
+}
+
+// The neutral seam names the node class only; the provider looks it up in its source.
+TEST_F(Ec2ProviderTest, LaunchLooksTheNodeClassUpByReference) {
+  nodeClasses_.remove("default");
+  auto missing = provider_->create(request("claim-m", {candidate("m5.large", {{"us-east-1a", 0.1}})}));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_TRUE(missing.error().isNotFound()) << missing.error().toString();
+  EXPECT_EQ(missing.error().message(), "EC2NodeClass \"default\" not found");
+  EXPECT_EQ(ec2_.callCount("CreateFleet"), 0u);
+  auto drift = provider_->isDrifted(CloudInstance{.imageId = "ami-123"}, nodeClassRef());
+  ASSERT_FALSE(drift.has_value());
+  EXPECT_TRUE(drift.error().isNotFound()) << drift.error().toString();
+
+  // Put back, the class is read afresh on the next launch (the source is the cache).
+  nodeClasses_.put(testNodeClass());
+  ASSERT_TRUE(provider_->create(request("claim-m", {candidate("m5.large", {{"us-east-1a", 0.1}})}))
+                  .has_value());
+  EXPECT_EQ(ec2_.callCount("CreateFleet"), 1u);
+}
+
+TEST_F(Ec2ProviderTest, NodeClassOfAnotherKindIsInvalid) {
+  auto req = request("claim-k", {candidate("m5.large", {{"us-east-1a", 0.1}})});
+  req.nodeClassRef.kind = "AKSNodeClass";
+  auto result = provider_->create(req);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_TRUE(result.error().isInvalid()) << result.error().toString();
+  EXPECT_NE(result.error().message().find("AKSNodeClass"), std::string::npos);
+  req.nodeClassRef.kind.clear();  // claims written before kinds were recorded
+  EXPECT_TRUE(provider_->create(req).has_value());
 }
 
 }  // namespace

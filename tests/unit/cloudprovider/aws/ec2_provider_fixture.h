@@ -1,5 +1,6 @@
 // Shared set-up for the Ec2CloudProvider unit tests: a FakeEc2Api with three tagged subnets
-// (one per zone), a security group and an image, a fake clock, and candidate builders.
+// (one per zone), a security group and an image, a fake clock, the "default" EC2NodeClass in
+// the provider's node-class source, and candidate builders.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -53,6 +54,11 @@ inline api::Ec2NodeClass testNodeClass() {
   return nc;
 }
 
+// How a NodeClaim names an EC2NodeClass.
+inline api::NodeClassRef nodeClassRef(std::string name = "default") {
+  return {.group = "gantry.dev", .kind = "EC2NodeClass", .name = std::move(name)};
+}
+
 class Ec2ProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -70,15 +76,18 @@ class Ec2ProviderTest : public ::testing::Test {
 
   std::unique_ptr<Ec2CloudProvider> makeProvider(Ec2CloudProviderOptions options = {}) {
     if (options.clusterName.empty()) options.clusterName = "unit-cluster";
-    return std::make_unique<Ec2CloudProvider>(options, ec2_, &ssm_, clock_, [this] {
-      return Result<api::InstanceTypesPtr>(catalog_);
-    });
+    return std::make_unique<Ec2CloudProvider>(
+        options, ec2_, &ssm_, clock_,
+        [this] { return Result<api::InstanceTypesPtr>(catalog_); }, nodeClasses_);
   }
 
-  CreateRequest request(std::string claim, std::vector<api::InstanceType> types) {
+  // A launch of `claim` whose NodeClaim names the EC2NodeClass `nodeClass` (put it in
+  // nodeClasses_ first, unless it is "default").
+  CreateRequest request(std::string claim, std::vector<api::InstanceType> types,
+                        std::string nodeClass = "default") {
     return {.nodeClaimName = std::move(claim),
             .nodePoolName = "default",
-            .nodeClass = testNodeClass(),
+            .nodeClassRef = nodeClassRef(std::move(nodeClass)),
             .instanceTypes = std::move(types)};
   }
 
@@ -92,6 +101,7 @@ class Ec2ProviderTest : public ::testing::Test {
   FakeEc2Api ec2_;
   FakeSsmApi ssm_;
   api::InstanceTypesPtr catalog_ = std::make_shared<const api::InstanceTypes>();
+  InMemoryEc2NodeClassSource nodeClasses_{testNodeClass()};
   std::unique_ptr<Ec2CloudProvider> provider_;
 };
 

@@ -35,9 +35,6 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   void putNode(json node) { store(nodes_, std::move(node)); }
   void putClaim(const api::NodeClaim& claim) { store(claims_, api::encodeNodeClaim(claim)); }
   void putPool(const api::NodePool& pool) { pools_[pool.name] = std::make_shared<api::NodePool>(pool); }
-  void putNodeClass(const api::Ec2NodeClass& nc) {
-    classes_[nc.name] = std::make_shared<api::Ec2NodeClass>(nc);
-  }
   std::optional<json> rawNode(const std::string& name) const { return find(nodes_, name); }
   std::optional<json> rawClaim(const std::string& name) const { return find(claims_, name); }
   // Mutates a stored Node as the kubelet / device plugin would (bumps its resourceVersion).
@@ -118,10 +115,6 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override {
     auto it = pools_.find(name);
     return it == pools_.end() ? nullptr : it->second;
-  }
-  std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const override {
-    auto it = classes_.find(name);
-    return it == classes_.end() ? nullptr : it->second;
   }
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
     std::vector<std::shared_ptr<const api::Pod>> out;
@@ -270,7 +263,6 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
   std::set<std::string> protected_;
   std::vector<std::string> evicted_, deletedPods_;
   std::map<std::string, std::shared_ptr<const api::NodePool>> pools_;
-  std::map<std::string, std::shared_ptr<const api::Ec2NodeClass>> classes_;
   std::map<std::string, Status> faults_;
   std::vector<std::string> calls_;
   uint64_t version_ = 100;
@@ -329,8 +321,13 @@ class FakeCloud final : public cloudprovider::CloudProvider {
   }
   int deletes = 0;
 
+  // The node classes the cloud knows. Like the EC2 provider, a launch naming another one
+  // fails with kNotFound naming it.
+  std::set<std::string> nodeClasses{"default"};
+
   Result<cloudprovider::CloudInstance> create(const cloudprovider::CreateRequest& r) override {
     creates.push_back(r);
+    if (Status s = knownNodeClass(r.nodeClassRef); !s.isOk()) return fail(s);
     if (!createErrors.empty()) {
       Status s = createErrors.front();
       createErrors.erase(createErrors.begin());
@@ -341,6 +338,7 @@ class FakeCloud final : public cloudprovider::CloudProvider {
   Result<std::vector<cloudprovider::CloudInstance>> createGroup(
       const cloudprovider::CreateGroupRequest& r) override {
     groupCreates.push_back(r);
+    if (Status s = knownNodeClass(r.nodeClassRef); !s.isOk()) return fail(s);
     if (!createErrors.empty()) {
       Status s = createErrors.front();
       createErrors.erase(createErrors.begin());
@@ -384,15 +382,16 @@ class FakeCloud final : public cloudprovider::CloudProvider {
     return catalog;
   }
   Result<std::optional<std::string>> isDrifted(const cloudprovider::CloudInstance&,
-                                               const api::Ec2NodeClass&) override {
+                                               const api::NodeClassRef&) override {
     return std::optional<std::string>{};
-  }
-  Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass&) override {
-    return fail(Status::unimplemented("fake"));
   }
   std::string_view name() const override { return "fake"; }
 
  private:
+  Status knownNodeClass(const api::NodeClassRef& ref) const {
+    if (nodeClasses.contains(ref.name)) return Status::ok();
+    return Status::notFound("EC2NodeClass \"" + ref.name + "\" not found");
+  }
   Result<cloudprovider::CloudInstance> launchFor(const std::string& claim, const std::string& pool,
                                                  const std::vector<api::InstanceType>& types) {
     for (const auto& [pid, i] : instances_) {

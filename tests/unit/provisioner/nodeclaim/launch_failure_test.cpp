@@ -186,7 +186,10 @@ TEST_F(LaunchFailureTest, MissingNodeClassIsAPersistentFailureNamingTheClass) {
   cluster_.putClaim(pending);
 
   ASSERT_TRUE(reconciler().reconcile("gpu-a"));
-  EXPECT_TRUE(cloud_.creates.empty());
+  // The cloud looks the class up itself and refuses; nothing is launched.
+  ASSERT_EQ(cloud_.creates.size(), 1u);
+  EXPECT_EQ(cloud_.creates[0].nodeClassRef.name, "gpu-class");
+  EXPECT_EQ(cloud_.launches, 0);
   auto c = claim();
   ASSERT_TRUE(c);
   EXPECT_TRUE(c->deleting());

@@ -55,9 +55,6 @@ class LaunchFixture : public ::testing::Test {
  protected:
   LaunchFixture() : cluster_(clock_) {
     cloud_.catalog = std::make_shared<const api::InstanceTypes>(launchCatalog());
-    api::Ec2NodeClass nodeClass;
-    nodeClass.name = "default";
-    cluster_.putNodeClass(nodeClass);
     api::NodePool pool;
     pool.name = "gpu";
     pool.nodeClassRef = "default";

@@ -28,7 +28,7 @@ TEST_F(LaunchGangTest, MembersLaunchThroughOneGroupEachWithItsOwnInstance) {
   EXPECT_EQ(request.groupName, "g");
   EXPECT_EQ(request.nodeClaimNames, (std::vector<std::string>{"train-a", "train-b"}));
   EXPECT_EQ(request.nodePoolName, "gpu");
-  EXPECT_EQ(request.nodeClass.name, "default");
+  EXPECT_EQ(request.nodeClassRef.name, "default");
   ASSERT_FALSE(request.instanceTypes.empty());
   EXPECT_EQ(request.instanceTypes[0].name, "g4dn.xlarge");
   EXPECT_TRUE(cloud_.creates.empty()) << "no single launches for a gang";

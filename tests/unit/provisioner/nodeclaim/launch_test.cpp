@@ -148,7 +148,8 @@ TEST_F(LaunchStepTest, UnlaunchedClaimGetsOneInstanceRecordedInOnePass) {
   const auto& request = cloud_.creates[0];
   EXPECT_EQ(request.nodeClaimName, "gpu-a");
   EXPECT_EQ(request.nodePoolName, "gpu");
-  EXPECT_EQ(request.nodeClass.name, "default");
+  EXPECT_EQ(request.nodeClassRef.name, "default");
+  EXPECT_EQ(request.nodeClassRef.kind, "EC2NodeClass") << "the claim's reference, passed as is";
   EXPECT_EQ(names(request.instanceTypes),
             (std::vector<std::string>{"g4dn.xlarge", "g5.xlarge"}));
   EXPECT_TRUE(cloud_.groupCreates.empty());

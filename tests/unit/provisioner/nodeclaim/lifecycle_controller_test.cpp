@@ -264,9 +264,6 @@ TEST_F(LifecycleTest, AFailedLaunchIsActedOnOnceThoughTheCacheStillShowsTheDelet
   type.name = "g4dn.xlarge";
   type.offerings = {{.zone = "us-east-1a", .pricePerHour = 0.526}};
   cloud_.catalog = std::make_shared<const api::InstanceTypes>(api::InstanceTypes{type});
-  api::Ec2NodeClass nodeClass;
-  nodeClass.name = "default";
-  cluster_.putNodeClass(nodeClass);
   cloud_.createErrors = {Status::invalid("no AMI matches"), Status::invalid("no AMI matches")};
   auto c = launchedClaim();
   c.providerId.clear();

@@ -11,6 +11,7 @@
 
 #include "provisioner/state/launch_backoff.h"
 #include "provisioner/state/nominations.h"
+#include "src/api/ec2_nodeclass_status.h"
 #include "src/api/well_known_labels.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_cloud_provider.h"
@@ -52,12 +53,6 @@ class FakeClusterWriter final : public ClusterWriter {
     deleted.push_back(name);
     journal.push_back("delete " + name);
     return Status::ok();
-  }
-  Result<api::Ec2NodeClass> getNodeClass(const std::string& name) override {
-    if (name != "default") return fail(Status::notFound("ec2nodeclass " + name));
-    api::Ec2NodeClass nc;
-    nc.name = name;
-    return nc;
   }
   Status setNodePoolCondition(const std::string& pool, const api::Condition& condition) override {
     std::lock_guard lock(mu);
@@ -187,10 +182,8 @@ TEST_F(ProvisionerTest, TheNodePoolsTerminationGracePeriodIsCopiedOntoTheClaim) 
 TEST_F(ProvisionerTest, ANodeClassNotReadyForItsCurrentSpecCreatesNothingAndTellsThePods) {
   api::NodePool pool = gpuPool();
   pool.nodeClassRef = "broken";
-  api::Ec2NodeClass broken;
-  broken.name = "broken";
-  broken.generation = 2;
-  api::setCondition(broken.status.conditions, api::nodeclass::kReady, api::ConditionStatus::kFalse, "SubnetsNotFound",
+  NodeClassState broken{.name = "broken", .generation = 2};
+  api::setCondition(broken.conditions, api::nodeclass::kReady, api::ConditionStatus::kFalse, "SubnetsNotFound",
                     "no subnet matches spec.subnetSelectorTerms", clock_.now(), 2);
   ClusterObjects o = objects({gpuPod("trial-0")}, pool);
   o.nodeClasses = {broken};
@@ -209,9 +202,8 @@ TEST_F(ProvisionerTest, ANodeClassNotReadyForItsCurrentSpecCreatesNothingAndTell
 }
 
 TEST_F(ProvisionerTest, ANodeClassTheCloudCouldNotResolveIsSkippedToo) {
-  api::Ec2NodeClass unknown;
-  unknown.name = "default";
-  api::setCondition(unknown.status.conditions, api::nodeclass::kReady, api::ConditionStatus::kUnknown,
+  NodeClassState unknown{.name = "default"};
+  api::setCondition(unknown.conditions, api::nodeclass::kReady, api::ConditionStatus::kUnknown,
                     "ResolutionFailed", "cannot resolve EC2NodeClass: SSM unreachable", clock_.now());
   ClusterObjects o = objects({gpuPod("trial-0")});
   o.nodeClasses = {unknown};
