@@ -237,9 +237,10 @@ Trace decodeTrace(workload::ManifestCollection collection, const CatalogLookup& 
     if (it != creators.end()) podsByObject[it->second].push_back(std::move(pod));
   }
 
-  for (const auto& [key, index] : creators) {
-    (void)key;
+  for (size_t index = 0; index < collection.objects.size(); ++index) {
     const auto& object = collection.objects[index];
+    // In input order, once per identity (the first object of a name is the one expanded).
+    if (auto it = creators.find(keyOf(object.value)); it == creators.end() || it->second != index) continue;
     Arrival a;
     a.source = object.source;
     a.object = displayOf(object);
@@ -256,10 +257,7 @@ Trace decodeTrace(workload::ManifestCollection collection, const CatalogLookup& 
     countRuns(object.value, a);
     trace.arrivals.push_back(std::move(a));
   }
-  // Input order (the map above is by name), then time; stable so ties keep input order.
-  std::sort(trace.arrivals.begin(), trace.arrivals.end(), [&](const Arrival& x, const Arrival& y) {
-    return creators.at({x.kind, x.ns, x.name}) < creators.at({y.kind, y.ns, y.name});
-  });
+  // By time; stable, so equal times keep the input order.
   std::stable_sort(trace.arrivals.begin(), trace.arrivals.end(),
                    [](const Arrival& x, const Arrival& y) { return x.at < y.at; });
   workload::collapseRepeatedErrors(trace.errors);

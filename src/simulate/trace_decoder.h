@@ -33,8 +33,9 @@ inline constexpr std::string_view kReplicasAtAnnotation = "simulate.gantry.dev/r
 Result<Trace> loadTrace(const std::vector<std::string>& paths, const CatalogLookup& catalog,
                         const workload::LoadOptions& options = {});
 
-// The same from manifests already collected (tests, the fuzzer). Errors, like
-// expandManifests', come in input order; identical ones are collapsed with a count.
+// The same from manifests already collected (tests, the fuzzer). Errors come in three groups,
+// each in input order: the Simulation document's, the manifests' (expandManifests), then the
+// annotations'; identical ones are collapsed with a count.
 // An object with an annotation error is left out of the arrivals, as `plan` leaves out an
 // object it cannot decode.
 Trace decodeTrace(workload::ManifestCollection collection, const CatalogLookup& catalog,

@@ -353,6 +353,44 @@ TEST(TraceDecoderTest, LoadsFilesAndDirectoriesLikePlan) {
   EXPECT_TRUE(loadTrace({(dir.path() / "missing").string()}, smallCatalog).error().isNotFound());
 }
 
+TEST(TraceDecoderTest, ADumpWithOwnedObjectsArrivesOnceThroughItsOwner) {
+  Trace t = decode(deployment("web", "    simulate.gantry.dev/at: 1h\n") + R"(---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: web-5d4
+  namespace: shop
+  ownerReferences: [{kind: Deployment, name: web}]
+spec:
+  replicas: 2
+  template: {spec: {containers: [{name: c, image: x}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-5d4-abc
+  namespace: shop
+  ownerReferences: [{kind: ReplicaSet, name: web-5d4}]
+spec: {containers: [{name: c, image: x}]}
+)");
+  ASSERT_TRUE(t.errors.empty()) << errorsOf(t);
+  ASSERT_EQ(t.arrivals.size(), 1u);
+  EXPECT_EQ(t.arrivals[0].object, "Deployment shop/web");
+  EXPECT_EQ(t.arrivals[0].at, 1h);
+  EXPECT_EQ(t.arrivals[0].pods.size(), 2u);
+}
+
+TEST(TraceDecoderTest, ABrokenTemplateBehindZeroReplicasIsReportedOnce) {
+  Trace t = decode("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n"
+                   "    simulate.gantry.dev/replicas-at: \"1h=3\"\nspec:\n  replicas: 0\n"
+                   "  template: {spec: {containers: [{name: c, resources: {requests: {cpu: lots}}}]}}\n");
+  ASSERT_EQ(t.errors.size(), 1u) << errorsOf(t);
+  EXPECT_EQ(t.errors[0].object, "Deployment default/web");
+  EXPECT_EQ(t.errors[0].count, 1u);
+  EXPECT_NE(t.errors[0].field.find("spec.template"), std::string::npos) << t.errors[0].field;
+  EXPECT_TRUE(t.arrivals.empty());
+}
+
 TEST(TraceDecoderTest, WorkloadErrorsComeThroughFromTheExpansion) {
   Trace t = decode("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad}\nspec: {replicas: -3}\n");
   ASSERT_EQ(t.errors.size(), 1u) << errorsOf(t);
