@@ -75,9 +75,8 @@ std::optional<Clock::TimePoint> SimCloudProvider::Record::endsAt() const {
   return end;
 }
 
-Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::create(SimCloudOptions options,
-                                                                   Clock& clock,
-                                                                   api::InstanceTypesPtr catalog) {
+Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::make(SimCloudOptions options, Clock& clock,
+                                                                 api::InstanceTypesPtr catalog) {
   if (!catalog) return fail(Status::invalid("no catalog"));
   if (Status s = validate(options, *catalog); !s.isOk()) return fail(s);
   if (options.spotPriceRatio) {
@@ -86,12 +85,11 @@ Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::create(SimCloudOptio
   return std::unique_ptr<SimCloudProvider>(new SimCloudProvider(std::move(options), clock, catalog));
 }
 
-Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::createBundled(SimCloudOptions options,
-                                                                          Clock& clock,
-                                                                          std::string_view region) {
+Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::makeBundled(SimCloudOptions options, Clock& clock,
+                                                                        std::string_view region) {
   auto catalog = bundledInstanceTypes(region);
   if (!catalog) return fail(catalog.error());
-  return create(std::move(options), clock, *catalog);
+  return make(std::move(options), clock, *catalog);
 }
 
 SimCloudProvider::SimCloudProvider(SimCloudOptions options, Clock& clock, api::InstanceTypesPtr catalog)

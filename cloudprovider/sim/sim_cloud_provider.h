@@ -78,12 +78,11 @@ class SimCloudProvider final : public CloudProvider {
   // Sells `catalog` (with spot prices overridden by options.spotPriceRatio).
   // Errors: kInvalid naming the bad option (a ratio outside (0, 1], a negative rate or latency,
   // a capacity window on a type the catalog does not have or with until <= from).
-  static Result<std::unique_ptr<SimCloudProvider>> create(SimCloudOptions options, Clock& clock,
-                                                          api::InstanceTypesPtr catalog);
+  static Result<std::unique_ptr<SimCloudProvider>> make(SimCloudOptions options, Clock& clock,
+                                                        api::InstanceTypesPtr catalog);
   // The same over the bundled catalog of `region` (kInvalid for a region it does not cover).
-  static Result<std::unique_ptr<SimCloudProvider>> createBundled(SimCloudOptions options,
-                                                                 Clock& clock,
-                                                                 std::string_view region);
+  static Result<std::unique_ptr<SimCloudProvider>> makeBundled(SimCloudOptions options, Clock& clock,
+                                                               std::string_view region);
 
   // CloudProvider. Launches record the instance as "pending" until its launch latency has
   // passed, "running" after; a capacity error marks each failing offering unavailable for

@@ -3,7 +3,8 @@
 // standard, but std::uniform_real_distribution, std::exponential_distribution and
 // std::normal_distribution are not: libstdc++ and libc++ turn the same bits into different
 // numbers. So the generator is the standard one and the distributions are written out here,
-// each from a fixed number of draws, using only <cmath> functions that glibc rounds correctly.
+// each from a fixed number of draws. What is left to the platform is the last bit of log,
+// log1p and cos, which one libm (glibc, whichever standard library sits on it) gives alike.
 #pragma once
 
 #include <cmath>

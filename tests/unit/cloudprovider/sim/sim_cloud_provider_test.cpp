@@ -59,7 +59,7 @@ CreateRequest request(std::string claim, std::vector<api::InstanceType> types) {
 class SimCloudTest : public ::testing::Test {
  protected:
   SimCloudProviderPtr make(SimCloudOptions options = {}) {
-    auto p = SimCloudProvider::create(std::move(options), clock_, catalog());
+    auto p = SimCloudProvider::make(std::move(options), clock_, catalog());
     EXPECT_TRUE(p.has_value()) << p.error().toString();
     return std::move(*p);
   }
@@ -169,15 +169,15 @@ TEST_F(SimCloudTest, SpotPriceRatioOverridesTheCatalogSpotPrices) {
   EXPECT_DOUBLE_EQ(i->pricePerHour, 0.05);
   EXPECT_EQ(i->zone, "zone-a");
 
-  EXPECT_FALSE(SimCloudProvider::create({.spotPriceRatio = 0.0}, clock_, catalog()).has_value());
-  EXPECT_FALSE(SimCloudProvider::create({.spotPriceRatio = 1.5}, clock_, catalog()).has_value());
+  EXPECT_FALSE(SimCloudProvider::make({.spotPriceRatio = 0.0}, clock_, catalog()).has_value());
+  EXPECT_FALSE(SimCloudProvider::make({.spotPriceRatio = 1.5}, clock_, catalog()).has_value());
 }
 
 TEST_F(SimCloudTest, RefusesCapacityWindowsOnUnknownTypesOrInverted) {
-  auto unknown = SimCloudProvider::create({.capacityErrors = {{.instanceType = "p9.huge"}}}, clock_, catalog());
+  auto unknown = SimCloudProvider::make({.capacityErrors = {{.instanceType = "p9.huge"}}}, clock_, catalog());
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().message(), "capacityErrors[0].instanceType: \"p9.huge\" is not in the catalog");
-  auto inverted = SimCloudProvider::create(
+  auto inverted = SimCloudProvider::make(
       {.capacityErrors = {{.instanceType = "c.large", .from = t0_ + 1h, .until = t0_}}}, clock_, catalog());
   ASSERT_FALSE(inverted.has_value());
   EXPECT_EQ(inverted.error().message(), "capacityErrors[0].until must be after from");
@@ -240,7 +240,7 @@ TEST_F(SimCloudTest, GroupLaunchesAllInOneOfferingOrNone) {
 std::string spotScenario(uint64_t seed) {
   FakeClock clock;
   const auto t0 = clock.now();
-  auto cloud = *SimCloudProvider::create({.seed = seed, .spotInterruptionsPerHour = 0.5}, clock, catalog());
+  auto cloud = *SimCloudProvider::make({.seed = seed, .spotInterruptionsPerHour = 0.5}, clock, catalog());
   for (int i = 0; i < 6; ++i) {
     (void)cloud->create(request("claim-" + std::to_string(i), {allowed("c.large"), allowed("g.xlarge")}));
     clock.advance(17min);
@@ -274,7 +274,7 @@ TEST(SimCloudSpotTest, InterruptionsAreFixedBySeedAndIdenticalAcrossRuns) {
 TEST(SimCloudSpotTest, ReclaimedInstanceIsGoneFromItsInterruptTimeAndNoticeComesTwoMinutesEarlier) {
   FakeClock clock;
   const auto t0 = clock.now();
-  auto cloud = *SimCloudProvider::create({.seed = 1, .spotInterruptionsPerHour = 1}, clock, catalog());
+  auto cloud = *SimCloudProvider::make({.seed = 1, .spotInterruptionsPerHour = 1}, clock, catalog());
   auto i = cloud->create(request("claim", {allowed("c.large", CapacityType::kSpot)}));
   ASSERT_TRUE(i.has_value());
   auto all = cloud->interruptedBy(t0 + 24h * 3650);
@@ -293,7 +293,7 @@ TEST(SimCloudSpotTest, ReclaimedInstanceIsGoneFromItsInterruptTimeAndNoticeComes
 
   // On-demand instances are never reclaimed; a deleted spot instance is not either.
   FakeClock clock2;
-  auto other = *SimCloudProvider::create({.seed = 1, .spotInterruptionsPerHour = 1}, clock2, catalog());
+  auto other = *SimCloudProvider::make({.seed = 1, .spotInterruptionsPerHour = 1}, clock2, catalog());
   auto onDemand = other->create(request("od", {allowed("c.large", CapacityType::kOnDemand)}));
   auto deleted = other->create(request("sp", {allowed("c.large", CapacityType::kSpot)}));
   ASSERT_TRUE(onDemand.has_value() && deleted.has_value());
@@ -303,7 +303,7 @@ TEST(SimCloudSpotTest, ReclaimedInstanceIsGoneFromItsInterruptTimeAndNoticeComes
 
 TEST(SimCloudSpotTest, InterruptionRateMatchesTheMeanOverManyInstances) {
   FakeClock clock;
-  auto cloud = *SimCloudProvider::create({.seed = 9, .spotInterruptionsPerHour = 2}, clock, catalog());
+  auto cloud = *SimCloudProvider::make({.seed = 9, .spotInterruptionsPerHour = 2}, clock, catalog());
   constexpr int kInstances = 4000;
   for (int i = 0; i < kInstances; ++i) {
     ASSERT_TRUE(cloud->create(request("c-" + std::to_string(i), {allowed("c.large", CapacityType::kSpot)})));
@@ -319,12 +319,12 @@ TEST(SimCloudSpotTest, InterruptionRateMatchesTheMeanOverManyInstances) {
 
 TEST(SimCloudBundledTest, UsesTheBundledCatalogOfTheRegion) {
   FakeClock clock;
-  auto cloud = SimCloudProvider::createBundled({}, clock, "us-east-1");
+  auto cloud = SimCloudProvider::makeBundled({}, clock, "us-east-1");
   ASSERT_TRUE(cloud.has_value()) << cloud.error().toString();
   auto types = (*cloud)->instanceTypes();
   ASSERT_TRUE(types.has_value());
   EXPECT_GT((*types)->size(), 100u);
-  EXPECT_FALSE(SimCloudProvider::createBundled({}, clock, "mars-1").has_value());
+  EXPECT_FALSE(SimCloudProvider::makeBundled({}, clock, "mars-1").has_value());
 }
 
 }  // namespace
