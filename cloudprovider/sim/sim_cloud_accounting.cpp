@@ -16,9 +16,10 @@ std::vector<SpotInterruption> SimCloudProvider::interruptedBy(Clock::TimePoint t
     if (r.deletedAt && *r.deletedAt <= r.interruption->interruptAt) continue;
     out.push_back(*r.interruption);
   }
-  std::stable_sort(out.begin(), out.end(), [](const SpotInterruption& a, const SpotInterruption& b) {
-    return std::tie(a.interruptAt, a.providerId) < std::tie(b.interruptAt, b.providerId);
-  });
+  std::stable_sort(
+      out.begin(), out.end(), [](const SpotInterruption& a, const SpotInterruption& b) {
+        return std::tie(a.interruptAt, a.providerId) < std::tie(b.interruptAt, b.providerId);
+      });
   return out;
 }
 

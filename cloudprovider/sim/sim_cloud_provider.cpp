@@ -25,21 +25,25 @@ std::string instanceIdFor(uint64_t sequence) {
 
 Status validate(const SimCloudOptions& o, const api::InstanceTypes& catalog) {
   if (o.spotPriceRatio && !(*o.spotPriceRatio > 0 && *o.spotPriceRatio <= 1)) {
-    return Status::invalid("spotPriceRatio must be in (0, 1], got " + std::to_string(*o.spotPriceRatio));
+    return Status::invalid("spotPriceRatio must be in (0, 1], got " +
+                           std::to_string(*o.spotPriceRatio));
   }
   if (!(o.spotInterruptionsPerHour >= 0)) {
     return Status::invalid("spotInterruptionsPerHour must be >= 0");
   }
-  if (o.cpuLaunchLatency < Clock::Duration::zero() || o.gpuLaunchLatency < Clock::Duration::zero()) {
+  if (o.cpuLaunchLatency < Clock::Duration::zero() ||
+      o.gpuLaunchLatency < Clock::Duration::zero()) {
     return Status::invalid("launch latencies must not be negative");
   }
   for (size_t i = 0; i < o.capacityErrors.size(); ++i) {
     const auto& w = o.capacityErrors[i];
     const std::string where = "capacityErrors[" + std::to_string(i) + "]";
-    const bool known = std::any_of(catalog.begin(), catalog.end(),
-                                   [&](const api::InstanceType& t) { return t.name == w.instanceType; });
+    const bool known = std::any_of(catalog.begin(), catalog.end(), [&](const api::InstanceType& t) {
+      return t.name == w.instanceType;
+    });
     if (!known) {
-      return Status::invalid(where + ".instanceType: \"" + w.instanceType + "\" is not in the catalog");
+      return Status::invalid(where + ".instanceType: \"" + w.instanceType +
+                             "\" is not in the catalog");
     }
     if (w.until && *w.until <= w.from) return Status::invalid(where + ".until must be after from");
   }
@@ -64,7 +68,8 @@ api::InstanceTypes withSpotRatio(const api::InstanceTypes& catalog, double ratio
 
 // Hours as a clock duration, rounded to the millisecond so that reports read cleanly.
 Clock::Duration hours(double h) {
-  return std::chrono::round<std::chrono::milliseconds>(std::chrono::duration<double, std::ratio<3600>>(h));
+  return std::chrono::round<std::chrono::milliseconds>(
+      std::chrono::duration<double, std::ratio<3600>>(h));
 }
 
 }  // namespace
@@ -75,34 +80,39 @@ std::optional<Clock::TimePoint> SimCloudProvider::Record::endsAt() const {
   return end;
 }
 
-Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::make(SimCloudOptions options, Clock& clock,
+Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::make(SimCloudOptions options,
+                                                                 Clock& clock,
                                                                  api::InstanceTypesPtr catalog) {
   if (!catalog) return fail(Status::invalid("no catalog"));
   if (Status s = validate(options, *catalog); !s.isOk()) return fail(s);
   if (options.spotPriceRatio) {
-    catalog = std::make_shared<const api::InstanceTypes>(withSpotRatio(*catalog, *options.spotPriceRatio));
+    catalog = std::make_shared<const api::InstanceTypes>(
+        withSpotRatio(*catalog, *options.spotPriceRatio));
   }
-  return std::unique_ptr<SimCloudProvider>(new SimCloudProvider(std::move(options), clock, catalog));
+  return std::unique_ptr<SimCloudProvider>(
+      new SimCloudProvider(std::move(options), clock, catalog));
 }
 
-Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::makeBundled(SimCloudOptions options, Clock& clock,
+Result<std::unique_ptr<SimCloudProvider>> SimCloudProvider::makeBundled(SimCloudOptions options,
+                                                                        Clock& clock,
                                                                         std::string_view region) {
   auto catalog = bundledInstanceTypes(region);
   if (!catalog) return fail(catalog.error());
   return make(std::move(options), clock, *catalog);
 }
 
-SimCloudProvider::SimCloudProvider(SimCloudOptions options, Clock& clock, api::InstanceTypesPtr catalog)
+SimCloudProvider::SimCloudProvider(SimCloudOptions options, Clock& clock,
+                                   api::InstanceTypesPtr catalog)
     : options_(std::move(options)), clock_(clock), catalog_(std::move(catalog)) {
   for (const auto& t : *catalog_) byName_.emplace(t.name, &t);
 }
 
 bool SimCloudProvider::blockedLocked(const std::string& type, const std::string& zone,
                                      Clock::TimePoint t) const {
-  return std::any_of(options_.capacityErrors.begin(), options_.capacityErrors.end(),
-                     [&](const CapacityWindow& w) {
-                       return w.instanceType == type && (w.zone.empty() || w.zone == zone) && w.activeAt(t);
-                     });
+  return std::any_of(
+      options_.capacityErrors.begin(), options_.capacityErrors.end(), [&](const CapacityWindow& w) {
+        return w.instanceType == type && (w.zone.empty() || w.zone == zone) && w.activeAt(t);
+      });
 }
 
 Result<std::vector<CloudInstance>> SimCloudProvider::launchLocked(
@@ -157,7 +167,8 @@ Result<std::vector<CloudInstance>> SimCloudProvider::launchLocked(
                     .nodePoolName = nodePoolName,
                     .launchTime = now,
                     .tags = tags};
-      r.instance.providerId = std::string(kProviderIdPrefix) + slot.zone + "/" + r.instance.instanceId;
+      r.instance.providerId =
+          std::string(kProviderIdPrefix) + slot.zone + "/" + r.instance.instanceId;
       if (slot.capacityType == api::CapacityType::kSpot && options_.spotInterruptionsPerHour > 0) {
         // One stream per instance: its reclaim time depends on the seed and its launch
         // order only, not on how often anyone asked about other instances.
@@ -183,7 +194,8 @@ Result<std::vector<CloudInstance>> SimCloudProvider::launchLocked(
     return fail(Status::insufficientCapacity("no launchable offering for types [" + typeNames +
                                              "]: every allowed offering is unavailable"));
   }
-  return fail(Status::insufficientCapacity("no capacity for types [" + typeNames + "]: " + failures));
+  return fail(
+      Status::insufficientCapacity("no capacity for types [" + typeNames + "]: " + failures));
 }
 
 Result<CloudInstance> SimCloudProvider::create(const CreateRequest& request) {
@@ -197,17 +209,20 @@ Result<CloudInstance> SimCloudProvider::create(const CreateRequest& request) {
   return r->front();
 }
 
-Result<std::vector<CloudInstance>> SimCloudProvider::createGroup(const CreateGroupRequest& request) {
+Result<std::vector<CloudInstance>> SimCloudProvider::createGroup(
+    const CreateGroupRequest& request) {
   std::lock_guard lock(mu_);
   if (request.groupName.empty()) return fail(Status::invalid("groupName is required"));
   if (auto it = byGroup_.find(request.groupName); it != byGroup_.end()) {
     std::vector<CloudInstance> out;
-    for (const auto& name : it->second) out.push_back(viewLocked(records_[byClaim_.at(name)], clock_.now()));
+    for (const auto& name : it->second)
+      out.push_back(viewLocked(records_[byClaim_.at(name)], clock_.now()));
     return out;
   }
   for (const auto& name : request.nodeClaimNames) {
     if (byClaim_.contains(name)) {
-      return fail(Status::invalid("NodeClaim " + name + " already has an instance outside the group"));
+      return fail(
+          Status::invalid("NodeClaim " + name + " already has an instance outside the group"));
     }
   }
   auto r = launchLocked(request.nodeClaimNames, request.nodePoolName, request.nodeClassRef,

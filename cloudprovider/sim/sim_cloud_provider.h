@@ -81,7 +81,8 @@ class SimCloudProvider final : public CloudProvider {
   static Result<std::unique_ptr<SimCloudProvider>> make(SimCloudOptions options, Clock& clock,
                                                         api::InstanceTypesPtr catalog);
   // The same over the bundled catalog of `region` (kInvalid for a region it does not cover).
-  static Result<std::unique_ptr<SimCloudProvider>> makeBundled(SimCloudOptions options, Clock& clock,
+  static Result<std::unique_ptr<SimCloudProvider>> makeBundled(SimCloudOptions options,
+                                                               Clock& clock,
                                                                std::string_view region);
 
   // CloudProvider. Launches record the instance as "pending" until its launch latency has
@@ -139,7 +140,7 @@ class SimCloudProvider final : public CloudProvider {
 
   const SimCloudOptions options_;
   Clock& clock_;
-  const api::InstanceTypesPtr catalog_;  // spot prices already overridden
+  const api::InstanceTypesPtr catalog_;                     // spot prices already overridden
   std::map<std::string, const api::InstanceType*> byName_;  // into *catalog_
 
   mutable std::mutex mu_;

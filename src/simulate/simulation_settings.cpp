@@ -22,7 +22,8 @@ std::string describe(const json& v) {
 
 class SpecReader {
  public:
-  SpecReader(const std::string& source, const std::string& object, std::vector<workload::ManifestError>& errors)
+  SpecReader(const std::string& source, const std::string& object,
+             std::vector<workload::ManifestError>& errors)
       : source_(source), object_(object), errors_(errors) {}
 
   void error(const std::string& field, std::string message) {
@@ -44,22 +45,24 @@ class SpecReader {
     return *d;
   }
 
-  std::optional<double> number(const json& v, const std::string& field, double low, bool lowOpen, double high) {
+  std::optional<double> number(const json& v, const std::string& field, double low, bool lowOpen,
+                               double high) {
     if (!v.is_number()) {
       error(field, "expected a number, got " + describe(v));
       return std::nullopt;
     }
     const double x = v.get<double>();
     if (!(lowOpen ? x > low : x >= low) || !(x <= high)) {
-      error(field, "must be in " + std::string(lowOpen ? "(" : "[") + trimmed(low) + ", " + trimmed(high) +
-                       "], got " + describe(v));
+      error(field, "must be in " + std::string(lowOpen ? "(" : "[") + trimmed(low) + ", " +
+                       trimmed(high) + "], got " + describe(v));
       return std::nullopt;
     }
     return x;
   }
 
   // Reports keys of `obj` not in `known`.
-  void onlyKeys(const json& obj, const std::string& path, std::initializer_list<std::string_view> known) {
+  void onlyKeys(const json& obj, const std::string& path,
+                std::initializer_list<std::string_view> known) {
     for (const auto& [key, _] : obj.items()) {
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         std::string list;
@@ -88,12 +91,14 @@ void decodeImagePull(const json& v, SpecReader& r, SimulationSettings& out) {
     return;
   }
   if (!v.is_object()) {
-    r.error("spec.imagePull", "expected a duration (20s) or {default: 20s, images: {IMAGE: 3m}}, got " + describe(v));
+    r.error("spec.imagePull",
+            "expected a duration (20s) or {default: 20s, images: {IMAGE: 3m}}, got " + describe(v));
     return;
   }
   r.onlyKeys(v, "spec.imagePull", {"default", "images"});
   if (auto it = v.find("default"); it != v.end()) {
-    if (auto d = r.duration(*it, "spec.imagePull.default", ZeroDuration::kAllow)) out.imagePull = *d;
+    if (auto d = r.duration(*it, "spec.imagePull.default", ZeroDuration::kAllow))
+      out.imagePull = *d;
   }
   if (auto it = v.find("images"); it != v.end()) {
     if (!it->is_object()) {
@@ -111,7 +116,8 @@ void decodeImagePull(const json& v, SpecReader& r, SimulationSettings& out) {
 void decodeCapacityErrors(const json& v, SpecReader& r, const CatalogLookup& catalog,
                           const std::string& region, SimulationSettings& out) {
   if (!v.is_array()) {
-    r.error("spec.capacityErrors", "expected a list of {instanceType, zone, from, until}, got " + describe(v));
+    r.error("spec.capacityErrors",
+            "expected a list of {instanceType, zone, from, until}, got " + describe(v));
     return;
   }
   api::InstanceTypesPtr types;
@@ -145,11 +151,12 @@ void decodeCapacityErrors(const json& v, SpecReader& r, const CatalogLookup& cat
       }
     }
     if (ok && types) {
-      auto it = std::find_if(types->begin(), types->end(),
-                             [&](const api::InstanceType& t) { return t.name == out1.instanceType; });
+      auto it = std::find_if(types->begin(), types->end(), [&](const api::InstanceType& t) {
+        return t.name == out1.instanceType;
+      });
       if (it == types->end()) {
-        r.error(path + ".instanceType", "unknown instance type \"" + out1.instanceType.substr(0, 64) +
-                                            "\" in " + region);
+        r.error(path + ".instanceType",
+                "unknown instance type \"" + out1.instanceType.substr(0, 64) + "\" in " + region);
         ok = false;
       } else if (!out1.zone.empty() &&
                  std::none_of(it->offerings.begin(), it->offerings.end(),
@@ -158,8 +165,8 @@ void decodeCapacityErrors(const json& v, SpecReader& r, const CatalogLookup& cat
         for (const auto& o : it->offerings) zones.insert(o.zone);
         std::string list;
         for (const auto& z : zones) list += (list.empty() ? "" : ", ") + z;
-        r.error(path + ".zone", out1.instanceType + " is not offered in \"" + out1.zone.substr(0, 64) +
-                                    "\" (its zones: " + list + ")");
+        r.error(path + ".zone", out1.instanceType + " is not offered in \"" +
+                                    out1.zone.substr(0, 64) + "\" (its zones: " + list + ")");
         ok = false;
       }
     }
@@ -196,8 +203,9 @@ bool decodeSimulation(const json& object, const std::string& source, const std::
     r.error("spec", "expected an object, got " + describe(spec));
     return false;
   }
-  r.onlyKeys(spec, "spec", {"duration", "seed", "region", "launchLatency", "devicePluginDelay", "imagePull",
-                            "spotPriceRatio", "capacityErrors", "spotInterruptionsPerHour"});
+  r.onlyKeys(spec, "spec",
+             {"duration", "seed", "region", "launchLatency", "devicePluginDelay", "imagePull",
+              "spotPriceRatio", "capacityErrors", "spotInterruptionsPerHour"});
   if (auto it = spec.find("duration"); it != spec.end()) {
     out.duration = r.duration(*it, "spec.duration", ZeroDuration::kRefuse);
   }
@@ -211,7 +219,8 @@ bool decodeSimulation(const json& object, const std::string& source, const std::
   if (auto it = spec.find("region"); it != spec.end()) {
     if (!it->is_string() || it->get<std::string>().empty()) {
       r.error("spec.region", "expected a region name like us-east-1, got " + describe(*it));
-    } else if (auto found = catalog ? catalog(it->get<std::string>()) : Result<api::InstanceTypesPtr>(nullptr);
+    } else if (auto found = catalog ? catalog(it->get<std::string>())
+                                    : Result<api::InstanceTypesPtr>(nullptr);
                !found) {
       r.error("spec.region", found.error().message());
     } else {
@@ -224,22 +233,26 @@ bool decodeSimulation(const json& object, const std::string& source, const std::
     } else {
       r.onlyKeys(*it, "spec.launchLatency", {"cpu", "gpu"});
       if (auto c = it->find("cpu"); c != it->end()) {
-        if (auto d = r.duration(*c, "spec.launchLatency.cpu", ZeroDuration::kAllow)) out.cpuLaunchLatency = *d;
+        if (auto d = r.duration(*c, "spec.launchLatency.cpu", ZeroDuration::kAllow))
+          out.cpuLaunchLatency = *d;
       }
       if (auto g = it->find("gpu"); g != it->end()) {
-        if (auto d = r.duration(*g, "spec.launchLatency.gpu", ZeroDuration::kAllow)) out.gpuLaunchLatency = *d;
+        if (auto d = r.duration(*g, "spec.launchLatency.gpu", ZeroDuration::kAllow))
+          out.gpuLaunchLatency = *d;
       }
     }
   }
   if (auto it = spec.find("devicePluginDelay"); it != spec.end()) {
-    if (auto d = r.duration(*it, "spec.devicePluginDelay", ZeroDuration::kAllow)) out.devicePluginDelay = *d;
+    if (auto d = r.duration(*it, "spec.devicePluginDelay", ZeroDuration::kAllow))
+      out.devicePluginDelay = *d;
   }
   if (auto it = spec.find("imagePull"); it != spec.end()) decodeImagePull(*it, r, out);
   if (auto it = spec.find("spotPriceRatio"); it != spec.end()) {
     out.spotPriceRatio = r.number(*it, "spec.spotPriceRatio", 0, true, 1);
   }
   if (auto it = spec.find("spotInterruptionsPerHour"); it != spec.end()) {
-    if (auto x = r.number(*it, "spec.spotInterruptionsPerHour", 0, false, 60)) out.spotInterruptionsPerHour = *x;
+    if (auto x = r.number(*it, "spec.spotInterruptionsPerHour", 0, false, 60))
+      out.spotInterruptionsPerHour = *x;
   }
   // After region: the instance types are checked against the region's catalog.
   if (auto it = spec.find("capacityErrors"); it != spec.end()) {

@@ -62,9 +62,9 @@ struct Arrival {
   std::string ns;
   std::string name;
 
-  Duration at{};                    // simulate.gantry.dev/at, default 0s
-  RunFor runFor{};                  // simulate.gantry.dev/run-for
-  std::optional<Duration> deleteAt{};  // simulate.gantry.dev/delete-at, after `at`
+  Duration at{};                        // simulate.gantry.dev/at, default 0s
+  RunFor runFor{};                      // simulate.gantry.dev/run-for
+  std::optional<Duration> deleteAt{};   // simulate.gantry.dev/delete-at, after `at`
   std::vector<ScaleStep> replicasAt{};  // Deployments and StatefulSets only; times increasing
 
   // The pods the object runs at once on arrival (the expansion `gantry plan` does: replicas
@@ -100,9 +100,9 @@ struct SimulationSettings {
   Duration cpuLaunchLatency = std::chrono::seconds(45);
   Duration gpuLaunchLatency = std::chrono::seconds(90);
   Duration devicePluginDelay = std::chrono::seconds(30);
-  Duration imagePull = std::chrono::seconds(20);           // any image not listed below
-  std::map<std::string, Duration> imagePullByImage{};      // image reference -> pull time
-  std::optional<double> spotPriceRatio{};                  // nullopt: the catalog's spot prices
+  Duration imagePull = std::chrono::seconds(20);       // any image not listed below
+  std::map<std::string, Duration> imagePullByImage{};  // image reference -> pull time
+  std::optional<double> spotPriceRatio{};              // nullopt: the catalog's spot prices
   struct CapacityError {
     std::string instanceType;
     std::string zone;  // empty: every zone

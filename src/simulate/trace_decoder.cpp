@@ -39,7 +39,9 @@ std::optional<int64_t> countAt(const json* obj, std::string_view key) {
   return v->get<int64_t>();
 }
 
-bool isSimulation(const json& value) { return stringAt(value, "kind") == kSimulationKind; }
+bool isSimulation(const json& value) {
+  return stringAt(value, "kind") == kSimulationKind;
+}
 
 // Pod-creating kinds, as expandManifests counts them (DaemonSets add overhead, not pods).
 bool addsPods(const json& value) {
@@ -51,7 +53,8 @@ bool addsPods(const json& value) {
 Key keyOf(const json& value) {
   const json* meta = child(value, "metadata");
   std::string ns = meta ? stringAt(*meta, "namespace") : "";
-  return {stringAt(value, "kind"), ns.empty() ? "default" : ns, meta ? stringAt(*meta, "name") : ""};
+  return {stringAt(value, "kind"), ns.empty() ? "default" : ns,
+          meta ? stringAt(*meta, "name") : ""};
 }
 
 // How errors name an object: "Deployment shop/web", or "document 3 (Job)" without a name.
@@ -83,22 +86,35 @@ bool readAnnotations(const workload::ManifestObject& object, Arrival& a, int64_t
     const std::string text = value.get<std::string>();
     if (key == kAtAnnotation) {
       auto d = parseTraceDuration(text, ZeroDuration::kAllow);
-      if (d) a.at = *d; else error(key, d.error().message());
+      if (d)
+        a.at = *d;
+      else
+        error(key, d.error().message());
     } else if (key == kRunForAnnotation) {
       auto r = parseRunFor(text);
-      if (r) a.runFor = *r; else error(key, r.error().message());
+      if (r)
+        a.runFor = *r;
+      else
+        error(key, r.error().message());
     } else if (key == kDeleteAtAnnotation) {
       auto d = parseTraceDuration(text);
-      if (d) a.deleteAt = *d; else error(key, d.error().message());
+      if (d)
+        a.deleteAt = *d;
+      else
+        error(key, d.error().message());
     } else if (key == kReplicasAtAnnotation) {
       if (a.kind != "Deployment" && a.kind != "StatefulSet") {
         error(key, "only Deployments and StatefulSets scale; a " + a.kind + " does not");
         continue;
       }
       auto steps = parseReplicasAt(text, maxReplicas);
-      if (steps) a.replicasAt = std::move(*steps); else error(key, steps.error().message());
+      if (steps)
+        a.replicasAt = std::move(*steps);
+      else
+        error(key, steps.error().message());
     } else {
-      error(key, "unknown simulate.gantry.dev annotation (known: at, run-for, delete-at, replicas-at)");
+      error(key,
+            "unknown simulate.gantry.dev annotation (known: at, run-for, delete-at, replicas-at)");
     }
   }
   if (ok && a.deleteAt && *a.deleteAt <= a.at) {
@@ -150,7 +166,8 @@ void countRuns(const json& value, Arrival& a) {
 
 // One replica of a Deployment or StatefulSet, expanded as `plan` would with replicas: 1.
 // With replicas: 0 the expansion never decoded the template, so its errors surface here.
-std::optional<api::Pod> replicaTemplate(const workload::ManifestObject& object, const std::string& shown,
+std::optional<api::Pod> replicaTemplate(const workload::ManifestObject& object,
+                                        const std::string& shown,
                                         const workload::LoadOptions& options,
                                         std::vector<workload::ManifestError>& errors) {
   json copy = object.value;
@@ -195,7 +212,8 @@ Trace decodeTrace(workload::ManifestCollection collection, const CatalogLookup& 
     const auto& s = simulations[i];
     const std::string shown = displayOf(s);
     if (!s.problems.empty()) {
-      for (const auto& p : s.problems) simulationErrors.push_back({s.source, shown, p.field, p.message});
+      for (const auto& p : s.problems)
+        simulationErrors.push_back({s.source, shown, p.field, p.message});
       continue;
     }
     if (stringAt(s.value, "apiVersion") != kSimulationApiVersion) {
@@ -206,8 +224,9 @@ Trace decodeTrace(workload::ManifestCollection collection, const CatalogLookup& 
     }
     if (!trace.settings.source.empty()) {
       simulationErrors.push_back({s.source, shown, "kind",
-                                  "a second Simulation document; the first is " + trace.settings.object +
-                                      " in " + trace.settings.source + " (a trace has at most one)"});
+                                  "a second Simulation document; the first is " +
+                                      trace.settings.object + " in " + trace.settings.source +
+                                      " (a trace has at most one)"});
       continue;
     }
     decodeSimulation(s.value, s.source, shown, catalog, trace.settings, simulationErrors);
@@ -228,19 +247,22 @@ Trace decodeTrace(workload::ManifestCollection collection, const CatalogLookup& 
   std::map<Key, size_t> creators;
   for (size_t i = 0; i < collection.objects.size(); ++i) {
     const auto& value = collection.objects[i].value;
-    if (collection.objects[i].problems.empty() && addsPods(value)) creators.emplace(keyOf(value), i);
+    if (collection.objects[i].problems.empty() && addsPods(value))
+      creators.emplace(keyOf(value), i);
   }
   std::map<size_t, std::vector<api::Pod>> podsByObject;
   for (auto& pod : expanded.pods) {
     auto it = creators.find({pod.owner.kind, pod.ns, pod.owner.name});
-    if (it == creators.end() || pod.owner.kind == "Pod") it = creators.find({"Pod", pod.ns, pod.name});
+    if (it == creators.end() || pod.owner.kind == "Pod")
+      it = creators.find({"Pod", pod.ns, pod.name});
     if (it != creators.end()) podsByObject[it->second].push_back(std::move(pod));
   }
 
   for (size_t index = 0; index < collection.objects.size(); ++index) {
     const auto& object = collection.objects[index];
     // In input order, once per identity (the first object of a name is the one expanded).
-    if (auto it = creators.find(keyOf(object.value)); it == creators.end() || it->second != index) continue;
+    if (auto it = creators.find(keyOf(object.value)); it == creators.end() || it->second != index)
+      continue;
     Arrival a;
     a.source = object.source;
     a.object = displayOf(object);

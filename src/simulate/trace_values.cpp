@@ -42,9 +42,11 @@ std::string formatHint() {
 }  // namespace
 
 Result<Duration> parseTraceDuration(std::string_view text, ZeroDuration zero) {
-  if (text.starts_with('-')) return fail(Status::invalid("duration " + quoted(text) + " is negative"));
+  if (text.starts_with('-'))
+    return fail(Status::invalid("duration " + quoted(text) + " is negative"));
   if (text == "Never") {
-    return fail(Status::invalid("duration \"Never\" has no meaning in a simulation (leave it out)"));
+    return fail(
+        Status::invalid("duration \"Never\" has no meaning in a simulation (leave it out)"));
   }
   auto parsed = api::parseNodeDuration(text);
   if (!parsed) return fail(parsed.error());
@@ -66,7 +68,8 @@ Result<RunFor> parseRunFor(std::string_view text) {
     if (!t.starts_with(name)) continue;
     auto args = call(t, name);
     if (!args) {
-      return fail(Status::invalid(quoted(text) + " is not " + std::string(name) + "(A,B)" + formatHint()));
+      return fail(
+          Status::invalid(quoted(text) + " is not " + std::string(name) + "(A,B)" + formatHint()));
     }
     auto a = parseTraceDuration(args->first);
     if (!a) return fail(a.error().withContext(std::string(name) + " first argument"));
@@ -106,8 +109,10 @@ Result<std::vector<ScaleStep>> parseReplicasAt(std::string_view text, int64_t ma
       if (c < '0' || c > '9') return bad("needs a whole number of replicas");
       replicas = replicas * 10 + (c - '0');
     }
-    if (replicas > maxReplicas) return bad("asks for more than " + std::to_string(maxReplicas) + " replicas");
-    if (!steps.empty() && *at <= steps.back().at) return bad("is not later than the step before it");
+    if (replicas > maxReplicas)
+      return bad("asks for more than " + std::to_string(maxReplicas) + " replicas");
+    if (!steps.empty() && *at <= steps.back().at)
+      return bad("is not later than the step before it");
     steps.push_back({*at, replicas});
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
@@ -119,10 +124,8 @@ std::optional<Duration> RunFor::sample(SeededRandom& random) const {
   using Ms = std::chrono::milliseconds;
   using Seconds = std::chrono::duration<double>;
   switch (kind) {
-    case Kind::kUntilEnd:
-      return std::nullopt;
-    case Kind::kFixed:
-      return first;
+    case Kind::kUntilEnd: return std::nullopt;
+    case Kind::kFixed: return first;
     case Kind::kUniform: {
       const double s = random.uniform(Seconds(first).count(), Seconds(second).count());
       return std::chrono::round<Ms>(Seconds(s));

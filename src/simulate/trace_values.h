@@ -16,7 +16,8 @@ enum class ZeroDuration { kRefuse, kAllow };
 // A Go-style duration as Karpenter writes them ("90s", "1h30m"; api::parseNodeDuration: whole
 // h/m/s groups). kInvalid when it does not parse, is negative ("-5m"), "Never", over
 // kMaxSimulatedTime, or zero with ZeroDuration::kRefuse.
-Result<Duration> parseTraceDuration(std::string_view text, ZeroDuration zero = ZeroDuration::kRefuse);
+Result<Duration> parseTraceDuration(std::string_view text,
+                                    ZeroDuration zero = ZeroDuration::kRefuse);
 
 // "30m", "uniform(20m,40m)" (0 < low < high) or "normal(30m,5m)" (mean > 0, stddev > 0);
 // spaces around the arguments are allowed. Never kUntilEnd (that is the absent annotation).

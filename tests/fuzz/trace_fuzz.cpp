@@ -49,7 +49,9 @@ Result<api::InstanceTypesPtr> catalog(std::string_view region) {
   return types;
 }
 
-bool within(Duration d) { return d >= Duration::zero() && d <= kMaxSimulatedTime; }
+bool within(Duration d) {
+  return d >= Duration::zero() && d <= kMaxSimulatedTime;
+}
 
 }  // namespace
 
@@ -63,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     require(within(r->first) && within(r->second), "run-for within a simulation");
     SeededRandom random(size);
     auto d = r->sample(random);
-    require(d && *d > Duration::zero() && *d <= kMaxSimulatedTime, "a drawn run-for is positive and bounded");
+    require(d && *d > Duration::zero() && *d <= kMaxSimulatedTime,
+            "a drawn run-for is positive and bounded");
   }
   if (auto steps = parseReplicasAt(text, options.expand.maxPodsPerObject)) {
     require(!steps->empty(), "a schedule has a step");
@@ -84,7 +87,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                        *trace.settings.duration <= kMaxSimulatedTime),
           "the simulation's duration is positive and bounded");
   for (const auto& c : trace.settings.capacityErrors) {
-    require(c.instanceType == "g5.xlarge" || c.instanceType == "m5.large", "capacity errors name known types");
+    require(c.instanceType == "g5.xlarge" || c.instanceType == "m5.large",
+            "capacity errors name known types");
     require(!c.until || *c.until > c.from, "capacity windows end after they start");
   }
   for (size_t i = 0; i < trace.arrivals.size(); ++i) {
@@ -94,8 +98,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     require(!a.deleteAt || *a.deleteAt > a.at, "deleted after arriving");
     require(!a.object.empty(), "arrivals are named");
     require(a.podsPerRun >= 1 && a.concurrentRuns >= 0, "run counts are sane");
-    require(a.pods.empty() || static_cast<int64_t>(a.pods.size()) == a.podsPerRun * a.concurrentRuns,
-            "pods are concurrentRuns x podsPerRun");
+    require(
+        a.pods.empty() || static_cast<int64_t>(a.pods.size()) == a.podsPerRun * a.concurrentRuns,
+        "pods are concurrentRuns x podsPerRun");
     require(a.replicasAt.empty() || a.replicaTemplate.has_value(),
             "a scale schedule comes with a replica template");
   }

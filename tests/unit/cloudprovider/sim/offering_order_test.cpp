@@ -16,8 +16,10 @@ using api::CapacityType;
 
 std::vector<std::string> simOrder(const std::vector<api::InstanceType>& candidates) {
   std::vector<std::string> out;
-  for (const auto& s : orderOfferings(candidates, [](const auto&, const auto& o) { return o.available; })) {
-    out.push_back(s.instanceType + "/" + s.zone + "/" + std::string(api::capacityTypeName(s.capacityType)));
+  for (const auto& s :
+       orderOfferings(candidates, [](const auto&, const auto& o) { return o.available; })) {
+    out.push_back(s.instanceType + "/" + s.zone + "/" +
+                  std::string(api::capacityTypeName(s.capacityType)));
   }
   return out;
 }
@@ -26,7 +28,9 @@ std::vector<std::string> ec2Order(const std::vector<api::InstanceType>& candidat
   std::vector<aws::Subnet> subnets;
   for (const auto& t : candidates) {
     for (const auto& o : t.offerings) {
-      subnets.push_back({.subnetId = "subnet-" + o.zone, .availabilityZone = o.zone, .availableIpAddressCount = 100});
+      subnets.push_back({.subnetId = "subnet-" + o.zone,
+                         .availabilityZone = o.zone,
+                         .availableIpAddressCount = 100});
     }
   }
   FakeClock clock;
@@ -34,7 +38,8 @@ std::vector<std::string> ec2Order(const std::vector<api::InstanceType>& candidat
   const auto plan = aws::planLaunch(candidates, subnets, none, {.maxPools = 10000});
   std::vector<std::string> out;
   for (const auto& p : plan.pools) {
-    out.push_back(p.instanceType + "/" + p.zone + "/" + std::string(api::capacityTypeName(plan.capacityType)));
+    out.push_back(p.instanceType + "/" + p.zone + "/" +
+                  std::string(api::capacityTypeName(plan.capacityType)));
   }
   return out;
 }
@@ -48,7 +53,8 @@ std::vector<api::InstanceType> candidates(const std::vector<std::string>& names,
   for (const auto& name : names) {
     for (auto t : **catalog) {
       if (t.name != name) continue;
-      if (capacityType) std::erase_if(t.offerings, [&](const auto& o) { return o.capacityType != *capacityType; });
+      if (capacityType)
+        std::erase_if(t.offerings, [&](const auto& o) { return o.capacityType != *capacityType; });
       out.push_back(std::move(t));
     }
   }
@@ -58,7 +64,8 @@ std::vector<api::InstanceType> candidates(const std::vector<std::string>& names,
 
 TEST(OfferingOrderTest, MatchesTheEc2ProvidersPlanForBundledTypes) {
   const std::vector<std::string> gpu = {"g5.xlarge", "g4dn.xlarge", "g6.xlarge", "g5.2xlarge"};
-  const std::vector<std::string> cpu = {"m5.large", "c5.large", "m6i.large", "r5.large", "t3.large"};
+  const std::vector<std::string> cpu = {"m5.large", "c5.large", "m6i.large", "r5.large",
+                                        "t3.large"};
   for (const auto& names : {gpu, cpu}) {
     for (auto ct : {std::optional<CapacityType>{}, std::optional(CapacityType::kOnDemand),
                     std::optional(CapacityType::kSpot)}) {

@@ -16,8 +16,12 @@ namespace {
 using namespace std::chrono_literals;
 using api::CapacityType;
 
-api::Offering od(std::string zone, double price) { return {std::move(zone), CapacityType::kOnDemand, price}; }
-api::Offering spot(std::string zone, double price) { return {std::move(zone), CapacityType::kSpot, price}; }
+api::Offering od(std::string zone, double price) {
+  return {std::move(zone), CapacityType::kOnDemand, price};
+}
+api::Offering spot(std::string zone, double price) {
+  return {std::move(zone), CapacityType::kSpot, price};
+}
 
 api::InstanceType type(std::string name, std::vector<api::Offering> offerings, bool gpu = false) {
   api::InstanceType t;
@@ -31,7 +35,8 @@ api::InstanceType type(std::string name, std::vector<api::Offering> offerings, b
 // 1.00, spot 0.30 in a; m.large: on-demand 0.12 in a, no spot.
 api::InstanceTypesPtr catalog() {
   return std::make_shared<const api::InstanceTypes>(api::InstanceTypes{
-      type("c.large", {od("zone-a", 0.10), od("zone-b", 0.10), spot("zone-a", 0.03), spot("zone-b", 0.04)}),
+      type("c.large",
+           {od("zone-a", 0.10), od("zone-b", 0.10), spot("zone-a", 0.03), spot("zone-b", 0.04)}),
       type("g.xlarge", {od("zone-a", 1.00), spot("zone-a", 0.30)}, true),
       type("m.large", {od("zone-a", 0.12)}),
   });
@@ -42,7 +47,8 @@ api::InstanceType allowed(const std::string& name, std::optional<CapacityType> c
   const auto all = catalog();  // held: a temporary in the range would die before the loop
   for (auto t : *all) {
     if (t.name != name) continue;
-    if (capacityType) std::erase_if(t.offerings, [&](const auto& o) { return o.capacityType != *capacityType; });
+    if (capacityType)
+      std::erase_if(t.offerings, [&](const auto& o) { return o.capacityType != *capacityType; });
     return t;
   }
   ADD_FAILURE() << "no type " << name;
@@ -110,7 +116,8 @@ TEST_F(SimCloudTest, PicksTheCheapestAllowedOfferingPreferringSpot) {
   EXPECT_EQ(onDemand->providerId, "sim:///zone-a/i-00000000000000001");
   EXPECT_EQ(onDemand->nodePoolName, "pool");
 
-  auto any = cloud->create(request("any", {allowed("m.large"), allowed("c.large"), allowed("g.xlarge")}));
+  auto any =
+      cloud->create(request("any", {allowed("m.large"), allowed("c.large"), allowed("g.xlarge")}));
   ASSERT_TRUE(any.has_value());
   EXPECT_EQ(any->instanceType, "c.large");
   EXPECT_EQ(any->capacityType, CapacityType::kSpot);
@@ -119,8 +126,10 @@ TEST_F(SimCloudTest, PicksTheCheapestAllowedOfferingPreferringSpot) {
 }
 
 TEST_F(SimCloudTest, CapacityWindowFallsToTheNextCheapestOfferingAndMarksItUnavailable) {
-  auto cloud = make({.capacityErrors = {{.instanceType = "c.large", .zone = "zone-a",
-                                          .from = t0_ + 10min, .until = t0_ + 20min}}});
+  auto cloud = make({.capacityErrors = {{.instanceType = "c.large",
+                                         .zone = "zone-a",
+                                         .from = t0_ + 10min,
+                                         .until = t0_ + 20min}}});
   clock_.set(t0_ + 10min);
   auto i = cloud->create(request("claim", {allowed("c.large", CapacityType::kSpot)}));
   ASSERT_TRUE(i.has_value()) << i.error().toString();
@@ -138,24 +147,29 @@ TEST_F(SimCloudTest, CapacityWindowFallsToTheNextCheapestOfferingAndMarksItUnava
 }
 
 TEST_F(SimCloudTest, EveryAllowedOfferingBlockedIsInsufficientCapacityLikeEc2) {
-  auto cloud = make({.capacityErrors = {{.instanceType = "g.xlarge", .from = t0_ + 1h, .until = t0_ + 2h}}});
+  auto cloud =
+      make({.capacityErrors = {{.instanceType = "g.xlarge", .from = t0_ + 1h, .until = t0_ + 2h}}});
   clock_.set(t0_ + 1h);
   auto r = cloud->create(request("claim", {allowed("g.xlarge", CapacityType::kOnDemand)}));
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(r.error().isInsufficientCapacity());
-  EXPECT_EQ(r.error().message(),
-            "no capacity for types [g.xlarge]: g.xlarge/zone-a/on-demand: InsufficientInstanceCapacity");
+  EXPECT_EQ(
+      r.error().message(),
+      "no capacity for types [g.xlarge]: g.xlarge/zone-a/on-demand: InsufficientInstanceCapacity");
   // Marked unavailable, so a retry within the TTL has nothing left to try.
   auto retry = cloud->create(request("claim", {allowed("g.xlarge", CapacityType::kOnDemand)}));
   ASSERT_FALSE(retry.has_value());
   EXPECT_TRUE(retry.error().isInsufficientCapacity());
-  EXPECT_NE(retry.error().message().find("every allowed offering is unavailable"), std::string::npos);
+  EXPECT_NE(retry.error().message().find("every allowed offering is unavailable"),
+            std::string::npos);
   EXPECT_TRUE(cloud->list()->empty());
 
   clock_.set(t0_ + 2h);  // the window is [from, until)
-  EXPECT_TRUE(cloud->create(request("claim", {allowed("g.xlarge", CapacityType::kOnDemand)})).has_value());
+  EXPECT_TRUE(
+      cloud->create(request("claim", {allowed("g.xlarge", CapacityType::kOnDemand)})).has_value());
   clock_.set(t0_);  // before the window opened (a fresh provider: nothing marked)
-  auto early = make({.capacityErrors = {{.instanceType = "g.xlarge", .from = t0_ + 1h, .until = t0_ + 2h}}});
+  auto early =
+      make({.capacityErrors = {{.instanceType = "g.xlarge", .from = t0_ + 1h, .until = t0_ + 2h}}});
   EXPECT_TRUE(early->create(request("claim", {allowed("g.xlarge")})).has_value());
 }
 
@@ -174,11 +188,14 @@ TEST_F(SimCloudTest, SpotPriceRatioOverridesTheCatalogSpotPrices) {
 }
 
 TEST_F(SimCloudTest, RefusesCapacityWindowsOnUnknownTypesOrInverted) {
-  auto unknown = SimCloudProvider::make({.capacityErrors = {{.instanceType = "p9.huge"}}}, clock_, catalog());
+  auto unknown =
+      SimCloudProvider::make({.capacityErrors = {{.instanceType = "p9.huge"}}}, clock_, catalog());
   ASSERT_FALSE(unknown.has_value());
-  EXPECT_EQ(unknown.error().message(), "capacityErrors[0].instanceType: \"p9.huge\" is not in the catalog");
+  EXPECT_EQ(unknown.error().message(),
+            "capacityErrors[0].instanceType: \"p9.huge\" is not in the catalog");
   auto inverted = SimCloudProvider::make(
-      {.capacityErrors = {{.instanceType = "c.large", .from = t0_ + 1h, .until = t0_}}}, clock_, catalog());
+      {.capacityErrors = {{.instanceType = "c.large", .from = t0_ + 1h, .until = t0_}}}, clock_,
+      catalog());
   ASSERT_FALSE(inverted.has_value());
   EXPECT_EQ(inverted.error().message(), "capacityErrors[0].until must be after from");
 }
@@ -210,7 +227,8 @@ TEST_F(SimCloudTest, CostsRunFromLaunchToAsOfForLiveInstances) {
   auto cloud = make();
   ASSERT_TRUE(cloud->create(request("a", {allowed("m.large")})).has_value());
   clock_.advance(30min);
-  ASSERT_TRUE(cloud->create(request("b", {allowed("g.xlarge", CapacityType::kOnDemand)})).has_value());
+  ASSERT_TRUE(
+      cloud->create(request("b", {allowed("g.xlarge", CapacityType::kOnDemand)})).has_value());
   EXPECT_DOUBLE_EQ(cloud->totalCost(t0_ + 2h), 0.12 * 2 + 1.00 * 1.5);
   EXPECT_DOUBLE_EQ(cloud->totalCost(t0_), 0.0);  // before b was launched: nothing, not negative
 }
@@ -240,15 +258,20 @@ TEST_F(SimCloudTest, GroupLaunchesAllInOneOfferingOrNone) {
 std::string spotScenario(uint64_t seed) {
   FakeClock clock;
   const auto t0 = clock.now();
-  auto cloud = *SimCloudProvider::make({.seed = seed, .spotInterruptionsPerHour = 0.5}, clock, catalog());
+  auto cloud =
+      *SimCloudProvider::make({.seed = seed, .spotInterruptionsPerHour = 0.5}, clock, catalog());
   for (int i = 0; i < 6; ++i) {
-    (void)cloud->create(request("claim-" + std::to_string(i), {allowed("c.large"), allowed("g.xlarge")}));
+    (void)cloud->create(
+        request("claim-" + std::to_string(i), {allowed("c.large"), allowed("g.xlarge")}));
     clock.advance(17min);
   }
   std::ostringstream out;
   for (const auto& s : cloud->interruptedBy(t0 + 24h)) {
-    out << s.nodeClaimName << " notice+" << std::chrono::duration_cast<std::chrono::milliseconds>(s.noticeAt - t0).count()
-        << "ms interrupt+" << std::chrono::duration_cast<std::chrono::milliseconds>(s.interruptAt - t0).count() << "ms\n";
+    out << s.nodeClaimName << " notice+"
+        << std::chrono::duration_cast<std::chrono::milliseconds>(s.noticeAt - t0).count()
+        << "ms interrupt+"
+        << std::chrono::duration_cast<std::chrono::milliseconds>(s.interruptAt - t0).count()
+        << "ms\n";
   }
   out.precision(17);
   out << "cost " << cloud->totalCost(t0 + 24h) << "\n";
@@ -274,7 +297,8 @@ TEST(SimCloudSpotTest, InterruptionsAreFixedBySeedAndIdenticalAcrossRuns) {
 TEST(SimCloudSpotTest, ReclaimedInstanceIsGoneFromItsInterruptTimeAndNoticeComesTwoMinutesEarlier) {
   FakeClock clock;
   const auto t0 = clock.now();
-  auto cloud = *SimCloudProvider::make({.seed = 1, .spotInterruptionsPerHour = 1}, clock, catalog());
+  auto cloud =
+      *SimCloudProvider::make({.seed = 1, .spotInterruptionsPerHour = 1}, clock, catalog());
   auto i = cloud->create(request("claim", {allowed("c.large", CapacityType::kSpot)}));
   ASSERT_TRUE(i.has_value());
   auto all = cloud->interruptedBy(t0 + 24h * 3650);
@@ -293,7 +317,8 @@ TEST(SimCloudSpotTest, ReclaimedInstanceIsGoneFromItsInterruptTimeAndNoticeComes
 
   // On-demand instances are never reclaimed; a deleted spot instance is not either.
   FakeClock clock2;
-  auto other = *SimCloudProvider::make({.seed = 1, .spotInterruptionsPerHour = 1}, clock2, catalog());
+  auto other =
+      *SimCloudProvider::make({.seed = 1, .spotInterruptionsPerHour = 1}, clock2, catalog());
   auto onDemand = other->create(request("od", {allowed("c.large", CapacityType::kOnDemand)}));
   auto deleted = other->create(request("sp", {allowed("c.large", CapacityType::kSpot)}));
   ASSERT_TRUE(onDemand.has_value() && deleted.has_value());
@@ -303,16 +328,19 @@ TEST(SimCloudSpotTest, ReclaimedInstanceIsGoneFromItsInterruptTimeAndNoticeComes
 
 TEST(SimCloudSpotTest, InterruptionRateMatchesTheMeanOverManyInstances) {
   FakeClock clock;
-  auto cloud = *SimCloudProvider::make({.seed = 9, .spotInterruptionsPerHour = 2}, clock, catalog());
+  auto cloud =
+      *SimCloudProvider::make({.seed = 9, .spotInterruptionsPerHour = 2}, clock, catalog());
   constexpr int kInstances = 4000;
   for (int i = 0; i < kInstances; ++i) {
-    ASSERT_TRUE(cloud->create(request("c-" + std::to_string(i), {allowed("c.large", CapacityType::kSpot)})));
+    ASSERT_TRUE(cloud->create(
+        request("c-" + std::to_string(i), {allowed("c.large", CapacityType::kSpot)})));
   }
   double hoursTotal = 0;
   const auto reclaims = cloud->interruptedBy(clock.now() + 24h * 3650);
   ASSERT_EQ(reclaims.size(), static_cast<size_t>(kInstances));
   for (const auto& s : reclaims) {
-    hoursTotal += std::chrono::duration<double, std::ratio<3600>>(s.noticeAt - (clock.now() + 45s)).count();
+    hoursTotal +=
+        std::chrono::duration<double, std::ratio<3600>>(s.noticeAt - (clock.now() + 45s)).count();
   }
   EXPECT_NEAR(hoursTotal / kInstances, 0.5, 0.025);  // mean 1/rate, within ~3 standard errors
 }

@@ -1,62 +1,19 @@
-// The trace decoder: each annotation, the runs of Jobs and Katib Experiments, the Simulation
-// document and its defaults, and every refusal naming file, object and field.
+// The trace decoder: each annotation, the runs of Jobs and Katib Experiments, loading files
+// like `plan`, and every refusal naming file, object and field.
 #include "src/simulate/trace_decoder.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "tests/unit/src/simulate/trace_test_support.h"
 #include "tests/unit/src/workload/temp_dir.h"
 
 namespace gantry::simulate {
 namespace {
 
 using namespace std::chrono_literals;
-
-// us-east-1 sells g5.xlarge (zones a and b) and m5.large (zone a); no other region exists.
-Result<api::InstanceTypesPtr> smallCatalog(std::string_view region) {
-  if (region != "us-east-1") return fail(Status::invalid("unknown region \"" + std::string(region) + "\" (known: us-east-1)"));
-  api::InstanceType g5;
-  g5.name = "g5.xlarge";
-  g5.offerings = {{"us-east-1a", api::CapacityType::kOnDemand, 1.0}, {"us-east-1b", api::CapacityType::kOnDemand, 1.0}};
-  api::InstanceType m5;
-  m5.name = "m5.large";
-  m5.offerings = {{"us-east-1a", api::CapacityType::kOnDemand, 0.1}};
-  return std::make_shared<const api::InstanceTypes>(api::InstanceTypes{g5, m5});
-}
-
-Trace decode(const std::string& yaml, const std::string& file = "trace.yaml") {
-  workload::ManifestCollection collection;
-  workload::collectText(yaml, file, collection);
-  return decodeTrace(std::move(collection), smallCatalog);
-}
-
-std::string errorsOf(const Trace& t) {
-  std::string out;
-  for (const auto& e : t.errors) out += e.source + " | " + e.object + " | " + e.field + " | " + e.message + "\n";
-  return out;
-}
-
-// One error expected: returns "object | field | message".
-std::string onlyError(const std::string& yaml) {
-  Trace t = decode(yaml);
-  EXPECT_EQ(t.errors.size(), 1u) << errorsOf(t);
-  if (t.errors.empty()) return "";
-  EXPECT_EQ(t.errors[0].source, "trace.yaml");
-  return t.errors[0].object + " | " + t.errors[0].field + " | " + t.errors[0].message;
-}
-
-const std::string kPodSpec = R"(
-      containers:
-      - name: c
-        image: busybox
-        resources: {requests: {cpu: "1"}})";
-
-std::string deployment(const std::string& name, const std::string& annotations, int replicas = 2) {
-  return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\n  namespace: shop\n" +
-         (annotations.empty() ? "" : "  annotations:\n" + annotations) + "spec:\n  replicas: " +
-         std::to_string(replicas) + "\n  template:\n    spec:" + kPodSpec + "\n";
-}
+using namespace testing;
 
 TEST(TraceDecoderTest, WithoutAnnotationsEverythingArrivesAtZeroAndRunsToTheEnd) {
   Trace t = decode(deployment("web", ""));
@@ -87,11 +44,13 @@ TEST(TraceDecoderTest, WithoutAnnotationsEverythingArrivesAtZeroAndRunsToTheEnd)
 }
 
 TEST(TraceDecoderTest, ReadsAtRunForAndDeleteAtAndOrdersArrivalsByTime) {
-  Trace t = decode(deployment("late", "    simulate.gantry.dev/at: 2h\n") + "---\n" +
-                   deployment("early", "    simulate.gantry.dev/at: 30m\n"
-                                       "    simulate.gantry.dev/run-for: uniform(20m,40m)\n"
-                                       "    simulate.gantry.dev/delete-at: 6h\n") +
-                   "---\n" + deployment("first", "    simulate.gantry.dev/run-for: normal(30m,5m)\n"));
+  Trace t =
+      decode(deployment("late", "    simulate.gantry.dev/at: 2h\n") + "---\n" +
+             deployment("early",
+                        "    simulate.gantry.dev/at: 30m\n"
+                        "    simulate.gantry.dev/run-for: uniform(20m,40m)\n"
+                        "    simulate.gantry.dev/delete-at: 6h\n") +
+             "---\n" + deployment("first", "    simulate.gantry.dev/run-for: normal(30m,5m)\n"));
   ASSERT_TRUE(t.errors.empty()) << errorsOf(t);
   ASSERT_EQ(t.arrivals.size(), 3u);
   EXPECT_EQ(t.arrivals[0].name, "first");
@@ -112,7 +71,8 @@ TEST(TraceDecoderTest, EqualTimesKeepInputOrder) {
 }
 
 TEST(TraceDecoderTest, ReplicasAtGivesAScheduleAndATemplateEvenFromZeroReplicas) {
-  Trace t = decode(deployment("web", "    simulate.gantry.dev/replicas-at: \"0s=2,8h=10,18h=2\"\n", 0));
+  Trace t =
+      decode(deployment("web", "    simulate.gantry.dev/replicas-at: \"0s=2,8h=10,18h=2\"\n", 0));
   ASSERT_TRUE(t.errors.empty()) << errorsOf(t);
   ASSERT_EQ(t.arrivals.size(), 1u);
   const Arrival& a = t.arrivals[0];
@@ -132,7 +92,8 @@ spec:
   parallelism: 3
   completions: 10
   template:
-    spec:)" + kPodSpec + R"(
+    spec:)" + kPodSpec +
+                   R"(
 ---
 apiVersion: batch/v1
 kind: Job
@@ -140,7 +101,8 @@ metadata: {name: queue}
 spec:
   parallelism: 4
   template:
-    spec:)" + kPodSpec + "\n");
+    spec:)" + kPodSpec +
+                   "\n");
   ASSERT_TRUE(t.errors.empty()) << errorsOf(t);
   ASSERT_EQ(t.arrivals.size(), 2u);
   EXPECT_EQ(t.arrivals[0].pods.size(), 3u);
@@ -207,14 +169,16 @@ spec:
 
 TEST(TraceDecoderTest, AnnotationErrorsNameFileObjectAndFieldAndDropTheObject) {
   EXPECT_EQ(onlyError(deployment("web", "    simulate.gantry.dev/at: -5m\n")),
-            "Deployment shop/web | metadata.annotations[simulate.gantry.dev/at] | duration \"-5m\" is negative");
+            "Deployment shop/web | metadata.annotations[simulate.gantry.dev/at] | duration \"-5m\" "
+            "is negative");
   EXPECT_EQ(onlyError(deployment("web", "    simulate.gantry.dev/run-for: uniform(40m,20m)\n")),
             "Deployment shop/web | metadata.annotations[simulate.gantry.dev/run-for] | "
             "\"uniform(40m,20m)\": uniform(LOW,HIGH) needs LOW below HIGH");
   EXPECT_EQ(onlyError(deployment("web", "    simulate.gantry.dev/delete-at: 0s\n")),
             "Deployment shop/web | metadata.annotations[simulate.gantry.dev/delete-at] | "
             "duration \"0s\" must be more than zero");
-  EXPECT_EQ(onlyError(deployment("web", "    simulate.gantry.dev/at: 2h\n    simulate.gantry.dev/delete-at: 1h\n")),
+  EXPECT_EQ(onlyError(deployment(
+                "web", "    simulate.gantry.dev/at: 2h\n    simulate.gantry.dev/delete-at: 1h\n")),
             "Deployment shop/web | metadata.annotations[simulate.gantry.dev/delete-at] | "
             "must be later than simulate.gantry.dev/at");
   EXPECT_EQ(onlyError(deployment("web", "    simulate.gantry.dev/replicas-at: \"0s=2,1h\"\n")),
@@ -226,123 +190,24 @@ TEST(TraceDecoderTest, AnnotationErrorsNameFileObjectAndFieldAndDropTheObject) {
   EXPECT_EQ(onlyError(deployment("web", "    simulate.gantry.dev/at: 200h\n")),
             "Deployment shop/web | metadata.annotations[simulate.gantry.dev/at] | "
             "duration \"200h\" is longer than a simulation may run (168h, 7 days)");
-  EXPECT_EQ(onlyError("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n"
-                      "    simulate.gantry.dev/replicas-at: \"0s=1\"\nspec:\n  template:\n    spec:" + kPodSpec + "\n"),
-            "Job default/j | metadata.annotations[simulate.gantry.dev/replicas-at] | "
-            "only Deployments and StatefulSets scale; a Job does not");
-  Trace t = decode(deployment("web", "    simulate.gantry.dev/at: x\n") + "---\n" + deployment("ok", ""));
+  EXPECT_EQ(
+      onlyError("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n"
+                "    simulate.gantry.dev/replicas-at: \"0s=1\"\nspec:\n  template:\n    spec:" +
+                kPodSpec + "\n"),
+      "Job default/j | metadata.annotations[simulate.gantry.dev/replicas-at] | "
+      "only Deployments and StatefulSets scale; a Job does not");
+  Trace t =
+      decode(deployment("web", "    simulate.gantry.dev/at: x\n") + "---\n" + deployment("ok", ""));
   ASSERT_EQ(t.arrivals.size(), 1u);  // the broken object is left out, the rest still plays
   EXPECT_EQ(t.arrivals[0].name, "ok");
-}
-
-const std::string kSimulation = R"(
-apiVersion: simulate.gantry.dev/v1
-kind: Simulation
-metadata: {name: day}
-spec:
-  duration: 24h
-  seed: 42
-  region: us-east-1
-  launchLatency: {cpu: 30s, gpu: 2m}
-  devicePluginDelay: 45s
-  imagePull: {default: 10s, images: {nvcr.io/nvidia/pytorch:24.01: 3m}}
-  spotPriceRatio: 0.3
-  spotInterruptionsPerHour: 0.05
-  capacityErrors:
-  - {instanceType: g5.xlarge, zone: us-east-1a, from: 1h, until: 3h}
-  - {instanceType: m5.large}
-)";
-
-TEST(TraceDecoderTest, ReadsTheSimulationDocument) {
-  Trace t = decode(kSimulation + "---\n" + deployment("web", ""));
-  ASSERT_TRUE(t.errors.empty()) << errorsOf(t);
-  const auto& s = t.settings;
-  EXPECT_EQ(s.object, "Simulation default/day");
-  EXPECT_EQ(s.source, "trace.yaml");
-  EXPECT_EQ(s.duration, Duration(24h));
-  EXPECT_EQ(s.seed, 42u);
-  EXPECT_EQ(s.cpuLaunchLatency, 30s);
-  EXPECT_EQ(s.gpuLaunchLatency, 2min);
-  EXPECT_EQ(s.devicePluginDelay, 45s);
-  EXPECT_EQ(s.imagePull, 10s);
-  EXPECT_EQ(s.imagePullByImage.at("nvcr.io/nvidia/pytorch:24.01"), 3min);
-  EXPECT_EQ(s.spotPriceRatio, 0.3);
-  EXPECT_EQ(s.spotInterruptionsPerHour, 0.05);
-  ASSERT_EQ(s.capacityErrors.size(), 2u);
-  EXPECT_EQ(s.capacityErrors[0].instanceType, "g5.xlarge");
-  EXPECT_EQ(s.capacityErrors[0].zone, "us-east-1a");
-  EXPECT_EQ(s.capacityErrors[0].from, 1h);
-  EXPECT_EQ(s.capacityErrors[0].until, Duration(3h));
-  EXPECT_EQ(s.capacityErrors[1].zone, "");
-  EXPECT_EQ(s.capacityErrors[1].from, 0s);
-  EXPECT_EQ(s.capacityErrors[1].until, std::nullopt);
-  EXPECT_EQ(t.arrivals.size(), 1u);  // the Simulation is not a workload
-  EXPECT_EQ(decode(kSimulation).settings.imagePull, 10s);
-}
-
-std::string simulationWith(const std::string& specLines) {
-  return "apiVersion: simulate.gantry.dev/v1\nkind: Simulation\nmetadata: {name: s}\nspec:\n" + specLines;
-}
-
-TEST(TraceDecoderTest, SimulationErrorsNameTheField) {
-  const std::string obj = "Simulation default/s | ";
-  EXPECT_EQ(onlyError(simulationWith("  durtion: 1h\n")),
-            obj + "spec.durtion | unknown field (known: duration, seed, region, launchLatency, devicePluginDelay, "
-                  "imagePull, spotPriceRatio, capacityErrors, spotInterruptionsPerHour)");
-  EXPECT_EQ(onlyError(simulationWith("  duration: 0s\n")), obj + "spec.duration | duration \"0s\" must be more than zero");
-  EXPECT_EQ(onlyError(simulationWith("  duration: 8000h\n")),
-            obj + "spec.duration | duration \"8000h\" is longer than a simulation may run (168h, 7 days)");
-  EXPECT_EQ(onlyError(simulationWith("  duration: 5\n")),
-            obj + "spec.duration | expected a duration string like 90s or 1h30m, got 5");
-  EXPECT_EQ(onlyError(simulationWith("  seed: -1\n")), obj + "spec.seed | expected a non-negative whole number, got -1");
-  EXPECT_EQ(onlyError(simulationWith("  region: mars-1\n")),
-            obj + "spec.region | unknown region \"mars-1\" (known: us-east-1)");
-  EXPECT_EQ(onlyError(simulationWith("  launchLatency: {cpu: 30s, tpu: 1m}\n")),
-            obj + "spec.launchLatency.tpu | unknown field (known: cpu, gpu)");
-  EXPECT_EQ(onlyError(simulationWith("  launchLatency: {gpu: -1m}\n")),
-            obj + "spec.launchLatency.gpu | duration \"-1m\" is negative");
-  EXPECT_EQ(onlyError(simulationWith("  imagePull: {images: {x: forever}}\n")),
-            obj + "spec.imagePull.images[x] | duration \"forever\" needs a number before each unit (want e.g. 720h, 1h30m, Never)");
-  EXPECT_EQ(onlyError(simulationWith("  spotPriceRatio: 1.5\n")), obj + "spec.spotPriceRatio | must be in (0, 1], got 1.5");
-  EXPECT_EQ(onlyError(simulationWith("  spotInterruptionsPerHour: -2\n")),
-            obj + "spec.spotInterruptionsPerHour | must be in [0, 60], got -2");
-  EXPECT_EQ(onlyError(simulationWith("  capacityErrors: [{instanceType: p5.48xlarge}]\n")),
-            obj + "spec.capacityErrors[0].instanceType | unknown instance type \"p5.48xlarge\" in us-east-1");
-  EXPECT_EQ(onlyError(simulationWith("  capacityErrors: [{instanceType: m5.large, zone: us-east-1c}]\n")),
-            obj + "spec.capacityErrors[0].zone | m5.large is not offered in \"us-east-1c\" (its zones: us-east-1a)");
-  EXPECT_EQ(onlyError(simulationWith("  capacityErrors: [{instanceType: m5.large, from: 2h, until: 1h}]\n")),
-            obj + "spec.capacityErrors[0].until | must be after from");
-  EXPECT_EQ(onlyError(simulationWith("  capacityErrors: [{zone: us-east-1a}]\n")),
-            obj + "spec.capacityErrors[0].instanceType | required: the instance type that has no capacity");
-  EXPECT_EQ(onlyError(simulationWith("  capacityErrors: [{instanceType: m5.large, size: 3}]\n")),
-            obj + "spec.capacityErrors[0].size | unknown field (known: instanceType, zone, from, until)");
-  EXPECT_EQ(onlyError(simulationWith("  - 1\n")), obj + "spec | expected an object, got [1]");
-  EXPECT_EQ(onlyError("apiVersion: simulate.gantry.dev/v2\nkind: Simulation\nmetadata: {name: s}\n"),
-            obj + "apiVersion | expected simulate.gantry.dev/v1, got \"simulate.gantry.dev/v2\"");
-}
-
-TEST(TraceDecoderTest, ASecondSimulationIsAnErrorNamingTheFirst) {
-  std::string second = simulationWith("  seed: 9\n");
-  second.replace(second.find("name: s"), 7, "name: t");
-  Trace t = decode(simulationWith("  seed: 7\n") + "---\n" + second);
-  ASSERT_EQ(t.errors.size(), 1u) << errorsOf(t);
-  EXPECT_EQ(t.errors[0].object, "Simulation default/t");
-  EXPECT_EQ(t.errors[0].field, "kind");
-  EXPECT_EQ(t.errors[0].message,
-            "a second Simulation document; the first is Simulation default/s in trace.yaml (a trace has at most one)");
-  EXPECT_EQ(t.settings.seed, 7u);
-  // The same name twice is caught earlier, by the loader's duplicate check.
-  Trace same = decode(simulationWith("  seed: 7\n") + "---\n" + simulationWith("  seed: 9\n"));
-  ASSERT_EQ(same.errors.size(), 1u) << errorsOf(same);
-  EXPECT_EQ(same.errors[0].field, "metadata.name");
-  EXPECT_EQ(same.settings.seed, 7u);
 }
 
 TEST(TraceDecoderTest, LoadsFilesAndDirectoriesLikePlan) {
   workload::testing::TempDir dir("gantry-trace");
   std::ofstream(dir.path() / "sim.yaml") << simulationWith("  seed: 3\n");
   std::filesystem::create_directories(dir.path() / "apps");
-  std::ofstream(dir.path() / "apps" / "web.yaml") << deployment("web", "    simulate.gantry.dev/at: 1h\n");
+  std::ofstream(dir.path() / "apps" / "web.yaml")
+      << deployment("web", "    simulate.gantry.dev/at: 1h\n");
   std::ofstream(dir.path() / "apps" / "notes.txt") << "not a manifest";
   auto t = loadTrace({dir.path().string()}, smallCatalog);
   ASSERT_TRUE(t.has_value()) << t.error().toString();
@@ -381,9 +246,10 @@ spec: {containers: [{name: c, image: x}]}
 }
 
 TEST(TraceDecoderTest, ABrokenTemplateBehindZeroReplicasIsReportedOnce) {
-  Trace t = decode("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n"
-                   "    simulate.gantry.dev/replicas-at: \"1h=3\"\nspec:\n  replicas: 0\n"
-                   "  template: {spec: {containers: [{name: c, resources: {requests: {cpu: lots}}}]}}\n");
+  Trace t = decode(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n"
+      "    simulate.gantry.dev/replicas-at: \"1h=3\"\nspec:\n  replicas: 0\n"
+      "  template: {spec: {containers: [{name: c, resources: {requests: {cpu: lots}}}]}}\n");
   ASSERT_EQ(t.errors.size(), 1u) << errorsOf(t);
   EXPECT_EQ(t.errors[0].object, "Deployment default/web");
   EXPECT_EQ(t.errors[0].count, 1u);
@@ -392,7 +258,8 @@ TEST(TraceDecoderTest, ABrokenTemplateBehindZeroReplicasIsReportedOnce) {
 }
 
 TEST(TraceDecoderTest, WorkloadErrorsComeThroughFromTheExpansion) {
-  Trace t = decode("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad}\nspec: {replicas: -3}\n");
+  Trace t = decode(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad}\nspec: {replicas: -3}\n");
   ASSERT_EQ(t.errors.size(), 1u) << errorsOf(t);
   EXPECT_EQ(t.errors[0].field, "spec.replicas");
   EXPECT_TRUE(t.arrivals.empty());

@@ -24,7 +24,8 @@ TEST(TraceDurationTest, RefusesNegativeZeroHugeAndMalformed) {
   };
   EXPECT_EQ(message("-5m"), "duration \"-5m\" is negative");
   EXPECT_EQ(message("0s"), "duration \"0s\" must be more than zero");
-  EXPECT_EQ(message("169h"), "duration \"169h\" is longer than a simulation may run (168h, 7 days)");
+  EXPECT_EQ(message("169h"),
+            "duration \"169h\" is longer than a simulation may run (168h, 7 days)");
   EXPECT_EQ(message("99999999999999999999h"), "duration \"99999999999999999999h\" is too long");
   EXPECT_NE(message("Never").find("no meaning"), std::string::npos);
   EXPECT_NE(message("5").find("needs a unit"), std::string::npos);
@@ -44,11 +45,14 @@ TEST(RunForTest, RefusesBadDistributions) {
     EXPECT_FALSE(r.has_value()) << text;
     return r ? std::string() : r.error().message();
   };
-  EXPECT_EQ(message("uniform(40m,20m)"), "\"uniform(40m,20m)\": uniform(LOW,HIGH) needs LOW below HIGH");
+  EXPECT_EQ(message("uniform(40m,20m)"),
+            "\"uniform(40m,20m)\": uniform(LOW,HIGH) needs LOW below HIGH");
   EXPECT_EQ(message("uniform(20m)"),
-            "\"uniform(20m)\" is not uniform(A,B) (want a duration like 30m or 1h30m, uniform(20m,40m) or "
+            "\"uniform(20m)\" is not uniform(A,B) (want a duration like 30m or 1h30m, "
+            "uniform(20m,40m) or "
             "normal(30m,5m))");
-  EXPECT_EQ(message("normal(30m,0s)"), "normal second argument: duration \"0s\" must be more than zero");
+  EXPECT_EQ(message("normal(30m,0s)"),
+            "normal second argument: duration \"0s\" must be more than zero");
   EXPECT_EQ(message("normal(-30m,5m)"), "normal first argument: duration \"-30m\" is negative");
   EXPECT_NE(message("poisson(3)").find("want a duration like 30m"), std::string::npos);
   EXPECT_NE(message("uniform(20m,40m").find("is not uniform(A,B)"), std::string::npos);
@@ -60,8 +64,12 @@ TEST(RunForTest, SamplesArePinnedForASeedAndStayInRange) {
   const RunFor uniform{RunFor::Kind::kUniform, 20min, 40min};
   const RunFor normal{RunFor::Kind::kNormal, 30min, 5min};
   std::vector<int64_t> ms;
-  for (int i = 0; i < 3; ++i) ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(*uniform.sample(random)).count());
-  for (int i = 0; i < 3; ++i) ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(*normal.sample(random)).count());
+  for (int i = 0; i < 3; ++i)
+    ms.push_back(
+        std::chrono::duration_cast<std::chrono::milliseconds>(*uniform.sample(random)).count());
+  for (int i = 0; i < 3; ++i)
+    ms.push_back(
+        std::chrono::duration_cast<std::chrono::milliseconds>(*normal.sample(random)).count());
   EXPECT_EQ(ms, (std::vector<int64_t>{1360652, 1363688, 1741458, 1763367, 1150691, 1693193}));
   EXPECT_EQ((RunFor{RunFor::Kind::kFixed, 30min, {}}.sample(random)), Duration(30min));
   EXPECT_EQ(RunFor{}.sample(random), std::nullopt);
@@ -88,9 +96,11 @@ TEST(ReplicasAtTest, RefusesBadSyntax) {
     EXPECT_FALSE(r.has_value()) << text;
     return r ? std::string() : r.error().message();
   };
-  EXPECT_EQ(message("0s=2,8h"), "step 2 \"8h\" is not TIME=REPLICAS (want e.g. \"0s=2,8h=10,18h=2\")");
-  EXPECT_EQ(message("8h=2,1h=3"),
-            "step 2 \"1h=3\" is not later than the step before it (want e.g. \"0s=2,8h=10,18h=2\")");
+  EXPECT_EQ(message("0s=2,8h"),
+            "step 2 \"8h\" is not TIME=REPLICAS (want e.g. \"0s=2,8h=10,18h=2\")");
+  EXPECT_EQ(
+      message("8h=2,1h=3"),
+      "step 2 \"1h=3\" is not later than the step before it (want e.g. \"0s=2,8h=10,18h=2\")");
   EXPECT_NE(message("0s=-1").find("needs a whole number of replicas"), std::string::npos);
   EXPECT_NE(message("0s=1.5").find("needs a whole number of replicas"), std::string::npos);
   EXPECT_NE(message("0s=101").find("more than 100 replicas"), std::string::npos);
