@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <random>
@@ -29,6 +30,7 @@
 #include "src/kube/kubeconfig.h"
 #include "src/kube/rest_client.h"
 #include "tests/e2e/controller_process.h"
+#include "tests/e2e/in_cluster_launch.h"
 #include "tests/support/fault_table.h"
 #include "tests/support/gantry_crds.h"
 #include "tests/support/run_command.h"
@@ -133,7 +135,8 @@ class GantryE2eTest : public testing::TestEnvTest {
         }
       }
     }
-    (void)c.remove(kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases", .ns = "gantry-system"}
+    (void)c.remove(kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases",
+                                      .ns = chart().podNamespace}
                        .withName(run_));
     for (const auto& pool : pools_) (void)c.remove(kube::kNodePoolsPath.withName(pool));
     for (const auto& nodeClass : nodeClasses_) (void)c.remove(kube::kEc2NodeClassesPath.withName(nodeClass));
@@ -230,63 +233,95 @@ class GantryE2eTest : public testing::TestEnvTest {
     ASSERT_TRUE(r) << r.error().message();
   }
 
-  // A kubeconfig for the gantry service account of deploy/rbac.yaml (applied first), so the
-  // controller runs with exactly the rights the manifest grants. Written under the test's
-  // temp directory; a one-hour token.
-  std::string serviceAccountKubeconfig() {
+  // The service-account mount of a pod of the chart (token, ca.crt, namespace), for the
+  // gantry service account of deploy/rbac.yaml (applied first), so the controller runs with
+  // exactly the rights the chart grants. Made once per test under its temp directory; the
+  // token is a real one-hour service-account token.
+  const std::string& serviceAccountDir() {
+    if (!serviceAccountDir_.empty()) return serviceAccountDir_;
     const std::string kubectl = env().get("GANTRY_TESTENV_BIN") + "/kubectl --kubeconfig '" + env().kubeconfig() + "' ";
     auto applied = testing::runCommand(kubectl + "apply -f '" + std::string(GANTRY_SOURCE_DIR) + "/deploy/rbac.yaml'");
     EXPECT_EQ(applied.exitCode, 0) << applied.err;
-    auto token = testing::runCommand(kubectl + "create token gantry -n gantry-system --duration 1h");
+    auto token = testing::runCommand(kubectl + "create token gantry -n " + chart().podNamespace + " --duration 1h");
     EXPECT_EQ(token.exitCode, 0) << token.err;
-    auto server = testing::runCommand(kubectl + "config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}'");
-    auto ca = testing::runCommand(kubectl + "config view --raw --minify -o "
-                                  "jsonpath='{.clusters[0].cluster.certificate-authority-data}'");
-    EXPECT_EQ(server.exitCode + ca.exitCode, 0) << server.err << ca.err;
-    auto trim = [](std::string v) {
-      while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
-      return v;
-    };
-    const std::string path = ::testing::TempDir() + "gantry-sa-" + run_ + ".kubeconfig";
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    EXPECT_NE(f, nullptr) << path;
-    if (!f) return "";
-    std::fprintf(f,
-                 "apiVersion: v1\nkind: Config\ncurrent-context: gantry\n"
-                 "clusters:\n- name: testenv\n  cluster:\n    server: %s\n    certificate-authority-data: %s\n"
-                 "users:\n- name: gantry\n  user:\n    token: %s\n"
-                 "contexts:\n- name: gantry\n  context:\n    cluster: testenv\n    user: gantry\n",
-                 trim(server.out).c_str(), trim(ca.out).c_str(), trim(token.out).c_str());
-    std::fclose(f);
-    return path;
+    std::string value = token.out;
+    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    // The test environment's CA, next to its env file (tests/testenv/lib/pki.sh).
+    const std::string ca = std::filesystem::path(env().path()).parent_path() / "pki" / "ca.crt";
+    const std::string dir = ::testing::TempDir() + "gantry-sa-" + run_;
+    std::string error;
+    EXPECT_TRUE(writeServiceAccountDir(dir, value, ca, chart().podNamespace, error)) << error;
+    if (applied.exitCode == 0 && token.exitCode == 0 && error.empty()) serviceAccountDir_ = dir;
+    return serviceAccountDir_;
   }
 
-  // `gantry controller` for this run, once its catalog is loaded (pods created afterwards see
-  // only the batch window and the launch in their latency). `extraEnv` is added to its
-  // environment (e.g. GANTRY_CRASH_POINTS); a controller still running is killed first.
-  void startController(std::vector<std::string> extra = {},
-                       const std::map<std::string, std::string>& extraEnv = {}) {
-    std::vector<std::string> args = {
-        "controller", "--cluster-name", run_, "--region", env().region(), "--kubeconfig", env().kubeconfig(),
-        "--ec2-endpoint", env().ec2Endpoint(), "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
-        "--ssm-endpoint", env().ec2Endpoint(),  // moto serves SSM on the same port
-        "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_, "--metrics-port",
-        std::to_string(metricsPort_ = freePort()), "--health-port", std::to_string(freePort())};
-    // A --kubeconfig in `extra` replaces the admin one.
-    if (std::find(extra.begin(), extra.end(), "--kubeconfig") != extra.end()) {
-      auto at = std::find(args.begin(), args.end(), "--kubeconfig");
-      args.erase(at, at + 2);
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
-    // GANTRY_E2E_BINARY runs another build of the same source (an optimised one, to measure).
-    const char* binary = std::getenv("GANTRY_E2E_BINARY");
-    controller_ = std::make_unique<testing::ControllerProcess>();
+  // The chart's controller container, read once from deploy/manifests/gantry.yaml.
+  const ChartController& chart() {
+    static const ChartController kChart = [] {
+      std::string error;
+      auto c = readChartController(std::string(GANTRY_SOURCE_DIR) + "/deploy/manifests/gantry.yaml", error);
+      EXPECT_TRUE(c) << error;
+      return c.value_or(ChartController{});
+    }();
+    return kChart;
+  }
+
+  // A `gantry controller` of this run as the chart runs it (its args and in-cluster mode, see
+  // in_cluster_launch.h) with what a test must change on top: this run's cluster name,
+  // namespace, NodePool selector and Lease name (parallel tests must not share the chart's
+  // one Lease), moto's endpoints, free ports (returned through `metricsPort`, `healthPort`),
+  // then `extra` (e.g. {"--batch-idle", "1s"}); `extraEnv` joins its environment. Returns
+  // once started; null (with a failure) if it could not be.
+  std::unique_ptr<testing::ControllerProcess> launchController(const std::vector<std::string>& extra,
+                                                               const std::map<std::string, std::string>& extraEnv,
+                                                               int& metricsPort, int& healthPort) {
+    const std::string& saDir = serviceAccountDir();
+    EXPECT_FALSE(chart().args.empty());
+    if (saDir.empty() || chart().args.empty()) return nullptr;
+    FlagList flags(chart().args);
+    flags.overlay(FlagList({"--cluster-name", run_, "--region", env().region(), "--ec2-endpoint", env().ec2Endpoint(),
+                            "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
+                            "--ssm-endpoint", env().ec2Endpoint(),  // moto serves SSM on the same port
+                            "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_,
+                            "--leader-elect-name", run_}));
+    setListenPorts(flags, metricsPort = freePort(), healthPort = freePort());
+    flags.overlay(FlagList(extra));
+    // The apiserver as the in-cluster Service address: host and port of the admin kubeconfig's server.
+    auto admin = kube::loadKubeconfigFile(env().kubeconfig());
+    EXPECT_TRUE(admin) << admin.error().message();
+    if (!admin) return nullptr;
+    const std::string hostPort = admin->server.substr(admin->server.find("://") + 3);
     std::map<std::string, std::string> childEnv = {
         {"AWS_ACCESS_KEY_ID", env().accessKeyId()},
         {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
-        {"AWS_REGION", env().region()}};
+        {"AWS_REGION", env().region()},
+        {"KUBERNETES_SERVICE_HOST", hostPort.substr(0, hostPort.rfind(':'))},
+        {"KUBERNETES_SERVICE_PORT", hostPort.substr(hostPort.rfind(':') + 1)},
+        {"POD_NAMESPACE", chart().podNamespace}};  // the chart sets it from the pod's namespace
     for (const auto& [k, v] : extraEnv) childEnv[k] = v;
-    ASSERT_TRUE(controller_->start(binary && *binary ? binary : GANTRY_BINARY, args, childEnv));
+    // GANTRY_E2E_BINARY runs another build of the same source (an optimised one, to measure).
+    const char* binary = std::getenv("GANTRY_E2E_BINARY");
+    const auto argv = inClusterArgv(saDir, binary && *binary ? binary : GANTRY_BINARY, flags.args());
+    auto process = std::make_unique<testing::ControllerProcess>();
+    EXPECT_TRUE(process->start(argv[0], {argv.begin() + 1, argv.end()}, childEnv));
+    return process;
+  }
+
+  // `gantry controller` for this run (launchController), once its catalog is loaded (pods
+  // created afterwards see only the batch window and the launch in their latency). A
+  // controller still running is killed first.
+  void startController(std::vector<std::string> extra = {},
+                       const std::map<std::string, std::string>& extraEnv = {}) {
+    controller_.reset();
+    // The chart turns leader election on. A replacement for a controller that crashed would
+    // wait out its Lease (15 s) as a new pod would; these tests are about what happens after,
+    // so the dead holder's Lease goes first.
+    (void)client().remove(kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases",
+                                             .ns = chart().podNamespace}
+                              .withName(run_));
+    int healthPort = 0;
+    controller_ = launchController(extra, extraEnv, metricsPort_, healthPort);
+    ASSERT_TRUE(controller_);
     ASSERT_TRUE(controller_->waitFor("loaded instance types", 180s)) << controller_->output();
   }
 
@@ -316,15 +351,16 @@ class GantryE2eTest : public testing::TestEnvTest {
     return out;
   }
 
-  // The controller's /metrics text ("" when it cannot be read).
-  std::string metricsText() {
-    auto r = http_.send({.url = "http://127.0.0.1:" + std::to_string(metricsPort_) + "/metrics", .timeout = 5s});
+  // The controller's /metrics text ("" when it cannot be read); another replica's by `port`.
+  std::string metricsText(int port = 0) {
+    auto r = http_.send(
+        {.url = "http://127.0.0.1:" + std::to_string(port ? port : metricsPort_) + "/metrics", .timeout = 5s});
     EXPECT_TRUE(r && r->status == 200) << (r ? "HTTP " + std::to_string(r->status) : r.error().message());
     return r && r->status == 200 ? r->body : "";
   }
   // The sum of the samples of `name` whose labels include every one of `labels` (0 if none).
-  double metricValue(const std::string& name, const std::map<std::string, std::string>& labels) {
-    const std::string text = metricsText();
+  double metricValue(const std::string& name, const std::map<std::string, std::string>& labels, int port = 0) {
+    const std::string text = metricsText(port);
     double sum = 0;
     size_t at = 0;
     while (at < text.size()) {
@@ -362,6 +398,7 @@ class GantryE2eTest : public testing::TestEnvTest {
   std::unique_ptr<testing::FaultTable> faults_;
   std::unique_ptr<testing::ControllerProcess> controller_;
   int metricsPort_ = 0;  // the running controller's
+  std::string serviceAccountDir_;
   std::vector<std::string> pools_;
   std::vector<std::string> nodeClasses_;
 };
