@@ -233,10 +233,9 @@ class GantryE2eTest : public testing::TestEnvTest {
     ASSERT_TRUE(r) << r.error().message();
   }
 
-  // The service-account mount of a pod of the chart (token, ca.crt, namespace), for the
-  // gantry service account of deploy/rbac.yaml (applied first), so the controller runs with
-  // exactly the rights the chart grants. Made once per test under its temp directory; the
-  // token is a real one-hour service-account token.
+  // The service-account mount of a pod of the chart (token, ca.crt, namespace) for the gantry
+  // service account of deploy/rbac.yaml (applied first): the controller has exactly the chart's
+  // rights. Made once per test under its temp directory; a real one-hour token.
   const std::string& serviceAccountDir() {
     if (!serviceAccountDir_.empty()) return serviceAccountDir_;
     const std::string kubectl = env().get("GANTRY_TESTENV_BIN") + "/kubectl --kubeconfig '" + env().kubeconfig() + "' ";
@@ -244,13 +243,11 @@ class GantryE2eTest : public testing::TestEnvTest {
     EXPECT_EQ(applied.exitCode, 0) << applied.err;
     auto token = testing::runCommand(kubectl + "create token gantry -n " + chart().podNamespace + " --duration 1h");
     EXPECT_EQ(token.exitCode, 0) << token.err;
-    std::string value = token.out;
-    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
     // The test environment's CA, next to its env file (tests/testenv/lib/pki.sh).
     const std::string ca = std::filesystem::path(env().path()).parent_path() / "pki" / "ca.crt";
     const std::string dir = ::testing::TempDir() + "gantry-sa-" + run_;
     std::string error;
-    EXPECT_TRUE(writeServiceAccountDir(dir, value, ca, chart().podNamespace, error)) << error;
+    EXPECT_TRUE(writeServiceAccountDir(dir, token.out, ca, chart().podNamespace, error)) << error;
     if (applied.exitCode == 0 && token.exitCode == 0 && error.empty()) serviceAccountDir_ = dir;
     return serviceAccountDir_;
   }
@@ -286,18 +283,13 @@ class GantryE2eTest : public testing::TestEnvTest {
                             "--leader-elect-name", run_}));
     setListenPorts(flags, metricsPort = freePort(), healthPort = freePort());
     flags.overlay(FlagList(extra));
-    // The apiserver as the in-cluster Service address: host and port of the admin kubeconfig's server.
-    auto admin = kube::loadKubeconfigFile(env().kubeconfig());
+    auto admin = kube::loadKubeconfigFile(env().kubeconfig());  // the apiserver's address
     EXPECT_TRUE(admin) << admin.error().message();
     if (!admin) return nullptr;
-    const std::string hostPort = admin->server.substr(admin->server.find("://") + 3);
-    std::map<std::string, std::string> childEnv = {
-        {"AWS_ACCESS_KEY_ID", env().accessKeyId()},
-        {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
-        {"AWS_REGION", env().region()},
-        {"KUBERNETES_SERVICE_HOST", hostPort.substr(0, hostPort.rfind(':'))},
-        {"KUBERNETES_SERVICE_PORT", hostPort.substr(hostPort.rfind(':') + 1)},
-        {"POD_NAMESPACE", chart().podNamespace}};  // the chart sets it from the pod's namespace
+    std::map<std::string, std::string> childEnv = inClusterEnv(admin->server, chart().podNamespace);
+    childEnv.insert({{"AWS_ACCESS_KEY_ID", env().accessKeyId()},
+                     {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
+                     {"AWS_REGION", env().region()}});
     for (const auto& [k, v] : extraEnv) childEnv[k] = v;
     // GANTRY_E2E_BINARY runs another build of the same source (an optimised one, to measure).
     const char* binary = std::getenv("GANTRY_E2E_BINARY");

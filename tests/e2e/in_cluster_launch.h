@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -137,10 +138,21 @@ inline void setListenPorts(FlagList& flags, int metricsPort, int healthPort) {
   }
 }
 
-// The service-account mount as a pod sees it, written to `dir`: token, ca.crt, namespace.
-inline bool writeServiceAccountDir(const std::string& dir, const std::string& token, const std::string& caFile,
+// The environment a pod of the chart has: the apiserver's Service address (host and port of
+// `server`, "https://host:port") and POD_NAMESPACE, which the chart sets from the pod's namespace.
+inline std::map<std::string, std::string> inClusterEnv(const std::string& server, const std::string& podNamespace) {
+  const std::string hostPort = server.substr(server.find("://") + 3);
+  return {{"KUBERNETES_SERVICE_HOST", hostPort.substr(0, hostPort.rfind(':'))},
+          {"KUBERNETES_SERVICE_PORT", hostPort.substr(hostPort.rfind(':') + 1)},
+          {"POD_NAMESPACE", podNamespace}};
+}
+
+// The service-account mount as a pod sees it, written to `dir`: token (trailing whitespace
+// trimmed, as `kubectl create token` prints it), ca.crt, namespace.
+inline bool writeServiceAccountDir(const std::string& dir, std::string token, const std::string& caFile,
                                    const std::string& ns, std::string& error) {
   namespace fs = std::filesystem;
+  while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (!ec) fs::copy_file(caFile, fs::path(dir) / "ca.crt", fs::copy_options::overwrite_existing, ec);
