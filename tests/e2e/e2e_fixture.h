@@ -1,8 +1,10 @@
 // The fixture every `gantry controller` e2e suite shares: one run = one unique name used for
 // the controller's --cluster-name (so only this run's instances are seen), its namespace,
 // its NodePools (label e2e-run=<run>) and EC2NodeClasses, all removed afterwards. It starts
-// the real binary against the test environment and reads what it did from the apiserver,
-// moto and the controller's log. Needs tests/testenv/up; fails, never skips, without it.
+// the real binary as the Helm chart runs it (in_cluster_launch.h: the chart's args,
+// in-cluster as the gantry service account) against the test environment and reads what it
+// did from the apiserver, moto and the controller's log. Needs tests/testenv/up; fails,
+// never skips, without it.
 #pragma once
 
 #include <gtest/gtest.h>
