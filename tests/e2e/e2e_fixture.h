@@ -8,8 +8,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,18 +44,6 @@ namespace aws = cloudprovider::aws;
 
 inline const kube::ResourcePath kNamespaces{.resource = "namespaces"};
 inline const kube::ResourcePath kNodes{.resource = "nodes"};
-
-inline int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 inline long long msBetween(std::chrono::system_clock::time_point a, std::chrono::system_clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
@@ -137,9 +123,7 @@ class GantryE2eTest : public testing::TestEnvTest {
         }
       }
     }
-    (void)c.remove(kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases",
-                                      .ns = chart().podNamespace}
-                       .withName(run_));
+    (void)c.remove(leasePath());
     for (const auto& pool : pools_) (void)c.remove(kube::kNodePoolsPath.withName(pool));
     for (const auto& nodeClass : nodeClasses_) (void)c.remove(kube::kEc2NodeClassesPath.withName(nodeClass));
   }
@@ -254,6 +238,12 @@ class GantryE2eTest : public testing::TestEnvTest {
     return serviceAccountDir_;
   }
 
+  // This run's leader-election Lease, in the chart's namespace.
+  kube::ResourcePath leasePath() {
+    return kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases", .ns = chart().podNamespace}
+        .withName(run_);
+  }
+
   // The chart's controller container, read once from deploy/manifests/gantry.yaml.
   const ChartController& chart() {
     static const ChartController kChart = [] {
@@ -307,12 +297,10 @@ class GantryE2eTest : public testing::TestEnvTest {
   void startController(std::vector<std::string> extra = {},
                        const std::map<std::string, std::string>& extraEnv = {}) {
     controller_.reset();
-    // The chart turns leader election on. A replacement for a controller that crashed would
-    // wait out its Lease (15 s) as a new pod would; these tests are about what happens after,
-    // so the dead holder's Lease goes first.
-    (void)client().remove(kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases",
-                                             .ns = chart().podNamespace}
-                              .withName(run_));
+    // The chart turns leader election on. A replacement for a crashed controller would wait
+    // out its Lease (15 s) as a new pod would; these tests are about what comes after, so the
+    // dead holder's Lease goes first.
+    (void)client().remove(leasePath());
     int healthPort = 0;
     controller_ = launchController(extra, extraEnv, metricsPort_, healthPort);
     ASSERT_TRUE(controller_);

@@ -7,6 +7,10 @@
 // token and the product needs no test-only path override. Tests only.
 #pragma once
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +26,19 @@
 #include "src/common/yaml_documents.h"
 
 namespace gantry::e2e {
+
+// A loopback port free right now (the kernel's pick), for a controller's listeners.
+inline int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
 
 // The container of the chart's Deployment as rendered: its args ("controller", "--flag=value"
 // and bare "--flag" for booleans) and the namespace the pod runs in (POD_NAMESPACE, the

@@ -41,9 +41,7 @@ class LeaderElectionE2eTest : public GantryE2eTest {
   }
 
   std::string leaseHolder() {
-    auto lease = client().get(
-        kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases", .ns = chart().podNamespace}.withName(
-            run_));
+    auto lease = client().get(leasePath());
     return lease ? (*lease)["spec"].value("holderIdentity", "") : "";
   }
 
