@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include "cloudprovider/aws/auth/credentials_chain.h"
@@ -229,6 +230,13 @@ int runControllerCommand(const std::vector<std::string>& args) {
     log->info("loaded instance types types={}", (*types)->size());
   }
 
+  // 1 while this replica runs the controllers (holds the Lease, or runs without election),
+  // so dashboards and alerts can tell the acting replica from the standby.
+  prometheus::Gauge& leader = prometheus::BuildGauge()
+                                  .Name("gantry_leader")
+                                  .Help("1 while this replica leads (runs the controllers), 0 otherwise")
+                                  .Register(*registry)
+                                  .Add({});
   int exitCode = 0;
   std::optional<kube::Connection> leaseConn;
   if (opt.leaderElect) {
@@ -250,9 +258,14 @@ int runControllerCommand(const std::vector<std::string>& args) {
                                    .identity = std::string(host) + "_" + std::to_string(::getpid())},
         kube::LeaderCallbacks{.onStartedLeading = [&](std::stop_token stop) {
                                 log->info("started leading");
+                                leader.Set(1);
                                 runControllers(controllers, stop);
                               },
-                              .onStoppedLeading = [&] { log->info("stopped leading"); }});
+                              .onStoppedLeading =
+                                  [&] {
+                                    leader.Set(0);
+                                    log->info("stopped leading");
+                                  }});
     if (Status s = elector->start(); !s.isOk()) {
       log->critical("cannot start leader election error={}", s.message());
       cache.stop();
@@ -265,6 +278,7 @@ int runControllerCommand(const std::vector<std::string>& args) {
     }
     elector->stop();  // stops the controllers, releases the Lease
   } else {
+    leader.Set(1);
     std::jthread runner([&](std::stop_token stop) { runControllers(controllers, stop); });
     waitForSignal(signals, [] { return false; });
     runner.request_stop();

@@ -141,6 +141,8 @@ class ControllerProcess {
   }
 
   bool running() { return pid_ > 0 && !reaped(); }
+  // The child's process id (-1 once reaped): with a wrapper that execs, the controller's.
+  pid_t pid() const { return pid_; }
 
  private:
   // True once the child has ended (and was reaped, here or earlier); its status in status_.

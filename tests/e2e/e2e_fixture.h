@@ -1,19 +1,20 @@
 // The fixture every `gantry controller` e2e suite shares: one run = one unique name used for
 // the controller's --cluster-name (so only this run's instances are seen), its namespace,
 // its NodePools (label e2e-run=<run>) and EC2NodeClasses, all removed afterwards. It starts
-// the real binary against the test environment and reads what it did from the apiserver,
-// moto and the controller's log. Needs tests/testenv/up; fails, never skips, without it.
+// the real binary as the Helm chart runs it (in_cluster_launch.h: the chart's args,
+// in-cluster as the gantry service account) against the test environment and reads what it
+// did from the apiserver, moto and the controller's log. Needs tests/testenv/up; fails,
+// never skips, without it.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <random>
@@ -29,6 +30,7 @@
 #include "src/kube/kubeconfig.h"
 #include "src/kube/rest_client.h"
 #include "tests/e2e/controller_process.h"
+#include "tests/e2e/in_cluster_launch.h"
 #include "tests/support/fault_table.h"
 #include "tests/support/gantry_crds.h"
 #include "tests/support/run_command.h"
@@ -42,18 +44,6 @@ namespace aws = cloudprovider::aws;
 
 inline const kube::ResourcePath kNamespaces{.resource = "namespaces"};
 inline const kube::ResourcePath kNodes{.resource = "nodes"};
-
-inline int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 inline long long msBetween(std::chrono::system_clock::time_point a, std::chrono::system_clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
@@ -133,8 +123,7 @@ class GantryE2eTest : public testing::TestEnvTest {
         }
       }
     }
-    (void)c.remove(kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases", .ns = "gantry-system"}
-                       .withName(run_));
+    (void)c.remove(leasePath());
     for (const auto& pool : pools_) (void)c.remove(kube::kNodePoolsPath.withName(pool));
     for (const auto& nodeClass : nodeClasses_) (void)c.remove(kube::kEc2NodeClassesPath.withName(nodeClass));
   }
@@ -230,63 +219,91 @@ class GantryE2eTest : public testing::TestEnvTest {
     ASSERT_TRUE(r) << r.error().message();
   }
 
-  // A kubeconfig for the gantry service account of deploy/rbac.yaml (applied first), so the
-  // controller runs with exactly the rights the manifest grants. Written under the test's
-  // temp directory; a one-hour token.
-  std::string serviceAccountKubeconfig() {
+  // The service-account mount of a pod of the chart (token, ca.crt, namespace) for the gantry
+  // service account of deploy/rbac.yaml (applied first): the controller has exactly the chart's
+  // rights. Made once per test under its temp directory; a real one-hour token.
+  const std::string& serviceAccountDir() {
+    if (!serviceAccountDir_.empty()) return serviceAccountDir_;
     const std::string kubectl = env().get("GANTRY_TESTENV_BIN") + "/kubectl --kubeconfig '" + env().kubeconfig() + "' ";
     auto applied = testing::runCommand(kubectl + "apply -f '" + std::string(GANTRY_SOURCE_DIR) + "/deploy/rbac.yaml'");
     EXPECT_EQ(applied.exitCode, 0) << applied.err;
-    auto token = testing::runCommand(kubectl + "create token gantry -n gantry-system --duration 1h");
+    auto token = testing::runCommand(kubectl + "create token gantry -n " + chart().podNamespace + " --duration 1h");
     EXPECT_EQ(token.exitCode, 0) << token.err;
-    auto server = testing::runCommand(kubectl + "config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}'");
-    auto ca = testing::runCommand(kubectl + "config view --raw --minify -o "
-                                  "jsonpath='{.clusters[0].cluster.certificate-authority-data}'");
-    EXPECT_EQ(server.exitCode + ca.exitCode, 0) << server.err << ca.err;
-    auto trim = [](std::string v) {
-      while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
-      return v;
-    };
-    const std::string path = ::testing::TempDir() + "gantry-sa-" + run_ + ".kubeconfig";
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    EXPECT_NE(f, nullptr) << path;
-    if (!f) return "";
-    std::fprintf(f,
-                 "apiVersion: v1\nkind: Config\ncurrent-context: gantry\n"
-                 "clusters:\n- name: testenv\n  cluster:\n    server: %s\n    certificate-authority-data: %s\n"
-                 "users:\n- name: gantry\n  user:\n    token: %s\n"
-                 "contexts:\n- name: gantry\n  context:\n    cluster: testenv\n    user: gantry\n",
-                 trim(server.out).c_str(), trim(ca.out).c_str(), trim(token.out).c_str());
-    std::fclose(f);
-    return path;
+    // The test environment's CA, next to its env file (tests/testenv/lib/pki.sh).
+    const std::string ca = std::filesystem::path(env().path()).parent_path() / "pki" / "ca.crt";
+    const std::string dir = ::testing::TempDir() + "gantry-sa-" + run_;
+    std::string error;
+    EXPECT_TRUE(writeServiceAccountDir(dir, token.out, ca, chart().podNamespace, error)) << error;
+    if (applied.exitCode == 0 && token.exitCode == 0 && error.empty()) serviceAccountDir_ = dir;
+    return serviceAccountDir_;
   }
 
-  // `gantry controller` for this run, once its catalog is loaded (pods created afterwards see
-  // only the batch window and the launch in their latency). `extraEnv` is added to its
-  // environment (e.g. GANTRY_CRASH_POINTS); a controller still running is killed first.
-  void startController(std::vector<std::string> extra = {},
-                       const std::map<std::string, std::string>& extraEnv = {}) {
-    std::vector<std::string> args = {
-        "controller", "--cluster-name", run_, "--region", env().region(), "--kubeconfig", env().kubeconfig(),
-        "--ec2-endpoint", env().ec2Endpoint(), "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
-        "--ssm-endpoint", env().ec2Endpoint(),  // moto serves SSM on the same port
-        "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_, "--metrics-port",
-        std::to_string(metricsPort_ = freePort()), "--health-port", std::to_string(freePort())};
-    // A --kubeconfig in `extra` replaces the admin one.
-    if (std::find(extra.begin(), extra.end(), "--kubeconfig") != extra.end()) {
-      auto at = std::find(args.begin(), args.end(), "--kubeconfig");
-      args.erase(at, at + 2);
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
+  // This run's leader-election Lease, in the chart's namespace.
+  kube::ResourcePath leasePath() {
+    return kube::ResourcePath{.group = "coordination.k8s.io", .resource = "leases", .ns = chart().podNamespace}
+        .withName(run_);
+  }
+
+  // The chart's controller container, read once from deploy/manifests/gantry.yaml.
+  const ChartController& chart() {
+    static const ChartController kChart = [] {
+      std::string error;
+      auto c = readChartController(std::string(GANTRY_SOURCE_DIR) + "/deploy/manifests/gantry.yaml", error);
+      EXPECT_TRUE(c) << error;
+      return c.value_or(ChartController{});
+    }();
+    return kChart;
+  }
+
+  // A `gantry controller` of this run as the chart runs it (its args and in-cluster mode, see
+  // in_cluster_launch.h) with what a test must change on top: this run's cluster name,
+  // namespace, NodePool selector and Lease name (parallel tests must not share the chart's
+  // one Lease), moto's endpoints, free ports (returned through `metricsPort`, `healthPort`),
+  // then `extra` (e.g. {"--batch-idle", "1s"}); `extraEnv` joins its environment. Returns
+  // once started; null (with a failure) if it could not be.
+  std::unique_ptr<testing::ControllerProcess> launchController(const std::vector<std::string>& extra,
+                                                               const std::map<std::string, std::string>& extraEnv,
+                                                               int& metricsPort, int& healthPort) {
+    const std::string& saDir = serviceAccountDir();
+    EXPECT_FALSE(chart().args.empty());
+    if (saDir.empty() || chart().args.empty()) return nullptr;
+    FlagList flags(chart().args);
+    flags.overlay(FlagList({"--cluster-name", run_, "--region", env().region(), "--ec2-endpoint", env().ec2Endpoint(),
+                            "--pricing-endpoint", env().get("GANTRY_PRICING_ENDPOINT"),
+                            "--ssm-endpoint", env().ec2Endpoint(),  // moto serves SSM on the same port
+                            "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_,
+                            "--leader-elect-name", run_}));
+    setListenPorts(flags, metricsPort = freePort(), healthPort = freePort());
+    flags.overlay(FlagList(extra));
+    auto admin = kube::loadKubeconfigFile(env().kubeconfig());  // the apiserver's address
+    EXPECT_TRUE(admin) << admin.error().message();
+    if (!admin) return nullptr;
+    std::map<std::string, std::string> childEnv = inClusterEnv(admin->server, chart().podNamespace);
+    childEnv.insert({{"AWS_ACCESS_KEY_ID", env().accessKeyId()},
+                     {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
+                     {"AWS_REGION", env().region()}});
+    for (const auto& [k, v] : extraEnv) childEnv[k] = v;
     // GANTRY_E2E_BINARY runs another build of the same source (an optimised one, to measure).
     const char* binary = std::getenv("GANTRY_E2E_BINARY");
-    controller_ = std::make_unique<testing::ControllerProcess>();
-    std::map<std::string, std::string> childEnv = {
-        {"AWS_ACCESS_KEY_ID", env().accessKeyId()},
-        {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
-        {"AWS_REGION", env().region()}};
-    for (const auto& [k, v] : extraEnv) childEnv[k] = v;
-    ASSERT_TRUE(controller_->start(binary && *binary ? binary : GANTRY_BINARY, args, childEnv));
+    const auto argv = inClusterArgv(saDir, binary && *binary ? binary : GANTRY_BINARY, flags.args());
+    auto process = std::make_unique<testing::ControllerProcess>();
+    EXPECT_TRUE(process->start(argv[0], {argv.begin() + 1, argv.end()}, childEnv));
+    return process;
+  }
+
+  // `gantry controller` for this run (launchController), once its catalog is loaded (pods
+  // created afterwards see only the batch window and the launch in their latency). A
+  // controller still running is killed first.
+  void startController(std::vector<std::string> extra = {},
+                       const std::map<std::string, std::string>& extraEnv = {}) {
+    controller_.reset();
+    // The chart turns leader election on. A replacement for a crashed controller would wait
+    // out its Lease (15 s) as a new pod would; these tests are about what comes after, so the
+    // dead holder's Lease goes first.
+    (void)client().remove(leasePath());
+    int healthPort = 0;
+    controller_ = launchController(extra, extraEnv, metricsPort_, healthPort);
+    ASSERT_TRUE(controller_);
     ASSERT_TRUE(controller_->waitFor("loaded instance types", 180s)) << controller_->output();
   }
 
@@ -316,15 +333,16 @@ class GantryE2eTest : public testing::TestEnvTest {
     return out;
   }
 
-  // The controller's /metrics text ("" when it cannot be read).
-  std::string metricsText() {
-    auto r = http_.send({.url = "http://127.0.0.1:" + std::to_string(metricsPort_) + "/metrics", .timeout = 5s});
+  // The controller's /metrics text ("" when it cannot be read); another replica's by `port`.
+  std::string metricsText(int port = 0) {
+    auto r = http_.send(
+        {.url = "http://127.0.0.1:" + std::to_string(port ? port : metricsPort_) + "/metrics", .timeout = 5s});
     EXPECT_TRUE(r && r->status == 200) << (r ? "HTTP " + std::to_string(r->status) : r.error().message());
     return r && r->status == 200 ? r->body : "";
   }
   // The sum of the samples of `name` whose labels include every one of `labels` (0 if none).
-  double metricValue(const std::string& name, const std::map<std::string, std::string>& labels) {
-    const std::string text = metricsText();
+  double metricValue(const std::string& name, const std::map<std::string, std::string>& labels, int port = 0) {
+    const std::string text = metricsText(port);
     double sum = 0;
     size_t at = 0;
     while (at < text.size()) {
@@ -362,6 +380,7 @@ class GantryE2eTest : public testing::TestEnvTest {
   std::unique_ptr<testing::FaultTable> faults_;
   std::unique_ptr<testing::ControllerProcess> controller_;
   int metricsPort_ = 0;  // the running controller's
+  std::string serviceAccountDir_;
   std::vector<std::string> pools_;
   std::vector<std::string> nodeClasses_;
 };

@@ -46,11 +46,9 @@ class ProvisioningE2eTest : public GantryE2eTest {
 };
 
 TEST_F(ProvisioningE2eTest, KatibJobOfThreeGpuTrialsRunsOnExactlyThreeCheapestNvidiaNodes) {
-  // As deployed: the service account of deploy/rbac.yaml, leader election on.
-  const std::string kubeconfig = serviceAccountKubeconfig();
-  ASSERT_FALSE(kubeconfig.empty());
-  ASSERT_NO_FATAL_FAILURE(startController({"--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-namespace",
-                                           "gantry-system", "--leader-elect-name", run_}));
+  // As deployed (every e2e controller is): the chart's args, in-cluster with the service
+  // account of deploy/rbac.yaml, leader election on.
+  ASSERT_NO_FATAL_FAILURE(startController());
   ASSERT_TRUE(controller_->waitFor("started leading", 30s)) << controller_->output();
   const auto created = std::chrono::system_clock::now();
   ASSERT_NO_FATAL_FAILURE(createJob("trial", 3, 1));
