@@ -114,6 +114,7 @@ Status InformerEngine::step() {
     }
     // A server that reports no version cannot be watched consistently: list again next time.
     resourceVersion_ = version;
+    if (!relist && client_.metrics() != nullptr) client_.metrics()->watchesStarted(path_.resource);
     synced_.store(true);
     if (version.empty()) {
       return Status::invalid("list of " + path_.toString() + " returned no resourceVersion");

@@ -38,6 +38,12 @@ void KubeMetrics::watchRestarted(const std::string& resource, std::string_view r
   watchRestarts_.Add({{"resource", resource}, {"reason", std::string(reason)}}).Increment();
 }
 
+void KubeMetrics::watchesStarted(const std::string& resource) {
+  for (std::string_view reason : {kWatchClosed, kWatchExpired, kWatchError}) {
+    watchRestarts_.Add({{"resource", resource}, {"reason", std::string(reason)}});
+  }
+}
+
 std::string_view kubeVerb(std::string_view method, bool named, std::string_view query) {
   if (method == "GET") {
     if (named) return "get";

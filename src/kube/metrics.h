@@ -36,6 +36,9 @@ class KubeMetrics {
                Clock::Duration duration);
   // gantry_watch_restarts_total{resource,reason}.
   void watchRestarted(const std::string& resource, std::string_view reason);
+  // Starts the resource's restart counts at 0 for every reason (an informer's first list):
+  // "no restarts yet" is then a sample a rate() can read, not a missing series.
+  void watchesStarted(const std::string& resource);
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;

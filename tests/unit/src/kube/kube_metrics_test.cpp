@@ -120,6 +120,8 @@ TEST_F(KubeMetricsTest, InformerCountsWatchRestartsByReasonAndWatchesAreNotTimed
                              return Thing{o["metadata"]["name"]};
                            });
   EXPECT_TRUE(informer.step().isOk());
+  EXPECT_EQ(sampleValue(registry_, "gantry_watch_restarts_total", {{"resource", "things"}, {"reason", "expired"}}),
+            0);  // started at zero by the first list
   EXPECT_TRUE(informer.step().isGone());
   EXPECT_FALSE(informer.step().isOk());  // relists, then the watch fails
 
