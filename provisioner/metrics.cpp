@@ -1,5 +1,6 @@
 // Metric families and their help texts. Lifetime buckets span a short training run (minutes)
-// to a long-lived service node (a week).
+// to a long-lived service node (a week); startup buckets a warm KWOK node (seconds) to a GPU
+// AMI pulling a large image (half an hour); batch sizes one pod to a large sweep.
 #include "provisioner/metrics.h"
 
 namespace gantry::provisioner {
@@ -30,7 +31,45 @@ ProvisionerMetrics::ProvisionerMetrics(prometheus::Registry& registry)
       gpuIdle_(prometheus::BuildCounter()
                    .Name("gantry_gpu_idle_seconds_total")
                    .Help("GPU-seconds of initialized nodes with no pod requesting the GPU.")
-                   .Register(registry)) {}
+                   .Register(registry)),
+      batchSize_(prometheus::BuildHistogram()
+                     .Name("gantry_provisioning_batch_size")
+                     .Help("Pending pods one provisioning pass planned for.")
+                     .Register(registry)),
+      provisioningDuration_(prometheus::BuildHistogram()
+                                .Name("gantry_provisioning_duration_seconds")
+                                .Help("From a batch window's close to its NodeClaims created.")
+                                .Register(registry)),
+      solverDuration_(prometheus::BuildHistogram()
+                          .Name("gantry_solver_duration_seconds")
+                          .Help("Time of one solver call.")
+                          .Register(registry)),
+      created_(prometheus::BuildCounter()
+                   .Name("gantry_nodeclaims_created_total")
+                   .Help("NodeClaims the provisioner created, by NodePool, planned instance type, "
+                         "capacity type and zone.")
+                   .Register(registry)),
+      launched_(prometheus::BuildCounter()
+                    .Name("gantry_nodeclaims_launched_total")
+                    .Help("NodeClaims whose instance was launched, by NodePool.")
+                    .Register(registry)),
+      registered_(prometheus::BuildCounter()
+                      .Name("gantry_nodeclaims_registered_total")
+                      .Help("NodeClaims whose Node registered, by NodePool.")
+                      .Register(registry)),
+      initialized_(prometheus::BuildCounter()
+                       .Name("gantry_nodeclaims_initialized_total")
+                       .Help("NodeClaims whose Node became initialized, by NodePool.")
+                       .Register(registry)),
+      launchFailures_(prometheus::BuildCounter()
+                          .Name("gantry_nodeclaim_launch_failures_total")
+                          .Help("Launches given up (the NodeClaim deleted), by NodePool and error "
+                                "code.")
+                          .Register(registry)),
+      startupDuration_(prometheus::BuildHistogram()
+                           .Name("gantry_node_startup_duration_seconds")
+                           .Help("From a NodeClaim's creation to its Node initialized.")
+                           .Register(registry)) {}
 
 void ProvisionerMetrics::disrupted(const std::string& nodePool, const std::string& reason) {
   disrupted_.Add({{"nodepool", nodePool}, {"reason", reason}}).Increment();
@@ -56,6 +95,63 @@ void ProvisionerMetrics::terminated(const std::string& nodePool, const std::stri
 void ProvisionerMetrics::gpuIdle(const std::string& nodePool, double gpuSeconds) {
   if (gpuSeconds <= 0) return;
   gpuIdle_.Add({{"nodepool", nodePool}}).Increment(gpuSeconds);
+}
+
+namespace {
+
+double seconds(Clock::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+void ProvisionerMetrics::batchSize(size_t pods) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
+  batchSize_.Add({}, kBuckets).Observe(static_cast<double>(pods));
+}
+
+void ProvisionerMetrics::provisioningDuration(Clock::Duration d) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  provisioningDuration_.Add({}, kBuckets).Observe(seconds(d));
+}
+
+void ProvisionerMetrics::solverDuration(Clock::Duration d) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  solverDuration_.Add({}, kBuckets).Observe(seconds(d));
+}
+
+void ProvisionerMetrics::nodeClaimCreated(const std::string& nodePool,
+                                          const std::string& instanceType,
+                                          const std::string& capacityType,
+                                          const std::string& zone) {
+  created_
+      .Add({{"nodepool", nodePool},
+            {"instance_type", instanceType},
+            {"capacity_type", capacityType},
+            {"zone", zone}})
+      .Increment();
+}
+
+void ProvisionerMetrics::nodeClaimLaunched(const std::string& nodePool) {
+  launched_.Add({{"nodepool", nodePool}}).Increment();
+  launchFailures_.Add({{"nodepool", nodePool}, {"code", "InsufficientCapacity"}});
+}
+
+void ProvisionerMetrics::nodeClaimRegistered(const std::string& nodePool) {
+  registered_.Add({{"nodepool", nodePool}}).Increment();
+}
+
+void ProvisionerMetrics::nodeClaimInitialized(const std::string& nodePool,
+                                              Clock::Duration sinceCreated) {
+  initialized_.Add({{"nodepool", nodePool}}).Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800};
+  startupDuration_.Add({}, kBuckets).Observe(seconds(sinceCreated));
+}
+
+void ProvisionerMetrics::launchFailed(const std::string& nodePool, const std::string& code) {
+  launchFailures_.Add({{"nodepool", nodePool}, {"code", code}}).Increment();
 }
 
 }  // namespace gantry::provisioner

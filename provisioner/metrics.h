@@ -9,6 +9,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <cstddef>
 #include <string>
 
 #include "src/common/clock.h"
@@ -35,6 +36,31 @@ class ProvisionerMetrics {
   // unallocated.
   void gpuIdle(const std::string& nodePool, double gpuSeconds);
 
+  // Provisioning (provisioner/provisioning): one pass over a closed batch.
+  // gantry_provisioning_batch_size: the pending pods a pass planned for.
+  void batchSize(size_t pods);
+  // gantry_provisioning_duration_seconds: from the batch window's close (or the pass's start
+  // for a re-plan) to the last NodeClaim created.
+  void provisioningDuration(Clock::Duration d);
+  // gantry_solver_duration_seconds: one binpack::solve call.
+  void solverDuration(Clock::Duration d);
+  // gantry_nodeclaims_created_total{nodepool,instance_type,capacity_type,zone}: instance_type
+  // is the plan's (cheapest) choice, zone empty when the claim allows several.
+  void nodeClaimCreated(const std::string& nodePool, const std::string& instanceType,
+                        const std::string& capacityType, const std::string& zone);
+
+  // The NodeClaim lifecycle (provisioner/nodeclaim), each once per claim, when the condition
+  // has been written: gantry_nodeclaims_{launched,registered,initialized}_total{nodepool}.
+  // Launched also starts gantry_nodeclaim_launch_failures_total{nodepool,
+  // code="InsufficientCapacity"} at 0, so "no capacity errors in this pool" is a sample.
+  void nodeClaimLaunched(const std::string& nodePool);
+  void nodeClaimRegistered(const std::string& nodePool);
+  // And gantry_node_startup_duration_seconds: the claim's creation to Initialized.
+  void nodeClaimInitialized(const std::string& nodePool, Clock::Duration sinceCreated);
+  // A launch given up (the claim deleted): gantry_nodeclaim_launch_failures_total{nodepool,
+  // code}, code the error's kind (InsufficientCapacity, Unauthorized, Invalid, ...).
+  void launchFailed(const std::string& nodePool, const std::string& code);
+
  private:
   prometheus::Family<prometheus::Counter>& disrupted_;
   prometheus::Family<prometheus::Gauge>& eligible_;
@@ -42,6 +68,15 @@ class ProvisionerMetrics {
   prometheus::Family<prometheus::Counter>& terminated_;
   prometheus::Family<prometheus::Histogram>& lifetime_;
   prometheus::Family<prometheus::Counter>& gpuIdle_;
+  prometheus::Family<prometheus::Histogram>& batchSize_;
+  prometheus::Family<prometheus::Histogram>& provisioningDuration_;
+  prometheus::Family<prometheus::Histogram>& solverDuration_;
+  prometheus::Family<prometheus::Counter>& created_;
+  prometheus::Family<prometheus::Counter>& launched_;
+  prometheus::Family<prometheus::Counter>& registered_;
+  prometheus::Family<prometheus::Counter>& initialized_;
+  prometheus::Family<prometheus::Counter>& launchFailures_;
+  prometheus::Family<prometheus::Histogram>& startupDuration_;
 };
 
 }  // namespace gantry::provisioner

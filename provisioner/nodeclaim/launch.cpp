@@ -227,6 +227,10 @@ Result<StepResult> Launch::failed(api::NodeClaim& claim, const Status& error, La
   }
   crashPoint("launch.failed-before-claim-delete");
   if (Status s = ctx_.deleteClaim(claim, reason, message); !s.isOk()) return fail(s);
+  // Counted once the claim is gone, so a failed delete retried is not a second failure.
+  if (ctx_.metrics) {
+    ctx_.metrics->launchFailed(claim.nodePool(), std::string(statusCodeName(error.code())));
+  }
   if (ctx_.shared.onLaunchFailed) ctx_.shared.onLaunchFailed(claim.name, capacity);
   return StepResult{.halt = true, .deleted = true};
 }

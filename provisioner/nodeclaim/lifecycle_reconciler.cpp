@@ -99,7 +99,8 @@ LifecycleReconciler::LifecycleReconciler(LifecycleReader& reader, LifecycleWrite
            .events = events,
            .clock = clock,
            .options = std::move(options),
-           .shared = std::move(shared)},
+           .shared = std::move(shared),
+           .metrics = metrics},
       termination_(ctx_, metrics) {
   steps_.push_back(std::make_unique<Launch>(ctx_));
   steps_.push_back(std::make_unique<Registration>(ctx_));
@@ -139,8 +140,27 @@ Result<Requeue> LifecycleReconciler::reconcile(const std::string& name) {
     if (result->halt) break;
   }
   if (Status written = write(*cached, claim); !written.isOk()) return fail(written);
+  countTransitions(*cached, claim);
   if (error) return fail(*error);
   return requeue;
+}
+
+// Counted from the written status rather than inside the steps: a pass whose write fails is
+// run again, and would count the same launch twice.
+void LifecycleReconciler::countTransitions(const api::NodeClaim& before,
+                                           const api::NodeClaim& after) const {
+  if (ctx_.metrics == nullptr) return;
+  const std::string pool = after.nodePool();
+  auto reached = [&](std::string_view condition) {
+    return after.isTrue(condition) && !before.isTrue(condition);
+  };
+  if (reached(nc::kLaunched)) ctx_.metrics->nodeClaimLaunched(pool);
+  if (reached(nc::kRegistered)) ctx_.metrics->nodeClaimRegistered(pool);
+  if (reached(nc::kInitialized)) {
+    const auto since = after.creationTimestamp ? ctx_.clock.now() - *after.creationTimestamp
+                                               : Clock::Duration::zero();
+    ctx_.metrics->nodeClaimInitialized(pool, since);
+  }
 }
 
 Status LifecycleReconciler::write(const api::NodeClaim& before, const api::NodeClaim& after) {

@@ -38,6 +38,8 @@ class LifecycleReconciler final : public runtime::Reconciler {
   // Writes the changes from `before` to `after`: added labels (with the cached
   // resourceVersion as precondition), then the status with the version that left.
   Status write(const api::NodeClaim& before, const api::NodeClaim& after);
+  // Counts the phases `after` reached that `before` had not (after both were written).
+  void countTransitions(const api::NodeClaim& before, const api::NodeClaim& after) const;
 
   LifecycleContext ctx_;
   std::vector<LifecycleStepPtr> steps_;

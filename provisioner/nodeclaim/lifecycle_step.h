@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "cloudprovider/cloud_provider.h"
+#include "provisioner/metrics.h"
 #include "provisioner/nodeclaim/cluster_access.h"
 #include "provisioner/runtime/reconciler.h"
 #include "provisioner/state/launch_backoff.h"
@@ -82,6 +83,9 @@ struct LifecycleContext {
   LifecycleOptions options;
   LifecycleShared shared;
   mutable DeletedClaims deleted{};
+  // Launch failures are counted where they happen; launched, registered and initialized by
+  // the reconciler once written. Null: not counted.
+  ProvisionerMetrics* metrics = nullptr;
 
   void event(const api::NodeClaim& claim, kube::EventType type, const std::string& reason,
              const std::string& message) const;

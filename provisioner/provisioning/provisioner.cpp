@@ -81,7 +81,7 @@ void Provisioner::run(std::stop_token stop) {
                      objects.pending.size(),
                      std::chrono::duration_cast<std::chrono::milliseconds>(batch->closed - batch->opened).count());
     }
-    provision(objects);
+    provision(objects, batch ? std::optional(batch->closed) : std::nullopt);
   }
   logger()->info("stopped provisioner");
 }
@@ -128,10 +128,13 @@ void Provisioner::dropFailedLaunches(std::vector<api::NodeClaim>& claims) {
   failed_ = std::move(stillShown);  // the rest are gone from the cache too
 }
 
-ProvisionResult Provisioner::provision(const ClusterObjects& input) {
+ProvisionResult Provisioner::provision(const ClusterObjects& input,
+                                       std::optional<Clock::TimePoint> batchClosed) {
   ProvisionResult result;
   result.podsConsidered = input.pending.size();
   if (input.pending.empty()) return result;
+  const Clock::TimePoint started = batchClosed.value_or(clock_.now());
+  if (shared_.metrics) shared_.metrics->batchSize(input.pending.size());
   if (input.nodePools.empty()) {
     for (const auto& pod : input.pending) {
       tellPod(pod, kube::EventType::kWarning, "FailedProvisioning",
@@ -172,7 +175,9 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input) {
     return result;
   }
 
+  const Clock::TimePoint solving = clock_.now();
   auto plan = binpack::solve(snap.snapshot, **catalog, options_.solver);
+  if (shared_.metrics) shared_.metrics->solverDuration(clock_.now() - solving);
   if (!plan) {
     logger()->error("cannot plan pods={} error={}", objects.pending.size(), plan.error().message());
     retryLater();
@@ -195,6 +200,9 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input) {
     if (auto claim = prepare(node, *pool, **catalog, objects)) planned.push_back(std::move(*claim));
   }
   createAll(planned, result);
+  if (shared_.metrics && result.claimsCreated > 0) {
+    shared_.metrics->provisioningDuration(clock_.now() - started);
+  }
   return result;
 }
 

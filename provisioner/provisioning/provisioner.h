@@ -19,6 +19,7 @@
 #include "binpack/snapshot.h"
 #include "cloudprovider/cloud_provider.h"
 #include "provisioner/controller.h"
+#include "provisioner/metrics.h"
 #include "provisioner/provisioning/batcher.h"
 #include "provisioner/provisioning/cluster_snapshot.h"
 #include "provisioner/provisioning/cluster_writer.h"
@@ -50,6 +51,7 @@ struct ProvisionerOptions {
 struct ProvisionerShared {
   state::Nominations* nominations = nullptr;  // written: what each pass planned where
   state::LaunchBackoff* launchBackoff = nullptr;  // read: pools to leave out for now
+  ProvisionerMetrics* metrics = nullptr;  // batch sizes, durations, claims created
 };
 
 // What one pass did, for logs and tests.
@@ -80,7 +82,10 @@ class Provisioner final : public Controller {
   // One pass over `objects`: solve, create NodeClaims, record nominations and events.
   // Never throws; every failure is logged, evented and counted. Not thread-safe (one pass
   // at a time; run() is the only caller in the controller).
-  ProvisionResult provision(const ClusterObjects& objects);
+  // `batchClosed` is when the window that asked for this pass closed (the start of
+  // gantry_provisioning_duration_seconds); without one the pass's own start.
+  ProvisionResult provision(const ClusterObjects& objects,
+                            std::optional<Clock::TimePoint> batchClosed = std::nullopt);
 
   // Claims this provisioner created that the given objects do not show yet (the cache lags
   // our own writes): they count as in-flight capacity. Thread-safe.

@@ -52,6 +52,8 @@ std::optional<Provisioner::PlannedClaim> Provisioner::prepare(const binpack::Pla
   PlannedClaim planned;
   planned.nodePool = pool.name;
   planned.instanceType = node.instanceType;
+  planned.capacityType = node.capacityType;
+  if (node.zones.size() == 1) planned.zone = node.zones.front();
   for (const auto& key : node.pods) {
     for (const auto& pod : objects.pending) {
       if (pod.key() == key) planned.pods.push_back(&pod);
@@ -149,6 +151,9 @@ void Provisioner::createAll(std::vector<PlannedClaim>& planned, ProvisionResult&
       std::lock_guard lock(resultMu);
       ++result.claimsCreated;
       result.createdClaims.push_back(p.claim.name);
+    }
+    if (shared_.metrics) {
+      shared_.metrics->nodeClaimCreated(p.nodePool, p.instanceType, p.capacityType, p.zone);
     }
     provisioningLogger()->info("created nodeclaim nodeclaim={} nodepool={} type={} pods={}",
                                p.claim.name, p.nodePool, p.instanceType, p.pods.size());

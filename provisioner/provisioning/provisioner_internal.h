@@ -19,7 +19,9 @@ struct Provisioner::PlannedClaim {
   api::NodeClaim claim;  // as created; name set after createNodeClaim
   std::vector<const api::Pod*> pods;
   std::string nodePool;
-  std::string instanceType;  // the cheapest candidate, for logs
+  std::string instanceType;  // the cheapest candidate, for logs and metrics
+  std::string capacityType;  // "on-demand" or "spot"
+  std::string zone;          // the plan's zone; "" when it allows several
   bool created = false;
 };
 

@@ -24,6 +24,15 @@ std::vector<std::string> Nominations::podsFor(const std::string& target,
   return it->second.pods;
 }
 
+std::set<std::string> Nominations::nominatedPods(Clock::TimePoint now) const {
+  std::lock_guard lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [target, entry] : byTarget_) {
+    if (now - entry.at < ttl_) out.insert(entry.pods.begin(), entry.pods.end());
+  }
+  return out;
+}
+
 void Nominations::prune(Clock::TimePoint now) {
   std::lock_guard lock(mu_);
   std::erase_if(byTarget_, [&](const auto& kv) { return now - kv.second.at >= ttl_; });

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ class Nominations {
   bool nominated(const std::string& target, Clock::TimePoint now) const;
   // The pods of that nomination (empty when none or expired).
   std::vector<std::string> podsFor(const std::string& target, Clock::TimePoint now) const;
+  // Every pod of a nomination that has not expired at `now` ("ns/name"): the pods waiting
+  // for capacity Gantry planned for them (gantry_pods_pending{reason="nominated"}).
+  std::set<std::string> nominatedPods(Clock::TimePoint now) const;
   // Drops expired nominations (callers need not; it keeps the map small).
   void prune(Clock::TimePoint now);
 

@@ -24,6 +24,8 @@
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "cloudprovider/metered_cloud_provider.h"
 #include "provisioner/disruption/disruption_controller.h"
+#include "provisioner/gauges/cache_state_source.h"
+#include "provisioner/gauges/metrics_controller.h"
 #include "provisioner/metrics.h"
 #include "provisioner/nodeclaim/garbage_collector.h"
 #include "provisioner/nodeclaim/lifecycle_controller.h"
@@ -34,6 +36,7 @@
 #include "provisioner/state/launch_backoff.h"
 #include "provisioner/state/nominations.h"
 #include "provisioner/state/pod_events.h"
+#include "src/cmd/build_info.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/controller_options.h"
 #include "src/cmd/ec2_nodeclass_cache_source.h"
@@ -43,6 +46,7 @@
 #include "src/kube/cluster_cache.h"
 #include "src/kube/event_recorder.h"
 #include "src/kube/leader_elector.h"
+#include "src/kube/metrics.h"
 
 namespace gantry::cmd {
 
@@ -99,7 +103,11 @@ int runControllerCommand(const std::vector<std::string>& args) {
     log->critical("cannot load kubernetes config error={}", config.error().message());
     return 1;
   }
-  auto conn = kube::connect(*config, clock);
+  // Metrics first, so the apiserver client counts its requests from the first one.
+  auto registry = std::make_shared<prometheus::Registry>();
+  registerBuildInfo(*registry);
+  kube::KubeMetrics kubeMetrics(*registry);
+  auto conn = kube::connect(*config, clock, {.metrics = &kubeMetrics});
   if (!conn) {
     log->critical("cannot connect to kubernetes error={}", conn.error().message());
     return 1;
@@ -139,13 +147,13 @@ int runControllerCommand(const std::vector<std::string>& args) {
         aws::LiveCatalogOptions{.region = opt.region, .skipPricing = opt.skipPricing}, ec2, &pricing, clock);
     catalog = [&live] { return live->instanceTypes(); };
   }
-  auto registry = std::make_shared<prometheus::Registry>();
   // The provider reads EC2NodeClasses from the cache; the status controller asks the same
   // provider what they resolve to, metered on the provider's series.
   Ec2NodeClassCacheSource nodeClasses(cache);
   auto ec2Provider = std::make_unique<aws::Ec2CloudProvider>(
       aws::Ec2CloudProviderOptions{.clusterName = opt.clusterName}, ec2, &ssm, clock, catalog, nodeClasses);
   aws::Ec2NodeClassStatusResolver& ec2Resolver = *ec2Provider;
+  const aws::UnavailableOfferings& unavailableOfferings = ec2Provider->unavailableOfferings();
   cloudprovider::MeteredCloudProvider cloud(std::move(ec2Provider), *registry, clock);
   aws::MeteredEc2NodeClassStatusResolver nodeClassResolver(ec2Resolver, cloud);
 
@@ -160,7 +168,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
   auto provisioning = std::make_unique<provisioner::Provisioner>(
       provisioner::cacheSource(cache, watcher), batcher, writer, cloud, events, clock,
       provisioner::ProvisionerOptions{.region = opt.region},
-      provisioner::ProvisionerShared{.nominations = &nominations, .launchBackoff = &launchBackoff});
+      provisioner::ProvisionerShared{.nominations = &nominations, .launchBackoff = &launchBackoff,
+                                     .metrics = &metrics});
   provisioner::reportDeletedClaims(cache, *provisioning);
   provisioner::Provisioner* provisionerPtr = provisioning.get();
   controllers.push_back(std::move(provisioning));
@@ -192,6 +201,18 @@ int runControllerCommand(const std::vector<std::string>& args) {
   // NodePool status.resources (usage against limits); it hooks the cache too.
   controllers.push_back(provisioner::nodepool::UsageController::forCluster(cache, client, clock, {},
                                                                           registry.get()));
+  // Cluster-state gauges: pending pods, nodes, NodePool usage and limits, GPUs, $/hour.
+  provisioner::gauges::ClusterGauges clusterGauges(*registry);
+  controllers.push_back(std::make_unique<provisioner::gauges::MetricsController>(
+      provisioner::gauges::cacheStateSource(
+          cache, clock,
+          {.nominations = &nominations,
+           .catalog = [&catalog]() -> api::InstanceTypesPtr {
+             auto types = catalog();
+             return types ? *types : nullptr;
+           },
+           .unavailableOfferings = [&unavailableOfferings] { return unavailableOfferings.size(); }}),
+      clusterGauges, clock));
 
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
@@ -241,7 +262,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
   std::optional<kube::Connection> leaseConn;
   if (opt.leaderElect) {
     // A dedicated client, so a busy main client never starves lease renewals.
-    auto lc = kube::connect(*config, clock, {.maxRetries = 0, .requestTimeout = std::chrono::seconds(2)});
+    auto lc = kube::connect(*config, clock, {.maxRetries = 0, .requestTimeout = std::chrono::seconds(2),
+                                             .metrics = &kubeMetrics});
     if (!lc) {
       log->critical("cannot connect for leader election error={}", lc.error().message());
       cache.stop();

@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "src/common/logging.h"
+#include "src/kube/metrics.h"
 
 namespace gantry::kube {
 namespace {
@@ -113,6 +114,7 @@ Status InformerEngine::step() {
     }
     // A server that reports no version cannot be watched consistently: list again next time.
     resourceVersion_ = version;
+    if (!relist && client_.metrics() != nullptr) client_.metrics()->watchesStarted(path_.resource);
     synced_.store(true);
     if (version.empty()) {
       return Status::invalid("list of " + path_.toString() + " returned no resourceVersion");
@@ -154,6 +156,11 @@ Status InformerEngine::step() {
     std::lock_guard lock(statsMu_);
     stats_.events += applied;
     if (!ended && !ended.error().isGone()) ++stats_.watchErrors;
+  }
+  if (KubeMetrics* metrics = client_.metrics(); metrics != nullptr && !stopping_.load()) {
+    metrics->watchRestarted(path_.resource, ended ? kWatchClosed
+                                            : ended.error().isGone() ? kWatchExpired
+                                                                     : kWatchError);
   }
   if (!ended) {
     // Too old: relist. Undecodable: the stream would replay the same bytes from the same

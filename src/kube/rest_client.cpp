@@ -11,6 +11,7 @@
 
 #include "src/http/curl_http_client.h"
 #include "src/http/url.h"
+#include "src/kube/metrics.h"
 
 namespace gantry::kube {
 
@@ -162,6 +163,13 @@ Clock::Duration RestClient::backoff(int attempt, const http::Response* response)
   return std::min<Clock::Duration>(d, options_.maxBackoff);
 }
 
+void RestClient::recordRequest(std::string_view method, const ResourcePath& path,
+                               std::string_view query, int code, Clock::TimePoint sent) const {
+  if (options_.metrics == nullptr) return;
+  options_.metrics->request(kubeVerb(method, !path.name.empty(), query), path.resource, code,
+                            clock_.now() - sent);
+}
+
 Result<json> RestClient::call(const std::string& method, const ResourcePath& path,
                               const std::string& query, const std::string& body,
                               std::string_view contentType) {
@@ -173,7 +181,9 @@ Result<json> RestClient::call(const std::string& method, const ResourcePath& pat
     limiter_.acquire();
     auto req = buildRequest(method, url, body, contentType);
     if (!req) return fail(req.error());
+    const Clock::TimePoint sent = clock_.now();
     auto resp = http_.send(*req);
+    recordRequest(method, path, query, resp ? resp->status : 0, sent);
     const bool more = attempt < options_.maxRetries;
     if (!resp) {
       if (more && method == "GET" && resp.error().isUnavailable()) {
@@ -261,6 +271,7 @@ Result<http::Response> RestClient::stream(const ResourcePath& path, const std::s
   auto req = buildRequest("GET", server_ + pathText + (query.empty() ? "" : "?" + query), "", "");
   if (!req) return fail(req.error());
   req->cancel = cancel;
+  const Clock::TimePoint sent = clock_.now();
   // The status is only known once stream() returns, so chunks go straight through and the
   // body's start is kept for the error message of a non-2xx answer.
   std::string head;
@@ -268,6 +279,7 @@ Result<http::Response> RestClient::stream(const ResourcePath& path, const std::s
     if (head.size() < 4096) head.append(chunk.substr(0, 4096 - head.size()));
     return onChunk(chunk);
   });
+  recordRequest("GET", path, query, resp ? resp->status : 0, sent);
   if (!resp) return fail(resp.error());
   if (!isSuccess(resp->status)) {
     http::Response copy = *resp;

@@ -24,6 +24,8 @@
 
 namespace gantry::kube {
 
+class KubeMetrics;  // src/kube/metrics.h
+
 // Names one resource collection, object or subresource:
 //   /api/v1/namespaces/{ns}/pods/{name}/eviction
 //   /apis/gantry.dev/v1/nodeclaims/{name}/status
@@ -76,6 +78,8 @@ struct RestClientOptions {
   std::chrono::milliseconds maxRetryAfter{30000};  // a longer Retry-After is cut to this
   std::chrono::milliseconds requestTimeout{30000};
   std::string userAgent = "gantry";
+  // Every request counted and timed here when set (the controller's); must outlive the client.
+  KubeMetrics* metrics = nullptr;
 };
 
 // Maps a non-2xx apiserver response to a Status: the body's Kubernetes Status reason when
@@ -124,6 +128,10 @@ class RestClient {
   // Percent-encoded "k=v&k=v" for the non-empty list options (+ watch=true when asked).
   static std::string listQuery(const ListOptions& options);
 
+  // Where this client's requests are counted (null: nowhere); informers count their watch
+  // restarts there too.
+  KubeMetrics* metrics() const { return options_.metrics; }
+
  private:
   Result<nlohmann::json> call(const std::string& method, const ResourcePath& path,
                               const std::string& query, const std::string& body,
@@ -131,6 +139,9 @@ class RestClient {
   Result<http::Request> buildRequest(const std::string& method, const std::string& url,
                                      const std::string& body, std::string_view contentType);
   Clock::Duration backoff(int attempt, const http::Response* response) const;
+  // Counts one request when metrics are on; `code` 0 for no answer.
+  void recordRequest(std::string_view method, const ResourcePath& path, std::string_view query,
+                     int code, Clock::TimePoint sent) const;
 
   http::HttpClient& http_;
   Clock& clock_;

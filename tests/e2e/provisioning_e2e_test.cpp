@@ -4,12 +4,17 @@
 // device plugin's would) and Gantry adopts, and three pods bound by kube-scheduler and
 // Running on them; no fourth instance at any point. The controller runs as deployed: with the
 // service account and rights of deploy/rbac.yaml, leader election on. Also measures the latency of one pod
-// from creation to the EC2 call, to its Node registered and to Running.
+// from creation to the EC2 call, to its Node registered and to Running. The controller's
+// /metrics moves with the run (claims created, nodes, GPUs requested, $/hour) and shows every
+// series deploy/grafana/gantry.json queries.
 #include "tests/e2e/e2e_fixture.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
+
+#include "cloudprovider/catalog/bundled_catalog.h"
+#include "tests/e2e/metrics_scrape.h"
 
 namespace gantry::e2e {
 namespace {
@@ -36,6 +41,21 @@ class ProvisioningE2eTest : public GantryE2eTest {
     return most;
   }
 
+  // The on-demand hourly price of `type` in `zone` as the bundled catalog gives it (the test
+  // environment's Pricing API serves the same vendored data), 0 when it has none.
+  double onDemandPrice(const std::string& type, const std::string& zone) {
+    auto catalog = cloudprovider::bundledInstanceTypes(env().region());
+    EXPECT_TRUE(catalog) << catalog.error().message();
+    if (!catalog) return 0;
+    for (const auto& t : **catalog) {
+      if (t.name != type) continue;
+      for (const auto& o : t.offerings) {
+        if (o.zone == zone && o.capacityType == api::CapacityType::kOnDemand) return o.pricePerHour;
+      }
+    }
+    return 0;
+  }
+
   size_t runningPods() {
     size_t n = 0;
     for (const auto& p : pods()) {
@@ -50,6 +70,12 @@ TEST_F(ProvisioningE2eTest, KatibJobOfThreeGpuTrialsRunsOnExactlyThreeCheapestNv
   // account of deploy/rbac.yaml, leader election on.
   ASSERT_NO_FATAL_FAILURE(startController());
   ASSERT_TRUE(controller_->waitFor("started leading", 30s)) << controller_->output();
+  // Before the run: nothing of this run's NodePool on /metrics yet but zeros.
+  const std::map<std::string, std::string> mine = {{"nodepool", run_}};
+  for (const char* name : {"gantry_nodeclaims_created_total", "gantry_nodes", "gantry_gpus_requested",
+                           "gantry_cluster_price_dollars_per_hour"}) {
+    EXPECT_EQ(metricValue(name, mine), 0) << name;
+  }
   const auto created = std::chrono::system_clock::now();
   ASSERT_NO_FATAL_FAILURE(createJob("trial", 3, 1));
 
@@ -133,6 +159,43 @@ TEST_F(ProvisioningE2eTest, KatibJobOfThreeGpuTrialsRunsOnExactlyThreeCheapestNv
   const std::string output = controller_->output();
   EXPECT_EQ(output.find("forbidden"), std::string::npos) << output;
   EXPECT_EQ(output.find("HTTP 403"), std::string::npos) << output;
+
+  // /metrics followed the run: 3 claims, 3 nodes, 3 GPUs requested, the three instances'
+  // on-demand prices (the gauges are measured every 5 s).
+  double expectedPrice = 0;
+  for (const auto& i : instances) expectedPrice += onDemandPrice(i.instanceType, i.zone);
+  ASSERT_GT(expectedPrice, 0);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return metricValue("gantry_nodes", mine) == 3 && metricValue("gantry_gpus_requested", mine) == 3 &&
+               std::abs(metricValue("gantry_cluster_price_dollars_per_hour", mine) - expectedPrice) < 1e-6;
+      },
+      15s))
+      << metricsText();
+  EXPECT_EQ(metricValue("gantry_nodeclaims_created_total", mine), 3);
+  EXPECT_EQ(metricValue("gantry_nodes", {{"nodepool", run_}, {"instance_type", "g4dn.xlarge"}}), 3);
+  EXPECT_EQ(metricValue("gantry_gpus_allocatable", mine), 3);
+  EXPECT_EQ(metricValue("gantry_nodeclaims_launched_total", mine), 3);
+  EXPECT_EQ(metricValue("gantry_nodeclaims_initialized_total", mine), 3);
+  EXPECT_EQ(metricValue("gantry_node_startup_duration_seconds_count", {}), 3);
+  EXPECT_EQ(metricValue("gantry_nodepool_limit", {{"nodepool", run_}, {"resource", "nvidia.com/gpu"}}), 8);
+  EXPECT_GT(metricValue("gantry_kube_requests_total", {{"verb", "create"}, {"resource", "nodeclaims"}}), 0);
+  EXPECT_GT(metricValue("gantry_kube_requests_total", {{"verb", "list"}, {"resource", "pods"}}), 0);
+  EXPECT_GT(metricValue("gantry_kube_request_duration_seconds_count", {{"verb", "patch"}, {"resource", "nodeclaims"}}), 0);
+  std::printf("[ metric ] gantry_cluster_price_dollars_per_hour{nodepool=%s} = %.4f\n", run_.c_str(),
+              metricValue("gantry_cluster_price_dollars_per_hour", mine));
+
+  // Every series the Grafana dashboard queries is on the real controller's /metrics.
+  const std::set<std::string> wanted =
+      dashboardMetricNames(std::string(GANTRY_SOURCE_DIR) + "/deploy/grafana/gantry.json");
+  EXPECT_GE(wanted.size(), 15u) << "the dashboard could not be read";
+  EXPECT_TRUE(wanted.contains("gantry_node_startup_duration_seconds_bucket"));
+  const std::string scraped = metricsText();
+  const std::set<std::string> exported = scrapedMetricNames(scraped);
+  for (const auto& name : wanted) {
+    EXPECT_TRUE(exported.contains(name)) << name << " is queried by deploy/grafana/gantry.json but not "
+                                         << "exported by gantry controller:\n" << scraped;
+  }
 
   // Still three a little later: the running pods are no reason for more.
   std::this_thread::sleep_for(5s);

@@ -17,6 +17,7 @@
 #include "tests/fakes/fake_cloud_provider.h"
 #include "tests/fakes/fake_event_recorder.h"
 #include "tests/support/builders.h"
+#include "tests/support/metric_samples.h"
 
 namespace gantry::provisioner {
 namespace {
@@ -138,6 +139,38 @@ TEST_F(ProvisionerTest, OneGpuPodGetsOneClaimCarryingItsLaunchAndNoCloudCall) {
   EXPECT_EQ(events_.count("Nominated", "trial-0"), 1u);
   EXPECT_EQ(nominations_.podsFor(claim.name, clock_.now()),
             std::vector<std::string>{"default/trial-0"});
+}
+
+TEST_F(ProvisionerTest, APassRecordsItsBatchSizeSolverTimeDurationAndClaimsCreated) {
+  prometheus::Registry registry;
+  ProvisionerMetrics metrics(registry);
+  Provisioner metered([] { return ClusterObjects{}; }, batcher_, writer_, cloud_, events_, clock_,
+                      {}, {.nominations = &nominations_, .metrics = &metrics});
+  const Clock::TimePoint closed = clock_.now();
+  clock_.advance(std::chrono::milliseconds(300));  // the pass starts 300 ms after the close
+  ProvisionResult result =
+      metered.provision(objects({gpuPod("trial-0"), gpuPod("trial-1"), gpuPod("trial-2")}), closed);
+  ASSERT_EQ(result.claimsCreated, 3u);
+
+  using testing::histogramSum;
+  using testing::sampleValue;
+  EXPECT_EQ(sampleValue(registry, "gantry_provisioning_batch_size"), 1);
+  EXPECT_EQ(histogramSum(registry, "gantry_provisioning_batch_size"), 3);
+  EXPECT_EQ(sampleValue(registry, "gantry_solver_duration_seconds"), 1);
+  EXPECT_EQ(sampleValue(registry, "gantry_provisioning_duration_seconds"), 1);
+  EXPECT_NEAR(histogramSum(registry, "gantry_provisioning_duration_seconds").value_or(0), 0.3, 1e-9);
+  // Labelled with the plan's choice; the claims allow every zone, so no zone.
+  EXPECT_EQ(sampleValue(registry, "gantry_nodeclaims_created_total",
+                        {{"nodepool", "gpu"}, {"instance_type", "g4dn.xlarge"},
+                         {"capacity_type", "on-demand"}, {"zone", ""}}),
+            3);
+
+  // A pass that creates nothing (the pod fits nowhere) is no provisioning latency.
+  api::Pod huge = makePod("huge", {{"cpu", "1"}, {"nvidia.com/gpu", "64"}});
+  EXPECT_EQ(metered.provision(objects({huge})).claimsCreated, 0u);
+  EXPECT_EQ(sampleValue(registry, "gantry_provisioning_batch_size"), 2);
+  EXPECT_EQ(sampleValue(registry, "gantry_solver_duration_seconds"), 2);
+  EXPECT_EQ(sampleValue(registry, "gantry_provisioning_duration_seconds"), 1);
 }
 
 TEST_F(ProvisionerTest, AFailedLaunchIsNotCountedWhileTheCacheStillShowsItsClaim) {
