@@ -5,12 +5,22 @@
 
 namespace gantry::provisioner::nodeclass {
 
+bool CacheNodeClassReader::referenced(const std::string& name) const {
+  for (const auto& pool : cache_.nodePools().store().list()) {
+    if (pool->nodeClassRef == name) return true;
+  }
+  return false;
+}
+
 std::vector<std::shared_ptr<const api::Ec2NodeClass>> CacheNodeClassReader::nodeClasses() const {
-  return cache_.ec2NodeClasses().store().list();
+  auto all = cache_.ec2NodeClasses().store().list();
+  if (onlyReferenced_) std::erase_if(all, [this](const auto& c) { return !referenced(c->name); });
+  return all;
 }
 
 std::shared_ptr<const api::Ec2NodeClass> CacheNodeClassReader::nodeClass(
     const std::string& name) const {
+  if (onlyReferenced_ && !referenced(name)) return nullptr;
   return cache_.ec2NodeClasses().store().get(name);  // cluster-scoped: the key is the name
 }
 

@@ -37,15 +37,22 @@ class NodeClassStatusWriter {
 using NodeClassReaderPtr = std::unique_ptr<NodeClassReader>;
 using NodeClassStatusWriterPtr = std::unique_ptr<NodeClassStatusWriter>;
 
-// Over a ClusterCache built with gantryResources = true. REQUIRES: the cache outlives it.
+// Over a ClusterCache built with gantryResources = true. With `onlyReferenced`, a class is
+// seen only while a NodePool in the cache names it: a controller started with
+// --nodepool-selector manages its own pools' classes and leaves other controllers' classes
+// (another team's Gantry, or a parallel test run) alone. REQUIRES: the cache outlives it.
 class CacheNodeClassReader final : public NodeClassReader {
  public:
-  explicit CacheNodeClassReader(kube::ClusterCache& cache) : cache_(cache) {}
+  explicit CacheNodeClassReader(kube::ClusterCache& cache, bool onlyReferenced = false)
+      : cache_(cache), onlyReferenced_(onlyReferenced) {}
   std::vector<std::shared_ptr<const api::Ec2NodeClass>> nodeClasses() const override;
   std::shared_ptr<const api::Ec2NodeClass> nodeClass(const std::string& name) const override;
 
  private:
+  bool referenced(const std::string& name) const;
+
   kube::ClusterCache& cache_;
+  const bool onlyReferenced_;
 };
 
 // Over a RestClient (gantry.dev/v1 ec2nodeclasses/<name>/status). REQUIRES: the client

@@ -25,7 +25,7 @@ std::unique_ptr<StatusController> StatusController::forCluster(
     kube::ClusterCache& cache, kube::RestClient& client, cloudprovider::aws::Ec2NodeClassStatusResolver& cloud,
     kube::EventRecorder& events, Clock& clock, StatusControllerOptions options,
     prometheus::Registry* registry) {
-  auto reader = std::make_unique<CacheNodeClassReader>(cache);
+  auto reader = std::make_unique<CacheNodeClassReader>(cache, options.onlyReferencedClasses);
   auto writer = std::make_unique<KubeNodeClassStatusWriter>(client);
   auto controller = std::make_unique<StatusController>(*reader, *writer, cloud, events, clock,
                                                        options, registry);
@@ -42,6 +42,22 @@ std::unique_ptr<StatusController> StatusController::forCluster(
           },
       .onDelete = {},
   });
+  if (options.onlyReferencedClasses) {
+    // A class becomes ours when a selected pool starts naming it.
+    cache.nodePools().addHandlers({
+        .onAdd =
+            [self](const auto& p) {
+              if (!p->nodeClassRef.empty()) self->enqueue(p->nodeClassRef);
+            },
+        .onUpdate =
+            [self](const auto& before, const auto& after) {
+              if (before->nodeClassRef != after->nodeClassRef && !after->nodeClassRef.empty()) {
+                self->enqueue(after->nodeClassRef);
+              }
+            },
+        .onDelete = {},
+    });
+  }
   return controller;
 }
 

@@ -36,6 +36,10 @@ struct StatusControllerOptions {
   int failuresBeforeNotReady = 3;
   Clock::Duration initialBackoff = std::chrono::seconds(1);  // after a failed resolve or write,
   Clock::Duration maxBackoff = std::chrono::minutes(5);      // doubling per failure
+  // forCluster only: manage just the classes a NodePool in the cache names (the controller
+  // sets this with --nodepool-selector, so two Gantry instances never write each other's
+  // classes). A class is resolved as soon as a pool starts naming it.
+  bool onlyReferencedClasses = false;
 };
 
 class StatusController final : public Controller {

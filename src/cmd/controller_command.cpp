@@ -197,7 +197,8 @@ int runControllerCommand(const std::vector<std::string>& args) {
       registry.get()));
   // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
   controllers.push_back(provisioner::nodeclass::StatusController::forCluster(
-      cache, client, nodeClassResolver, events, clock, {}, registry.get()));
+      cache, client, nodeClassResolver, events, clock,
+      {.onlyReferencedClasses = !opt.nodePoolSelector.empty()}, registry.get()));
   // NodePool status.resources (usage against limits); it hooks the cache too.
   controllers.push_back(provisioner::nodepool::UsageController::forCluster(cache, client, clock, {},
                                                                           registry.get()));

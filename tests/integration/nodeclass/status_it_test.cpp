@@ -76,6 +76,7 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
     stopController();
     if (!conn_.client) return;
     for (const auto& name : created_) (void)client().remove(kube::kEc2NodeClassesPath.withName(name));
+    for (const auto& name : createdPools_) (void)client().remove(kube::kNodePoolsPath.withName(name));
   }
 
   kube::RestClient& client() { return *conn_.client; }
@@ -90,16 +91,20 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
     return done();
   }
 
-  void startController(Clock::Duration resolvePeriod) {
+  // With `onlyReferenced`, as `gantry controller --nodepool-selector` runs it: the cache sees
+  // only this test's NodePools and the controller only the classes they name.
+  void startController(Clock::Duration resolvePeriod, bool onlyReferenced = false) {
     kube::ClusterCacheOptions options{
         // The controller reads no pods; the shared cluster may hold many.
         .pods = {.fieldSelector = "metadata.namespace=nc-it-" + suffix_ + "-none"},
+        .nodePools = {.labelSelector = std::string(kTestLabel) + "=" + suffix_},
         .ec2NodeClasses = {.labelSelector = std::string(kTestLabel) + "=" + suffix_},
         .gantryResources = true};
     cache_ = std::make_unique<kube::ClusterCache>(client(), clock_, options);
     recorder_ = std::make_unique<kube::KubeEventRecorder>(client(), clock_);
-    controller_ = StatusController::forCluster(*cache_, client(), *resolver_, *recorder_, clock_,
-                                               {.resolvePeriod = resolvePeriod});
+    controller_ = StatusController::forCluster(
+        *cache_, client(), *resolver_, *recorder_, clock_,
+        {.resolvePeriod = resolvePeriod, .onlyReferencedClasses = onlyReferenced});
     ASSERT_NO_FATAL_FAILURE(runner_.start(*cache_, *controller_));
   }
 
@@ -128,6 +133,22 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
     auto made = client().create(kube::kEc2NodeClassesPath, object);
     ASSERT_TRUE(made) << made.error().toString();
     created_.push_back(name);
+  }
+
+  // A NodePool of this test naming the EC2NodeClass `nodeClass`.
+  void createNodePool(const std::string& name, const std::string& nodeClass) {
+    json object = {
+        {"apiVersion", "gantry.dev/v1"},
+        {"kind", "NodePool"},
+        {"metadata", {{"name", name}, {"labels", {{kTestLabel, suffix_}}}}},
+        {"spec",
+         {{"template",
+           {{"spec",
+             {{"nodeClassRef", {{"group", "gantry.dev"}, {"kind", "EC2NodeClass"}, {"name", nodeClass}}},
+              {"requirements", json::array()}}}}}}}};
+    auto made = client().create(kube::kNodePoolsPath, object);
+    ASSERT_TRUE(made) << made.error().toString();
+    createdPools_.push_back(name);
   }
 
   Result<json> get(const std::string& name) {
@@ -170,6 +191,7 @@ class NodeClassStatusIT : public gantry::testing::TestEnvTest {
   prometheus::Registry registry_;
   std::string suffix_;
   std::vector<std::string> created_;
+  std::vector<std::string> createdPools_;
   std::unique_ptr<aws::StaticCredentialsProvider> credentials_;
   std::unique_ptr<aws::QueryEc2Api> ec2_;
   aws::InMemoryEc2NodeClassSource noNodeClasses_;  // the status controller launches nothing
@@ -280,6 +302,29 @@ TEST_F(NodeClassStatusIT, FixingTheSpecMakesTheClassReadyAtOnce) {
   ASSERT_EQ(condition(fixed, "Ready").value("status", ""), "True") << fixed.dump(2);
   EXPECT_EQ(condition(fixed, "Ready").value("observedGeneration", int64_t{0}), generation);
   EXPECT_FALSE(fixed["status"]["subnets"].empty());
+}
+
+// Two Gantry instances (or two parallel e2e runs) in one cluster, each with its own
+// --nodepool-selector: each resolves only the classes its pools name, so neither overwrites the
+// other's status. A class becomes ours as soon as one of our pools names it.
+TEST_F(NodeClassStatusIT, WithOnlyReferencedClassesAClassNoSelectedPoolNamesIsLeftAlone) {
+  const std::string ours = "nc-it-ours-" + suffix_;
+  const std::string theirs = "nc-it-theirs-" + suffix_;
+  ASSERT_NO_FATAL_FAILURE(createNodeClass(ours, env().clusterName()));
+  ASSERT_NO_FATAL_FAILURE(createNodeClass(theirs, env().clusterName()));
+  ASSERT_NO_FATAL_FAILURE(createNodePool("nc-it-pool-" + suffix_, ours));
+  ASSERT_NO_FATAL_FAILURE(startController(std::chrono::hours(1), /*onlyReferenced=*/true));
+
+  const json o = waitForReady(ours, "True", 60s);
+  ASSERT_EQ(condition(o, "Ready").value("status", ""), "True") << o.dump(2);
+  std::this_thread::sleep_for(3s);  // time enough to have written theirs too, were it ours
+  auto t = get(theirs);
+  ASSERT_TRUE(t) << t.error().toString();
+  EXPECT_FALSE(condition(*t, "Ready").is_object()) << "no pool of ours names it: " << t->dump(2);
+
+  ASSERT_NO_FATAL_FAILURE(createNodePool("nc-it-pool2-" + suffix_, theirs));
+  const json now = waitForReady(theirs, "True", 30s);
+  EXPECT_EQ(condition(now, "Ready").value("status", ""), "True") << now.dump(2);
 }
 
 }  // namespace
