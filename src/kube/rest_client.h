@@ -76,6 +76,9 @@ struct RestClientOptions {
   std::chrono::milliseconds maxRetryAfter{30000};  // a longer Retry-After is cut to this
   std::chrono::milliseconds requestTimeout{30000};
   std::string userAgent = "gantry";
+  // Shutdown (connect() only): handed to the connection's CurlHttpClientOptions::abort, so
+  // once it is true every call in flight ends with kCancelled and none is retried.
+  const std::atomic<bool>* abort = nullptr;
 };
 
 // Maps a non-2xx apiserver response to a Status: the body's Kubernetes Status reason when
