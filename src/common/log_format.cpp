@@ -26,10 +26,19 @@ std::size_t keyAt(std::string_view text, std::size_t at) {
   return end < text.size() && text[end] == '=' ? end - at : 0;
 }
 
-// The position of the next " key=" at or after `from`, or npos.
+// The position of the next " key=" at or after `from`, or npos. One inside double quotes or
+// inside <...> is part of the value: an error that quotes a reply's
+// `<?xml version="1.0" encoding="utf-8"?>` holds no fields.
 std::size_t nextField(std::string_view text, std::size_t from) {
+  bool quoted = false;
+  int angle = 0;
   for (std::size_t i = from; i < text.size(); ++i) {
-    if (text[i] == ' ' && keyAt(text, i + 1) > 0) return i;
+    const char c = text[i];
+    if (c == '"' && (i == 0 || text[i - 1] != '\\')) quoted = !quoted;
+    if (quoted) continue;
+    if (c == '<') ++angle;
+    if (c == '>' && angle > 0) --angle;
+    if (c == ' ' && angle == 0 && keyAt(text, i + 1) > 0) return i;
   }
   return std::string_view::npos;
 }
@@ -87,6 +96,8 @@ LogFields splitLogFields(std::string_view text) {
       next = nextField(text, valueStart);
       value = std::string(text.substr(valueStart, next == std::string_view::npos ? std::string_view::npos
                                                                                : next - valueStart));
+      // A quoted value with quotes of its own left unescaped: keep them, drop the outer pair.
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     }
     out.fields.emplace_back(std::move(key), std::move(value));
     if (next == std::string_view::npos) break;

@@ -119,6 +119,23 @@ TEST(SplitLogFieldsTest, QuotedValuesAreUnescaped) {
   EXPECT_EQ(split.fields[1].second, "v");
 }
 
+TEST(SplitLogFieldsTest, KeyValueTextInsideQuotesOrMarkupIsPartOfTheValue) {
+  // An EC2 error quoting the reply's XML declaration, as the controller logs it.
+  auto split = splitLogFields(
+      "cloud call failed kind=Unauthorized error=EC2 DescribeSubnets: HTTP 401: <?xml version=\"1.0\" "
+      "encoding=\"utf-8\"?> <Response><Code>AuthFailure</Code></Response> (request r-1) subject=pool");
+  ASSERT_EQ(split.fields.size(), 3u);
+  EXPECT_EQ(split.fields[1].first, "error");
+  EXPECT_EQ(split.fields[1].second,
+            "EC2 DescribeSubnets: HTTP 401: <?xml version=\"1.0\" encoding=\"utf-8\"?> "
+            "<Response><Code>AuthFailure</Code></Response> (request r-1)");
+  EXPECT_EQ(split.fields[2].second, "pool");
+  auto inner = splitLogFields(R"(failed reason="Unauthorized: <?xml version="1.0"?> bad" next=1)");
+  ASSERT_EQ(inner.fields.size(), 2u);
+  EXPECT_EQ(inner.fields[0].second, R"(Unauthorized: <?xml version="1.0"?> bad)");
+  EXPECT_EQ(inner.fields[1].second, "1");
+}
+
 TEST(SplitLogFieldsTest, AMessageWithoutFieldsIsAllMessage) {
   auto split = splitLogFields("waiting for the cluster cache to sync");
   EXPECT_EQ(split.message, "waiting for the cluster cache to sync");
