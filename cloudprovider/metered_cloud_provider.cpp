@@ -49,6 +49,11 @@ MeteredCloudProvider::MeteredCloudProvider(CloudProviderPtr inner, prometheus::R
 
 void MeteredCloudProvider::recordError(std::string_view method, std::string_view subject,
                                        const Status& status) {
+  if (status.isCancelled()) {  // abandoned because the process is stopping: not the cloud's failure
+    logger()->debug("cloud call abandoned for shutdown provider={} method={} subject={}", inner_->name(), method,
+                    subject);
+    return;
+  }
   errors_
       .Add({{"provider", std::string(inner_->name())},
             {"method", std::string(method)},

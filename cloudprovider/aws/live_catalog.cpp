@@ -92,8 +92,9 @@ Status LiveCatalog::refreshLocked(bool force) {
       return;
     }
     next = now + options_.retryAfterFailure;
-    awsLogger()->warn("failed to refresh catalog region={} reason={}", options_.region,
-                      status.toString());
+    // A refresh abandoned for shutdown is not worth a warning.
+    awsLogger()->log(status.isCancelled() ? spdlog::level::debug : spdlog::level::warn,
+                     "failed to refresh catalog region={} reason=\"{}\"", options_.region, status.toString());
     if (first.isOk()) first = status;
   };
   run(kTypes, nextTypes_, options_.typesInterval, &LiveCatalog::refreshTypes);

@@ -1,9 +1,8 @@
 // `gantry controller`: the in-cluster controller. The one place that wires the concrete
 // implementations (apiserver connection, informer cache, events, EC2 provider and catalog,
 // batcher, provisioner) and runs the controllers while this replica leads. Exit 0 on
-// SIGTERM/SIGINT after a clean stop, 1 when it cannot start or loses leadership, 2 on bad flags.
-#include <pthread.h>
-#include <signal.h>
+// SIGTERM/SIGINT after a clean stop (bounded by the timeline of src/cmd/shutdown.h, at any
+// point of start-up too), 1 when it cannot start or loses leadership, 2 on bad flags.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -41,7 +40,9 @@
 #include "src/cmd/controller_options.h"
 #include "src/cmd/ec2_nodeclass_cache_source.h"
 #include "src/cmd/health_server.h"
+#include "src/cmd/shutdown.h"
 #include "src/common/logging.h"
+#include "src/common/shutdown_clock.h"
 #include "src/http/curl_http_client.h"
 #include "src/kube/cluster_cache.h"
 #include "src/kube/event_recorder.h"
@@ -63,26 +64,12 @@ void runControllers(std::vector<provisioner::ControllerPtr>& controllers, std::s
   for (auto& t : threads) t.join();  // each returns soon after `stop` is requested
 }
 
-// Waits for SIGTERM/SIGINT (blocked in every thread) or until `give_up` says so.
-bool waitForSignal(const sigset_t& signals, const std::function<bool()>& giveUp) {
-  while (!giveUp()) {
-    timespec timeout{0, 200'000'000};
-    int sig = ::sigtimedwait(&signals, nullptr, &timeout);
-    if (sig == SIGTERM || sig == SIGINT) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 int runControllerCommand(const std::vector<std::string>& args) {
-  // Block the stop signals before any thread exists so every thread inherits the mask and
-  // the main thread alone receives them, synchronously.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before any thread exists, so every thread inherits the mask and only Shutdown's thread
+  // receives the stop signals.
+  const sigset_t signals = blockStopSignals();
 
   auto parsed = parseControllerOptions(args);
   if (!parsed) {
@@ -96,8 +83,15 @@ int runControllerCommand(const std::vector<std::string>& args) {
   }
   configureLogging(opt);
   auto log = componentLogger("controller");
+  // cloudprovider/ looks these loggers up by name rather than creating them.
+  componentLogger("aws");
+  componentLogger("cloudprovider");
 
-  RealClock clock;
+  Shutdown shutdown(signals);
+  RealClock wallClock;
+  // Every component but the leader elector waits on this clock: once the stop begins, no
+  // backoff or retry delay outlives it.
+  ShutdownClock clock(wallClock, shutdown.stopping());
   auto config = kube::loadRestConfig(opt.kubeconfig);
   if (!config) {
     log->critical("cannot load kubernetes config error={}", config.error().message());
@@ -107,7 +101,14 @@ int runControllerCommand(const std::vector<std::string>& args) {
   auto registry = std::make_shared<prometheus::Registry>();
   registerBuildInfo(*registry);
   kube::KubeMetrics kubeMetrics(*registry);
-  auto conn = kube::connect(*config, clock, {.metrics = &kubeMetrics});
+  // 1 while this replica runs the controllers (holds the Lease, or runs without election),
+  // so dashboards and alerts can tell the acting replica from the standby.
+  prometheus::Gauge& leader = prometheus::BuildGauge()
+                                  .Name("gantry_leader")
+                                  .Help("1 while this replica leads (runs the controllers), 0 otherwise")
+                                  .Register(*registry)
+                                  .Add({});
+  auto conn = kube::connect(*config, clock, {.metrics = &kubeMetrics, .abort = &shutdown.abortCalls()});
   if (!conn) {
     log->critical("cannot connect to kubernetes error={}", conn.error().message());
     return 1;
@@ -127,7 +128,7 @@ int runControllerCommand(const std::vector<std::string>& args) {
 
   // EC2 and its catalog.
   const aws::EnvLookup env = aws::processEnvironment();
-  http::CurlHttpClient awsHttp;
+  http::CurlHttpClient awsHttp({.abort = &shutdown.abortCalls()});
   aws::CredentialsProviderPtr credentials = aws::makeDefaultCredentialsProvider(env, awsHttp, clock);
   aws::QueryEc2Api ec2({.region = opt.region, .endpoint = opt.ec2Endpoint}, awsHttp, *credentials,
                        clock, env);
@@ -217,65 +218,84 @@ int runControllerCommand(const std::vector<std::string>& args) {
 
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
-    exposer = std::make_unique<prometheus::Exposer>("0.0.0.0:" + std::to_string(opt.metricsPort));
+    exposer = std::make_unique<prometheus::Exposer>(opt.metricsAddress.listenSpec());
     exposer->RegisterCollectable(registry);
   } catch (const std::exception& e) {
-    log->critical("cannot serve metrics port={} error={}", opt.metricsPort, e.what());
+    log->critical("cannot serve metrics address={} error={}", opt.metricsAddress.toString(), e.what());
     return 1;
   }
 
   log->info("starting controller cluster={} region={} catalog={} leader_elect={}", opt.clusterName,
             opt.region, opt.catalog, opt.leaderElect);
   cache.start();
+  // Declared before the health server, which reads the elector, so both outlive the server.
+  std::optional<kube::Connection> leaseConn;
   std::unique_ptr<kube::LeaderElector> elector;
-  HealthServer health([&] { return cache.hasSynced() && (!elector || !elector->done()); });
-  if (Status s = health.start(opt.healthPort); !s.isOk()) {
-    log->critical("cannot serve health probes error={}", s.message());
+  std::atomic<kube::LeaderElector*> electorForProbe{nullptr};
+  // Ready: caches synced and (with --leader-elect) the election's state known: we lead, or
+  // we have seen who does. Never once the stop has begun.
+  HealthServer health([&] {
+    if (shutdown.requested() || !cache.hasSynced()) return false;
+    if (!opt.leaderElect) return true;
+    const kube::LeaderElector* e = electorForProbe.load();
+    return e != nullptr && !e->done() && (e->isLeader() || !e->leader().empty());
+  });
+  // Everything below ends here: the controllers have returned by then. Events get a moment
+  // to reach a healthy apiserver; the informers stop within one abandoned call.
+  const auto finish = [&](int code) {
+    shutdown.begin("exiting", code);
+    if (!shutdown.abortCalls().load()) events.flush(std::chrono::seconds(1));
+    events.stop();
     cache.stop();
-    return 1;
+    health.stop();
+    shutdown.finished();
+    log->info("stopped controller exit_code={} shutdown_seconds={:.2f}", code, shutdown.elapsedSeconds());
+    return code;
+  };
+  if (Status s = health.start(opt.healthAddress); !s.isOk()) {
+    log->critical("cannot serve health probes error={}", s.message());
+    return finish(1);
   }
-  while (!cache.waitForSync(std::chrono::seconds(1))) {
-    sigset_t pending;
-    sigpending(&pending);
-    if (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)) {
+  for (int waited = 0; !cache.hasSynced(); ++waited) {
+    if (shutdown.waitFor(std::chrono::milliseconds(200))) {
       log->info("stopping before the cache synced");
-      cache.stop();
-      return 0;
+      return finish(0);
     }
-    log->info("waiting for the cluster cache to sync");
+    if (waited % 5 == 4) log->info("waiting for the cluster cache to sync");
   }
   log->info("synced cluster cache");
   // Load the catalog now rather than in the first batch (a live catalog takes many calls).
-  if (auto types = cloud.instanceTypes(); !types) {
-    log->warn("cannot load instance types yet error={}", types.error().message());
+  if (auto types = cloud.instanceTypes(); !types && types.error().isCancelled()) {
+    log->info("stopped loading instance types");
+  } else if (!types) {
+    log->warn("cannot load instance types yet error=\"{}\"", types.error().message());
   } else {
     log->info("loaded instance types types={}", (*types)->size());
   }
+  if (shutdown.requested()) {
+    log->info("stopping before the controllers started");
+    return finish(0);
+  }
 
-  // 1 while this replica runs the controllers (holds the Lease, or runs without election),
-  // so dashboards and alerts can tell the acting replica from the standby.
-  prometheus::Gauge& leader = prometheus::BuildGauge()
-                                  .Name("gantry_leader")
-                                  .Help("1 while this replica leads (runs the controllers), 0 otherwise")
-                                  .Register(*registry)
-                                  .Add({});
   int exitCode = 0;
-  std::optional<kube::Connection> leaseConn;
   if (opt.leaderElect) {
-    // A dedicated client, so a busy main client never starves lease renewals.
-    auto lc = kube::connect(*config, clock, {.maxRetries = 0, .requestTimeout = std::chrono::seconds(2),
-                                             .metrics = &kubeMetrics});
+    // A dedicated client, so a busy main client never starves lease renewals. It is abandoned
+    // last (abortLease), so that a leader releases the Lease after its controllers stopped.
+    auto lc = kube::connect(*config, wallClock,
+                            {.maxRetries = 0,
+                             .requestTimeout = std::chrono::seconds(2),
+                             .metrics = &kubeMetrics,
+                             .abort = &shutdown.abortLease()});
     if (!lc) {
       log->critical("cannot connect for leader election error={}", lc.error().message());
-      cache.stop();
-      return 1;
+      return finish(1);
     }
     leaseConn = std::move(*lc);
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     const std::string ns = opt.leaderElectNamespace.empty() ? conn->defaultNamespace : opt.leaderElectNamespace;
     elector = std::make_unique<kube::LeaderElector>(
-        *leaseConn->client, clock,
+        *leaseConn->client, wallClock,
         kube::LeaderElectionConfig{.leaseNamespace = ns,
                                    .leaseName = opt.leaderElectName,
                                    .identity = std::string(host) + "_" + std::to_string(::getpid())},
@@ -291,28 +311,27 @@ int runControllerCommand(const std::vector<std::string>& args) {
                                   }});
     if (Status s = elector->start(); !s.isOk()) {
       log->critical("cannot start leader election error={}", s.message());
-      cache.stop();
-      return 1;
+      return finish(1);
     }
-    const bool signalled = waitForSignal(signals, [&] { return elector->done(); });
-    if (!signalled) {
+    electorForProbe.store(elector.get());
+    while (!shutdown.waitFor(std::chrono::milliseconds(200))) {
+      if (elector->done()) break;
+    }
+    if (!shutdown.requested()) {
       log->error("lost leadership; exiting so a fresh replica contends again");
       exitCode = 1;
+      shutdown.begin("lost leadership", exitCode);
     }
-    elector->stop();  // stops the controllers, releases the Lease
+    elector->stop();  // stops the controllers, then releases the Lease if we hold it
   } else {
     leader.Set(1);
     std::jthread runner([&](std::stop_token stop) { runControllers(controllers, stop); });
-    waitForSignal(signals, [] { return false; });
+    while (!shutdown.waitFor(std::chrono::hours(1))) {
+    }
     runner.request_stop();
   }
   log->info("stopping controller");
-  health.stop();
-  events.flush(std::chrono::seconds(2));
-  events.stop();
-  cache.stop();
-  log->info("stopped controller");
-  return exitCode;
+  return finish(exitCode);
 }
 
 }  // namespace gantry::cmd

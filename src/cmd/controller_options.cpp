@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "src/cmd/flags.h"
+#include "src/common/log_format.h"
 
 namespace gantry::cmd {
 
@@ -29,8 +30,12 @@ const std::vector<FlagSpec>& controllerFlags() {
       {"batch-max", "close a pending-pod batch this long after it opened", false, false, "10s"},
       {"registration-ttl", "terminate a launched instance whose Node has not registered by then", false,
        false, "15m"},
-      {"metrics-port", "Prometheus /metrics port", false, false, "8080"},
-      {"health-port", "/healthz and /readyz port", false, false, "8081"},
+      {"metrics-bind-address", "host:port of Prometheus /metrics (:8080 = all interfaces)", false, false,
+       ":8080"},
+      {"health-bind-address", "host:port of /healthz and /readyz (127.0.0.1:0 = loopback, free port)",
+       false, false, ":8081"},
+      {"metrics-port", "DEPRECATED: use --metrics-bind-address; N means :N", false, false, ""},
+      {"health-port", "DEPRECATED: use --health-bind-address; N means :N", false, false, ""},
       {"leader-elect", "run the controllers only while holding the Lease", false, true, ""},
       {"leader-elect-namespace", "namespace of the Lease (default: POD_NAMESPACE, kubeconfig's)", false, false, ""},
       {"leader-elect-name", "name of the Lease", false, false, "gantry-controller"},
@@ -82,6 +87,21 @@ Result<int> parsePort(const std::string& flag, const std::string& text) {
   return port;
 }
 
+// A bind address from its flag, or from its deprecated port alias (N means ":N").
+Result<BindAddress> bindAddressFlag(const Flags& flags, const std::string& flag,
+                                    const std::string& deprecatedPortFlag) {
+  if (flags.has(deprecatedPortFlag)) {
+    if (flags.has(flag)) {
+      return fail(Status::invalid("--" + deprecatedPortFlag + " is a deprecated spelling of --" + flag +
+                                  ": give only --" + flag));
+    }
+    auto port = parsePort(deprecatedPortFlag, flags.get(deprecatedPortFlag));
+    if (!port) return fail(port.error());
+    return BindAddress{.host = "", .port = *port};
+  }
+  return parseBindAddress(flag, flags.get(flag));
+}
+
 }  // namespace
 
 std::string controllerUsage() { return Flags::usage("controller", controllerFlags()); }
@@ -94,10 +114,15 @@ std::string controllerHelp() {
                  "AWS endpoints follow the AWS SDKs: an --*-endpoint flag beats\n"
                  "AWS_ENDPOINT_URL_<SERVICE> (EC2, SSM, PRICING, STS), which beats AWS_ENDPOINT_URL,\n"
                  "which beats the region's public endpoint; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true\n"
-                 "ignores both variables (never a flag)",
+                 "ignores both variables (never a flag).\n"
+                 "Probes on --health-bind-address: /healthz is 200 while the process runs; /readyz\n"
+                 "is 200 once the caches have synced and, with --leader-elect, this replica leads\n"
+                 "or has seen which one does; 503 before that and from the stop signal on",
       .examples = {"gantry controller --cluster-name prod --region us-east-1 --leader-elect",
                    "GANTRY_CLUSTER_NAME=dev gantry controller --kubeconfig ~/.kube/config --catalog bundled"},
-      .exitCodes = {{0, "stopped cleanly on SIGTERM or SIGINT"},
+      .exitCodes = {{0, "stopped cleanly on SIGTERM or SIGINT, within 10 s whatever the apiserver\n"
+                        "     or EC2 do (loops stop, calls in flight are abandoned after 1 s, the\n"
+                        "     Lease is released when leading; a second signal exits at once)"},
                     {1, "could not start (kubeconfig, apiserver, ports, catalog) or lost leadership"},
                     {2, "bad flags"}},
   };
@@ -139,12 +164,12 @@ Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>&
   if (!ttl) return fail(ttl.error());
   if (ttl->count() <= 0) return fail(Status::invalid("--registration-ttl must be > 0"));
   o.registrationTtl = *ttl;
-  auto metrics = parsePort("metrics-port", flags->get("metrics-port"));
+  auto metrics = bindAddressFlag(*flags, "metrics-bind-address", "metrics-port");
   if (!metrics) return fail(metrics.error());
-  auto health = parsePort("health-port", flags->get("health-port"));
+  auto health = bindAddressFlag(*flags, "health-bind-address", "health-port");
   if (!health) return fail(health.error());
-  o.metricsPort = *metrics;
-  o.healthPort = *health;
+  o.metricsAddress = *metrics;
+  o.healthAddress = *health;
   o.leaderElect = flags->enabled("leader-elect");
   o.leaderElectNamespace = flags->get("leader-elect-namespace");
   if (const char* ns = std::getenv("POD_NAMESPACE"); o.leaderElectNamespace.empty() && ns) o.leaderElectNamespace = ns;
@@ -164,11 +189,12 @@ Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>&
 
 void configureLogging(const ControllerOptions& options) {
   spdlog::set_level(spdlog::level::from_str(options.logLevel));
+  // Every registered logger, and those created later, share the default logger's sinks and
+  // so this formatter: both formats redact credentials (src/common/log_redaction.h).
   if (options.logFormat == "json") {
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
+    spdlog::set_formatter(std::make_unique<JsonLogFormatter>());
   } else {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l [%n] %v", spdlog::pattern_time_type::utc);
+    spdlog::set_formatter(std::make_unique<TextLogFormatter>());
   }
 }
 

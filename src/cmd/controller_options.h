@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "src/cmd/bind_address.h"
 #include "src/common/status.h"
 
 namespace gantry::cmd {
@@ -25,8 +26,10 @@ struct ControllerOptions {
   std::chrono::milliseconds batchMax{10000};
   // A launched NodeClaim whose Node has not registered by then is terminated and re-planned.
   std::chrono::milliseconds registrationTtl{std::chrono::minutes(15)};
-  int metricsPort = 8080;
-  int healthPort = 8081;
+  // Where /metrics and /healthz + /readyz listen (--metrics-bind-address,
+  // --health-bind-address; the deprecated --metrics-port / --health-port N mean ":N").
+  BindAddress metricsAddress{.host = "", .port = 8080};
+  BindAddress healthAddress{.host = "", .port = 8081};
   bool leaderElect = false;
   std::string leaderElectNamespace;  // "" = POD_NAMESPACE, else the kubeconfig's namespace
   std::string leaderElectName = "gantry-controller";
@@ -39,7 +42,8 @@ struct ControllerOptions {
 };
 
 // Parses and validates. kInvalid naming the flag for unknown flags, bad durations ("500ms",
-// "1s", "2m"), ports out of range, an unknown log level or format, a missing cluster name or
+// "1s", "2m"), bad bind addresses or ports, a bind address given together with its deprecated
+// port alias, an unknown log level or format, a missing cluster name or
 // region (the region may also come from AWS_REGION / AWS_DEFAULT_REGION).
 Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>& args);
 

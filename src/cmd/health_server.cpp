@@ -11,24 +11,38 @@
 
 namespace gantry::cmd {
 
-Status HealthServer::start(int port) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+Status HealthServer::start(const BindAddress& address) {
+  const int family = address.ipv6() ? AF_INET6 : AF_INET;
+  fd_ = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return Status::unavailable("health server: socket: " + std::string(std::strerror(errno)));
   int one = 1;
   ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0) {
+  sockaddr_storage addr{};
+  socklen_t addrLen = 0;
+  if (family == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(address.port));
+    ::inet_pton(AF_INET6, address.host.c_str(), &v6->sin6_addr);  // checked by parseBindAddress
+    addrLen = sizeof *v6;
+  } else {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(address.port));
+    v4->sin_addr.s_addr = htonl(INADDR_ANY);
+    if (!address.host.empty()) ::inet_pton(AF_INET, address.host.c_str(), &v4->sin_addr);
+    addrLen = sizeof *v4;
+  }
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), addrLen) != 0 || ::listen(fd_, 16) != 0) {
     const std::string why = std::strerror(errno);
     ::close(fd_);
     fd_ = -1;
-    return Status::unavailable("health server: cannot listen on port " + std::to_string(port) + ": " + why);
+    return Status::unavailable("health server: cannot listen on " + address.toString() + ": " + why);
   }
   socklen_t len = sizeof addr;
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  port_ = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                   : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
   thread_ = std::thread([this] { serve(); });
   return Status::ok();
 }

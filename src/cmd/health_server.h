@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "src/cmd/bind_address.h"
 #include "src/common/status.h"
 
 namespace gantry::cmd {
@@ -18,9 +19,9 @@ class HealthServer {
   explicit HealthServer(std::function<bool()> ready) : ready_(std::move(ready)) {}
   ~HealthServer() { stop(); }
 
-  // Binds 0.0.0.0:`port` (0 = any free port) and serves on a thread. Errors: kUnavailable
-  // when the port cannot be bound.
-  Status start(int port);
+  // Binds `address` (port 0 = any free port) and serves on a thread. Errors: kUnavailable
+  // when the address cannot be bound.
+  Status start(const BindAddress& address);
   // The bound port (after start).
   int port() const { return port_; }
   // Closes the socket and joins within ~200 ms. Idempotent.

@@ -16,6 +16,7 @@ std::string_view statusCodeName(StatusCode code) {
     case StatusCode::kUnauthorized: return "Unauthorized";
     case StatusCode::kForbidden: return "Forbidden";
     case StatusCode::kUnavailable: return "Unavailable";
+    case StatusCode::kCancelled: return "Cancelled";
     case StatusCode::kUnimplemented: return "Unimplemented";
     case StatusCode::kInternal: return "Internal";
   }

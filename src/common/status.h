@@ -23,6 +23,7 @@ enum class StatusCode {
   kUnauthorized,          // missing or bad credentials
   kForbidden,             // credentials are fine but not allowed
   kUnavailable,           // transient: connection refused, 5xx, timeout
+  kCancelled,             // abandoned because the process is shutting down: never retried
   kUnimplemented,         // the operation is not supported by this implementation
   kInternal,              // a bug or an impossible state
 };
@@ -52,6 +53,7 @@ class Status {
   }
   static Status forbidden(std::string msg) { return {StatusCode::kForbidden, std::move(msg)}; }
   static Status unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
+  static Status cancelled(std::string msg) { return {StatusCode::kCancelled, std::move(msg)}; }
   static Status unimplemented(std::string msg) {
     return {StatusCode::kUnimplemented, std::move(msg)};
   }
@@ -68,6 +70,7 @@ class Status {
   bool isUnauthorized() const { return code_ == StatusCode::kUnauthorized; }
   bool isForbidden() const { return code_ == StatusCode::kForbidden; }
   bool isUnavailable() const { return code_ == StatusCode::kUnavailable; }
+  bool isCancelled() const { return code_ == StatusCode::kCancelled; }
   // Worth retrying the same call later without changing it.
   bool isRetryable() const { return isThrottled() || isUnavailable(); }
 

@@ -52,7 +52,21 @@ struct Exchange {
   std::chrono::steady_clock::time_point headDeadline{};  // streams only
   const std::atomic<bool>* cancel = nullptr;              // streams only
   bool headTimedOut = false;
+  const std::atomic<bool>* abort = nullptr;  // the client's shutdown flag (any exchange)
+  bool aborted = false;
 };
+
+bool abortRequested(const Exchange& ex) { return ex.abort != nullptr && ex.abort->load(); }
+
+// libcurl's progress callback: a non-zero return abandons the transfer
+// (CURLE_ABORTED_BY_CALLBACK). It runs at least about once a second even on a silent
+// connection, which bounds how long a blocked send() outlives the abort flag.
+int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* ex = static_cast<Exchange*>(user);
+  if (!abortRequested(*ex)) return 0;
+  ex->aborted = true;
+  return 1;
+}
 
 size_t onHeader(char* data, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
@@ -126,12 +140,17 @@ CURLcode performStream(CURL* h, Exchange& ex) {
       }
       break;
     }
+    if (abortRequested(ex)) {
+      ex.aborted = true;
+      result = CURLE_ABORTED_BY_CALLBACK;
+      break;
+    }
     if (ex.cancel != nullptr && ex.cancel->load()) {
       ex.cancelled = true;
       result = CURLE_WRITE_ERROR;  // reported like a stop asked for by onChunk
       break;
     }
-    int waitMs = ex.cancel != nullptr ? 250 : 1000;
+    int waitMs = ex.cancel != nullptr || ex.abort != nullptr ? 250 : 1000;
     if (!ex.headComplete) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           ex.headDeadline - std::chrono::steady_clock::now());
@@ -270,10 +289,14 @@ Result<Response> CurlHttpClient::Impl::perform(
   // No "Expect: 100-continue" round trip for large bodies: our peers answer at once.
   if (!hasExpect) headers.add("Expect:");
 
+  if (options.abort != nullptr && options.abort->load()) {
+    return fail(Status::cancelled(describeTarget(request) + ": shutting down"));
+  }
   CURL* h = acquire();
   if (h == nullptr) return fail(Status::internal("curl_easy_init failed"));
   Exchange ex;
   ex.onChunk = onChunk;
+  ex.abort = options.abort;
   std::array<char, CURL_ERROR_SIZE> errorText{};
 
   curl_easy_setopt(h, CURLOPT_SHARE, share);
@@ -293,6 +316,11 @@ Result<Response> CurlHttpClient::Impl::perform(
     ex.cancel = request.cancel;
   }
   applyTls(h);
+  if (options.abort != nullptr) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &onProgress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &ex);
+  }
 
   if (request.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -316,6 +344,7 @@ Result<Response> CurlHttpClient::Impl::perform(
   release(h);
 
   if (ex.callbackError) std::rethrow_exception(ex.callbackError);
+  if (ex.aborted) return fail(Status::cancelled(describeTarget(request) + ": shutting down"));
   if (rc == CURLE_WRITE_ERROR && ex.cancelled) return std::move(ex.response);
   if (ex.headTimedOut) {
     return fail(

@@ -2,6 +2,7 @@
 // .cpp (pimpl) so that code including this header needs no curl headers or link flags.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -17,6 +18,12 @@ struct CurlHttpClientOptions {
   std::string userAgent = "gantry";
   // Idle easy handles (each holding its kept-alive connections) retained for reuse.
   std::size_t maxIdleHandles = 16;
+  // Shutdown: once this turns true every exchange in flight is abandoned (a send() within
+  // about a second, libcurl's idle progress interval; a stream within 250 ms) and every new
+  // one fails at once, both with Status::cancelled, which no caller retries. A process that
+  // must exit promptly sets it whatever its peers are doing (a silent apiserver holds a
+  // request for its whole timeout otherwise). Non-owning; REQUIRES: outlives the client.
+  const std::atomic<bool>* abort = nullptr;
 };
 
 // HTTP/1.1 (and HTTP/2 over TLS when the server offers it) with keep-alive: connections are

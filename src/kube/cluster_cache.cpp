@@ -3,6 +3,7 @@
 // kilobytes) and the controllers read only a handful of them.
 #include "src/kube/cluster_cache.h"
 
+#include <initializer_list>
 #include <string_view>
 
 #include "src/api/decode.h"
@@ -131,6 +132,11 @@ void ClusterCache::start() {
 }
 
 void ClusterCache::stop() {
+  // All at once, then join: each open watch takes up to 250 ms to notice.
+  for (InformerEngine* informer : std::initializer_list<InformerEngine*>{
+           pods_.get(), nodes_.get(), nodePools_.get(), nodeClaims_.get(), ec2NodeClasses_.get(), daemonSets_.get()}) {
+    if (informer != nullptr) informer->requestStop();
+  }
   pods_->stop();
   nodes_->stop();
   if (nodePools_) nodePools_->stop();

@@ -212,8 +212,10 @@ void KubeEventRecorder::create(const Pending& event, const std::string& key, int
   const json body = eventObject(event, ns, name, count, firstTimestamp);
   auto r = client_.create(ResourcePath{.resource = "events", .ns = ns}, body);
   if (!r) {
-    logger()->warn("create event failed object={}/{} reason={} error={}", ns, event.object.name,
-                   event.reason, r.error().toString());
+    // Abandoned for shutdown (kCancelled) is not a failure worth a warning.
+    logger()->log(r.error().isCancelled() ? spdlog::level::debug : spdlog::level::warn,
+                  "create event failed object={}/{} reason={} error=\"{}\"", ns, event.object.name,
+                  event.reason, r.error().toString());
     sent_.erase(key);
     std::lock_guard lock(mu_);
     ++stats_.failed;

@@ -193,7 +193,7 @@ void InformerEngine::run() {
                   path_.resource, st.message());
       continue;  // at once: the list is the recovery
     }
-    if (!failing) {
+    if (!failing && !st.isCancelled()) {  // cancelled: the process is stopping, not failing
       log()->warn("list/watch failed; retrying with backoff resource={} error=\"{}\"",
                   path_.resource, st.message());
     }

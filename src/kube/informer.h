@@ -67,6 +67,9 @@ class InformerEngine {
   // Ends the loop (an open watch is closed within about 250 ms) and joins. Idempotent.
   // Subclasses with state their hooks touch must call it from their own destructor.
   void stop();
+  // Asks the loop to end without waiting, so that several informers stop in parallel
+  // (requestStop() on each, then stop() on each). Idempotent; thread-safe.
+  void requestStop() { stopping_.store(true); }
 
   // One iteration, for tests and for start()'s loop: lists when there is no valid
   // resourceVersion (first time, or after 410), then runs one watch to its end. Returns

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "src/common/log_redaction.h"
 #include "src/http/curl_http_client.h"
 #include "src/http/url.h"
 #include "src/kube/metrics.h"
@@ -145,7 +146,10 @@ Result<http::Request> RestClient::buildRequest(const std::string& method, const 
   if (!contentType.empty()) req.headers.push_back({"Content-Type", std::string(contentType)});
   auto token = tokens_->token();
   if (!token) return fail(token.error());
-  if (!token->empty()) req.headers.push_back({"Authorization", "Bearer " + *token});
+  if (!token->empty()) {
+    registerLogSecret(*token);  // never logged, whatever quotes the request back
+    req.headers.push_back({"Authorization", "Bearer " + *token});
+  }
   return req;
 }
 
@@ -184,7 +188,9 @@ Result<json> RestClient::call(const std::string& method, const ResourcePath& pat
     const Clock::TimePoint sent = clock_.now();
     auto resp = http_.send(*req);
     recordRequest(method, path, query, resp ? resp->status : 0, sent);
-    const bool more = attempt < options_.maxRetries;
+    // Shutting down: no further attempt, whatever this one returned.
+    const bool more = attempt < options_.maxRetries &&
+                      !(options_.abort != nullptr && options_.abort->load());
     if (!resp) {
       if (more && method == "GET" && resp.error().isUnavailable()) {
         clock_.sleepFor(backoff(attempt, nullptr));
@@ -294,6 +300,7 @@ Result<Connection> connect(const RestConfig& config, Clock& clock, RestClientOpt
   http::CurlHttpClientOptions httpOptions;
   httpOptions.tls = config.tls;
   httpOptions.userAgent = options.userAgent;
+  httpOptions.abort = options.abort;
   std::shared_ptr<ExecCredentialCache> execCache;
   if (config.exec && config.tokenFile.empty()) {
     execCache = std::make_shared<ExecCredentialCache>(*config.exec, clock);

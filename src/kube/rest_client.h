@@ -80,6 +80,9 @@ struct RestClientOptions {
   std::string userAgent = "gantry";
   // Every request counted and timed here when set (the controller's); must outlive the client.
   KubeMetrics* metrics = nullptr;
+  // Shutdown (connect() only): handed to the connection's CurlHttpClientOptions::abort, so
+  // once it is true every call in flight ends with kCancelled and none is retried.
+  const std::atomic<bool>* abort = nullptr;
 };
 
 // Maps a non-2xx apiserver response to a Status: the body's Kubernetes Status reason when

@@ -49,9 +49,9 @@ def check_settings_reach_flags(helm, chart):
         if isinstance(value, bool):
             sets.append(f"settings.{key}=true")
             want.add(f"--{kebab(key)}")
-        elif key.endswith("Port"):
-            sets.append(f"settings.{key}={18000 + i}")
-            want.add(f"--{kebab(key)}={18000 + i}")
+        elif key.endswith("BindAddress"):
+            sets.append(f"settings.{key}=:{18000 + i}")
+            want.add(f"--{kebab(key)}=:{18000 + i}")
         else:
             sets.append(f"settings.{key}=v-{key}")
             want.add(f"--{kebab(key)}=v-{key}")
@@ -64,14 +64,15 @@ def check_settings_reach_flags(helm, chart):
     for flag in sorted(set(args[1:]) - want):
         check(False, f"{flag} on the command line matches no setting")
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    check(str(ports.get("http-metrics")) == str(settings_port(sets, "metricsPort")),
-          f"container port http-metrics does not follow settings.metricsPort: {ports}")
-    check(str(ports.get("http-health")) == str(settings_port(sets, "healthPort")),
-          f"container port http-health does not follow settings.healthPort: {ports}")
+    check(str(ports.get("http-metrics")) == str(settings_port(sets, "metricsBindAddress")),
+          f"container port http-metrics does not follow settings.metricsBindAddress: {ports}")
+    check(str(ports.get("http-health")) == str(settings_port(sets, "healthBindAddress")),
+          f"container port http-health does not follow settings.healthBindAddress: {ports}")
 
 
 def settings_port(sets, key):
-    return next(s.split("=")[1] for s in sets if s.startswith(f"settings.{key}="))
+    """The port of the bind address set for `key` (":18005" gives 18005)."""
+    return next(s.split("=")[1].rsplit(":", 1)[1] for s in sets if s.startswith(f"settings.{key}="))
 
 
 def check_defaults(helm, chart):

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import yaml
 
-# Not settings: --help is an action.
+# Not settings: --help is an action. Deprecated aliases (help starting "DEPRECATED") are
+# skipped too: the chart sets the flag they alias.
 NOT_SETTINGS = {"help"}
 # Where the chart's default differs from the binary's, and why.
 CHART_DEFAULTS = {"leaderElect": True}  # two replicas: only the Lease holder may act
 
 FLAG_LINE = re.compile(r"^\s+--([a-z0-9-]+)( VALUE)?\s+(.*)$")
-DEFAULT = re.compile(r"\(default ([^):]+)\)$")
+DEFAULT = re.compile(r"\(default ([^)]+)\)$")
 
 
 def camel(flag):
@@ -36,6 +37,8 @@ def controller_flags(binary):
     for line in out.splitlines():
         if m := FLAG_LINE.match(line):
             default = DEFAULT.search(m.group(3))
+            if m.group(3).startswith("DEPRECATED"):
+                continue
             flags[m.group(1)] = (bool(m.group(2)), default.group(1) if default else None)
     return flags
 

@@ -18,7 +18,33 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
+// The text of the first <tag>...</tag> in `body`, or "".
+std::string xmlElement(std::string_view body, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const auto start = body.find(open);
+  if (start == std::string_view::npos) return {};
+  const auto from = start + open.size();
+  const auto end = body.find('<', from);
+  if (end == std::string_view::npos || end - from > 128) return {};
+  return std::string(body.substr(from, end - from));
+}
+
+long long millisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 }  // namespace
+
+std::string awsRequestId(const http::Response& response) {
+  for (const char* header : {"x-amzn-RequestId", "x-amz-request-id"}) {
+    if (auto id = response.header(header); id && !id->empty()) return *id;
+  }
+  for (const char* tag : {"RequestID", "RequestId", "requestId"}) {
+    if (auto id = xmlElement(response.body, tag); !id.empty()) return id;
+  }
+  return {};
+}
 
 SignedTransport::SignedTransport(SignedTransportOptions options, ErrorReplyDecoder decodeError,
                                  http::HttpClient& http, CredentialsProvider& credentials,
@@ -36,14 +62,15 @@ Result<std::string> SignedTransport::call(const SignedRequest& request) const {
   const std::string logName = lowercase(options_.service);
   const int maxAttempts = std::max(1, options_.retry.maxAttempts);
   Status last;
+  std::string lastRequestId;  // of the last reply, for the failure line
   for (int attempt = 1; attempt <= maxAttempts; ++attempt) {
     if (attempt > 1) {
       const Clock::Duration delay =
           fullJitterDelay(options_.retry, attempt - 1, last.isThrottled(), random_());
       awsLogger()->debug(
-          "retrying {} call action={} attempt={} delay_ms={} reason={}", logName, request.action,
-          attempt, std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(),
-          last.toString());
+          "retrying {} call action={} attempt={} delay_ms={} request_id={} reason=\"{}\"", logName,
+          request.action, attempt, std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(),
+          lastRequestId.empty() ? "none" : lastRequestId, last.toString());
       clock_.sleepFor(delay);
     }
     if (request.budget) request.budget->acquire();
@@ -61,18 +88,32 @@ Result<std::string> SignedTransport::call(const SignedRequest& request) const {
                               .timeout = options_.requestTimeout};
     if (Status s = signer_.sign(httpRequest, *creds, clock_.now()); !s.isOk()) return fail(s);
 
+    const auto started = std::chrono::steady_clock::now();
     auto response = http_.send(httpRequest);
     if (!response) {
       last = response.error().withContext(context);
+      if (last.isCancelled()) return fail(last);  // shutting down: no retry, no failure line
+      lastRequestId.clear();
+      awsLogger()->debug("{} call got no reply action={} attempt={} duration_ms={} request_id=none error=\"{}\"",
+                         logName, request.action, attempt, millisSince(started), last.message());
       if (last.isRetryable()) continue;  // no response (refused, reset, timeout): try again
       return fail(last);
     }
+    const std::string requestId = awsRequestId(*response);
+    awsLogger()->debug("{} call action={} attempt={} status={} duration_ms={} request_id={}", logName,
+                       request.action, attempt, response->status, millisSince(started),
+                       requestId.empty() ? "none" : requestId);
     if (response->status == 200) return std::move(response->body);
     last = decodeError_(request.action, *response);
+    if (!requestId.empty() && last.message().find(requestId) == std::string::npos) {
+      last = Status(last.code(), last.message() + " (request " + requestId + ")");
+    }
+    lastRequestId = requestId;
     if (!last.isRetryable()) return fail(last);
   }
-  awsLogger()->warn("{} call failed action={} attempts={} reason={}", logName, request.action,
-                    maxAttempts, last.toString());
+  awsLogger()->warn("{} call failed action={} attempts={} request_id={} reason=\"{}\"", logName,
+                    request.action, maxAttempts, lastRequestId.empty() ? "none" : lastRequestId,
+                    last.toString());
   return fail(last);
 }
 

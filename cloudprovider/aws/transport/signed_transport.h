@@ -44,6 +44,11 @@ struct SignedRequest {
   TokenBucket* budget = nullptr;
 };
 
+// The id AWS gives each reply, for support cases and for matching a log line to CloudTrail:
+// the x-amzn-RequestId or x-amz-request-id header, else the <RequestID>, <RequestId> or
+// <requestId> element of an XML body; "" when there is none.
+std::string awsRequestId(const http::Response& response);
+
 // The references must outlive this object. Thread-safe: call() may run concurrently (the
 // signer, the credentials provider and the RandomSource are thread-safe).
 class SignedTransport {
@@ -56,7 +61,10 @@ class SignedTransport {
   // failures (no reply: refused, reset, timed out) and error replies whose Status is
   // retryable (throttled, 5xx, unavailable) are retried up to retry.maxAttempts in all, the
   // waits going through Clock::sleepFor; the last error is then returned. Other errors, and
-  // a request that cannot be signed, return at once. Error texts start "<service> <action>".
+  // a request that cannot be signed, return at once. Error texts start "<service> <action>"
+  // and end with the reply's request id ("(request <id>)") when there was a reply. Every
+  // attempt is logged at debug level with its request id; a call abandoned for shutdown
+  // (kCancelled) is neither retried nor logged as a failure.
   Result<std::string> call(const SignedRequest& request) const;
 
   const std::string& endpoint() const { return options_.endpoint; }

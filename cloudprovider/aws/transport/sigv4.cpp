@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "src/common/log_redaction.h"
 #include "src/http/url.h"
 
 namespace gantry::cloudprovider::aws {
@@ -222,6 +223,10 @@ Result<SigningResult> SigV4Signer::computeSignature(const http::Request& request
 
 Status SigV4Signer::sign(http::Request& request, const Credentials& credentials,
                          Clock::TimePoint now) const {
+  // Whatever echoes a signed request back (an error reply, a library message), the secret
+  // parts never reach the log.
+  registerLogSecret(credentials.secretAccessKey);
+  registerLogSecret(credentials.sessionToken);
   http::Request copy = request;
   auto url = http::parseUrl(copy.url);
   if (!url) return url.error();

@@ -38,7 +38,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       "cluster-name" $s.clusterName "region" $s.region "kubeconfig" $s.kubeconfig
       "ec2-endpoint" $s.ec2Endpoint "ssm-endpoint" $s.ssmEndpoint "pricing-endpoint" $s.pricingEndpoint
       "catalog" $s.catalog "batch-idle" $s.batchIdle "batch-max" $s.batchMax
-      "registration-ttl" $s.registrationTtl "metrics-port" $s.metricsPort "health-port" $s.healthPort
+      "registration-ttl" $s.registrationTtl
+      "metrics-bind-address" $s.metricsBindAddress "health-bind-address" $s.healthBindAddress
       "leader-elect-namespace" $s.leaderElectNamespace "leader-elect-name" $s.leaderElectName
       "namespace" $s.namespace "nodepool-selector" $s.nodepoolSelector
       "log-level" $s.logLevel "log-format" $s.logFormat }}
@@ -51,4 +52,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - {{ printf "--%s" $flag | quote }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/* The port of a host:port bind address (":8080", "0.0.0.0:8080", "[::]:8080" give 8080). */}}
+{{- define "gantry.bindPort" -}}
+{{- splitList ":" (toString .) | last -}}
 {{- end -}}

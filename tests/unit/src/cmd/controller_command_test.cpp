@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/run_command.h"
 
@@ -39,6 +41,41 @@ TEST(ControllerCommandTest, BadDurationsPortsAndFormatsAreExit2) {
     auto r = controller("", base + bad);
     EXPECT_EQ(r.exitCode, 2) << bad << ": " << r.err;
   }
+}
+
+TEST(ControllerCommandTest, BadBindAddressesAreExit2NamingTheFlag) {
+  const std::string base = std::string(kNoCluster) + " --cluster-name c ";
+  for (const auto& [bad, flag] : std::vector<std::pair<std::string, std::string>>{
+           {"--metrics-bind-address 8080", "--metrics-bind-address"},
+           {"--metrics-bind-address :70000", "--metrics-bind-address"},
+           {"--health-bind-address example.com:8081", "--health-bind-address"},
+           {"--health-bind-address ::1:8081", "--health-bind-address"},
+           {"--health-bind-address 127.0.0.1:", "--health-bind-address"},
+           {"--metrics-port 9090 --metrics-bind-address :9090", "--metrics-port"},
+           {"--health-port x", "--health-port"}}) {
+    auto r = controller("", base + bad);
+    EXPECT_EQ(r.exitCode, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find(flag), std::string::npos) << bad << ": " << r.err;
+  }
+}
+
+TEST(ControllerCommandTest, GoodBindAddressesAndTheDeprecatedPortsGetPastTheFlags) {
+  const std::string base = std::string(kNoCluster) + " --cluster-name c ";
+  for (const std::string good : {"--metrics-bind-address :8080", "--health-bind-address 127.0.0.1:0",
+                                 "--metrics-bind-address [::1]:0", "--health-bind-address localhost:8081",
+                                 "--metrics-port 9090 --health-port 9091"}) {
+    auto r = controller("", base + good);
+    EXPECT_EQ(r.exitCode, 1) << good << ": " << r.err;  // the missing kubeconfig, after the flags
+  }
+}
+
+TEST(ControllerCommandTest, HelpMarksThePortFlagsDeprecated) {
+  auto r = controller("", "--help");
+  EXPECT_NE(r.out.find("--metrics-port VALUE          DEPRECATED: use --metrics-bind-address"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--health-port VALUE           DEPRECATED: use --health-bind-address"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("(default :8080)"), std::string::npos) << r.out;
 }
 
 TEST(ControllerCommandTest, FlagsComeFromTheEnvironmentToo) {

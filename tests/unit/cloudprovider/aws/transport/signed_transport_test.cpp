@@ -145,5 +145,36 @@ TEST_F(SignedTransportTest, TakesOneBudgetTokenPerAttempt) {
   EXPECT_LT(budget.available(), 0.01);
 }
 
+TEST_F(SignedTransportTest, ACallAbandonedForShutdownIsNotRetried) {
+  http_.enqueue(fail(Status::cancelled("POST http://127.0.0.1:5000/: shutting down")));
+  http_.enqueue(FakeHttpClient::reply(200, "done"));
+  auto body = make().call(request());
+  ASSERT_FALSE(body);
+  EXPECT_TRUE(body.error().isCancelled()) << body.error().toString();
+  EXPECT_EQ(http_.requestCount(), 1u);
+  EXPECT_TRUE(clock_.sleeps().empty());
+}
+
+TEST_F(SignedTransportTest, ErrorsCarryTheRepliesRequestId) {
+  // From the JSON services' header...
+  http_.enqueue(FakeHttpClient::reply(400, "{}", {{"x-amzn-RequestId", "c0ffee-1"}}));
+  auto header = make().call(request());
+  ASSERT_FALSE(header);
+  EXPECT_NE(header.error().message().find("(request c0ffee-1)"), std::string::npos) << header.error().message();
+  // ...or from an XML body, when the decoder did not already name it.
+  http_.enqueue(FakeHttpClient::reply(400, "<Response><Errors/><RequestID>ec2-req-7</RequestID></Response>"));
+  auto body = make().call(request());
+  ASSERT_FALSE(body);
+  EXPECT_NE(body.error().message().find("(request ec2-req-7)"), std::string::npos) << body.error().message();
+}
+
+TEST(AwsRequestIdTest, ReadsTheHeadersThenTheXmlElements) {
+  EXPECT_EQ(awsRequestId({.status = 200, .headers = {{"X-Amz-Request-Id", "s3-style"}}}), "s3-style");
+  EXPECT_EQ(awsRequestId({.status = 200, .body = "<DescribeInstancesResponse><requestId>r-1</requestId>"}), "r-1");
+  EXPECT_EQ(awsRequestId({.status = 400, .body = "<ErrorResponse><RequestId>sts-2</RequestId></ErrorResponse>"}),
+            "sts-2");
+  EXPECT_EQ(awsRequestId({.status = 502, .body = "<html>bad gateway</html>"}), "");
+}
+
 }  // namespace
 }  // namespace gantry::cloudprovider::aws
