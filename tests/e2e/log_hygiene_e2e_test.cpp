@@ -13,13 +13,12 @@ namespace gantry::e2e {
 namespace {
 
 // The value of `user.token` in a kubeconfig written by serviceAccountKubeconfig().
-std::string tokenIn(const std::string& kubeconfigPath) {
-  std::ifstream in(kubeconfigPath);
-  for (std::string line; std::getline(in, line);) {
-    const auto at = line.find("token: ");
-    if (at != std::string::npos) return line.substr(at + 7);
-  }
-  return "";
+// The service-account token file as the pod sees it (the fixture's in-cluster mount).
+std::string tokenIn(const std::string& serviceAccountDir) {
+  std::ifstream in(serviceAccountDir + "/token");
+  std::string token;
+  std::getline(in, token);
+  return token;
 }
 
 std::vector<std::string> linesOf(const std::string& text) {
@@ -42,17 +41,18 @@ class LogHygieneE2eTest : public GantryE2eTest {
 };
 
 TEST_F(LogHygieneE2eTest, ADebugJsonLogOfAProvisioningIsValidJsonWithRequestIdsAndNoCredentials) {
-  // A bearer token to hunt for: the controller runs as the service account of deploy/rbac.yaml.
-  const std::string kubeconfig = serviceAccountKubeconfig();
-  ASSERT_FALSE(kubeconfig.empty());
-  const std::string bearer = tokenIn(kubeconfig);
-  ASSERT_GT(bearer.size(), 20u) << "no token in " << kubeconfig;
+  // A bearer token to hunt for: the controller runs in-cluster as the service account of
+  // deploy/rbac.yaml, with this token mounted where a pod has it.
+  const std::string saDir = serviceAccountDir();
+  ASSERT_FALSE(saDir.empty());
+  const std::string bearer = tokenIn(saDir);
+  ASSERT_GT(bearer.size(), 20u) << "no token in " << saDir;
   const std::string secretKey = env().secretAccessKey();
   ASSERT_FALSE(secretKey.empty());
   // The environment's moto checks signatures and knows only static keys, so there is no
   // session token here to hunt for by value; its header name is hunted below, and the unit
   // tests (log_format_test) hunt a registered session token.
-  ASSERT_NO_FATAL_FAILURE(startController({"--kubeconfig", kubeconfig, "--log-level", "debug", "--log-format", "json"}));
+  ASSERT_NO_FATAL_FAILURE(startController({"--log-level", "debug", "--log-format", "json"}));
 
   ASSERT_NO_FATAL_FAILURE(createPod("gpu", 1));
   ASSERT_TRUE(eventually([&] { return claims().size() == 1 && nodes().size() == 1; }, 120s))
