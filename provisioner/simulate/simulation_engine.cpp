@@ -94,10 +94,13 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
 SimulationEngine::~SimulationEngine() = default;
 
 SimulationOutcome SimulationEngine::run() {
-  if (trace_.nodePools.empty()) {
-    cluster_.putNodePool(api::NodePool::defaultPool());
-  } else {
-    for (const auto& pool : trace_.nodePools) cluster_.putNodePool(pool);
+  // Without NodePools in the trace, `gantry plan`'s embedded default. The simulated cloud has
+  // no node classes; a claim still needs a nodeClassRef name (the CRD requires one).
+  std::vector<api::NodePool> pools = trace_.nodePools;
+  if (pools.empty()) pools.push_back(api::NodePool::defaultPool());
+  for (api::NodePool& pool : pools) {
+    if (pool.nodeClassRef.empty()) pool.nodeClassRef = "default";
+    cluster_.putNodePool(pool);
   }
   workload_.start();
   const auto start = options_.start;

@@ -62,6 +62,25 @@ TEST(SimulationEngine, OneGpuPodLaunchesRunsAndReapsOneNode) {
   EXPECT_EQ(report["by_instance_type"]["g4dn.xlarge"]["nodes"], 1);
 }
 
+// No NodePool in the trace: `gantry plan`'s embedded default (on-demand, consolidateAfter 30s).
+TEST(SimulationEngine, WithoutNodePoolsTheDefaultPoolIsUsed) {
+  auto trace = traceOf(R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: train
+  namespace: ml
+  annotations: {simulate.gantry.dev/run-for: 30m}
+spec:)" + kGpuContainer + "\n");
+  SimulationOutcome o = simulate(trace);
+  ASSERT_EQ(o.nodes.size(), 1u);
+  EXPECT_EQ(o.nodes[0].nodePool, "default");
+  EXPECT_EQ(o.nodes[0].instanceType, "g4dn.xlarge");
+  EXPECT_EQ(o.nodes[0].capacityType, "on-demand");
+  ASSERT_TRUE(o.nodes[0].terminatedAt);
+  EXPECT_EQ(at(o, *o.nodes[0].terminatedAt), 1941.0 + 30);
+  EXPECT_DOUBLE_EQ(o.nodes[0].cost, onDemandPrice("g4dn.xlarge") * (1971.0 - 1) / 3600);
+}
+
 // A Job of three completions, one at a time: the second and third trials land on the warm node
 // the moment the one before finishes, and the node goes a minute after the last.
 TEST(SimulationEngine, SequentialTrialsReuseOneWarmNode) {
