@@ -38,7 +38,7 @@ const api::InstanceType* findType(const api::InstanceTypes& catalog, const std::
 
 }  // namespace
 
-KubeletModel::KubeletModel(SimCluster& cluster, cloudprovider::CloudProvider& cloud, Clock& clock,
+KubeletModel::KubeletModel(SimCluster& cluster, cloudprovider::sim::SimCloudProvider& cloud, Clock& clock,
                            Schedule schedule, Clock::Duration devicePluginDelay)
     : cluster_(cluster),
       cloud_(cloud),
@@ -51,6 +51,13 @@ std::string KubeletModel::nodeNameFor(const cloudprovider::CloudInstance& instan
 }
 
 size_t KubeletModel::sync() {
+  const auto now = clock_.now();
+  if (listedAt_) {
+    // Anything turning running at or after the last look (a zero-latency launch runs at once).
+    auto next = cloud_.nextEventAfter(*listedAt_ - std::chrono::nanoseconds(1));
+    if (!next || *next > now) return 0;
+  }
+  listedAt_ = now;
   auto instances = cloud_.list();
   if (!instances) return 0;
   size_t registered = 0;

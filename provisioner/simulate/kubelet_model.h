@@ -8,10 +8,11 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 
-#include "cloudprovider/cloud_provider.h"
+#include "cloudprovider/sim/sim_cloud_provider.h"
 #include "provisioner/simulate/sim_cluster.h"
 #include "src/common/clock.h"
 
@@ -23,11 +24,12 @@ using Schedule = std::function<void(Clock::TimePoint at, std::function<void()> a
 class KubeletModel {
  public:
   // REQUIRES: every reference outlives the model.
-  KubeletModel(SimCluster& cluster, cloudprovider::CloudProvider& cloud, Clock& clock,
+  KubeletModel(SimCluster& cluster, cloudprovider::sim::SimCloudProvider& cloud, Clock& clock,
                Schedule schedule, Clock::Duration devicePluginDelay);
 
-  // Registers a Node for every running instance that has none yet (one list() of the cloud).
-  // Returns how many registered.
+  // Registers a Node for every running instance that has none yet. Lists the cloud only when
+  // an instance may have turned running since the last look (nextEventAfter), as listing
+  // every instance at every moment would dominate a long simulation. Returns how many.
   size_t sync();
 
   // The Node name an instance registers as (its instance id, as the sim has no VPC addresses).
@@ -40,7 +42,8 @@ class KubeletModel {
                      const std::vector<api::Taint>& startupTaints);
 
   SimCluster& cluster_;
-  cloudprovider::CloudProvider& cloud_;
+  cloudprovider::sim::SimCloudProvider& cloud_;
+  std::optional<Clock::TimePoint> listedAt_;
   Clock& clock_;
   Schedule schedule_;
   const Clock::Duration devicePluginDelay_;
