@@ -78,7 +78,7 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
                            if (capacityError) replanNow_ = true;
                          }}),
       lifecycleQueue_(lifecycle_, *clock_,
-                      {.name = "nodeclaim-lifecycle", .resyncPeriod = std::chrono::seconds(5)}),
+                      {.name = "nodeclaim-lifecycle", .resyncPeriod = options.lifecycleResync}),
       disruption_(cluster_.lifecycleReader(), cluster_, events_, *clock_, {}, &nominations_),
       disruptionQueue_(disruption_, *clock_,
                        {.name = "disruption",
