@@ -4,6 +4,7 @@
 // (provisioner/simulate/simulation_engine.h; the trace contract is docs/simulate.md).
 // Exit 0 with a report; 2 for bad flags, a path that does not exist, or a trace with errors
 // (each printed as file: object: field: message, and nothing simulated).
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -82,7 +83,12 @@ int runSimulateCommand(const std::vector<std::string>& args) {
     return 2;
   }
   // The controllers log every launch and reap with wall-clock stamps that mean nothing on a
-  // virtual clock, and a day of trace would print thousands of lines: warnings only.
+  // virtual clock, and a day of trace would print thousands of lines: warnings only, and on
+  // stderr (component loggers clone the default logger's sinks when first used, which is
+  // after this), so that -o json stays one JSON object on stdout.
+  auto log = spdlog::stderr_color_mt("simulate");
+  log->set_level(spdlog::level::warn);
+  spdlog::set_default_logger(log);
   spdlog::set_level(spdlog::level::warn);
   auto engine = provisioner::simulate::SimulationEngine::make(*trace);
   if (!engine) {

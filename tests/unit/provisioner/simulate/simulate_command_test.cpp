@@ -49,6 +49,24 @@ TEST(SimulateCommand, JsonReportFollowsTheContractAndRepeatsByteForByte) {
   EXPECT_EQ(report["pods"][0]["finished_at"], 1941.0);
 }
 
+// A scripted capacity error: the lifecycle falls back to the next type at once (as against
+// EC2), the warning goes to stderr and stdout stays one JSON object.
+TEST(SimulateCommand, CapacityErrorFallsBackAndKeepsStdoutJson) {
+  const std::string path = writeTrace(
+      "simulate_cli_capacity.yaml",
+      "apiVersion: simulate.gantry.dev/v1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  capacityErrors:\n  - {instanceType: g4dn.xlarge, from: 0s, until: 1h}\n---\n" +
+          nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
+  auto run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate -o json --trace " + path);
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  EXPECT_NE(run.err.find("InsufficientInstanceCapacity"), std::string::npos) << run.err;
+  auto report = nlohmann::json::parse(run.out);
+  ASSERT_EQ(report["nodes"].size(), 1u);
+  EXPECT_EQ(report["nodes"][0]["instance_type"], "g4dn.2xlarge");
+  EXPECT_EQ(report["nodes"][0]["launched_at"], 1.0);
+  EXPECT_EQ(report["pods"][0]["bound_at"], 121.0);
+}
+
 TEST(SimulateCommand, TextSummaryNamesPoolsTypesAndWaits) {
   const std::string path = writeTrace("simulate_cli_text.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
   auto run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace " + path);
