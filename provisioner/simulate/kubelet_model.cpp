@@ -38,8 +38,8 @@ const api::InstanceType* findType(const api::InstanceTypes& catalog, const std::
 
 }  // namespace
 
-KubeletModel::KubeletModel(SimCluster& cluster, cloudprovider::sim::SimCloudProvider& cloud, Clock& clock,
-                           Schedule schedule, Clock::Duration devicePluginDelay)
+KubeletModel::KubeletModel(SimCluster& cluster, cloudprovider::sim::SimCloudProvider& cloud,
+                           Clock& clock, Schedule schedule, Clock::Duration devicePluginDelay)
     : cluster_(cluster),
       cloud_(cloud),
       clock_(clock),
@@ -74,8 +74,7 @@ void KubeletModel::registerNode(const cloudprovider::CloudInstance& instance) {
   const std::string name = nodeNameFor(instance);
   auto claim = cluster_.reader().nodeClaim(instance.nodeClaimName);
   auto catalog = cloud_.instanceTypes();
-  const api::InstanceType* type =
-      catalog ? findType(**catalog, instance.instanceType) : nullptr;
+  const api::InstanceType* type = catalog ? findType(**catalog, instance.instanceType) : nullptr;
 
   api::Labels labels;
   if (type) {
@@ -90,7 +89,8 @@ void KubeletModel::registerNode(const cloudprovider::CloudInstance& instance) {
   labels[std::string(api::label::kHostname)] = name;
 
   json taints = json::array();
-  taints.push_back({{"key", std::string(nodeclaim::kUnregisteredTaintKey)}, {"effect", "NoExecute"}});
+  taints.push_back(
+      {{"key", std::string(nodeclaim::kUnregisteredTaintKey)}, {"effect", "NoExecute"}});
   std::vector<api::Taint> startupTaints;
   if (claim) {
     for (const auto& t : claim->taints) taints.push_back(taintJson(t));
@@ -114,10 +114,10 @@ void KubeletModel::registerNode(const cloudprovider::CloudInstance& instance) {
             {"status",
              {{"capacity", resourcesJson(type ? type->capacity : instance.capacity)},
               {"allocatable", resourcesJson(early)},
-              {"conditions", json::array({{{"type", "Ready"},
-                                           {"status", "True"},
-                                           {"lastTransitionTime",
-                                            api::formatTimestamp(clock_.now())}}})}}}};
+              {"conditions",
+               json::array({{{"type", "Ready"},
+                             {"status", "True"},
+                             {"lastTransitionTime", api::formatTimestamp(clock_.now())}}})}}}};
   if (!cluster_.registerNode(std::move(node)).isOk()) return;
   if (late.empty() && startupTaints.empty()) return;
   // CPU nodes with startup taints: their owners are not modelled, so they finish at once.
@@ -132,10 +132,11 @@ void KubeletModel::finishStartup(const std::string& node, const api::ResourceLis
     for (const auto& [resource, q] : lateResources.entries()) allocatable[resource] = q.toString();
     json kept = json::array();
     for (const auto& t : object["spec"].value("taints", json::array())) {
-      const bool startup = std::any_of(startupTaints.begin(), startupTaints.end(), [&](const api::Taint& s) {
-        return t.value("key", "") == s.key &&
-               t.value("effect", "") == api::taintEffectName(s.effect);
-      });
+      const bool startup =
+          std::any_of(startupTaints.begin(), startupTaints.end(), [&](const api::Taint& s) {
+            return t.value("key", "") == s.key &&
+                   t.value("effect", "") == api::taintEffectName(s.effect);
+          });
       if (!startup) kept.push_back(t);
     }
     object["spec"]["taints"] = kept;

@@ -11,7 +11,9 @@ namespace gantry::provisioner::simulate {
 
 namespace {
 
-bool schedulable(const api::Node& node) { return node.ready && !node.unschedulable && !node.deleting; }
+bool schedulable(const api::Node& node) {
+  return node.ready && !node.unschedulable && !node.deleting;
+}
 
 // A Node with what its bound pods take, their labels and host ports: free capacity is
 // allocatable - requested, as the snapshot contract says.
@@ -21,7 +23,8 @@ api::Node chargedNode(const api::Node& node, const InMemoryCluster& cluster) {
   charged.pods.clear();
   charged.hostPorts.clear();
   auto pods = cluster.podsOn(node.name);
-  std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) { return a->key() < b->key(); });
+  std::sort(pods.begin(), pods.end(),
+            [](const auto& a, const auto& b) { return a->key() < b->key(); });
   for (const auto& pod : pods) {
     charged.requested += pod->requests;
     charged.pods.emplace_back(pod->key(), pod->labels);

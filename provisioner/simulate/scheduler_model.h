@@ -17,13 +17,13 @@
 namespace gantry::provisioner::simulate {
 
 struct Binding {
-  std::string pod;   // "ns/name"
+  std::string pod;  // "ns/name"
   std::string node;
 };
 
 struct SchedulingPass {
-  std::vector<Binding> bound;               // in the order the solver placed them
-  std::vector<std::string> unschedulable;   // pods that fit on no Node now, by key
+  std::vector<Binding> bound;              // in the order the solver placed them
+  std::vector<std::string> unschedulable;  // pods that fit on no Node now, by key
 };
 
 // One scheduling pass over every pending pod (not bound, not terminating, not gated), by

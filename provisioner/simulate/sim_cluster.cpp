@@ -49,7 +49,8 @@ class SimCluster::ProvisionerWriter final : public ClusterWriter {
     for (const auto& f : it->second["metadata"].value("finalizers", json::array())) {
       if (f != api::nodeclaim::kTerminationFinalizer) finalizers.push_back(f);
     }
-    Status s = cluster_.applyPatch(Kind::kClaim, name, {{"metadata", {{"finalizers", finalizers}}}}, false);
+    Status s = cluster_.applyPatch(Kind::kClaim, name, {{"metadata", {{"finalizers", finalizers}}}},
+                                   false);
     if (!s.isOk()) return s;
     s = cluster_.remove(Kind::kClaim, name);
     return s.isNotFound() ? Status::ok() : s;
@@ -64,13 +65,19 @@ class SimCluster::ProvisionerWriter final : public ClusterWriter {
 };
 
 SimCluster::SimCluster(Clock& clock, ClusterObserver* observer)
-    : clock_(clock), observer_(observer), provisionerWriter_(std::make_unique<ProvisionerWriter>(*this)) {}
+    : clock_(clock),
+      observer_(observer),
+      provisionerWriter_(std::make_unique<ProvisionerWriter>(*this)) {}
 
 SimCluster::~SimCluster() = default;
 
-ClusterWriter& SimCluster::provisionerWriter() { return *provisionerWriter_; }
+ClusterWriter& SimCluster::provisionerWriter() {
+  return *provisionerWriter_;
+}
 
-void SimCluster::putNodePool(const api::NodePool& pool) { reader_.put(pool); }
+void SimCluster::putNodePool(const api::NodePool& pool) {
+  reader_.put(pool);
+}
 
 Status SimCluster::registerNode(json node) {
   const std::string name = node["metadata"].value("name", "");
@@ -112,7 +119,8 @@ Result<api::NodeClaim> SimCluster::createNodeClaim(api::NodeClaim claim) {
 Result<api::NodeClaim> SimCluster::updateNodeClaim(const api::NodeClaim& claim) {
   if (!claims_.contains(claim.name)) return fail(Status::notFound("nodeclaims " + claim.name));
   if (!claim.labels.empty()) {
-    Status s = applyPatch(Kind::kClaim, claim.name, {{"metadata", {{"labels", claim.labels}}}}, false);
+    Status s =
+        applyPatch(Kind::kClaim, claim.name, {{"metadata", {{"labels", claim.labels}}}}, false);
     if (!s.isOk()) return fail(s);
   }
   json status = api::nodeClaimStatusPatch(claim);
@@ -131,7 +139,9 @@ Status SimCluster::patchNode(const std::string& name, const json& mergePatch) {
   return applyPatch(Kind::kNode, name, mergePatch, false);
 }
 
-Status SimCluster::deleteNode(const std::string& name) { return remove(Kind::kNode, name); }
+Status SimCluster::deleteNode(const std::string& name) {
+  return remove(Kind::kNode, name);
+}
 
 Status SimCluster::patchNodeClaimStatus(const std::string& name, const json& mergePatch) {
   return applyPatch(Kind::kClaim, name, mergePatch, true);
@@ -150,7 +160,9 @@ Result<std::string> SimCluster::addNodeClaimLabels(const std::string& name,
   return claims_.at(name)["metadata"]["resourceVersion"].get<std::string>();
 }
 
-Status SimCluster::deleteNodeClaim(const std::string& name) { return remove(Kind::kClaim, name); }
+Status SimCluster::deleteNodeClaim(const std::string& name) {
+  return remove(Kind::kClaim, name);
+}
 
 Status SimCluster::evictPod(const std::string& ns, const std::string& name) {
   return deletePod(ns, name);

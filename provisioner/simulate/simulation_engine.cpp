@@ -24,14 +24,17 @@ cloudprovider::sim::SimCloudOptions cloudOptions(const gantry::simulate::Simulat
   o.spotPriceRatio = s.spotPriceRatio;
   o.spotInterruptionsPerHour = s.spotInterruptionsPerHour;
   for (const auto& e : s.capacityErrors) {
-    cloudprovider::sim::CapacityWindow w{.instanceType = e.instanceType, .zone = e.zone, .from = start + e.from};
+    cloudprovider::sim::CapacityWindow w{
+        .instanceType = e.instanceType, .zone = e.zone, .from = start + e.from};
     if (e.until) w.until = start + *e.until;
     o.capacityErrors.push_back(std::move(w));
   }
   return o;
 }
 
-bool terminal(const api::Pod& pod) { return pod.phase == "Succeeded" || pod.phase == "Failed"; }
+bool terminal(const api::Pod& pod) {
+  return pod.phase == "Succeeded" || pod.phase == "Failed";
+}
 
 template <typename T>
 std::vector<T> sortedValues(std::vector<std::shared_ptr<const T>> objects) {
@@ -64,19 +67,20 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
       cluster_(*clock_, this),
       batcher_(*clock_),
       // Claims are created one at a time: concurrent creates would name them in thread order.
-      provisioner_([this] { return readCluster(); }, batcher_, cluster_.provisionerWriter(), *cloud_,
-                   events_, *clock_,
-                   ProvisionerOptions{.region = trace.settings.region, .maxParallelCreates = 1},
-                   ProvisionerShared{.nominations = &nominations_, .launchBackoff = &launchBackoff_}),
-      lifecycle_(cluster_.lifecycleReader(), cluster_, *cloud_, events_, *clock_, {},
-                 nodeclaim::LifecycleShared{
-                     .launchBackoff = &launchBackoff_,
-                     .podEvents = &podEvents_,
-                     .onLaunchFailed =
-                         [this](const std::string& claim, bool capacityError) {
-                           provisioner_.launchFailed(claim, capacityError);
-                           if (capacityError) replanNow_ = true;
-                         }}),
+      provisioner_(
+          [this] { return readCluster(); }, batcher_, cluster_.provisionerWriter(), *cloud_,
+          events_, *clock_,
+          ProvisionerOptions{.region = trace.settings.region, .maxParallelCreates = 1},
+          ProvisionerShared{.nominations = &nominations_, .launchBackoff = &launchBackoff_}),
+      lifecycle_(
+          cluster_.lifecycleReader(), cluster_, *cloud_, events_, *clock_, {},
+          nodeclaim::LifecycleShared{.launchBackoff = &launchBackoff_,
+                                     .podEvents = &podEvents_,
+                                     .onLaunchFailed =
+                                         [this](const std::string& claim, bool capacityError) {
+                                           provisioner_.launchFailed(claim, capacityError);
+                                           if (capacityError) replanNow_ = true;
+                                         }}),
       lifecycleQueue_(lifecycle_, *clock_,
                       {.name = "nodeclaim-lifecycle", .resyncPeriod = options.lifecycleResync}),
       disruption_(cluster_.lifecycleReader(), cluster_, events_, *clock_, {}, &nominations_),
@@ -84,12 +88,14 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
                        {.name = "disruption",
                         .initialBackoff = std::chrono::seconds(1),
                         .maxBackoff = std::chrono::minutes(1)}),
-      kubelet_(cluster_, *cloud_, *clock_,
-               [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
-               trace.settings.devicePluginDelay),
-      workload_(trace, cluster_, *clock_,
-                [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
-                options.start, [this](const std::string& node) { podEvent(node); }) {}
+      kubelet_(
+          cluster_, *cloud_, *clock_,
+          [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
+          trace.settings.devicePluginDelay),
+      workload_(
+          trace, cluster_, *clock_,
+          [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
+          options.start, [this](const std::string& node) { podEvent(node); }) {}
 
 SimulationEngine::~SimulationEngine() = default;
 
@@ -104,7 +110,8 @@ SimulationOutcome SimulationEngine::run() {
   }
   workload_.start();
   const auto start = options_.start;
-  const auto hardEnd = start + trace_.settings.duration.value_or(gantry::simulate::kMaxSimulatedTime);
+  const auto hardEnd =
+      start + trace_.settings.duration.value_or(gantry::simulate::kMaxSimulatedTime);
   std::optional<Clock::TimePoint> doneAt;
   Clock::TimePoint end = hardEnd;
   while (true) {
@@ -180,7 +187,9 @@ size_t SimulationEngine::schedule() {
 ClusterObjects SimulationEngine::readCluster() const {
   const InMemoryCluster& reader = cluster_.reader();
   ClusterObjects objects;
-  auto nodeExists = [&reader](std::string_view name) { return reader.node(std::string(name)) != nullptr; };
+  auto nodeExists = [&reader](std::string_view name) {
+    return reader.node(std::string(name)) != nullptr;
+  };
   for (const auto& pod : reader.pods()) {
     if (pod->nodeName.empty()) {
       if (isProvisionable(*pod, nodeExists)) objects.pending.push_back(*pod);

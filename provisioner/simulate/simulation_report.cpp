@@ -12,9 +12,15 @@ namespace gantry::provisioner::simulate {
 namespace {
 using json = nlohmann::ordered_json;
 
-double rounded(double value, double scale) { return std::round(value * scale) / scale; }
-double money(double value) { return rounded(value, 1e6); }
-double hoursOf(Clock::Duration d) { return std::chrono::duration<double, std::ratio<3600>>(d).count(); }
+double rounded(double value, double scale) {
+  return std::round(value * scale) / scale;
+}
+double money(double value) {
+  return rounded(value, 1e6);
+}
+double hoursOf(Clock::Duration d) {
+  return std::chrono::duration<double, std::ratio<3600>>(d).count();
+}
 
 double secondsBetween(Clock::TimePoint from, Clock::TimePoint to) {
   return rounded(std::chrono::duration<double>(to - from).count(), 1e3);
@@ -47,7 +53,8 @@ Figures figuresOf(const SimulationOutcome& o) {
   std::vector<std::pair<Clock::TimePoint, int>> changes;  // +1 launch, -1 termination
   for (const auto& node : o.nodes) {
     f.totalCost += node.cost;
-    f.gpuPaid += static_cast<double>(node.gpus) * hoursOf(billedUntil(node, o.end) - node.launchedAt);
+    f.gpuPaid +=
+        static_cast<double>(node.gpus) * hoursOf(billedUntil(node, o.end) - node.launchedAt);
     if (node.terminatedAt) ++f.reaped;
     changes.emplace_back(node.launchedAt, +1);
     if (node.terminatedAt) changes.emplace_back(*node.terminatedAt, -1);
@@ -61,7 +68,8 @@ Figures figuresOf(const SimulationOutcome& o) {
   for (const auto& pod : o.pods) {
     f.pending.push_back(secondsBetween(pod.createdAt, pod.boundAt.value_or(o.end)));
     if (pod.boundAt && pod.gpus > 0) {
-      f.gpuRequested += static_cast<double>(pod.gpus) * hoursOf(pod.finishedAt.value_or(o.end) - *pod.boundAt);
+      f.gpuRequested +=
+          static_cast<double>(pod.gpus) * hoursOf(pod.finishedAt.value_or(o.end) - *pod.boundAt);
     }
     if (pod.finishedAt) f.makespan = std::max(f.makespan, secondsBetween(o.start, *pod.finishedAt));
   }
@@ -142,8 +150,8 @@ std::string simulationSummaryText(const SimulationOutcome& o) {
   for (bool byPool : {true, false}) {
     out += byPool ? "by NodePool:\n" : "by instance type:\n";
     for (const auto& [name, s] : subtotals(o, byPool)) {
-      std::snprintf(line, sizeof(line), "  %-24s %4zu nodes %10.2f h  $%.2f\n", name.c_str(), s.nodes,
-                    s.hours, s.cost);
+      std::snprintf(line, sizeof(line), "  %-24s %4zu nodes %10.2f h  $%.2f\n", name.c_str(),
+                    s.nodes, s.hours, s.cost);
       out += line;
     }
   }

@@ -22,7 +22,8 @@ WorkloadModel::WorkloadModel(const gantry::simulate::Trace& trace, SimCluster& c
       podEvent_(std::move(podEvent)) {
   arrivals_.reserve(trace.arrivals.size());
   for (size_t i = 0; i < trace.arrivals.size(); ++i) {
-    arrivals_.push_back(ArrivalState{.random = SeededRandom(SeededRandom::derive(trace.settings.seed, i))});
+    arrivals_.push_back(
+        ArrivalState{.random = SeededRandom(SeededRandom::derive(trace.settings.seed, i))});
   }
 }
 
@@ -59,9 +60,10 @@ void WorkloadModel::startRun(size_t a, int64_t slot) {
   RunState run{.arrival = a, .slot = slot};
   if (!arrival.replacesPods) run.runFor = arrival.runFor.sample(state.random);
   const size_t first = arrival.replacesPods ? 0 : static_cast<size_t>(slot * arrival.podsPerRun);
-  const size_t last = arrival.replacesPods
-                          ? arrival.pods.size()
-                          : std::min(arrival.pods.size(), first + static_cast<size_t>(arrival.podsPerRun));
+  const size_t last =
+      arrival.replacesPods
+          ? arrival.pods.size()
+          : std::min(arrival.pods.size(), first + static_cast<size_t>(arrival.podsPerRun));
   const size_t runIndex = runs_.size();
   const auto now = clock_.now();
   for (size_t p = first; p < last; ++p) {
@@ -175,6 +177,8 @@ bool WorkloadModel::done() const {
 }
 
 // Pods carry no image in Gantry's slim model yet, so every pull takes the default time.
-Clock::Duration WorkloadModel::pullTime() const { return trace_.settings.imagePull; }
+Clock::Duration WorkloadModel::pullTime() const {
+  return trace_.settings.imagePull;
+}
 
 }  // namespace gantry::provisioner::simulate

@@ -23,9 +23,9 @@ namespace gantry::provisioner::simulate {
 
 // One pod's life, times absolute (the report turns them into seconds from the start).
 struct PodRecord {
-  std::string key;   // "ns/name"
+  std::string key;     // "ns/name"
   std::string node{};  // where it was bound, "" if never
-  int64_t gpus = 0;  // nvidia.com/gpu requested
+  int64_t gpus = 0;    // nvidia.com/gpu requested
   Clock::TimePoint createdAt{};
   std::optional<Clock::TimePoint> boundAt{};
   std::optional<Clock::TimePoint> startedAt{};
@@ -56,8 +56,8 @@ class WorkloadModel {
  private:
   struct RunState {
     size_t arrival = 0;
-    int64_t slot = 0;                       // which of the arrival's concurrent runs
-    std::vector<size_t> pods{};             // into records_
+    int64_t slot = 0;                         // which of the arrival's concurrent runs
+    std::vector<size_t> pods{};               // into records_
     std::optional<Clock::Duration> runFor{};  // nullopt: until deleted or the end
     size_t finished = 0;
     bool ended = false;
@@ -89,9 +89,9 @@ class WorkloadModel {
   std::vector<ArrivalState> arrivals_;
   std::vector<RunState> runs_;
   std::vector<PodRecord> records_;
-  std::vector<size_t> runOf_;                   // record -> run
-  std::vector<bool> over_;                      // record -> finished or removed unstarted
-  std::map<std::string, size_t> recordByKey_;   // live pods only
+  std::vector<size_t> runOf_;                  // record -> run
+  std::vector<bool> over_;                     // record -> finished or removed unstarted
+  std::map<std::string, size_t> recordByKey_;  // live pods only
 };
 
 }  // namespace gantry::provisioner::simulate

@@ -23,7 +23,10 @@ namespace {
 
 const std::vector<FlagSpec>& simulateFlags() {
   static const std::vector<FlagSpec> specs = {
-      {"trace", "trace file or directory (YAML or JSON manifests, simulate.gantry.dev/* annotations, an optional Simulation document); - reads standard input", true, false, ""},
+      {"trace",
+       "trace file or directory (YAML or JSON manifests, simulate.gantry.dev/* annotations, an "
+       "optional Simulation document); - reads standard input",
+       true, false, ""},
       {"output", "text or json (-o)", false, false, "text"},
       {"help", "show this help (-h)", false, true, ""},
   };
@@ -32,14 +35,16 @@ const std::vector<FlagSpec>& simulateFlags() {
 
 const CommandHelp& simulateHelp() {
   static const CommandHelp help = {
-      .summary = "what a workload trace would cost and how long its pods would wait: the\n"
-                 "controller's own provisioning, lifecycle and disruption code on a virtual\n"
-                 "clock against a simulated cloud; deterministic for a trace and its seed",
+      .summary =
+          "what a workload trace would cost and how long its pods would wait: the\n"
+          "controller's own provisioning, lifecycle and disruption code on a virtual\n"
+          "clock against a simulated cloud; deterministic for a trace and its seed",
       .examples = {"gantry simulate --trace examples/katib-gpu-experiment.yaml",
                    "gantry simulate --trace day/ --trace nodepools.yaml -o json"},
       .exitCodes = {{0, "the simulation ran and its report was printed"},
-                    {2, "bad flags, a path that does not exist, or a trace with errors (listed;\n"
-                        "     nothing is simulated)"}},
+                    {2,
+                     "bad flags, a path that does not exist, or a trace with errors (listed;\n"
+                     "     nothing is simulated)"}},
   };
   return help;
 }
@@ -64,20 +69,20 @@ int runSimulateCommand(const std::vector<std::string>& args) {
   }
   const auto paths = flags->all("trace");
   if (paths.empty()) {
-    std::cerr << "gantry simulate: --trace PATH is required\n" << Flags::usage("simulate", simulateFlags());
+    std::cerr << "gantry simulate: --trace PATH is required\n"
+              << Flags::usage("simulate", simulateFlags());
     return 2;
   }
-  auto trace = simulate::loadTrace(paths, [](std::string_view region) {
-    return cloudprovider::bundledInstanceTypes(region);
-  });
+  auto trace = simulate::loadTrace(
+      paths, [](std::string_view region) { return cloudprovider::bundledInstanceTypes(region); });
   if (!trace) {
     std::cerr << "gantry simulate: " << escapeForTerminal(trace.error().message()) << "\n";
     return 2;
   }
   if (!trace->errors.empty()) {
     for (const auto& e : trace->errors) {
-      std::cerr << "gantry simulate: " << escapeForTerminal(e.source + ": " + e.object + ": " +
-                                                            e.field + ": " + e.message)
+      std::cerr << "gantry simulate: "
+                << escapeForTerminal(e.source + ": " + e.object + ": " + e.field + ": " + e.message)
                 << "\n";
     }
     return 2;

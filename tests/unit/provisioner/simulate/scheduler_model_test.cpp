@@ -10,7 +10,9 @@
 namespace gantry::provisioner::simulate {
 namespace {
 
-api::Quantity q(const std::string& text) { return *api::Quantity::parse(text); }
+api::Quantity q(const std::string& text) {
+  return *api::Quantity::parse(text);
+}
 
 api::Node node(const std::string& name, const std::string& gpus = "0") {
   api::Node n;

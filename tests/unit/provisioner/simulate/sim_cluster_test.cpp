@@ -51,15 +51,20 @@ TEST(SimCluster, NamesClaimsByCounterAndHoldsDeletionUntilTheFinalizerGoes) {
   ASSERT_NE(deleting, nullptr);  // the termination finalizer holds it
   EXPECT_TRUE(deleting->deleting());
   // A patch with the resourceVersion it had before is refused.
-  Status stale = cluster.patchNodeClaim("gpu-00001", {{"metadata", {{"resourceVersion", first->resourceVersion},
-                                                                   {"finalizers", nlohmann::json::array()}}}});
+  Status stale = cluster.patchNodeClaim(
+      "gpu-00001",
+      {{"metadata",
+        {{"resourceVersion", first->resourceVersion}, {"finalizers", nlohmann::json::array()}}}});
   EXPECT_EQ(stale.code(), StatusCode::kConflict);
-  Status released = cluster.patchNodeClaim(
-      "gpu-00001", {{"metadata", {{"resourceVersion", deleting->resourceVersion}, {"finalizers", nlohmann::json::array()}}}});
+  Status released =
+      cluster.patchNodeClaim("gpu-00001", {{"metadata",
+                                            {{"resourceVersion", deleting->resourceVersion},
+                                             {"finalizers", nlohmann::json::array()}}}});
   ASSERT_TRUE(released.isOk()) << released.message();
   EXPECT_EQ(cluster.reader().nodeClaim("gpu-00001"), nullptr);
-  EXPECT_EQ(observer.seen, (std::vector<std::string>{"add claim gpu-00001", "add claim gpu-00002",
-                                                     "update claim gpu-00001", "delete claim gpu-00001"}))
+  EXPECT_EQ(observer.seen,
+            (std::vector<std::string>{"add claim gpu-00001", "add claim gpu-00002",
+                                      "update claim gpu-00001", "delete claim gpu-00001"}))
       << "a delete is an update (deletionTimestamp), the finalizer's removal the deletion";
 }
 

@@ -20,11 +20,13 @@ std::string writeTrace(const std::string& name, const std::string& yaml) {
 
 std::string trainingPod(const std::string& runFor) {
   return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: train\n  namespace: ml\n"
-         "  annotations: {simulate.gantry.dev/run-for: \"" + runFor + "\"}\nspec:" + kGpuContainer + "\n";
+         "  annotations: {simulate.gantry.dev/run-for: \"" +
+         runFor + "\"}\nspec:" + kGpuContainer + "\n";
 }
 
 TEST(SimulateCommand, JsonReportFollowsTheContractAndRepeatsByteForByte) {
-  const std::string path = writeTrace("simulate_cli_one.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
+  const std::string path =
+      writeTrace("simulate_cli_one.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
   const std::string command = std::string(GANTRY_BINARY) + " simulate --trace " + path + " -o json";
   auto first = gantry::testing::runCommand(command);
   ASSERT_EQ(first.exitCode, 0) << first.err;
@@ -57,7 +59,8 @@ TEST(SimulateCommand, CapacityErrorFallsBackAndKeepsStdoutJson) {
       "apiVersion: simulate.gantry.dev/v1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
       "  capacityErrors:\n  - {instanceType: g4dn.xlarge, from: 0s, until: 1h}\n---\n" +
           nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
-  auto run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate -o json --trace " + path);
+  auto run =
+      gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate -o json --trace " + path);
   ASSERT_EQ(run.exitCode, 0) << run.err;
   EXPECT_NE(run.err.find("InsufficientInstanceCapacity"), std::string::npos) << run.err;
   auto report = nlohmann::json::parse(run.out);
@@ -68,12 +71,15 @@ TEST(SimulateCommand, CapacityErrorFallsBackAndKeepsStdoutJson) {
 }
 
 TEST(SimulateCommand, TextSummaryNamesPoolsTypesAndWaits) {
-  const std::string path = writeTrace("simulate_cli_text.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
+  const std::string path =
+      writeTrace("simulate_cli_text.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
   auto run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace " + path);
   ASSERT_EQ(run.exitCode, 0) << run.err;
   EXPECT_NE(run.out.find("by NodePool:\n  gpu "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("  g4dn.xlarge "), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("pending: p50 121.0 s, p95 121.0 s, max 121.0 s (1 pods)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("pending: p50 121.0 s, p95 121.0 s, max 121.0 s (1 pods)"),
+            std::string::npos)
+      << run.out;
   EXPECT_NE(run.out.find("nodes: 1 launched, 1 reaped, peak 1"), std::string::npos) << run.out;
 }
 
@@ -82,15 +88,21 @@ TEST(SimulateCommand, BadTraceExitsTwoNamingFileObjectAndField) {
   auto run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace " + path);
   EXPECT_EQ(run.exitCode, 2);
   EXPECT_TRUE(run.out.empty()) << run.out;
-  EXPECT_NE(run.err.find(path + ": Pod ml/train: metadata.annotations[simulate.gantry.dev/run-for]: "),
-            std::string::npos)
+  EXPECT_NE(
+      run.err.find(path + ": Pod ml/train: metadata.annotations[simulate.gantry.dev/run-for]: "),
+      std::string::npos)
       << run.err;
 }
 
 TEST(SimulateCommand, MissingPathOrFlagExitsTwo) {
-  EXPECT_EQ(gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace /nonexistent/trace.yaml").exitCode, 2);
+  EXPECT_EQ(gantry::testing::runCommand(std::string(GANTRY_BINARY) +
+                                        " simulate --trace /nonexistent/trace.yaml")
+                .exitCode,
+            2);
   EXPECT_EQ(gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate").exitCode, 2);
-  EXPECT_EQ(gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace x -o yaml").exitCode, 2);
+  EXPECT_EQ(gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace x -o yaml")
+                .exitCode,
+            2);
 }
 
 }  // namespace

@@ -70,7 +70,8 @@ metadata:
   name: train
   namespace: ml
   annotations: {simulate.gantry.dev/run-for: 30m}
-spec:)" + kGpuContainer + "\n");
+spec:)" + kGpuContainer +
+                       "\n");
   SimulationOutcome o = simulate(trace);
   ASSERT_EQ(o.nodes.size(), 1u);
   EXPECT_EQ(o.nodes[0].nodePool, "default");
@@ -96,7 +97,8 @@ spec:
   parallelism: 1
   template:
     spec:
-      restartPolicy: Never)" + kGpuContainer + "\n");
+      restartPolicy: Never)" +
+                       kGpuContainer + "\n");
   SimulationOutcome o = simulate(trace);
   ASSERT_EQ(o.nodes.size(), 1u);
   ASSERT_EQ(o.pods.size(), 3u);
@@ -131,7 +133,8 @@ spec:
   parallelism: 3
   template:
     spec:
-      restartPolicy: Never)y" + kGpuContainer + "\n");
+      restartPolicy: Never)y" +
+                       kGpuContainer + "\n");
   const std::string first = simulationReport(simulate(trace)).dump();
   const std::string second = simulationReport(simulate(trace)).dump();
   EXPECT_EQ(first, second);
