@@ -73,7 +73,7 @@ class WorkloadModel {
   void arrive(size_t arrival);
   void startRun(size_t arrival, int64_t slot);
   void podStarted(size_t record);
-  void podFinished(size_t record, bool succeeded);
+  void podFinished(size_t record);
   void runEnded(size_t run);
   // Ends every pod of the arrival now (delete-at, or a Deployment's run-for over).
   void stop(size_t arrival);
