@@ -236,6 +236,16 @@ void SimulationEngine::enqueueForNode(const api::Node& node) {
 void SimulationEngine::claimChanged(const api::NodeClaim* before, const api::NodeClaim* after) {
   if (after == nullptr) {
     provisioner_.claimDeleted(before->name);
+    // PendingPodWatcher's NodeClaim-deleted handler: pods a pass left to that claim (a failed
+    // launch, a node that never registered) need capacity again, and nothing else about them
+    // changes to say so.
+    const InMemoryCluster& reader = cluster_.reader();
+    auto nodeExists = [&reader](std::string_view n) {
+      return reader.node(std::string(n)) != nullptr;
+    };
+    for (const auto& pod : reader.pendingPods()) {
+      if (isProvisionable(*pod, nodeExists)) batcher_.trigger(pod->key());
+    }
     return;
   }
   lifecycleQueue_.enqueue(after->name);
