@@ -46,6 +46,12 @@ void WorkloadModel::arrive(size_t a) {
       schedule_(clock_.now() + *life, [this, a] { stop(a); });
     }
     startRun(a, 0);
+    state.nextReplica = static_cast<int64_t>(arrival.pods.size());
+    for (const auto& step : arrival.replicasAt) {
+      const int64_t replicas = step.replicas;
+      schedule_(std::max(clock_.now(), start_ + step.at),
+                [this, a, replicas] { scaleTo(a, replicas); });
+    }
     return;
   }
   int64_t runs = arrival.concurrentRuns;
@@ -57,37 +63,68 @@ void WorkloadModel::startRun(size_t a, int64_t slot) {
   const auto& arrival = trace_.arrivals[a];
   ArrivalState& state = arrivals_[a];
   const int64_t number = state.started++;
-  RunState run{.arrival = a, .slot = slot};
-  if (!arrival.replacesPods) run.runFor = arrival.runFor.sample(state.random);
+  const size_t runIndex = runs_.size();
+  runs_.push_back(RunState{.arrival = a, .slot = slot});
+  state.runs.push_back(runIndex);
+  if (!arrival.replacesPods) runs_[runIndex].runFor = arrival.runFor.sample(state.random);
   const size_t first = arrival.replacesPods ? 0 : static_cast<size_t>(slot * arrival.podsPerRun);
   const size_t last =
       arrival.replacesPods
           ? arrival.pods.size()
           : std::min(arrival.pods.size(), first + static_cast<size_t>(arrival.podsPerRun));
-  const size_t runIndex = runs_.size();
-  const auto now = clock_.now();
   for (size_t p = first; p < last; ++p) {
     api::Pod pod = arrival.pods[p];
     // The first runs keep the expanded names; later ones are told apart by their number.
     if (number >= arrival.concurrentRuns && !arrival.replacesPods) {
       pod.name += "-" + std::to_string(number);
     }
-    pod.uid = "uid-" + pod.key();
-    pod.nodeName.clear();
-    pod.nominatedNodeName.clear();
-    pod.phase = "Pending";
-    pod.unschedulable = false;
-    PodRecord record{.key = pod.key(), .gpus = pod.requests.get(kGpu).value(), .createdAt = now};
-    run.pods.push_back(records_.size());
-    recordByKey_[record.key] = records_.size();
-    records_.push_back(std::move(record));
-    runOf_.push_back(runIndex);
-    over_.push_back(false);
-    cluster_.putPod(std::move(pod));
+    addPod(runIndex, std::move(pod));
   }
-  runs_.push_back(std::move(run));
-  state.runs.push_back(runIndex);
-  if (runs_[runIndex].pods.empty()) runEnded(runIndex);
+  // A Deployment's run ends only with the object (stop()): scaled to zero, it may scale up.
+  if (runs_[runIndex].pods.empty() && !arrival.replacesPods) runEnded(runIndex);
+}
+
+size_t WorkloadModel::addPod(size_t runIndex, api::Pod pod) {
+  pod.uid = "uid-" + pod.key();
+  pod.nodeName.clear();
+  pod.nominatedNodeName.clear();
+  pod.phase = "Pending";
+  pod.unschedulable = false;
+  const size_t index = records_.size();
+  PodRecord record{
+      .key = pod.key(), .gpus = pod.requests.get(kGpu).value(), .createdAt = clock_.now()};
+  runs_[runIndex].pods.push_back(index);
+  recordByKey_[record.key] = index;
+  records_.push_back(std::move(record));
+  runOf_.push_back(runIndex);
+  over_.push_back(false);
+  cluster_.putPod(std::move(pod));
+  return index;
+}
+
+// The ReplicaSet controller: new pods from the template, and on the way down the newest go
+// first (a deterministic stand-in for its ranking of pods to delete).
+void WorkloadModel::scaleTo(size_t a, int64_t replicas) {
+  ArrivalState& state = arrivals_[a];
+  const auto& arrival = trace_.arrivals[a];
+  if (state.stopped || state.runs.empty()) return;
+  const size_t runIndex = state.runs.front();
+  std::vector<size_t> live;
+  for (size_t record : runs_[runIndex].pods) {
+    if (!over_[record]) live.push_back(record);
+  }
+  while (static_cast<int64_t>(live.size()) > replicas) {
+    podFinished(live.back());
+    live.pop_back();
+  }
+  if (!arrival.replicaTemplate) return;
+  std::string base = arrival.replicaTemplate->name;
+  if (base.ends_with("-0")) base.resize(base.size() - 2);
+  while (static_cast<int64_t>(live.size()) < replicas) {
+    api::Pod pod = *arrival.replicaTemplate;
+    pod.name = base + "-" + std::to_string(state.nextReplica++);
+    live.push_back(addPod(runIndex, std::move(pod)));
+  }
 }
 
 void WorkloadModel::bound(const std::string& key, const std::string& node) {
@@ -128,7 +165,8 @@ void WorkloadModel::podFinished(size_t record) {
   if (cluster_.reader().pod(r.key)) cluster_.removePod(r.key);
   if (r.boundAt) podEvent_(r.node);
   RunState& run = runs_[runOf_[record]];
-  if (++run.finished == run.pods.size()) runEnded(runOf_[record]);
+  const bool lastOfRun = ++run.finished == run.pods.size();
+  if (lastOfRun && !trace_.arrivals[run.arrival].replacesPods) runEnded(runOf_[record]);
 }
 
 void WorkloadModel::removed(const api::Pod& pod) {
@@ -152,6 +190,7 @@ void WorkloadModel::stop(size_t a) {
   state.arrived = true;  // deleted before it arrived: it never will
   for (size_t run : std::vector<size_t>(state.runs)) {
     for (size_t record : std::vector<size_t>(runs_[run].pods)) podFinished(record);
+    runs_[run].ended = true;
   }
 }
 

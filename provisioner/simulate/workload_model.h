@@ -3,7 +3,8 @@
 // (concurrentRuns at a time, podsPerRun pods each); a bound pod starts after its image pull
 // and, when the run has a run-for, succeeds that long after it started; when every pod of a
 // run has finished, the next run starts, until totalRuns have run. A Deployment-like object
-// (replacesPods) keeps its pods until its run-for (the object's life) or delete-at.
+// (replacesPods) keeps its pods until its run-for (the object's life) or delete-at, scaling
+// them by its replicas-at steps (times from the start of the simulation).
 // Every time and name is a function of the trace and its seed.
 #pragma once
 
@@ -68,10 +69,15 @@ class WorkloadModel {
     bool arrived = false;
     bool stopped = false;  // deleted, or a Deployment's life is over
     std::vector<size_t> runs{};
+    int64_t nextReplica = 0;  // the number of a Deployment's next new pod
   };
 
   void arrive(size_t arrival);
   void startRun(size_t arrival, int64_t slot);
+  // Creates one pod of run `run` (pending, unjudged) and its record; returns the record.
+  size_t addPod(size_t run, api::Pod pod);
+  // A Deployment's replicas-at step.
+  void scaleTo(size_t arrival, int64_t replicas);
   void podStarted(size_t record);
   void podFinished(size_t record);
   void runEnded(size_t run);

@@ -146,3 +146,60 @@ spec:
 
 }  // namespace
 }  // namespace gantry::provisioner::simulate::testing
+
+namespace gantry::provisioner::simulate::testing {
+namespace {
+
+// replicas-at: 2 pods from 0 s, 4 from 1 h, 1 from 2 h (the newest go first); the emptied
+// nodes are reaped from 30 s later (the default pool), one per pass as its 10% budget allows.
+TEST(SimulationEngine, DeploymentFollowsItsReplicasSchedule) {
+  auto trace = traceOf(R"(apiVersion: simulate.gantry.dev/v1
+kind: Simulation
+metadata: {name: s}
+spec:
+  duration: 3h
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  annotations: {simulate.gantry.dev/replicas-at: "0s=2,1h=4,2h=1"}
+spec:
+  replicas: 0
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        resources: {requests: {cpu: "1"}}
+)");
+  SimulationOutcome o = simulate(trace);
+  ASSERT_EQ(o.pods.size(), 4u);
+  const std::vector<std::string> names = {"shop/web-0", "shop/web-1", "shop/web-2", "shop/web-3"};
+  const double created[] = {0, 0, 3600, 3600};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(o.pods[i].key, names[i]);
+    EXPECT_EQ(at(o, o.pods[i].createdAt), created[i]) << names[i];
+    ASSERT_TRUE(o.pods[i].startedAt) << names[i];
+    // CPU nodes: 45 s launch (bound at +46 s: the 1 s batch window first), 20 s pull.
+    EXPECT_EQ(at(o, *o.pods[i].startedAt), created[i] + 66) << names[i];
+    if (i == 0) {
+      EXPECT_FALSE(o.pods[i].finishedAt);  // the one replica left runs to the end
+    } else {
+      ASSERT_TRUE(o.pods[i].finishedAt) << names[i];
+      EXPECT_EQ(at(o, *o.pods[i].finishedAt), 7200.0) << names[i];
+    }
+  }
+  EXPECT_EQ(at(o, o.end), 3 * 3600.0);
+  ASSERT_EQ(o.nodes.size(), 4u);
+  std::vector<double> reaped;
+  for (const auto& node : o.nodes) {
+    if (node.terminatedAt) reaped.push_back(at(o, *node.terminatedAt));
+  }
+  std::sort(reaped.begin(), reaped.end());
+  EXPECT_EQ(reaped, (std::vector<double>{7230, 7235, 7240}));
+}
+
+}  // namespace
+}  // namespace gantry::provisioner::simulate::testing
