@@ -8,6 +8,7 @@
 #include "provisioner/simulate/scheduler_model.h"
 #include "provisioner/snapshot/provisionable.h"
 #include "src/api/nodeclaim.h"
+#include "src/common/logging.h"
 
 namespace gantry::provisioner::simulate {
 
@@ -151,6 +152,10 @@ void SimulationEngine::settle() {
     work += disruptionQueue_.step();
     if (work == 0) return;
   }
+  ++stalledMoments_;
+  componentLogger("simulate")
+      ->warn("controllers still busy after {} rounds at one moment; moving on",
+             options_.maxRoundsPerMoment);
 }
 
 size_t SimulationEngine::schedule() {
@@ -279,6 +284,8 @@ SimulationOutcome SimulationEngine::outcome(Clock::TimePoint end) const {
   out.pods = workload_.pods();
   out.events = events_.count();
   out.wakes = wakes_;
+  out.sleeps = clock_->sleeps();
+  out.stalledMoments = stalledMoments_;
   auto catalog = cloud_->instanceTypes();
   for (const auto& cost : cloud_->costs(end)) {
     NodeRecord node;

@@ -111,6 +111,7 @@ class SimulationEngine final : private ClusterObserver {
   bool schedulerDirty_ = true;
   bool replanNow_ = false;  // a launch failed on capacity: plan its pods again at once
   size_t wakes_ = 0;
+  size_t stalledMoments_ = 0;
   std::map<std::string, InstanceFacts> instances_;  // by providerID
 };
 

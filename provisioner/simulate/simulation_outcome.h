@@ -34,6 +34,8 @@ struct SimulationOutcome {
   std::vector<NodeRecord> nodes;  // in launch order
   size_t events = 0;              // Kubernetes Events the controllers recorded (dropped)
   size_t wakes = 0;               // distinct virtual times the engine stopped at
+  uint64_t sleeps = 0;        // Clock::sleepFor calls by the controllers: 0, or one of them polled
+  size_t stalledMoments = 0;  // moments settle() left with work still coming (a bug if > 0)
 };
 
 }  // namespace gantry::provisioner::simulate

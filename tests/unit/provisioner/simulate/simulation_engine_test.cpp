@@ -50,6 +50,10 @@ TEST(SimulationEngine, OneGpuPodLaunchesRunsAndReapsOneNode) {
   EXPECT_DOUBLE_EQ(node.cost, onDemandPrice("g4dn.xlarge") * hours);
   // By default the simulation ends an hour after the last pod finished.
   EXPECT_EQ(at(o, o.end), 1941.0 + 3600);
+  // Nothing polled or slept, and every moment settled.
+  EXPECT_EQ(o.sleeps, 0u);
+  EXPECT_EQ(o.stalledMoments, 0u);
+  EXPECT_GT(o.wakes, 0u);
 
   auto report = simulationReport(o);
   EXPECT_EQ(report["nodes_launched"], 1);
