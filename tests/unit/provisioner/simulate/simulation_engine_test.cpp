@@ -3,6 +3,8 @@
 // NodeClaim lifecycle and disruption as the controller runs them.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/unit/provisioner/simulate/simulate_test_support.h"
 
 namespace gantry::provisioner::simulate::testing {
@@ -203,6 +205,68 @@ spec:
   }
   std::sort(reaped.begin(), reaped.end());
   EXPECT_EQ(reaped, (std::vector<double>{7230, 7235, 7240}));
+}
+
+}  // namespace
+}  // namespace gantry::provisioner::simulate::testing
+
+namespace gantry::provisioner::simulate::testing {
+namespace {
+
+// A Katib Experiment, 2 trials at a time, 4 in all: two nodes, each reused by a second trial
+// the moment its first finishes; reaped from a minute after the last trials.
+TEST(SimulationEngine, KatibTrialsRunTwoAtATimeOnTwoWarmNodes) {
+  auto trace = traceOf(nodePool("gpu", "1m") + R"(---
+apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata:
+  name: lr
+  namespace: ml
+  annotations: {simulate.gantry.dev/run-for: 30m}
+spec:
+  parallelTrialCount: 2
+  maxTrialCount: 4
+  objective: {type: maximize, objectiveMetricName: accuracy}
+  algorithm: {algorithmName: random}
+  trialTemplate:
+    primaryContainerName: train
+    trialSpec:
+      apiVersion: batch/v1
+      kind: Job
+      spec:
+        template:
+          spec:
+            restartPolicy: Never)" +
+                       std::string(R"(
+            containers:
+            - name: train
+              image: pytorch
+              resources: {limits: {nvidia.com/gpu: 1}, requests: {cpu: "2", memory: 8Gi}})") +
+                       "\n");
+  SimulationOutcome o = simulate(trace);
+  ASSERT_EQ(o.nodes.size(), 2u);
+  ASSERT_EQ(o.pods.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    const PodRecord& pod = o.pods[i];
+    const double created = i < 2 ? 0 : 1941;
+    ASSERT_TRUE(pod.boundAt && pod.finishedAt) << pod.key;
+    EXPECT_EQ(at(o, pod.createdAt), created) << pod.key;
+    EXPECT_EQ(at(o, *pod.boundAt), i < 2 ? 121 : 1941) << pod.key;
+    EXPECT_EQ(at(o, *pod.finishedAt), i < 2 ? 1941 : 1941 + 1820) << pod.key;
+  }
+  // Each later trial lands on the node its slot's first trial left.
+  EXPECT_NE(o.pods[0].node, o.pods[1].node);
+  EXPECT_EQ((std::set<std::string>{o.pods[2].node, o.pods[3].node}),
+            (std::set<std::string>{o.pods[0].node, o.pods[1].node}));
+  // Both are Consolidatable at 3821 s, but the pool's default budget (10% of 2 nodes, rounded
+  // up: 1) lets one go per pass: the second goes at the next pass, 5 s later.
+  std::vector<double> reaped;
+  for (const auto& node : o.nodes) {
+    ASSERT_TRUE(node.terminatedAt);
+    reaped.push_back(at(o, *node.terminatedAt));
+  }
+  std::sort(reaped.begin(), reaped.end());
+  EXPECT_EQ(reaped, (std::vector<double>{3821, 3826}));
 }
 
 }  // namespace
