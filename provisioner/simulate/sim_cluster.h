@@ -21,6 +21,7 @@
 #include "provisioner/nodeclaim/cluster_access.h"
 #include "provisioner/provisioning/cluster_writer.h"
 #include "provisioner/simulate/in_memory_cluster.h"
+#include "provisioner/simulate/name_ordered_reader.h"
 #include "src/api/node.h"
 #include "src/api/nodeclaim.h"
 #include "src/api/nodepool.h"
@@ -48,7 +49,8 @@ class SimCluster final : public nodeclaim::LifecycleWriter {
   ~SimCluster() override;
 
   const InMemoryCluster& reader() const { return reader_; }
-  nodeclaim::LifecycleReader& lifecycleReader() { return reader_; }
+  // What the controllers read through: the same objects, listed in name order.
+  nodeclaim::LifecycleReader& lifecycleReader() { return orderedReader_; }
   // The provisioner's writer (NodeClaim names are made deterministic here: see the .cpp).
   ClusterWriter& provisionerWriter();
 
@@ -95,6 +97,7 @@ class SimCluster final : public nodeclaim::LifecycleWriter {
   Clock& clock_;
   ClusterObserver* observer_;
   InMemoryCluster reader_;
+  NameOrderedReader orderedReader_{reader_};
   std::unique_ptr<ProvisionerWriter> provisionerWriter_;
   Objects nodes_, claims_;
   uint64_t version_ = 0;
