@@ -8,6 +8,7 @@ namespace gantry::cmd {
 
 int runPlanCommand(const std::vector<std::string>& args);
 int runCatalogCommand(const std::vector<std::string>& args);
+int runSimulateCommand(const std::vector<std::string>& args);
 int runControllerCommand(const std::vector<std::string>& args);
 int runVersionCommand(const std::vector<std::string>& args);
 

@@ -13,6 +13,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  plan       dry-run: the cheapest EC2 nodes for workload manifests or a live cluster\n"
     "  catalog    EC2 instance types with GPUs, zones and prices (bundled, or --live)\n"
+    "  simulate   what a workload trace would cost and wait, on a virtual clock and simulated cloud\n"
     "  controller run the in-cluster controller (provisioning)\n"
     "  version    the version and git commit of this build (also --version)\n"
     "run `gantry <command> --help` (or `gantry help <command>`) for its flags, examples and\n"
@@ -30,6 +31,7 @@ using Command = int (*)(const std::vector<std::string>&);
 Command find(const std::string& name) {
   if (name == "plan") return gantry::cmd::runPlanCommand;
   if (name == "catalog") return gantry::cmd::runCatalogCommand;
+  if (name == "simulate") return gantry::cmd::runSimulateCommand;
   if (name == "controller") return gantry::cmd::runControllerCommand;
   if (name == "version") return gantry::cmd::runVersionCommand;
   return nullptr;

@@ -1,0 +1,146 @@
+// An in-memory cluster that reads like the controller's informer cache: the LifecycleReader
+// the NodeClaim lifecycle, disruption and garbage collection read through, over the objects a
+// benchmark or the `gantry simulate` engine puts in it. Moved here from bench/ so that the
+// simulator and the disruption benchmark read one and the same model.
+//
+// InMemoryCluster keeps its objects in kube::ObjectStore, the informer's own store (hash map
+// by key, mutex per call, secondary indexes, shared immutable objects), with the indexes the
+// controller's cache has, and answers each LifecycleReader call the way CacheLifecycleReader
+// (provisioner/nodeclaim/cluster_access.cpp) and ClusterCache::podsOn
+// (src/kube/cluster_cache.cpp) do, so a caller over it pays what the controller pays:
+//   pods        by key "ns/name"; indexes kube::kPodsByNode, kPodsByPhase, kPodsByCondition,
+//               kPodsByNominatedNode (as kube::addPodIndexes files them)
+//   nodes       by name; index nodeclaim::kNodesByProviderId
+//   nodeclaims  by name; index nodeclaim::kNodeClaimsByProviderId
+//   nodepools by name
+// Keep it in step with those files when they change. list() and byIndex() come back in the
+// store's hash order: callers that need a deterministic order sort.
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "provisioner/nodeclaim/cluster_access.h"
+#include "src/kube/cluster_cache.h"
+#include "src/kube/object_store.h"
+
+namespace gantry::provisioner::simulate {
+
+class InMemoryCluster final : public nodeclaim::LifecycleReader {
+ public:
+  InMemoryCluster() {
+    // kube::addPodIndexes (it takes an informer; these are its index functions).
+    pods_.addIndex(kube::kPodsByNode, [](const api::Pod& p) {
+      return p.nodeName.empty() ? std::vector<std::string>{} : std::vector<std::string>{p.nodeName};
+    });
+    pods_.addIndex(kube::kPodsByPhase, [](const api::Pod& p) {
+      return std::vector<std::string>{p.phase.empty() ? std::string("Pending") : p.phase};
+    });
+    pods_.addIndex(kube::kPodsByCondition, [](const api::Pod& p) {
+      return p.unschedulable ? std::vector<std::string>{"Unschedulable"}
+                             : std::vector<std::string>{};
+    });
+    pods_.addIndex(kube::kPodsByNominatedNode, [](const api::Pod& p) {
+      return p.nominatedNodeName.empty() || !p.nodeName.empty()
+                 ? std::vector<std::string>{}
+                 : std::vector<std::string>{p.nominatedNodeName};
+    });
+    // nodeclaim::addLifecycleIndexes.
+    nodes_.addIndex(nodeclaim::kNodesByProviderId, [](const api::Node& n) {
+      return n.providerId.empty() ? std::vector<std::string>{}
+                                  : std::vector<std::string>{n.providerId};
+    });
+    claims_.addIndex(nodeclaim::kNodeClaimsByProviderId, [](const api::NodeClaim& c) {
+      return c.providerId.empty() ? std::vector<std::string>{}
+                                  : std::vector<std::string>{c.providerId};
+    });
+  }
+
+  // --- set-up (the informers' put)
+  void put(api::Pod pod) {
+    std::string key = pod.key();
+    pods_.put(key, std::make_shared<const api::Pod>(std::move(pod)), "1");
+  }
+  void put(api::Node node) {
+    std::string key = node.name;
+    nodes_.put(key, std::make_shared<const api::Node>(std::move(node)), "1");
+  }
+  void put(api::NodeClaim claim) {
+    std::string key = claim.name;
+    claims_.put(key, std::make_shared<const api::NodeClaim>(std::move(claim)), "1");
+  }
+  void put(api::NodePool pool) {
+    std::string key = pool.name;
+    pools_.put(key, std::make_shared<const api::NodePool>(std::move(pool)), "1");
+  }
+  // --- the informers' delete
+  void erasePod(const std::string& key) { pods_.erase(key); }
+  void eraseNode(const std::string& name) { nodes_.erase(name); }
+  void eraseNodeClaim(const std::string& name) { claims_.erase(name); }
+  std::shared_ptr<const api::Pod> pod(const std::string& key) const { return pods_.get(key); }
+  std::vector<std::shared_ptr<const api::Pod>> pods() const { return pods_.list(); }
+  std::vector<std::shared_ptr<const api::NodePool>> nodePools() const { return pools_.list(); }
+  // Pods the scheduler has not bound, Pending (the informer's kPodsByPhase bucket).
+  std::vector<std::shared_ptr<const api::Pod>> pendingPods() const {
+    return pods_.byIndex(kube::kPodsByPhase, "Pending");
+  }
+  size_t podCount() const { return pods_.size(); }
+  size_t nodeCount() const { return nodes_.size(); }
+  size_t nodeClaimCount() const { return claims_.size(); }
+
+  // --- LifecycleReader, as CacheLifecycleReader answers it
+  std::shared_ptr<const api::NodeClaim> nodeClaim(const std::string& name) const override {
+    return claims_.get(name);
+  }
+  std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaims() const override {
+    return claims_.list();
+  }
+  std::shared_ptr<const api::NodeClaim> nodeClaimByProviderId(
+      const std::string& providerId) const override {
+    if (providerId.empty()) return nullptr;
+    auto found = claims_.byIndex(nodeclaim::kNodeClaimsByProviderId, providerId);
+    return found.empty() ? nullptr : found.front();
+  }
+  std::shared_ptr<const api::Node> node(const std::string& name) const override {
+    return nodes_.get(name);
+  }
+  std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const override {
+    if (providerId.empty()) return nullptr;
+    auto found = nodes_.byIndex(nodeclaim::kNodesByProviderId, providerId);
+    return found.empty() ? nullptr : found.front();
+  }
+  std::vector<std::shared_ptr<const api::Node>> nodes() const override { return nodes_.list(); }
+  std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override {
+    if (name.empty()) return nullptr;
+    return pools_.get(name);
+  }
+  // ClusterCache::podsOn: the node's bucket, terminal pods dropped.
+  std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
+    if (node.empty()) return {};
+    auto pods = pods_.byIndex(kube::kPodsByNode, node);
+    std::erase_if(pods, [](const kube::ObjectPtr<api::Pod>& p) {
+      return p->phase == "Succeeded" || p->phase == "Failed";
+    });
+    return pods;
+  }
+  std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
+      const std::string& node) const override {
+    if (node.empty()) return {};
+    auto pods = pods_.byIndex(kube::kPodsByNominatedNode, node);
+    std::erase_if(pods, [](const kube::ObjectPtr<api::Pod>& p) {
+      return !p->phase.empty() && p->phase != "Pending";
+    });
+    return pods;
+  }
+
+ private:
+  kube::ObjectStore<api::Pod> pods_;
+  kube::ObjectStore<api::Node> nodes_;
+  kube::ObjectStore<api::NodeClaim> claims_;
+  kube::ObjectStore<api::NodePool> pools_;
+};
+
+}  // namespace gantry::provisioner::simulate

@@ -1,0 +1,315 @@
+// The engine's wiring (one of each controller, as src/cmd/controller_command.cpp wires them
+// for a cluster) and its loop: settle the present, then jump to the next moment anything is
+// due.
+#include "provisioner/simulate/simulation_engine.h"
+
+#include <algorithm>
+
+#include "provisioner/simulate/scheduler_model.h"
+#include "provisioner/snapshot/provisionable.h"
+#include "src/api/nodeclaim.h"
+#include "src/common/logging.h"
+
+namespace gantry::provisioner::simulate {
+
+namespace {
+namespace nc = api::nodeclaim;
+using gantry::simulate::Trace;
+
+cloudprovider::sim::SimCloudOptions cloudOptions(const gantry::simulate::SimulationSettings& s,
+                                                 Clock::TimePoint start) {
+  cloudprovider::sim::SimCloudOptions o;
+  o.seed = s.seed;
+  o.cpuLaunchLatency = s.cpuLaunchLatency;
+  o.gpuLaunchLatency = s.gpuLaunchLatency;
+  o.spotPriceRatio = s.spotPriceRatio;
+  o.spotInterruptionsPerHour = s.spotInterruptionsPerHour;
+  for (const auto& e : s.capacityErrors) {
+    cloudprovider::sim::CapacityWindow w{
+        .instanceType = e.instanceType, .zone = e.zone, .from = start + e.from};
+    if (e.until) w.until = start + *e.until;
+    o.capacityErrors.push_back(std::move(w));
+  }
+  return o;
+}
+
+bool terminal(const api::Pod& pod) {
+  return pod.phase == "Succeeded" || pod.phase == "Failed";
+}
+
+template <typename T>
+std::vector<T> sortedValues(std::vector<std::shared_ptr<const T>> objects) {
+  std::vector<T> out;
+  out.reserve(objects.size());
+  for (const auto& o : objects) out.push_back(*o);
+  std::sort(out.begin(), out.end(), [](const T& a, const T& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SimulationEngine>> SimulationEngine::make(const Trace& trace,
+                                                                 EngineOptions options) {
+  auto clock = std::make_unique<VirtualClock>(options.start);
+  auto cloud = cloudprovider::sim::SimCloudProvider::makeBundled(
+      cloudOptions(trace.settings, options.start), *clock, trace.settings.region);
+  if (!cloud) return fail(cloud.error());
+  return std::unique_ptr<SimulationEngine>(
+      new SimulationEngine(trace, options, std::move(clock), std::move(*cloud)));
+}
+
+SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
+                                   std::unique_ptr<VirtualClock> clock,
+                                   cloudprovider::sim::SimCloudProviderPtr cloud)
+    : trace_(trace),
+      options_(options),
+      clock_(std::move(clock)),
+      cloud_(std::move(cloud)),
+      cluster_(*clock_, this),
+      batcher_(*clock_),
+      // Claims are created one at a time: concurrent creates would name them in thread order.
+      provisioner_(
+          [this] { return readCluster(); }, batcher_, cluster_.provisionerWriter(), *cloud_,
+          events_, *clock_,
+          ProvisionerOptions{.region = trace.settings.region, .maxParallelCreates = 1},
+          ProvisionerShared{.nominations = &nominations_, .launchBackoff = &launchBackoff_}),
+      lifecycle_(
+          cluster_.lifecycleReader(), cluster_, *cloud_, events_, *clock_, {},
+          nodeclaim::LifecycleShared{.launchBackoff = &launchBackoff_,
+                                     .podEvents = &podEvents_,
+                                     .onLaunchFailed =
+                                         [this](const std::string& claim, bool capacityError) {
+                                           provisioner_.launchFailed(claim, capacityError);
+                                           if (capacityError) replanNow_ = true;
+                                         }}),
+      lifecycleQueue_(lifecycle_, *clock_,
+                      {.name = "nodeclaim-lifecycle", .resyncPeriod = options.lifecycleResync}),
+      disruption_(cluster_.lifecycleReader(), cluster_, events_, *clock_, {}, &nominations_),
+      disruptionQueue_(disruption_, *clock_,
+                       {.name = "disruption",
+                        .initialBackoff = std::chrono::seconds(1),
+                        .maxBackoff = std::chrono::minutes(1)}),
+      kubelet_(
+          cluster_, *cloud_, *clock_,
+          [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
+          trace.settings.devicePluginDelay),
+      workload_(
+          trace, cluster_, *clock_,
+          [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
+          options.start, [this](const std::string& node) { podEvent(node); }) {}
+
+SimulationEngine::~SimulationEngine() = default;
+
+SimulationOutcome SimulationEngine::run() {
+  // Without NodePools in the trace, `gantry plan`'s embedded default. The simulated cloud has
+  // no node classes; a claim still needs a nodeClassRef name (the CRD requires one).
+  std::vector<api::NodePool> pools = trace_.nodePools;
+  if (pools.empty()) pools.push_back(api::NodePool::defaultPool());
+  for (api::NodePool& pool : pools) {
+    if (pool.nodeClassRef.empty()) pool.nodeClassRef = "default";
+    cluster_.putNodePool(pool);
+  }
+  workload_.start();
+  const auto start = options_.start;
+  const auto hardEnd =
+      start + trace_.settings.duration.value_or(gantry::simulate::kMaxSimulatedTime);
+  std::optional<Clock::TimePoint> doneAt;
+  Clock::TimePoint end = hardEnd;
+  while (true) {
+    const auto now = clock_->now();
+    if (timeline_.runDue(now) > 0) schedulerDirty_ = true;
+    settle();
+    if (!trace_.settings.duration && !doneAt && workload_.done()) {
+      doneAt = now;
+      end = std::min(hardEnd, now + std::chrono::hours(1));
+    }
+    auto next = nextWake();
+    if (!next || *next >= end) break;
+    // A controller asking to run again at this very moment after settle() gave up on it must
+    // not stall the clock.
+    clock_->advanceTo(std::max(*next, now + std::chrono::milliseconds(1)));
+    ++wakes_;
+  }
+  clock_->advanceTo(end);
+  return outcome(end);
+}
+
+void SimulationEngine::settle() {
+  for (size_t round = 0; round < options_.maxRoundsPerMoment; ++round) {
+    size_t work = kubelet_.sync();
+    if (schedulerDirty_) {
+      schedulerDirty_ = false;
+      work += schedule();
+    }
+    auto batch = batcher_.poll();
+    if (batch || replanNow_) {
+      replanNow_ = false;
+      ++work;
+      ClusterObjects objects = readCluster();
+      if (!objects.pending.empty()) provisioner_.provision(objects);
+    }
+    work += lifecycleQueue_.step();
+    work += disruptionQueue_.step();
+    if (work == 0) return;
+  }
+  ++stalledMoments_;
+  componentLogger("simulate")
+      ->warn("controllers still busy after {} rounds at one moment; moving on",
+             options_.maxRoundsPerMoment);
+}
+
+size_t SimulationEngine::schedule() {
+  auto pass = schedulePending(cluster_.reader(), trace_.settings.region);
+  if (!pass) return 0;
+  size_t changes = 0;
+  for (const Binding& b : pass->bound) {
+    auto pod = cluster_.reader().pod(b.pod);
+    if (pod == nullptr) continue;
+    api::Pod bound = *pod;
+    bound.nodeName = b.node;
+    bound.unschedulable = false;
+    bound.nominatedNodeName.clear();
+    cluster_.putPod(std::move(bound));
+    workload_.bound(b.pod, b.node);
+    ++changes;
+  }
+  for (const std::string& key : pass->unschedulable) {
+    auto pod = cluster_.reader().pod(key);
+    if (pod == nullptr || pod->unschedulable) continue;
+    // PodScheduled=False, Unschedulable: the update the pending-pod watcher turns into a
+    // batcher trigger.
+    api::Pod marked = *pod;
+    marked.unschedulable = true;
+    cluster_.putPod(std::move(marked));
+    batcher_.trigger(key);
+    ++changes;
+  }
+  return changes;
+}
+
+// cacheSource() over the in-memory cluster, every list sorted so that the pass sees the
+// cluster in one order on every run.
+ClusterObjects SimulationEngine::readCluster() const {
+  const InMemoryCluster& reader = cluster_.reader();
+  ClusterObjects objects;
+  auto nodeExists = [&reader](std::string_view name) {
+    return reader.node(std::string(name)) != nullptr;
+  };
+  for (const auto& pod : reader.pods()) {
+    if (pod->nodeName.empty()) {
+      if (isProvisionable(*pod, nodeExists)) objects.pending.push_back(*pod);
+    } else if (!terminal(*pod)) {
+      objects.bound.push_back(*pod);
+    }
+  }
+  auto byKey = [](const api::Pod& a, const api::Pod& b) { return a.key() < b.key(); };
+  std::sort(objects.pending.begin(), objects.pending.end(), byKey);
+  std::sort(objects.bound.begin(), objects.bound.end(), byKey);
+  objects.nodes = sortedValues(reader.nodes());
+  objects.nodePools = sortedValues(reader.nodePools());
+  objects.nodeClaims = sortedValues(reader.nodeClaims());
+  objects.daemonSets = trace_.daemonSets;
+  return objects;
+}
+
+std::optional<Clock::TimePoint> SimulationEngine::nextWake() const {
+  std::optional<Clock::TimePoint> next;
+  auto consider = [&next](std::optional<Clock::TimePoint> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  consider(timeline_.nextTime());
+  consider(cloud_->nextEventAfter(clock_->now()));
+  consider(lifecycleQueue_.nextWake());
+  consider(disruptionQueue_.nextWake());
+  consider(batcher_.deadline());
+  return next;
+}
+
+// The lifecycle's pod handlers: a pod bound to or left a node starts its idle clock again.
+void SimulationEngine::podEvent(const std::string& node) {
+  podEvents_.record(node, clock_->now());
+  if (auto n = cluster_.reader().node(node)) enqueueForNode(*n);
+  schedulerDirty_ = true;
+}
+
+void SimulationEngine::enqueueForNode(const api::Node& node) {
+  if (auto claim = cluster_.reader().nodeClaimByProviderId(node.providerId)) {
+    lifecycleQueue_.enqueue(claim->name);
+  }
+}
+
+void SimulationEngine::claimChanged(const api::NodeClaim* before, const api::NodeClaim* after) {
+  if (after == nullptr) {
+    provisioner_.claimDeleted(before->name);
+    // PendingPodWatcher's NodeClaim-deleted handler: pods a pass left to that claim (a failed
+    // launch, a node that never registered) need capacity again, and nothing else about them
+    // changes to say so.
+    const InMemoryCluster& reader = cluster_.reader();
+    auto nodeExists = [&reader](std::string_view n) {
+      return reader.node(std::string(n)) != nullptr;
+    };
+    for (const auto& pod : reader.pendingPods()) {
+      if (isProvisionable(*pod, nodeExists)) batcher_.trigger(pod->key());
+    }
+    return;
+  }
+  lifecycleQueue_.enqueue(after->name);
+  if (before && before->isTrue(nc::kConsolidatable) != after->isTrue(nc::kConsolidatable)) {
+    disruptionQueue_.enqueue(disruption::DisruptionReconciler::kKey);
+  }
+  if (after->providerId.empty()) return;
+  InstanceFacts& facts = instances_[after->providerId];
+  facts.nodeClaim = after->name;
+  facts.nodePool = after->nodePool();
+  if (!facts.readyAt && after->isTrue(nc::kReady)) facts.readyAt = clock_->now();
+}
+
+void SimulationEngine::nodeChanged(const api::Node* before, const api::Node* after) {
+  const api::Node& node = after ? *after : *before;
+  enqueueForNode(node);
+  if (after == nullptr) podEvents_.forget(node.name);
+  if (!node.providerId.empty()) instances_[node.providerId].node = node.name;
+  schedulerDirty_ = true;
+}
+
+void SimulationEngine::podRemoved(const api::Pod& pod) {
+  workload_.removed(pod);
+  schedulerDirty_ = true;
+}
+
+SimulationOutcome SimulationEngine::outcome(Clock::TimePoint end) const {
+  SimulationOutcome out;
+  out.start = options_.start;
+  out.end = end;
+  out.pods = workload_.pods();
+  out.events = events_.count();
+  out.wakes = wakes_;
+  out.sleeps = clock_->sleeps();
+  out.stalledMoments = stalledMoments_;
+  auto catalog = cloud_->instanceTypes();
+  for (const auto& cost : cloud_->costs(end)) {
+    NodeRecord node;
+    if (auto it = instances_.find(cost.providerId); it != instances_.end()) {
+      node.name = it->second.node;
+      node.nodePool = it->second.nodePool;
+      node.readyAt = it->second.readyAt;
+    }
+    node.nodeClaim = cost.nodeClaimName;
+    node.instanceType = cost.instanceType;
+    node.capacityType = std::string(api::capacityTypeName(cost.capacityType));
+    node.zone = cost.zone;
+    node.pricePerHour = cost.pricePerHour;
+    node.launchedAt = cost.launchedAt;
+    if (cost.endedAt < end) node.terminatedAt = cost.endedAt;
+    node.cost = cost.cost;
+    if (catalog) {
+      for (const auto& type : **catalog) {
+        if (type.name == cost.instanceType) node.gpus = type.capacity.get("nvidia.com/gpu").value();
+      }
+    }
+    out.nodes.push_back(std::move(node));
+  }
+  return out;
+}
+
+}  // namespace gantry::provisioner::simulate

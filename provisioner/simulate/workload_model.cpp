@@ -1,0 +1,220 @@
+// Runs, pods and their times. Each arrival draws its run lengths from a stream of its own
+// (SeededRandom::derive(seed, arrival index)), so adding an object to a trace does not change
+// the draws of the others.
+#include "provisioner/simulate/workload_model.h"
+
+#include <algorithm>
+
+namespace gantry::provisioner::simulate {
+
+namespace {
+const std::string kGpu = "nvidia.com/gpu";
+}  // namespace
+
+WorkloadModel::WorkloadModel(const gantry::simulate::Trace& trace, SimCluster& cluster,
+                             Clock& clock, Schedule schedule, Clock::TimePoint start,
+                             PodEventHook podEvent)
+    : trace_(trace),
+      cluster_(cluster),
+      clock_(clock),
+      schedule_(std::move(schedule)),
+      start_(start),
+      podEvent_(std::move(podEvent)) {
+  arrivals_.reserve(trace.arrivals.size());
+  for (size_t i = 0; i < trace.arrivals.size(); ++i) {
+    arrivals_.push_back(
+        ArrivalState{.random = SeededRandom(SeededRandom::derive(trace.settings.seed, i))});
+  }
+}
+
+void WorkloadModel::start() {
+  for (size_t i = 0; i < trace_.arrivals.size(); ++i) {
+    const auto& arrival = trace_.arrivals[i];
+    schedule_(start_ + arrival.at, [this, i] { arrive(i); });
+    if (arrival.deleteAt) schedule_(start_ + *arrival.deleteAt, [this, i] { stop(i); });
+  }
+}
+
+void WorkloadModel::arrive(size_t a) {
+  const auto& arrival = trace_.arrivals[a];
+  ArrivalState& state = arrivals_[a];
+  if (state.stopped) return;
+  state.arrived = true;
+  if (arrival.replacesPods) {
+    // The object lives for its run-for; its pods run for all of it.
+    if (auto life = arrival.runFor.sample(state.random)) {
+      schedule_(clock_.now() + *life, [this, a] { stop(a); });
+    }
+    startRun(a, 0);
+    state.nextReplica = static_cast<int64_t>(arrival.pods.size());
+    for (const auto& step : arrival.replicasAt) {
+      const int64_t replicas = step.replicas;
+      schedule_(std::max(clock_.now(), start_ + step.at),
+                [this, a, replicas] { scaleTo(a, replicas); });
+    }
+    return;
+  }
+  int64_t runs = arrival.concurrentRuns;
+  if (arrival.totalRuns) runs = std::min(runs, *arrival.totalRuns);
+  for (int64_t slot = 0; slot < runs; ++slot) startRun(a, slot);
+}
+
+void WorkloadModel::startRun(size_t a, int64_t slot) {
+  const auto& arrival = trace_.arrivals[a];
+  ArrivalState& state = arrivals_[a];
+  const int64_t number = state.started++;
+  const size_t runIndex = runs_.size();
+  runs_.push_back(RunState{.arrival = a, .slot = slot});
+  state.runs.push_back(runIndex);
+  if (!arrival.replacesPods) runs_[runIndex].runFor = arrival.runFor.sample(state.random);
+  const size_t first = arrival.replacesPods ? 0 : static_cast<size_t>(slot * arrival.podsPerRun);
+  const size_t last =
+      arrival.replacesPods
+          ? arrival.pods.size()
+          : std::min(arrival.pods.size(), first + static_cast<size_t>(arrival.podsPerRun));
+  for (size_t p = first; p < last; ++p) {
+    api::Pod pod = arrival.pods[p];
+    // The first runs keep the expanded names; later ones are told apart by their number.
+    if (number >= arrival.concurrentRuns && !arrival.replacesPods) {
+      pod.name += "-" + std::to_string(number);
+    }
+    addPod(runIndex, std::move(pod));
+  }
+  // A Deployment's run ends only with the object (stop()): scaled to zero, it may scale up.
+  if (runs_[runIndex].pods.empty() && !arrival.replacesPods) runEnded(runIndex);
+}
+
+size_t WorkloadModel::addPod(size_t runIndex, api::Pod pod) {
+  pod.uid = "uid-" + pod.key();
+  pod.nodeName.clear();
+  pod.nominatedNodeName.clear();
+  pod.phase = "Pending";
+  pod.unschedulable = false;
+  const size_t index = records_.size();
+  PodRecord record{
+      .key = pod.key(), .gpus = pod.requests.get(kGpu).value(), .createdAt = clock_.now()};
+  runs_[runIndex].pods.push_back(index);
+  recordByKey_[record.key] = index;
+  records_.push_back(std::move(record));
+  runOf_.push_back(runIndex);
+  over_.push_back(false);
+  cluster_.putPod(std::move(pod));
+  return index;
+}
+
+// The ReplicaSet controller: new pods from the template, and on the way down the newest go
+// first (a deterministic stand-in for its ranking of pods to delete).
+void WorkloadModel::scaleTo(size_t a, int64_t replicas) {
+  ArrivalState& state = arrivals_[a];
+  const auto& arrival = trace_.arrivals[a];
+  if (state.stopped || state.runs.empty()) return;
+  const size_t runIndex = state.runs.front();
+  std::vector<size_t> live;
+  for (size_t record : runs_[runIndex].pods) {
+    if (!over_[record]) live.push_back(record);
+  }
+  while (static_cast<int64_t>(live.size()) > replicas) {
+    podFinished(live.back());
+    live.pop_back();
+  }
+  if (!arrival.replicaTemplate) return;
+  std::string base = arrival.replicaTemplate->name;
+  if (base.ends_with("-0")) base.resize(base.size() - 2);
+  while (static_cast<int64_t>(live.size()) < replicas) {
+    api::Pod pod = *arrival.replicaTemplate;
+    pod.name = base + "-" + std::to_string(state.nextReplica++);
+    live.push_back(addPod(runIndex, std::move(pod)));
+  }
+}
+
+void WorkloadModel::bound(const std::string& key, const std::string& node) {
+  auto it = recordByKey_.find(key);
+  if (it == recordByKey_.end()) return;
+  const size_t record = it->second;
+  records_[record].boundAt = clock_.now();
+  records_[record].node = node;
+  podEvent_(node);
+  schedule_(clock_.now() + pullTime(), [this, record] { podStarted(record); });
+}
+
+void WorkloadModel::podStarted(size_t record) {
+  if (over_[record]) return;
+  PodRecord& r = records_[record];
+  auto pod = cluster_.reader().pod(r.key);
+  if (pod == nullptr) return;
+  api::Pod running = *pod;
+  running.phase = "Running";
+  cluster_.putPod(std::move(running));
+  r.startedAt = clock_.now();
+  if (auto runFor = runs_[runOf_[record]].runFor) {
+    schedule_(clock_.now() + *runFor, [this, record] { podFinished(record); });
+  }
+}
+
+void WorkloadModel::podFinished(size_t record) {
+  if (over_[record]) return;
+  over_[record] = true;
+  PodRecord& r = records_[record];
+  recordByKey_.erase(r.key);
+  if (r.startedAt) r.finishedAt = clock_.now();
+  // A finished pod leaves the cluster at once, as the pod garbage collector (or a Job's
+  // ttlSecondsAfterFinished) would remove it later: every reader skips terminal pods anyway,
+  // and keeping them would make each podsOn() walk the node's whole history (a third of a
+  // 15,000-pod day went there). Succeeded or deleted, its record keeps
+  // the times.
+  if (cluster_.reader().pod(r.key)) cluster_.removePod(r.key);
+  if (r.boundAt) podEvent_(r.node);
+  RunState& run = runs_[runOf_[record]];
+  const bool lastOfRun = ++run.finished == run.pods.size();
+  if (lastOfRun && !trace_.arrivals[run.arrival].replacesPods) runEnded(runOf_[record]);
+}
+
+void WorkloadModel::removed(const api::Pod& pod) {
+  auto it = recordByKey_.find(pod.key());
+  if (it != recordByKey_.end()) podFinished(it->second);
+}
+
+void WorkloadModel::runEnded(size_t index) {
+  RunState& run = runs_[index];
+  if (run.ended) return;
+  run.ended = true;
+  const size_t a = run.arrival;
+  const int64_t slot = run.slot;
+  if (!arrivals_[a].stopped && moreRuns(arrivals_[a], trace_.arrivals[a])) startRun(a, slot);
+}
+
+void WorkloadModel::stop(size_t a) {
+  ArrivalState& state = arrivals_[a];
+  if (state.stopped) return;
+  state.stopped = true;
+  state.arrived = true;  // deleted before it arrived: it never will
+  for (size_t run : std::vector<size_t>(state.runs)) {
+    for (size_t record : std::vector<size_t>(runs_[run].pods)) podFinished(record);
+    runs_[run].ended = true;
+  }
+}
+
+bool WorkloadModel::moreRuns(const ArrivalState& state,
+                             const gantry::simulate::Arrival& arrival) const {
+  if (arrival.replacesPods) return false;
+  return !arrival.totalRuns || state.started < *arrival.totalRuns;
+}
+
+bool WorkloadModel::done() const {
+  for (size_t a = 0; a < arrivals_.size(); ++a) {
+    const ArrivalState& state = arrivals_[a];
+    if (!state.arrived) return false;
+    for (size_t run : state.runs) {
+      if (!runs_[run].ended) return false;
+    }
+    if (!state.stopped && moreRuns(state, trace_.arrivals[a])) return false;
+  }
+  return true;
+}
+
+// Pods carry no image in Gantry's slim model yet, so every pull takes the default time.
+Clock::Duration WorkloadModel::pullTime() const {
+  return trace_.settings.imagePull;
+}
+
+}  // namespace gantry::provisioner::simulate

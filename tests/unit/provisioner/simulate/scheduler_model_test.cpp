@@ -1,0 +1,121 @@
+// The scheduler model binds only where the solver's feasibility rules allow: resources
+// (a GPU the device plugin has not registered yet is not there), taints, host ports, and only
+// Ready, uncordoned Nodes; higher priority first.
+#include "provisioner/simulate/scheduler_model.h"
+
+#include <gtest/gtest.h>
+
+#include "src/api/well_known_labels.h"
+
+namespace gantry::provisioner::simulate {
+namespace {
+
+api::Quantity q(const std::string& text) {
+  return *api::Quantity::parse(text);
+}
+
+api::Node node(const std::string& name, const std::string& gpus = "0") {
+  api::Node n;
+  n.name = name;
+  n.providerId = "sim:///us-east-1a/" + name;
+  n.labels = {{std::string(api::label::kHostname), name},
+              {std::string(api::label::kArch), "amd64"},
+              {std::string(api::label::kOs), "linux"}};
+  n.allocatable.set("cpu", q("4"));
+  n.allocatable.set("memory", q("16Gi"));
+  n.allocatable.set("pods", q("110"));
+  n.allocatable.set("nvidia.com/gpu", q(gpus));
+  return n;
+}
+
+api::Pod pod(const std::string& name, const std::string& cpu, const std::string& gpus = "") {
+  api::Pod p;
+  p.ns = "ml";
+  p.name = name;
+  p.uid = "uid-" + name;
+  p.phase = "Pending";
+  p.requests.set("cpu", q(cpu));
+  if (!gpus.empty()) p.requests.set("nvidia.com/gpu", q(gpus));
+  return p;
+}
+
+std::string bindings(const SchedulingPass& pass) {
+  std::string out;
+  for (const auto& b : pass.bound) out += b.pod + "->" + b.node + " ";
+  for (const auto& u : pass.unschedulable) out += u + "->none ";
+  return out;
+}
+
+TEST(SchedulerModel, GpuPodWaitsForTheDevicePlugin) {
+  InMemoryCluster cluster;
+  cluster.put(node("gpu-node", "0"));
+  cluster.put(pod("train", "1", "1"));
+  auto before = schedulePending(cluster, "us-east-1");
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(bindings(*before), "ml/train->none ");
+  cluster.put(node("gpu-node", "1"));  // nvidia.com/gpu registered
+  auto after = schedulePending(cluster, "us-east-1");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(bindings(*after), "ml/train->gpu-node ");
+}
+
+TEST(SchedulerModel, TaintsKeepOutPodsThatDoNotTolerateThem) {
+  InMemoryCluster cluster;
+  api::Node tainted = node("tainted");
+  tainted.taints = {{"gantry.dev/unregistered", "", api::TaintEffect::kNoExecute}};
+  cluster.put(tainted);
+  cluster.put(pod("plain", "1"));
+  api::Pod tolerant = pod("tolerant", "1");
+  api::Toleration exists;
+  exists.key = "gantry.dev/unregistered";
+  exists.op = api::Toleration::Op::kExists;
+  tolerant.tolerations = {exists};
+  cluster.put(tolerant);
+  auto pass = schedulePending(cluster, "us-east-1");
+  ASSERT_TRUE(pass.has_value());
+  EXPECT_EQ(bindings(*pass), "ml/tolerant->tainted ml/plain->none ");
+}
+
+TEST(SchedulerModel, OnlyReadyUncordonedNodesAndFreeCapacityCount) {
+  InMemoryCluster cluster;
+  api::Node notReady = node("a-not-ready");
+  notReady.ready = false;
+  api::Node cordoned = node("b-cordoned");
+  cordoned.unschedulable = true;
+  cluster.put(notReady);
+  cluster.put(cordoned);
+  cluster.put(node("c-ready"));
+  api::Pod running = pod("running", "3");
+  running.nodeName = "c-ready";
+  running.phase = "Running";
+  cluster.put(running);
+  api::Pod finished = pod("finished", "4");  // Succeeded pods no longer take room
+  finished.nodeName = "c-ready";
+  finished.phase = "Succeeded";
+  cluster.put(finished);
+  cluster.put(pod("fits", "1"));
+  cluster.put(pod("too-big", "2"));
+  auto pass = schedulePending(cluster, "us-east-1");
+  ASSERT_TRUE(pass.has_value());
+  EXPECT_EQ(bindings(*pass), "ml/fits->c-ready ml/too-big->none ");
+}
+
+TEST(SchedulerModel, HostPortsAndPriorityDecideWhoGetsTheLastSeat) {
+  InMemoryCluster cluster;
+  cluster.put(node("only"));
+  api::Pod low = pod("a-low", "1");
+  api::HostPort port;
+  port.port = 8080;
+  low.hostPorts = {port};
+  api::Pod high = pod("b-high", "1");
+  high.hostPorts = {port};
+  high.priority = 100;
+  cluster.put(low);
+  cluster.put(high);
+  auto pass = schedulePending(cluster, "us-east-1");
+  ASSERT_TRUE(pass.has_value());
+  EXPECT_EQ(bindings(*pass), "ml/b-high->only ml/a-low->none ");
+}
+
+}  // namespace
+}  // namespace gantry::provisioner::simulate

@@ -1,0 +1,109 @@
+// `gantry simulate` through the real binary: the JSON contract's keys in order, byte-identical
+// output for one trace, and exit 2 with file, object and field for a bad trace.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/run_command.h"
+#include "tests/unit/provisioner/simulate/simulate_test_support.h"
+
+namespace gantry::provisioner::simulate::testing {
+namespace {
+
+std::string writeTrace(const std::string& name, const std::string& yaml) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+std::string trainingPod(const std::string& runFor) {
+  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: train\n  namespace: ml\n"
+         "  annotations: {simulate.gantry.dev/run-for: \"" +
+         runFor + "\"}\nspec:" + kGpuContainer + "\n";
+}
+
+TEST(SimulateCommand, JsonReportFollowsTheContractAndRepeatsByteForByte) {
+  const std::string path =
+      writeTrace("simulate_cli_one.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
+  const std::string command = std::string(GANTRY_BINARY) + " simulate --trace " + path + " -o json";
+  auto first = gantry::testing::runCommand(command);
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  auto second = gantry::testing::runCommand(command);
+  EXPECT_EQ(first.out, second.out);
+
+  auto report = nlohmann::ordered_json::parse(first.out);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : report.items()) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"total_cost", "gpu_hours_paid", "gpu_hours_requested",
+                                            "gpu_hours_idle", "nodes_launched", "nodes_reaped",
+                                            "peak_nodes", "pending_seconds", "makespan_seconds",
+                                            "by_instance_type", "nodes", "pods"}));
+  // One g4dn.xlarge from 1 s to 2001 s.
+  const double cost = onDemandPrice("g4dn.xlarge") * 2000.0 / 3600;
+  EXPECT_EQ(report["total_cost"], std::round(cost * 1e6) / 1e6);
+  EXPECT_EQ(report["nodes"][0]["launched_at"], 1.0);
+  EXPECT_EQ(report["nodes"][0]["ready_at"], 121.0);
+  EXPECT_EQ(report["nodes"][0]["terminated_at"], 2001.0);
+  EXPECT_EQ(report["pods"][0]["name"], "ml/train");
+  EXPECT_EQ(report["pods"][0]["started_at"], 141.0);
+  EXPECT_EQ(report["pods"][0]["finished_at"], 1941.0);
+}
+
+// A scripted capacity error: the lifecycle falls back to the next type at once (as against
+// EC2), the warning goes to stderr and stdout stays one JSON object.
+TEST(SimulateCommand, CapacityErrorFallsBackAndKeepsStdoutJson) {
+  const std::string path = writeTrace(
+      "simulate_cli_capacity.yaml",
+      "apiVersion: simulate.gantry.dev/v1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  capacityErrors:\n  - {instanceType: g4dn.xlarge, from: 0s, until: 1h}\n---\n" +
+          nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
+  auto run =
+      gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate -o json --trace " + path);
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  EXPECT_NE(run.err.find("InsufficientInstanceCapacity"), std::string::npos) << run.err;
+  auto report = nlohmann::json::parse(run.out);
+  ASSERT_EQ(report["nodes"].size(), 1u);
+  EXPECT_EQ(report["nodes"][0]["instance_type"], "g4dn.2xlarge");
+  EXPECT_EQ(report["nodes"][0]["launched_at"], 1.0);
+  EXPECT_EQ(report["pods"][0]["bound_at"], 121.0);
+}
+
+TEST(SimulateCommand, TextSummaryNamesPoolsTypesAndWaits) {
+  const std::string path =
+      writeTrace("simulate_cli_text.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
+  auto run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace " + path);
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  EXPECT_NE(run.out.find("by NodePool:\n  gpu "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("  g4dn.xlarge "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("pending: p50 121.0 s, p95 121.0 s, max 121.0 s (1 pods)"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("nodes: 1 launched, 1 reaped, peak 1"), std::string::npos) << run.out;
+}
+
+TEST(SimulateCommand, BadTraceExitsTwoNamingFileObjectAndField) {
+  const std::string path = writeTrace("simulate_cli_bad.yaml", trainingPod("soon"));
+  auto run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace " + path);
+  EXPECT_EQ(run.exitCode, 2);
+  EXPECT_TRUE(run.out.empty()) << run.out;
+  EXPECT_NE(
+      run.err.find(path + ": Pod ml/train: metadata.annotations[simulate.gantry.dev/run-for]: "),
+      std::string::npos)
+      << run.err;
+}
+
+TEST(SimulateCommand, MissingPathOrFlagExitsTwo) {
+  EXPECT_EQ(gantry::testing::runCommand(std::string(GANTRY_BINARY) +
+                                        " simulate --trace /nonexistent/trace.yaml")
+                .exitCode,
+            2);
+  EXPECT_EQ(gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate").exitCode, 2);
+  EXPECT_EQ(gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace x -o yaml")
+                .exitCode,
+            2);
+}
+
+}  // namespace
+}  // namespace gantry::provisioner::simulate::testing
