@@ -15,6 +15,17 @@ namespace gantry::provisioner {
 
 namespace {
 
+// Some offering is held back after a capacity error: pods the solver could not place now may
+// fit once the hold expires.
+bool anyOfferingUnavailable(const api::InstanceTypes& catalog) {
+  for (const auto& type : catalog) {
+    for (const auto& o : type.offerings) {
+      if (!o.available) return true;
+    }
+  }
+  return false;
+}
+
 std::shared_ptr<spdlog::logger> logger() { return componentLogger("provisioning"); }
 
 // The node-class condition that says its pools can launch (every provider's node class has
@@ -54,12 +65,7 @@ void Provisioner::run(std::stop_token stop) {
   logger()->info("starting provisioner");
   while (!stop.stop_requested()) {
     std::optional<Batch> batch = batcher_.poll();
-    bool retryDue = false;
-    {
-      std::lock_guard lock(mu_);
-      retryDue = retryAt_ && clock_.now() >= *retryAt_;
-      if (retryDue) retryAt_.reset();
-    }
+    const bool retryDue = takeDueRetry(clock_.now());
     const bool replanNow = replanNow_.exchange(false);
     if (!batch && !replanNow && !retryDue) {
       // Wake at the window's close rather than up to a poll interval after it: the time from
@@ -84,6 +90,18 @@ void Provisioner::run(std::stop_token stop) {
     provision(objects, batch ? std::optional(batch->closed) : std::nullopt);
   }
   logger()->info("stopped provisioner");
+}
+
+std::optional<Clock::TimePoint> Provisioner::retryAt() const {
+  std::lock_guard lock(mu_);
+  return retryAt_;
+}
+
+bool Provisioner::takeDueRetry(Clock::TimePoint now) {
+  std::lock_guard lock(mu_);
+  if (!retryAt_ || now < *retryAt_) return false;
+  retryAt_.reset();
+  return true;
 }
 
 std::vector<api::NodeClaim> Provisioner::ownInFlight(const std::vector<api::NodeClaim>& seen) {
@@ -189,6 +207,11 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input,
                  plan->unschedulable.size(), snap.claimsInFlight, skipped.size());
   nominate(*plan);
   reportUnschedulable(*plan, objects, snap.snapshot.nodePools, skipped, result);
+  if (!plan->unschedulable.empty() && anyOfferingUnavailable(**catalog)) {
+    std::lock_guard lock(mu_);
+    const auto at = clock_.now() + options_.retryWhileUnavailable;
+    if (!retryAt_ || at < *retryAt_) retryAt_ = at;
+  }
 
   std::vector<PlannedClaim> planned;
   for (const binpack::PlannedNode& node : plan->nodes) {

@@ -39,6 +39,10 @@ struct ProvisionerOptions {
   // After an error reading the catalog, solving or creating a claim, re-plan no sooner than
   // this.
   std::chrono::milliseconds retryAfterError{10000};
+  // While pods stay unschedulable and some offering is marked unavailable after a capacity
+  // error, re-plan this often: the mark expires (3 min) without any pod or node event, and
+  // nothing else would wake the batcher for those pods.
+  std::chrono::milliseconds retryWhileUnavailable{30000};
   // How often run() checks the batcher, the stop token and retry deadlines.
   std::chrono::milliseconds pollInterval{20};
   // NodeClaim creates run concurrently, at most this many at once.
@@ -105,6 +109,13 @@ class Provisioner final : public Controller {
   // still shows. Thread-safe.
   void dropFailedLaunches(std::vector<api::NodeClaim>& claims);
 
+  // When a pass asked to be repeated although no trigger may come (after an error, while a
+  // pool backs off, while offerings are held back after capacity errors), if one did. run()
+  // honours it; a virtual-clock host that calls provision() itself wakes for it. Thread-safe.
+  std::optional<Clock::TimePoint> retryAt() const;
+  // True, and the request cleared, when it is due at `now`. Thread-safe.
+  bool takeDueRetry(Clock::TimePoint now);
+
  private:
   struct PlannedClaim;  // one planned node on its way to a NodeClaim (provisioner_claims.cpp)
   void createAll(std::vector<PlannedClaim>& planned, ProvisionResult& result);
@@ -131,7 +142,7 @@ class Provisioner final : public Controller {
   const ProvisionerOptions options_;
   const ProvisionerShared shared_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, api::NodeClaim> created_;  // guarded by mu_; until the cache has them
   std::set<std::string> failed_;                    // guarded by mu_; until the cache drops them
   std::optional<Clock::TimePoint> retryAt_;         // guarded by mu_

@@ -142,7 +142,9 @@ void SimulationEngine::settle() {
       work += schedule();
     }
     auto batch = batcher_.poll();
-    if (batch || replanNow_) {
+    // As Provisioner::run: a batch, a re-plan request, or a retry the last pass asked for.
+    const bool retryDue = provisioner_.takeDueRetry(clock_->now());
+    if (batch || replanNow_ || retryDue) {
       replanNow_ = false;
       ++work;
       ClusterObjects objects = readCluster();
@@ -222,6 +224,7 @@ std::optional<Clock::TimePoint> SimulationEngine::nextWake() const {
   consider(lifecycleQueue_.nextWake());
   consider(disruptionQueue_.nextWake());
   consider(batcher_.deadline());
+  consider(provisioner_.retryAt());
   return next;
 }
 

@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "provisioner/state/launch_backoff.h"
 #include "provisioner/state/nominations.h"
@@ -92,6 +94,33 @@ class ProvisionerTest : public ::testing::Test {
         batcher_(clock_),
         provisioner_([] { return ClusterObjects{}; }, batcher_, writer_, cloud_, events_, clock_, {},
                      {.nominations = &nominations_, .launchBackoff = &backoff_}) {}
+
+  // Runs a provisioner over `cloud` whose cluster always shows `pods` pending, on another
+  // thread, until the fake clock has moved `span` on; returns when each pass read the cluster.
+  std::vector<Clock::TimePoint> runFor(cloudprovider::FakeCloudProvider& cloud, std::vector<api::Pod> pods,
+                                       Clock::Duration span) {
+    std::mutex mu;
+    std::vector<Clock::TimePoint> reads;
+    const ClusterObjects cluster = objects(std::move(pods));
+    Provisioner p([&] {
+      std::lock_guard lock(mu);
+      reads.push_back(clock_.now());
+      return cluster;
+    }, batcher_, writer_, cloud, events_, clock_);
+    p.provision(cluster);  // the pass a batch asked for
+    const auto until = clock_.now() + span;
+    {
+      std::jthread runner([&](std::stop_token stop) { p.run(stop); });
+      // run() naps on the fake clock, which moves it on; a real-time bound guards the test.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (clock_.now() < until && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+    EXPECT_GE(clock_.now(), until) << "the run loop did not move the clock on";
+    std::lock_guard lock(mu);
+    return reads;
+  }
 
   ClusterObjects objects(std::vector<api::Pod> pods, api::NodePool pool = gpuPool()) {
     ClusterObjects o;
@@ -343,6 +372,29 @@ TEST_F(ProvisionerTest, PodsPlannedOntoAnExistingNodeAreNominatedToIt) {
   EXPECT_TRUE(nominations_.nominated("warm-node", clock_.now()));
   clock_.advance(std::chrono::seconds(21));
   EXPECT_FALSE(nominations_.nominated("warm-node", clock_.now())) << "nominations expire";
+}
+
+// Capacity errors hold every GPU offering back, so the pod is unschedulable now; no pod or node
+// event will come when the hold expires, so the provisioner itself plans it again (30 s).
+TEST_F(ProvisionerTest, APodLeftOutWhileOfferingsAreHeldBackIsPlannedAgainWithoutAnyEvent) {
+  api::InstanceTypes types = makeTypes({{"g4dn.xlarge", "4", "16Gi", 0.526, 1}});
+  for (auto& o : types[0].offerings) o.available = false;
+  cloudprovider::FakeCloudProvider held(types);
+  const auto start = clock_.now();
+  const auto reads = runFor(held, {gpuPod("trial-0")}, std::chrono::seconds(70));
+  ASSERT_GE(reads.size(), 2u) << "planned again every 30 s while the offering is held back";
+  EXPECT_GE(reads[0] - start, std::chrono::seconds(30));
+  EXPECT_LT(reads[0] - start, std::chrono::seconds(31));
+  EXPECT_TRUE(writer_.claims.empty());
+}
+
+// A pod no type could ever fit waits for an event (a new NodePool, a pod change): polling for
+// it would only burn passes.
+TEST_F(ProvisionerTest, APodNoTypeFitsIsNotPlannedAgainWhileEveryOfferingIsAvailable) {
+  cloudprovider::FakeCloudProvider available(makeTypes({{"g4dn.xlarge", "4", "16Gi", 0.526, 1}}));
+  api::Pod huge = makePod("huge", {{"cpu", "1"}, {"nvidia.com/gpu", "16"}});
+  const auto reads = runFor(available, {huge}, std::chrono::seconds(70));
+  EXPECT_TRUE(reads.empty()) << reads.size() << " passes without a reason";
 }
 
 }  // namespace

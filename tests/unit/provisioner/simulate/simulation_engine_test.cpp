@@ -10,7 +10,8 @@
 namespace gantry::provisioner::simulate::testing {
 namespace {
 
-const std::string kOneTrainingPod = nodePool("gpu", "1m") + R"(---
+// One training pod of 30 minutes, and the same under a pool that reaps after a minute.
+const std::string kTrainingPod = R"(---
 apiVersion: v1
 kind: Pod
 metadata:
@@ -18,6 +19,7 @@ metadata:
   namespace: ml
   annotations: {simulate.gantry.dev/run-for: 30m}
 spec:)" + kGpuContainer + "\n";
+const std::string kOneTrainingPod = nodePool("gpu", "1m") + kTrainingPod;
 
 TEST(SimulationEngine, OneGpuPodLaunchesRunsAndReapsOneNode) {
   auto trace = traceOf(kOneTrainingPod);
@@ -267,6 +269,28 @@ spec:
   }
   std::sort(reaped.begin(), reaped.end());
   EXPECT_EQ(reaped, (std::vector<double>{3821, 3826}));
+}
+
+// The pool allows one type and EC2 has none of it for the first hour: after the capacity
+// errors nothing in the cluster changes, yet the provisioner plans the pod again once the
+// offering's 3-minute hold has run out (it re-plans every 30 s while offerings are held back).
+TEST(SimulationEngine, APodWhoseOnlyTypeHadNoCapacityIsLaunchedOnceCapacityReturns) {
+  auto trace = traceOf(
+      std::string("apiVersion: simulate.gantry.dev/v1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  capacityErrors:\n  - {instanceType: g4dn.xlarge, from: 0s, until: 1h}\n---\n") +
+      "apiVersion: gantry.dev/v1\nkind: NodePool\nmetadata: {name: gpu}\nspec:\n  template:\n"
+      "    spec:\n      nodeClassRef: {group: gantry.dev, kind: EC2NodeClass, name: default}\n"
+      "      requirements:\n"
+      "      - {key: node.kubernetes.io/instance-type, operator: In, values: [g4dn.xlarge]}\n" +
+      kTrainingPod);
+  SimulationOutcome o = simulate(trace);
+  ASSERT_EQ(o.pods.size(), 1u);
+  ASSERT_TRUE(o.pods[0].boundAt) << "never planned again after the capacity errors";
+  ASSERT_FALSE(o.nodes.empty());
+  const NodeRecord& node = o.nodes.back();
+  EXPECT_EQ(node.instanceType, "g4dn.xlarge");
+  EXPECT_GE(at(o, node.launchedAt), 3600.0);
+  EXPECT_LE(at(o, node.launchedAt), 3600.0 + 180 + 31);
 }
 
 }  // namespace
