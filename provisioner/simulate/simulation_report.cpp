@@ -150,8 +150,8 @@ std::string simulationSummaryText(const SimulationOutcome& o) {
   for (bool byPool : {true, false}) {
     out += byPool ? "by NodePool:\n" : "by instance type:\n";
     for (const auto& [name, s] : subtotals(o, byPool)) {
-      std::snprintf(line, sizeof(line), "  %-24s %4zu nodes %10.2f h  $%.2f\n", name.c_str(),
-                    s.nodes, s.hours, s.cost);
+      std::snprintf(line, sizeof(line), "  %-24s %4zu %-5s %10.2f h  $%.2f\n", name.c_str(),
+                    s.nodes, s.nodes == 1 ? "node" : "nodes", s.hours, s.cost);
       out += line;
     }
   }
