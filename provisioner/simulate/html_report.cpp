@@ -13,7 +13,7 @@ namespace {
 
 // Chart geometry in SVG user units; the SVG scales to the page width through its viewBox.
 constexpr double kWidth = 960, kHeight = 260;
-constexpr double kLeft = 70, kRight = 20, kTop = 16, kBottom = 36;
+constexpr double kLeft = 70, kRight = 20, kTop = 28, kBottom = 36;
 constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
 
 // Colour-blind-friendly (Okabe-Ito); node types beyond eight reuse them in order.
@@ -105,8 +105,12 @@ std::string chart(const std::string& id, const std::string& title, const std::st
            num(kHeight - 12, 0) + "\">" + duration(t) + "</text>";
   }
   out += "\n<text class=\"unit\" x=\"4\" y=\"12\">" + escapeHtml(unit) + "</text>\n";
+  // Every second line is dashed so that equal series (a type that tracks another, GPUs
+  // allocated = paid) stay visible on top of each other.
+  size_t index = 0;
   for (const Line& l : lines) {
-    out += "<path class=\"series\" data-name=\"" + escapeHtml(l.name) + "\" data-points=\"" +
+    const char* dash = index++ % 2 ? " stroke-dasharray=\"8 5\"" : "";
+    out += "<path class=\"series\"" + std::string(dash) + " data-name=\"" + escapeHtml(l.name) + "\" data-points=\"" +
            std::to_string(l.points.size()) + "\" stroke=\"" + l.colour + "\" d=\"" +
            pathOf(l, xMax, yMax) + "\"/>\n";
   }
