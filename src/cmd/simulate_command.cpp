@@ -2,14 +2,18 @@
 // NodeClaim lifecycle and disruption code on a virtual clock, against an in-memory cluster and
 // the simulated cloud, and says what it cost and how long pods waited
 // (provisioner/simulate/simulation_engine.h; the trace contract is docs/simulate.md).
-// Exit 0 with a report; 2 for bad flags, a path that does not exist, or a trace with errors
+// Exit 0 with a report; 1 when the --report file cannot be written; 2 for bad flags, a path that does not exist, or a trace with errors
 // (each printed as file: object: field: message, and nothing simulated).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "cloudprovider/catalog/bundled_catalog.h"
+#include "provisioner/simulate/html_report.h"
 #include "provisioner/simulate/simulation_engine.h"
 #include "provisioner/simulate/simulation_report.h"
 #include "src/cmd/commands.h"
@@ -28,6 +32,11 @@ const std::vector<FlagSpec>& simulateFlags() {
        "optional Simulation document); - reads standard input",
        true, false, ""},
       {"output", "text or json (-o)", false, false, "text"},
+      {"report",
+       "also write an HTML report to FILE: one self-contained page (inline SVG, no scripts or\n"
+       "network) charting nodes by instance type, pending pods, GPUs allocated vs paid for\n"
+       "and cumulative cost over time, with the totals",
+       false, false, ""},
       {"help", "show this help (-h)", false, true, ""},
   };
   return specs;
@@ -40,8 +49,10 @@ const CommandHelp& simulateHelp() {
           "controller's own provisioning, lifecycle and disruption code on a virtual\n"
           "clock against a simulated cloud; deterministic for a trace and its seed",
       .examples = {"gantry simulate --trace examples/katib-gpu-experiment.yaml",
-                   "gantry simulate --trace day/ --trace nodepools.yaml -o json"},
+                   "gantry simulate --trace day/ --trace nodepools.yaml -o json",
+                   "gantry simulate --trace day/ --report day.html"},
       .exitCodes = {{0, "the simulation ran and its report was printed"},
+                    {1, "the --report file could not be written"},
                     {2,
                      "bad flags, a path that does not exist, or a trace with errors (listed;\n"
                      "     nothing is simulated)"}},
@@ -87,6 +98,20 @@ int runSimulateCommand(const std::vector<std::string>& args) {
     }
     return 2;
   }
+  // The report file is opened before the run, so a bad path fails at once and not after a
+  // long simulation.
+  const std::string reportPath = flags->get("report");
+  std::ofstream report;
+  auto cannotWrite = [&reportPath]() {
+    std::cerr << "gantry simulate: cannot write the report to " << escapeForTerminal(reportPath)
+              << ": " << std::strerror(errno) << "\n";
+    return 1;
+  };
+  if (!reportPath.empty()) {
+    errno = 0;
+    report.open(reportPath, std::ios::binary | std::ios::trunc);
+    if (!report) return cannotWrite();
+  }
   // The controllers log every launch and reap with wall-clock stamps that mean nothing on a
   // virtual clock, and a day of trace would print thousands of lines: warnings only, and on
   // stderr (component loggers clone the default logger's sinks when first used, which is
@@ -105,6 +130,14 @@ int runSimulateCommand(const std::vector<std::string>& args) {
     std::cout << provisioner::simulate::simulationReport(outcome).dump(2) << "\n";
   } else {
     std::cout << provisioner::simulate::simulationSummaryText(outcome);
+  }
+  if (report.is_open()) {
+    std::string title = "gantry simulate:";
+    for (const auto& p : paths) title += " " + p;
+    errno = 0;
+    report << provisioner::simulate::simulationHtmlReport(outcome, title);
+    report.close();
+    if (!report) return cannotWrite();
   }
   return 0;
 }
