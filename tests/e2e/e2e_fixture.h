@@ -273,7 +273,7 @@ class GantryE2eTest : public testing::TestEnvTest {
                             "--ssm-endpoint", env().ec2Endpoint(),  // moto serves SSM on the same port
                             "--namespace", run_, "--nodepool-selector", "e2e-run=" + run_,
                             "--leader-elect-name", run_}));
-    setListenPorts(flags, metricsPort = freePort(), healthPort = freePort());
+    setListenPorts(flags, metricsPort = freeLoopbackPort(), healthPort = freeLoopbackPort());
     flags.overlay(FlagList(extra));
     auto admin = kube::loadKubeconfigFile(env().kubeconfig());  // the apiserver's address
     EXPECT_TRUE(admin) << admin.error().message();

@@ -24,21 +24,11 @@
 #include <nlohmann/json.hpp>
 
 #include "src/common/yaml_documents.h"
+#include "tests/support/free_port.h"
 
 namespace gantry::e2e {
 
-// A loopback port free right now (the kernel's pick), for a controller's listeners.
-inline int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+using gantry::testing::freeLoopbackPort;
 
 // The container of the chart's Deployment as rendered: its args ("controller", "--flag=value"
 // and bare "--flag" for booleans) and the namespace the pod runs in (POD_NAMESPACE, the

@@ -22,23 +22,12 @@
 #include "src/kube/rest_client.h"
 #include "tests/e2e/controller_process.h"
 #include "tests/support/gantry_crds.h"
+#include "tests/support/free_port.h"
 #include "tests/support/testenv.h"
 
 namespace gantry::testing {
 
 using namespace std::chrono_literals;
-
-inline int freeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // How a SIGTERM ended the controller.
 struct StopResult {

@@ -9,24 +9,15 @@
 #include <set>
 
 #include "tests/support/builders.h"
+#include "tests/unit/binpack/solver_test_support.h"
 
 namespace gantry::binpack {
 namespace {
 
 using testing::makePod;
 using testing::makeTypes;
-using testing::openPool;
-
-api::InstanceTypes cpuCatalog() {
-  return makeTypes({{"c.large", "2", "4Gi", 0.08}, {"c.xlarge", "4", "8Gi", 0.16}});
-}
-
-Snapshot snapshotWith(std::vector<api::Pod> pods) {
-  Snapshot s;
-  s.pods = std::move(pods);
-  s.nodePools = {openPool()};
-  return s;
-}
+using testing::snapshotWith;
+using testing::cpuCatalog;
 
 api::Pod podWithPort(const std::string& name, int32_t port, std::string protocol = "TCP",
                      std::string hostIP = "") {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/builders.h"
+#include "tests/unit/binpack/solver_test_support.h"
 
 namespace gantry::binpack {
 namespace {
@@ -15,18 +16,8 @@ namespace {
 using ::testing::HasSubstr;
 using testing::makePod;
 using testing::makeTypes;
-using testing::openPool;
-
-api::InstanceTypes cpuCatalog() {
-  return makeTypes({{"c.large", "2", "4Gi", 0.08}, {"c.xlarge", "4", "8Gi", 0.16}});
-}
-
-Snapshot snapshotWith(std::vector<api::Pod> pods) {
-  Snapshot s;
-  s.pods = std::move(pods);
-  s.nodePools = {openPool()};
-  return s;
-}
+using testing::snapshotWith;
+using testing::cpuCatalog;
 
 api::PodAffinityTerm term(const std::string& key, const std::string& app) {
   api::PodAffinityTerm t;

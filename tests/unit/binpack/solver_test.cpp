@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/builders.h"
+#include "tests/unit/binpack/solver_test_support.h"
 
 namespace gantry::binpack {
 namespace {
@@ -12,6 +13,7 @@ namespace {
 using testing::makePod;
 using testing::makeTypes;
 using testing::openPool;
+using testing::snapshotWith;
 
 api::InstanceTypes gpuCatalog() {
   return makeTypes({
@@ -23,13 +25,6 @@ api::InstanceTypes gpuCatalog() {
       {"p.24xlarge", "96", "1152Gi", 32.77, 8},
       {"amd.xlarge", "4", "16Gi", 0.40, 1, "AMD"},
   });
-}
-
-Snapshot snapshotWith(std::vector<api::Pod> pods) {
-  Snapshot s;
-  s.pods = std::move(pods);
-  s.nodePools = {openPool()};
-  return s;
 }
 
 const PlannedNode* nodeWith(const Plan& plan, const std::string& pod) {

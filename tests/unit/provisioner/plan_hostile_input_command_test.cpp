@@ -14,16 +14,9 @@ namespace {
 using gantry::testing::CommandResult;
 using gantry::testing::gantryPlan;
 using gantry::testing::ManifestDir;
+using gantry::testing::planJson;
 using gantry::testing::podYaml;
 using json = nlohmann::json;
-
-// Runs `-o json` and parses it; the test fails if stdout is not exactly one JSON document.
-json planJson(const std::string& args, int wantExit) {
-  CommandResult run = gantryPlan(args + " -o json");
-  EXPECT_EQ(run.exitCode, wantExit) << run.err << run.out;
-  EXPECT_TRUE(json::accept(run.out)) << run.out;
-  return json::parse(run.out, nullptr, false);
-}
 
 size_t plannedPods(const json& plan) {
   size_t n = 0;

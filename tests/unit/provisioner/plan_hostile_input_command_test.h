@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/run_command.h"
 
 namespace gantry::testing {
@@ -57,6 +59,15 @@ inline CommandResult gantryPlan(const std::string& args) {
 inline std::string podYaml(const std::string& name) {
   return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: ml}\n"
          "spec: {containers: [{name: c, resources: {requests: {cpu: \"1\"}}}]}\n";
+}
+
+// Runs `gantry plan ARGS -o json` and parses its stdout; the test fails unless the exit code is
+// `wantExit` and stdout is exactly one JSON document (a discarded value then).
+inline nlohmann::json planJson(const std::string& args, int wantExit) {
+  CommandResult run = gantryPlan(args + " -o json");
+  EXPECT_EQ(run.exitCode, wantExit) << run.err << run.out;
+  EXPECT_TRUE(nlohmann::json::accept(run.out)) << run.out;
+  return nlohmann::json::parse(run.out, nullptr, false);
 }
 
 }  // namespace gantry::testing

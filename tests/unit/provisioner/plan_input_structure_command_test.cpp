@@ -14,15 +14,9 @@ namespace {
 using gantry::testing::CommandResult;
 using gantry::testing::gantryPlan;
 using gantry::testing::ManifestDir;
+using gantry::testing::planJson;
 using gantry::testing::podYaml;
 using json = nlohmann::json;
-
-json planJson(const std::string& args, int wantExit) {
-  CommandResult run = gantryPlan(args + " -o json");
-  EXPECT_EQ(run.exitCode, wantExit) << run.err << run.out;
-  EXPECT_TRUE(json::accept(run.out)) << run.out;
-  return json::parse(run.out, nullptr, false);
-}
 
 std::vector<std::string> plannedPods(const json& plan) {
   std::vector<std::string> pods;

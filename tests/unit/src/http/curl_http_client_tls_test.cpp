@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "src/http/curl_http_client.h"
+#include "tests/support/free_port.h"
 
 extern char** environ;
 
@@ -38,17 +39,7 @@ std::string slurp(const fs::path& p) {
   return out.str();
 }
 
-int freeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+using gantry::testing::freeLoopbackPort;
 
 bool accepting(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
