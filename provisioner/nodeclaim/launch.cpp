@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "src/api/well_known_labels.h"
@@ -41,6 +42,22 @@ double cheapest(const api::InstanceType& t) {
 std::string annotation(const api::NodeClaim& claim, std::string_view key) {
   auto it = claim.annotations.find(std::string(key));
   return it == claim.annotations.end() ? "" : it->second;
+}
+
+// What decides a claim's instance: its pool and its requirements (in a canonical order).
+std::string launchShape(const api::NodeClaim& claim) {
+  std::vector<std::string> parts;
+  for (const auto& r : claim.requirements) {
+    std::vector<std::string> values = r.values;
+    std::sort(values.begin(), values.end());
+    std::string part = r.key + " " + std::to_string(static_cast<int>(r.op));
+    for (const auto& v : values) part += " " + v;
+    parts.push_back(std::move(part));
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string out = claim.nodePool();
+  for (const auto& p : parts) out += "\n" + p;
+  return out;
 }
 
 }  // namespace
@@ -170,8 +187,27 @@ Result<cloudprovider::CloudInstance> Launch::launch(const api::NodeClaim& claim,
   if (std::find(members.begin(), members.end(), claim.name) == members.end()) {
     return fail(Status::invalid("gang " + gang + " has more than " + sizeText + " NodeClaims"));
   }
-  log().info("launching gang gang={} nodeclaim={} instances={}", gang, claim.name, size);
-  auto group = ctx_.cloud.createGroup({.groupName = gang,
+  // One cloud group is one instance type, but a gang may hold several shapes: a TFJob's CPU
+  // chief and parameter servers beside its GPU workers, planned onto different NodePools.
+  // Each shape launches as its own group; with one shape the group is the gang itself.
+  std::map<std::string, std::vector<std::string>> byShape;
+  for (const auto& name : members) {
+    if (auto member = ctx_.reader.nodeClaim(name)) byShape[launchShape(*member)].push_back(name);
+  }
+  std::string groupName = gang;
+  if (byShape.size() > 1) {
+    const std::string shape = launchShape(claim);
+    size_t rank = 0;
+    for (const auto& [key, names] : byShape) {
+      if (key == shape) break;
+      ++rank;
+    }
+    members = byShape[shape];
+    groupName = gang + "-" + std::to_string(rank);
+  }
+  log().info("launching gang gang={} group={} nodeclaim={} instances={}", gang, groupName,
+             claim.name, members.size());
+  auto group = ctx_.cloud.createGroup({.groupName = groupName,
                                        .nodeClaimNames = members,
                                        .nodePoolName = claim.nodePool(),
                                        .nodeClassRef = claim.nodeClassRef,

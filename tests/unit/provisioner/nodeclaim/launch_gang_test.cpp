@@ -3,7 +3,10 @@
 // waits for the rest of its gang up to gangAssemblyTimeout and is then given up as a capacity
 // failure (deleted, re-planned at once, no backoff), also when a group launch failed for a
 // member before it.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "provisioner/nodeclaim/launch.h"
 #include "tests/unit/provisioner/nodeclaim/launch_fixture.h"
@@ -56,6 +59,37 @@ TEST_F(LaunchGangTest, MembersLaunchThroughOneGroupEachWithItsOwnInstance) {
   }
   EXPECT_EQ(events_.count("Launched"), 2u);
   EXPECT_TRUE(failures_.empty());
+}
+
+// A TFJob's chief and workers are planned with different requirements (often onto different
+// pools); one cloud group is one instance type, so each shape is its own group.
+TEST_F(LaunchGangTest, EachShapeOfAGangLaunchesAsItsOwnGroup) {
+  api::NodeClaim chief = gangClaim("train-chief", "g", "3");
+  chief.requirements[1] = testing::inReq(api::label::kInstanceType, {"g5.xlarge"});
+  cluster_.putClaim(chief);
+  cluster_.putClaim(gangClaim("train-w0", "g", "3"));
+  cluster_.putClaim(gangClaim("train-w1", "g", "3"));
+
+  for (const char* name : {"train-w1", "train-chief", "train-w0"}) {
+    auto r = reconciler().reconcile(name);
+    ASSERT_TRUE(r) << name << ": " << r.error().toString();
+    EXPECT_TRUE(cluster_.nodeClaim(name)->isTrue(nc::kLaunched)) << name;
+  }
+  ASSERT_EQ(cloud_.groupCreates.size(), 3u);
+  std::map<std::string, std::vector<std::string>> groups;
+  for (const auto& request : cloud_.groupCreates) {
+    groups[request.groupName] = request.nodeClaimNames;
+  }
+  ASSERT_EQ(groups.size(), 2u) << "one group per shape, each asked for by each of its members";
+  std::vector<std::vector<std::string>> members;
+  for (const auto& [name, claims] : groups) members.push_back(claims);
+  EXPECT_TRUE(groups.contains("g-0") && groups.contains("g-1"));
+  EXPECT_THAT(members, ::testing::UnorderedElementsAre(
+                           std::vector<std::string>{"train-chief"},
+                           std::vector<std::string>{"train-w0", "train-w1"}));
+  EXPECT_EQ(cloud_.launches, 3) << "every member launched once";
+  EXPECT_EQ(cloud_.get(cluster_.nodeClaim("train-chief")->providerId)->instanceType, "g5.xlarge");
+  EXPECT_EQ(cloud_.get(cluster_.nodeClaim("train-w0")->providerId)->instanceType, "g4dn.xlarge");
 }
 
 TEST_F(LaunchGangTest, LoneMemberWaitsForItsGangThenIsGivenUpAsCapacity) {
