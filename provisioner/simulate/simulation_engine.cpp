@@ -136,7 +136,11 @@ SimulationOutcome SimulationEngine::run() {
 
 void SimulationEngine::settle() {
   for (size_t round = 0; round < options_.maxRoundsPerMoment; ++round) {
-    size_t work = kubelet_.sync();
+    // Events queued for this very moment (a pod whose images are already on its node starts
+    // as it is bound) run now, not a tick later.
+    size_t work = timeline_.runDue(clock_->now());
+    if (work > 0) schedulerDirty_ = true;
+    work += kubelet_.sync();
     if (schedulerDirty_) {
       schedulerDirty_ = false;
       work += schedule();

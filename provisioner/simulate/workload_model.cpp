@@ -134,7 +134,9 @@ void WorkloadModel::bound(const std::string& key, const std::string& node) {
   records_[record].boundAt = clock_.now();
   records_[record].node = node;
   podEvent_(node);
-  schedule_(clock_.now() + pullTime(), [this, record] { podStarted(record); });
+  auto pod = cluster_.reader().pod(key);
+  const auto startAt = imagesReadyAt(node, pod ? pod->images : std::vector<std::string>{});
+  schedule_(startAt, [this, record] { podStarted(record); });
 }
 
 void WorkloadModel::podStarted(size_t record) {
@@ -146,8 +148,13 @@ void WorkloadModel::podStarted(size_t record) {
   running.phase = "Running";
   cluster_.putPod(std::move(running));
   r.startedAt = clock_.now();
-  if (auto runFor = runs_[runOf_[record]].runFor) {
-    schedule_(clock_.now() + *runFor, [this, record] { podFinished(record); });
+  RunState& run = runs_[runOf_[record]];
+  if (!run.runFor) return;
+  // A gang's work (a TFJob's replicas) begins when its last member is up: the others wait at
+  // the rendezvous, and they all finish together. Images may differ, so they start apart.
+  if (++run.started < run.pods.size()) return;
+  for (size_t member : run.pods) {
+    schedule_(clock_.now() + *run.runFor, [this, member] { podFinished(member); });
   }
 }
 
@@ -212,9 +219,29 @@ bool WorkloadModel::done() const {
   return true;
 }
 
-// Pods carry no image in Gantry's slim model yet, so every pull takes the default time.
-Clock::Duration WorkloadModel::pullTime() const {
-  return trace_.settings.imagePull;
+// The kubelet's image manager with its defaults (pull policy IfNotPresent for tagged images,
+// serializeImagePulls: true): an image already on the node costs nothing, one being pulled
+// is ready when that pull is, and a new pull waits for the node's pulls before it. A pod
+// without images (a hand-written test trace) still waits the default pull.
+Clock::TimePoint WorkloadModel::imagesReadyAt(const std::string& node,
+                                              const std::vector<std::string>& images) {
+  const auto now = clock_.now();
+  if (images.empty()) return now + trace_.settings.imagePull;
+  NodeImages& cache = nodeImages_[node];
+  Clock::TimePoint ready = now;
+  for (const std::string& image : images) {
+    auto [it, added] = cache.readyAt.try_emplace(image);
+    if (added) {
+      auto byImage = trace_.settings.imagePullByImage.find(image);
+      const auto pull = byImage != trace_.settings.imagePullByImage.end()
+                            ? byImage->second
+                            : trace_.settings.imagePull;
+      cache.pullsDoneAt = std::max(cache.pullsDoneAt, now) + pull;
+      it->second = cache.pullsDoneAt;
+    }
+    ready = std::max(ready, it->second);
+  }
+  return ready;
 }
 
 }  // namespace gantry::provisioner::simulate

@@ -1,6 +1,6 @@
 // The workload side of `gantry simulate`: the Job, Katib and Deployment controllers and the
 // containers themselves, played from the trace's arrivals. An arrival starts its runs
-// (concurrentRuns at a time, podsPerRun pods each); a bound pod starts after its image pull
+// (concurrentRuns at a time, podsPerRun pods each); a bound pod starts once its images are on the node
 // and, when the run has a run-for, succeeds that long after it started; when every pod of a
 // run has finished, the next run starts, until totalRuns have run. A Deployment-like object
 // (replacesPods) keeps its pods until its run-for (the object's life) or delete-at, scaling
@@ -60,6 +60,7 @@ class WorkloadModel {
     int64_t slot = 0;                         // which of the arrival's concurrent runs
     std::vector<size_t> pods{};               // into records_
     std::optional<Clock::Duration> runFor{};  // nullopt: until deleted or the end
+    size_t started = 0;  // pods of the run that have started
     size_t finished = 0;
     bool ended = false;
   };
@@ -84,7 +85,8 @@ class WorkloadModel {
   // Ends every pod of the arrival now (delete-at, or a Deployment's run-for over).
   void stop(size_t arrival);
   bool moreRuns(const ArrivalState& state, const gantry::simulate::Arrival& arrival) const;
-  Clock::Duration pullTime() const;
+  // When every image of a pod bound to `node` now is on the node (pulls started as needed).
+  Clock::TimePoint imagesReadyAt(const std::string& node, const std::vector<std::string>& images);
 
   const gantry::simulate::Trace& trace_;
   SimCluster& cluster_;
@@ -98,6 +100,11 @@ class WorkloadModel {
   std::vector<size_t> runOf_;                  // record -> run
   std::vector<bool> over_;                     // record -> finished or removed unstarted
   std::map<std::string, size_t> recordByKey_;  // live pods only
+  struct NodeImages {
+    std::map<std::string, Clock::TimePoint> readyAt;  // image -> on the node from then on
+    Clock::TimePoint pullsDoneAt{};                   // the node's last queued pull ends
+  };
+  std::map<std::string, NodeImages> nodeImages_;  // by node name
 };
 
 }  // namespace gantry::provisioner::simulate

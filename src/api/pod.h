@@ -69,6 +69,7 @@ struct Pod {
   std::vector<TopologySpreadConstraint> topologySpread;
   std::vector<Toleration> tolerations;
   std::vector<HostPort> hostPorts;  // of spec.containers, in order
+  std::vector<std::string> images;  // init containers' then containers', each once
   int32_t priority = 0;
 
   std::string nodeName;           // bound node, empty when pending

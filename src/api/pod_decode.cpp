@@ -2,6 +2,8 @@
 // rules the scheduler applies (init containers, sidecars, overhead, limit-only resources).
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "src/api/decode_internal.h"
 #include "src/api/pod_validation.h"
 
@@ -148,6 +150,26 @@ DecodeResult<std::vector<HostPort>> hostPorts(const json& spec, const std::strin
   return out;
 }
 
+// The images the kubelet pulls before the pod runs: init containers first, then containers,
+// each once. Only `gantry simulate` uses them (its image-pull times); a container without an
+// image is the apiserver's error to report, not ours.
+DecodeResult<std::vector<std::string>> images(const json& spec, const std::string& path) {
+  std::vector<std::string> out;
+  for (const char* list : {"initContainers", "containers"}) {
+    const json* cs = child(spec, list);
+    if (cs == nullptr || !cs->is_array()) continue;  // effectiveRequests reported a bad shape
+    for (size_t i = 0; i < cs->size(); ++i) {
+      if (!(*cs)[i].is_object()) continue;
+      auto image = stringField((*cs)[i], index(join(path, list), i), "image");
+      if (!image) return std::unexpected(image.error());
+      if (!image->empty() && std::find(out.begin(), out.end(), *image) == out.end()) {
+        out.push_back(std::move(*image));
+      }
+    }
+  }
+  return out;
+}
+
 // Spec fields shared by Pods and pod templates.
 std::optional<FieldError> decodeSpec(const json& spec, const std::string& path, Pod& pod) {
   if (auto e = expectObject(spec, path)) return e;
@@ -157,6 +179,9 @@ std::optional<FieldError> decodeSpec(const json& spec, const std::string& path, 
   auto ports = hostPorts(spec, path);
   if (!ports) return ports.error();
   pod.hostPorts = std::move(*ports);
+  auto pulled = images(spec, path);
+  if (!pulled) return pulled.error();
+  pod.images = std::move(*pulled);
   if (const json* ns = child(spec, "nodeSelector")) {
     auto m = decodeStringMap(*ns, join(path, "nodeSelector"));
     if (!m) return m.error();

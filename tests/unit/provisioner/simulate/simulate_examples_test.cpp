@@ -84,15 +84,17 @@ TEST(SimulateExamples, KatibRandomSearchReusesWarmNodesThenReapsThem) {
   EXPECT_LT(r["gpu_hours_idle"].get<double>(), 0.1 * r["gpu_hours_paid"].get<double>());
 }
 
-// A TFJob is a gang: chief, 2 PS and 4 GPU workers start together and finish together; the
-// CPU replicas land on the general pool, the workers on GPU instances of the gpu pool.
+// A TFJob is a gang: chief, 2 PS and 4 GPU workers are bound together, start when their own
+// images are pulled (the GPU image takes 3 min), and finish together; the CPU replicas land on
+// the general pool, the workers on GPU instances of the gpu pool.
 TEST(SimulateExamples, TfJobGangStartsTogetherAcrossPools) {
   json r = report("tfjob-distributed.yaml");
   ASSERT_EQ(r["pods"].size(), 7u);
-  std::set<double> started, finished;
+  std::set<double> bound, started, finished;
   auto nodes = nodesByName(r);
   size_t onGpu = 0;
   for (const json& p : r["pods"]) {
+    bound.insert(p["bound_at"].get<double>());
     started.insert(p["started_at"].get<double>());
     finished.insert(p["finished_at"].get<double>());
     const json& node = nodes.at(p["node"].get<std::string>());
@@ -105,7 +107,9 @@ TEST(SimulateExamples, TfJobGangStartsTogetherAcrossPools) {
     }
   }
   EXPECT_EQ(onGpu, 4u);
-  EXPECT_EQ(started.size(), 1u) << "the gang starts at one moment";
+  EXPECT_EQ(bound.size(), 1u) << "the gang is bound at one moment";
+  EXPECT_EQ(started.size(), 2u) << "each container once its image is on the node";
+  EXPECT_EQ(*started.rbegin() - *started.begin(), 3 * 60.0 - 20) << "3 min GPU image, 20 s CPU";
   EXPECT_EQ(finished.size(), 1u) << "and finishes at one moment";
   EXPECT_EQ(r["nodes_reaped"], r["nodes_launched"]);
 }

@@ -91,7 +91,8 @@ spec:)" + kGpuContainer +
 }
 
 // A Job of three completions, one at a time: the second and third trials land on the warm node
-// the moment the one before finishes, and the node goes a minute after the last.
+// the moment the one before finishes and start at once (the image is already there), and the
+// node goes a minute after the last.
 TEST(SimulationEngine, SequentialTrialsReuseOneWarmNode) {
   auto trace = traceOf(nodePool("gpu", "1m") + R"(---
 apiVersion: batch/v1
@@ -110,7 +111,7 @@ spec:
   SimulationOutcome o = simulate(trace);
   ASSERT_EQ(o.nodes.size(), 1u);
   ASSERT_EQ(o.pods.size(), 3u);
-  const double finished[] = {1941, 1941 + 1820, 1941 + 2 * 1820};
+  const double finished[] = {1941, 1941 + 1800, 1941 + 2 * 1800};
   for (size_t i = 0; i < 3; ++i) {
     const PodRecord& pod = o.pods[i];
     ASSERT_TRUE(pod.boundAt && pod.startedAt && pod.finishedAt) << pod.key;
@@ -254,13 +255,13 @@ spec:
     ASSERT_TRUE(pod.boundAt && pod.finishedAt) << pod.key;
     EXPECT_EQ(at(o, pod.createdAt), created) << pod.key;
     EXPECT_EQ(at(o, *pod.boundAt), i < 2 ? 121 : 1941) << pod.key;
-    EXPECT_EQ(at(o, *pod.finishedAt), i < 2 ? 1941 : 1941 + 1820) << pod.key;
+    EXPECT_EQ(at(o, *pod.finishedAt), i < 2 ? 1941 : 1941 + 1800) << pod.key;
   }
   // Each later trial lands on the node its slot's first trial left.
   EXPECT_NE(o.pods[0].node, o.pods[1].node);
   EXPECT_EQ((std::set<std::string>{o.pods[2].node, o.pods[3].node}),
             (std::set<std::string>{o.pods[0].node, o.pods[1].node}));
-  // Both are Consolidatable at 3821 s, but the pool's default budget (10% of 2 nodes, rounded
+  // Both are Consolidatable at 3801 s (the later trials pulled nothing), but the pool's default budget (10% of 2 nodes, rounded
   // up: 1) lets one go per pass: the second goes at the next pass, 5 s later.
   std::vector<double> reaped;
   for (const auto& node : o.nodes) {
@@ -268,7 +269,7 @@ spec:
     reaped.push_back(at(o, *node.terminatedAt));
   }
   std::sort(reaped.begin(), reaped.end());
-  EXPECT_EQ(reaped, (std::vector<double>{3821, 3826}));
+  EXPECT_EQ(reaped, (std::vector<double>{3801, 3806}));
 }
 
 // The pool allows one type and EC2 has none of it for the first hour: after the capacity
