@@ -162,6 +162,38 @@ spec:
   EXPECT_EQ(at(c.gantry, *c.gantry.nodes[0].terminatedAt), 441.0 + 60);
 }
 
+// NodePool limits hold for the baselines too, counted across the nodes a pass plans: with
+// 4 CPUs allowed, per-pod buys two m5.large (2 vCPUs each) for six 500m pods, not six; the
+// scheduler then binds three pods onto each once they are Ready (1930m allocatable each).
+TEST(SimulationComparison, NodePoolLimitsStopPerPodAcrossOnePass) {
+  std::string pool = kM5Pool;
+  pool.replace(pool.find("spec:\n"), 6, "spec:\n  limits: {cpu: \"4\"}\n");
+  Comparison c = compare(traceOf(pool + cpuPods(6, "500m", "30m")));
+  const SimulationOutcome& perPod = baseline(c, kPerPodBaseline);
+  ASSERT_EQ(perPod.nodes.size(), 2u);
+  for (const auto& node : perPod.nodes) EXPECT_EQ(node.instanceType, "m5.large");
+  for (const auto& pod : perPod.pods) {
+    ASSERT_TRUE(pod.boundAt) << pod.key;
+    EXPECT_EQ(at(perPod, *pod.boundAt), 46.0) << pod.key;
+  }
+}
+
+// A node group without capacity: the launch of its one type fails, the offering is held back,
+// and the next pass picks the next cheapest group (CA backs a failed group off and tries
+// another), at the same moment on the virtual clock.
+TEST(SimulationComparison, CaScalesAnotherGroupWhenItsTypeHasNoCapacity) {
+  const std::string settings =
+      "apiVersion: simulate.gantry.dev/v1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  capacityErrors:\n  - {instanceType: g4dn.xlarge, from: 0s, until: 1h}\n---\n";
+  Comparison c = compare(traceOf(settings + nodePool("gpu", "1m") + gpuPods(1, "30m")));
+  const SimulationOutcome& ca = baseline(c, kClusterAutoscalerBaseline);
+  ASSERT_EQ(ca.nodes.size(), 1u);
+  EXPECT_EQ(ca.nodes[0].instanceType, "g4dn.2xlarge");
+  EXPECT_EQ(at(ca, ca.nodes[0].launchedAt), 1.0);
+  ASSERT_EQ(c.gantry.nodes.size(), 1u);
+  EXPECT_EQ(c.gantry.nodes[0].instanceType, "g4dn.2xlarge");
+}
+
 TEST(SimulationComparison, SameTraceGivesTheSameReportByteForByte) {
   const auto trace = traceOf(nodePool("gpu", "1m") + gpuPods(3, "uniform(20m,40m)") +
                              cpuPods(5, "500m", "10m", "5m"));
