@@ -194,7 +194,8 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input,
   }
 
   const Clock::TimePoint solving = clock_.now();
-  auto plan = binpack::solve(snap.snapshot, **catalog, options_.solver);
+  auto plan = options_.planner ? options_.planner(snap.snapshot, **catalog, options_.solver)
+                               : binpack::solve(snap.snapshot, **catalog, options_.solver);
   if (shared_.metrics) shared_.metrics->solverDuration(clock_.now() - solving);
   if (!plan) {
     logger()->error("cannot plan pods={} error={}", objects.pending.size(), plan.error().message());

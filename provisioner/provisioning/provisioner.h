@@ -26,6 +26,7 @@
 #include "provisioner/state/launch_backoff.h"
 #include "provisioner/state/nominations.h"
 #include "src/common/clock.h"
+#include "src/common/status.h"
 #include "src/kube/event_recorder.h"
 
 namespace gantry::provisioner {
@@ -49,6 +50,12 @@ struct ProvisionerOptions {
   size_t maxParallelCreates = 8;
   // A pod is told the same thing (reason + message) at most once per this period.
   Clock::Duration repeatEventsAfter = std::chrono::minutes(5);
+  // Plans a pass. Empty: binpack::solve, which the controller always uses. `gantry simulate
+  // --compare` puts other autoscalers' decisions here (provisioner/simulate/baseline_*.h) to
+  // play them through the same lifecycle. REQUIRES: a pure function of its arguments.
+  std::function<Result<binpack::Plan>(const binpack::Snapshot&, const api::InstanceTypes&,
+                                      const binpack::Options&)>
+      planner{};
 };
 
 // State shared with the other controllers; null members are not used.

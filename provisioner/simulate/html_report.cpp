@@ -118,27 +118,64 @@ std::string chart(const std::string& id, const std::string& title, const std::st
   return out;
 }
 
-std::string row(const std::string& name, const std::string& value) {
-  return "<tr><th>" + escapeHtml(name) + "</th><td>" + escapeHtml(value) + "</td></tr>\n";
+std::string row(const std::string& name, const std::vector<std::string>& values) {
+  std::string out = "<tr><th>" + escapeHtml(name) + "</th>";
+  for (const auto& v : values) out += "<td>" + escapeHtml(v) + "</td>";
+  return out + "</tr>\n";
 }
 
-std::string totalsTable(const SimulationOutcome& outcome) {
+// One column per run: Gantry's alone, or Gantry's and each baseline's (--compare).
+std::string totalsTable(const std::vector<std::pair<std::string, const SimulationOutcome*>>& runs) {
   // The figures come from the JSON report, so the page and `-o json` never disagree.
-  const auto r = simulationReport(outcome);
-  const auto& p = r["pending_seconds"];
+  std::vector<nlohmann::ordered_json> reports;
+  for (const auto& [name, outcome] : runs) reports.push_back(simulationReport(*outcome));
+  auto values = [&reports](auto of) {
+    std::vector<std::string> out;
+    for (const auto& r : reports) out.push_back(of(r));
+    return out;
+  };
+  auto money = [](const char* key) {
+    return [key](const auto& r) { return "$" + num(r[key].template get<double>(), 2); };
+  };
+  auto hours = [](const char* key) {
+    return [key](const auto& r) { return num(r[key].template get<double>(), 2); };
+  };
+  auto count = [](const char* key) {
+    return [key](const auto& r) { return std::to_string(r[key].template get<int64_t>()); };
+  };
   std::string out = "<section>\n<h2>Totals</h2>\n<table class=\"totals\">\n";
-  out += row("total cost", "$" + num(r["total_cost"].get<double>(), 2));
-  out += row("GPU-hours paid", num(r["gpu_hours_paid"].get<double>(), 2));
-  out += row("GPU-hours requested", num(r["gpu_hours_requested"].get<double>(), 2));
-  out += row("GPU-hours idle", num(r["gpu_hours_idle"].get<double>(), 2));
-  out += row("nodes launched", std::to_string(r["nodes_launched"].get<int64_t>()));
-  out += row("nodes reaped", std::to_string(r["nodes_reaped"].get<int64_t>()));
-  out += row("peak nodes", std::to_string(r["peak_nodes"].get<int64_t>()));
-  out += row("pending p50 / p95 / max", num(p["p50"].get<double>()) + " s / " +
-                                            num(p["p95"].get<double>()) + " s / " +
-                                            num(p["max"].get<double>()) + " s");
-  out += row("makespan", num(r["makespan_seconds"].get<double>()) + " s (" +
-                             duration(r["makespan_seconds"].get<double>()) + ")");
+  if (runs.size() > 1) {
+    out += "<tr><th></th>";
+    for (const auto& [name, outcome] : runs) {
+      out += "<th class=\"run\">" + escapeHtml(name) + "</th>";
+    }
+    out += "</tr>\n";
+  }
+  out += row("total cost", values(money("total_cost")));
+  out += row("GPU-hours paid", values(hours("gpu_hours_paid")));
+  out += row("GPU-hours requested", values(hours("gpu_hours_requested")));
+  out += row("GPU-hours idle", values(hours("gpu_hours_idle")));
+  out += row("nodes launched", values(count("nodes_launched")));
+  out += row("nodes reaped", values(count("nodes_reaped")));
+  out += row("peak nodes", values(count("peak_nodes")));
+  out += row("pending p50 / p95 / max", values([](const auto& r) {
+               const auto& p = r["pending_seconds"];
+               return num(p["p50"].template get<double>()) + " s / " +
+                      num(p["p95"].template get<double>()) + " s / " +
+                      num(p["max"].template get<double>()) + " s";
+             }));
+  out += row("makespan", values([](const auto& r) {
+               const double s = r["makespan_seconds"].template get<double>();
+               return num(s) + " s (" + duration(s) + ")";
+             }));
+  if (runs.size() > 1) {
+    // Gantry's cost over each run's: 0.50x means Gantry pays half.
+    const double gantry = reports.front()["total_cost"].get<double>();
+    out += row("Gantry's cost / this", values([gantry](const auto& r) {
+                 const double cost = r["total_cost"].template get<double>();
+                 return cost > 0 ? num(gantry / cost, 2) + "x" : std::string("n/a");
+               }));
+  }
   out += "</table>\n</section>\n";
   return out;
 }
@@ -157,7 +194,8 @@ svg { width: 100%; height: auto; background: #fff; border: 1px solid #ddd; }
 .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; }
 .totals { border-collapse: collapse; font-size: 14px; }
 .totals th { text-align: left; font-weight: normal; padding: 3px 18px 3px 0; color: #555; }
-.totals td { text-align: right; padding: 3px 0; font-variant-numeric: tabular-nums; }
+.totals td { text-align: right; padding: 3px 0 3px 18px; font-variant-numeric: tabular-nums; }
+.totals th.run { text-align: right; padding: 3px 0 3px 18px; color: #222; }
 )";
 
 }  // namespace
@@ -178,7 +216,9 @@ std::string escapeHtml(const std::string& text) {
   return out;
 }
 
-std::string simulationHtmlReport(const SimulationOutcome& outcome, const std::string& title) {
+std::string simulationHtmlReport(
+    const SimulationOutcome& outcome, const std::string& title,
+    const std::vector<std::pair<std::string, SimulationOutcome>>& baselines) {
   const ReportTimeline tl = buildReportTimeline(outcome);
   const double xMax = std::max(
       1.0, std::chrono::duration<double>(outcome.end - outcome.start).count());
@@ -198,7 +238,13 @@ std::string simulationHtmlReport(const SimulationOutcome& outcome, const std::st
   out += "<p>" + std::to_string(outcome.pods.size()) + " pods, " +
          std::to_string(outcome.nodes.size()) + " nodes, simulated for " + duration(xMax) +
          ". Times are from the start of the simulation.</p>\n";
-  out += totalsTable(outcome);
+  std::vector<std::pair<std::string, const SimulationOutcome*>> runs = {{"gantry", &outcome}};
+  for (const auto& [name, run] : baselines) runs.emplace_back(name, &run);
+  out += totalsTable(runs);
+  if (!baselines.empty()) {
+    out += "<p>Baselines: the same trace, cloud, models and seed with other autoscalers' "
+           "decisions (gantry simulate --compare); the charts are Gantry's run.</p>\n";
+  }
   out += chart("chart-nodes", "Nodes by instance type", "nodes", nodeLines, xMax, 0);
   out += chart("chart-pending", "Pending pods", "pods",
                {{"pending pods", kPalette[3], bounded(tl.pendingPods)}}, xMax, 0);

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "provisioner/simulate/simulation_outcome.h"
 
@@ -14,7 +16,11 @@ namespace gantry::provisioner::simulate {
 // Points drawn per series at most; longer runs are merged by time buckets (boundedSeries).
 inline constexpr size_t kReportMaxPoints = 2000;
 
-std::string simulationHtmlReport(const SimulationOutcome& outcome, const std::string& title);
+// With `baselines` (gantry simulate --compare: name and outcome of each), the totals table
+// gets one column per baseline beside Gantry's; the charts stay Gantry's.
+std::string simulationHtmlReport(
+    const SimulationOutcome& outcome, const std::string& title,
+    const std::vector<std::pair<std::string, SimulationOutcome>>& baselines = {});
 
 // &, <, >, " and ' as entities: for text and attribute values alike.
 std::string escapeHtml(const std::string& text);

@@ -71,7 +71,9 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
       provisioner_(
           [this] { return readCluster(); }, batcher_, cluster_.provisionerWriter(), *cloud_,
           events_, *clock_,
-          ProvisionerOptions{.region = trace.settings.region, .maxParallelCreates = 1},
+          ProvisionerOptions{.region = trace.settings.region,
+                             .maxParallelCreates = 1,
+                             .planner = options.decisions.planner},
           ProvisionerShared{.nominations = &nominations_, .launchBackoff = &launchBackoff_}),
       lifecycle_(
           cluster_.lifecycleReader(), cluster_, *cloud_, events_, *clock_, {},
@@ -107,6 +109,7 @@ SimulationOutcome SimulationEngine::run() {
   if (pools.empty()) pools.push_back(api::NodePool::defaultPool());
   for (api::NodePool& pool : pools) {
     if (pool.nodeClassRef.empty()) pool.nodeClassRef = "default";
+    if (options_.decisions.adjustNodePool) options_.decisions.adjustNodePool(pool);
     cluster_.putNodePool(pool);
   }
   workload_.start();
@@ -152,10 +155,15 @@ void SimulationEngine::settle() {
       replanNow_ = false;
       ++work;
       ClusterObjects objects = readCluster();
-      if (!objects.pending.empty()) provisioner_.provision(objects);
+      if (!objects.pending.empty() && provisioner_.provision(objects).claimsCreated > 0 &&
+          options_.decisions.scaleDownDelayAfterAdd > Clock::Duration::zero()) {
+        scaleDownHeldUntil_ = clock_->now() + options_.decisions.scaleDownDelayAfterAdd;
+      }
     }
     work += lifecycleQueue_.step();
-    work += disruptionQueue_.step();
+    if (!scaleDownHeldUntil_ || clock_->now() >= *scaleDownHeldUntil_) {
+      work += disruptionQueue_.step();
+    }
     if (work == 0) return;
   }
   ++stalledMoments_;
@@ -226,7 +234,11 @@ std::optional<Clock::TimePoint> SimulationEngine::nextWake() const {
   consider(timeline_.nextTime());
   consider(cloud_->nextEventAfter(clock_->now()));
   consider(lifecycleQueue_.nextWake());
-  consider(disruptionQueue_.nextWake());
+  auto disruptionWake = disruptionQueue_.nextWake();
+  if (disruptionWake && scaleDownHeldUntil_) {
+    disruptionWake = std::max(*disruptionWake, *scaleDownHeldUntil_);
+  }
+  consider(disruptionWake);
   consider(batcher_.deadline());
   consider(provisioner_.retryAt());
   return next;

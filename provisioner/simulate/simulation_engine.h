@@ -24,6 +24,7 @@
 #include "provisioner/provisioning/provisioner.h"
 #include "provisioner/runtime/queue_controller.h"
 #include "provisioner/simulate/counting_event_recorder.h"
+#include "provisioner/simulate/decision_policy.h"
 #include "provisioner/simulate/event_queue.h"
 #include "provisioner/simulate/kubelet_model.h"
 #include "provisioner/simulate/sim_cluster.h"
@@ -47,6 +48,8 @@ struct EngineOptions {
   // repair missed informer events, which the engine never misses (every time-based step
   // requeues itself), and it was 80% of a day's simulation; results are the same at 5 min.
   Clock::Duration lifecycleResync = std::chrono::minutes(5);
+  // Whose decisions to play: Gantry's by default, a baseline's for --compare.
+  DecisionPolicy decisions{};
 };
 
 class SimulationEngine final : private ClusterObserver {
@@ -110,6 +113,8 @@ class SimulationEngine final : private ClusterObserver {
 
   bool schedulerDirty_ = true;
   bool replanNow_ = false;  // a launch failed on capacity: plan its pods again at once
+  // DecisionPolicy::scaleDownDelayAfterAdd: disruption waits until then.
+  std::optional<Clock::TimePoint> scaleDownHeldUntil_;
   size_t wakes_ = 0;
   size_t stalledMoments_ = 0;
   std::map<std::string, InstanceFacts> instances_;  // by providerID

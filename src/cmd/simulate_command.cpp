@@ -14,6 +14,7 @@
 
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "provisioner/simulate/html_report.h"
+#include "provisioner/simulate/simulation_comparison.h"
 #include "provisioner/simulate/simulation_engine.h"
 #include "provisioner/simulate/simulation_report.h"
 #include "src/cmd/commands.h"
@@ -37,6 +38,14 @@ const std::vector<FlagSpec>& simulateFlags() {
        "network) charting nodes by instance type, pending pods, GPUs allocated vs paid for\n"
        "and cumulative cost over time, with the totals",
        false, false, ""},
+      {"compare",
+       "also play the trace with two baselines' decisions (same cloud, models and seed) and\n"
+       "print them side by side, and in the JSON under \"baselines\":\n"
+       "  cluster-autoscaler: node groups fixed to the NodePool's cheapest type per pod\n"
+       "    shape, empty nodes removed after 10 min (not within 10 min of a scale-up);\n"
+       "  per-pod: one node per pending pod (the cheapest type for it), no packing; nodes\n"
+       "    reaped when empty for the NodePool's consolidateAfter",
+       false, true, ""},
       {"help", "show this help (-h)", false, true, ""},
   };
   return specs;
@@ -50,7 +59,8 @@ const CommandHelp& simulateHelp() {
           "clock against a simulated cloud; deterministic for a trace and its seed",
       .examples = {"gantry simulate --trace examples/katib-gpu-experiment.yaml",
                    "gantry simulate --trace day/ --trace nodepools.yaml -o json",
-                   "gantry simulate --trace day/ --report day.html"},
+                   "gantry simulate --trace day/ --report day.html",
+                   "gantry simulate --trace examples/katib-gpu-experiment.yaml --compare"},
       .exitCodes = {{0, "the simulation ran and its report was printed"},
                     {1, "the --report file could not be written"},
                     {2,
@@ -120,22 +130,36 @@ int runSimulateCommand(const std::vector<std::string>& args) {
   log->set_level(spdlog::level::warn);
   spdlog::set_default_logger(log);
   spdlog::set_level(spdlog::level::warn);
-  auto engine = provisioner::simulate::SimulationEngine::make(*trace);
-  if (!engine) {
-    std::cerr << "gantry simulate: " << engine.error().message() << "\n";
-    return 2;
-  }
-  const auto outcome = (*engine)->run();
-  if (output == "json") {
-    std::cout << provisioner::simulate::simulationReport(outcome).dump(2) << "\n";
+  namespace sim = provisioner::simulate;
+  sim::Comparison runs;
+  const bool compare = flags->enabled("compare");
+  if (compare) {
+    auto comparison = sim::runComparison(*trace);
+    if (!comparison) {
+      std::cerr << "gantry simulate: " << comparison.error().message() << "\n";
+      return 2;
+    }
+    runs = std::move(*comparison);
   } else {
-    std::cout << provisioner::simulate::simulationSummaryText(outcome);
+    auto engine = sim::SimulationEngine::make(*trace);
+    if (!engine) {
+      std::cerr << "gantry simulate: " << engine.error().message() << "\n";
+      return 2;
+    }
+    runs.gantry = (*engine)->run();
+  }
+  const sim::SimulationOutcome& outcome = runs.gantry;
+  if (output == "json") {
+    std::cout << (compare ? sim::comparisonReport(runs) : sim::simulationReport(outcome)).dump(2)
+              << "\n";
+  } else {
+    std::cout << (compare ? sim::comparisonSummaryText(runs) : sim::simulationSummaryText(outcome));
   }
   if (report.is_open()) {
     std::string title = "gantry simulate:";
     for (const auto& p : paths) title += " " + p;
     errno = 0;
-    report << provisioner::simulate::simulationHtmlReport(outcome, title);
+    report << sim::simulationHtmlReport(outcome, title, runs.baselines);
     report.close();
     if (!report) return cannotWrite();
   }

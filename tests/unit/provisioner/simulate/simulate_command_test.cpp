@@ -105,5 +105,44 @@ TEST(SimulateCommand, MissingPathOrFlagExitsTwo) {
             2);
 }
 
+// --compare: Gantry's run stays the top-level object, byte for byte as without it, and the
+// baselines come under "baselines"; the text puts them side by side and the report's totals
+// table gets a column each.
+TEST(SimulateCommand, CompareAddsBaselinesToJsonTextAndReport) {
+  const std::string path =
+      writeTrace("simulate_cli_compare.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
+  const std::string base = std::string(GANTRY_BINARY) + " simulate --trace " + path;
+  auto plain = gantry::testing::runCommand(base + " -o json");
+  auto compared = gantry::testing::runCommand(base + " -o json --compare");
+  ASSERT_EQ(plain.exitCode, 0) << plain.err;
+  ASSERT_EQ(compared.exitCode, 0) << compared.err;
+  EXPECT_EQ(compared.out, gantry::testing::runCommand(base + " -o json --compare").out);
+  auto report = nlohmann::ordered_json::parse(compared.out);
+  ASSERT_TRUE(report.contains("baselines"));
+  auto baselines = report["baselines"];
+  report.erase("baselines");
+  EXPECT_EQ(report, nlohmann::ordered_json::parse(plain.out));
+  // One g4dn.xlarge each; cluster-autoscaler removes it 10 min after the pod finished (1941 s)
+  // instead of consolidateAfter's 1 min.
+  const double price = onDemandPrice("g4dn.xlarge");
+  EXPECT_EQ(baselines["per-pod"]["total_cost"], std::round(price * 2000.0 / 3600 * 1e6) / 1e6);
+  EXPECT_EQ(baselines["cluster-autoscaler"]["total_cost"],
+            std::round(price * 2540.0 / 3600 * 1e6) / 1e6);
+  EXPECT_EQ(baselines["cluster-autoscaler"]["nodes"][0]["terminated_at"], 2541.0);
+
+  const std::string html = ::testing::TempDir() + "simulate_cli_compare.html";
+  auto text = gantry::testing::runCommand(base + " --compare --report " + html);
+  ASSERT_EQ(text.exitCode, 0) << text.err;
+  EXPECT_NE(text.out.find("cluster-autoscaler"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("gantry cost / this"), std::string::npos) << text.out;
+  std::ifstream in(html);
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("<th class=\"run\">cluster-autoscaler</th>"), std::string::npos);
+  EXPECT_NE(page.find("<th class=\"run\">per-pod</th>"), std::string::npos);
+
+  auto help = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --help");
+  EXPECT_NE(help.out.find("--compare"), std::string::npos) << help.out;
+}
+
 }  // namespace
 }  // namespace gantry::provisioner::simulate::testing
