@@ -1,5 +1,6 @@
 # Entry points for people and CI. Each target installs what it needs first (idempotent).
-#   make demo   install, build the gantry binary only (in $(DEMO_BUILD_DIR)), and plan the bundled Katib GPU example
+#   make demo   install, build the gantry binary only (in $(DEMO_BUILD_DIR)), and simulate the bundled
+#               Katib random search (examples/simulate/) with an HTML report
 #   make test   install, build everything, start the test environment, run unit+integration+e2e tests
 BUILD_DIR ?= build
 # The demo's own build: optimised like BUILD_DIR's but without debug information, which costs
@@ -24,7 +25,9 @@ demo: deps
 	cmake -S . -B $(DEMO_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DGANTRY_BUILD_TESTS=OFF -DGANTRY_BUILD_BENCH=OFF
 	cmake --build $(DEMO_BUILD_DIR) -j $(JOBS) --target gantry
-	$(DEMO_BUILD_DIR)/src/gantry plan --pods examples/katib-gpu-experiment.yaml
+	$(DEMO_BUILD_DIR)/src/gantry simulate --trace examples/simulate/katib-random-search.yaml \
+	  --compare --report $(DEMO_BUILD_DIR)/katib-report.html
+	@echo "report: $(DEMO_BUILD_DIR)/katib-report.html (open it in a browser)"
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure -j $(JOBS)
