@@ -4,7 +4,8 @@
 // thread, which a virtual clock must not wait on).
 #pragma once
 
-#include <atomic>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "src/kube/event_recorder.h"
@@ -14,14 +15,26 @@ namespace gantry::provisioner::simulate {
 // Thread-safe.
 class CountingEventRecorder final : public kube::EventRecorder {
  public:
-  void record(const kube::ObjectReference&, kube::EventType, const std::string&,
+  void record(const kube::ObjectReference&, kube::EventType, const std::string& reason,
               const std::string&) override {
-    count_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(mu_);
+    ++count_;
+    ++byReason_[reason];
   }
-  size_t count() const { return count_.load(std::memory_order_relaxed); }
+  size_t count() const {
+    std::lock_guard lock(mu_);
+    return count_;
+  }
+  size_t count(const std::string& reason) const {
+    std::lock_guard lock(mu_);
+    auto it = byReason_.find(reason);
+    return it == byReason_.end() ? 0 : it->second;
+  }
 
  private:
-  std::atomic<size_t> count_{0};
+  mutable std::mutex mu_;
+  size_t count_ = 0;
+  std::map<std::string, size_t> byReason_;
 };
 
 }  // namespace gantry::provisioner::simulate

@@ -125,6 +125,17 @@ void KubeletModel::registerNode(const cloudprovider::CloudInstance& instance) {
   schedule_(at, [this, name, late, startupTaints] { finishStartup(name, late, startupTaints); });
 }
 
+void KubeletModel::instanceGone(const std::string& node) {
+  (void)cluster_.editNode(node, [&](json& object) {
+    object["status"]["conditions"] =
+        json::array({{{"type", "Ready"},
+                      {"status", "Unknown"},
+                      {"reason", "NodeStatusUnknown"},
+                      {"message", "Kubelet stopped posting node status."},
+                      {"lastTransitionTime", api::formatTimestamp(clock_.now())}}});
+  });
+}
+
 void KubeletModel::finishStartup(const std::string& node, const api::ResourceList& lateResources,
                                  const std::vector<api::Taint>& startupTaints) {
   (void)cluster_.editNode(node, [&](json& object) {

@@ -32,6 +32,11 @@ class KubeletModel {
   // every instance at every moment would dominate a long simulation. Returns how many.
   size_t sync();
 
+  // The instance under `node` is gone: its kubelet stops posting status, and the node
+  // lifecycle controller marks the Node's Ready condition Unknown (at once here; the real
+  // one waits its 40 s grace period). The scheduler places nothing there from then on.
+  void instanceGone(const std::string& node);
+
   // The Node name an instance registers as (its instance id, as the sim has no VPC addresses).
   static std::string nodeNameFor(const cloudprovider::CloudInstance& instance);
 

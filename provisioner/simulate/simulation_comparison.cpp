@@ -41,6 +41,7 @@ Result<Comparison> runComparison(const gantry::simulate::Trace& trace, EngineOpt
   if (!gantry) return fail(gantry.error());
   out.gantry = std::move(*gantry);
   for (auto& [name, policy] : baselinePolicies()) {
+    options.runName = name;
     auto run = runOnce(trace, options, std::move(policy));
     if (!run) return fail(run.error());
     out.baselines.emplace_back(name, std::move(*run));

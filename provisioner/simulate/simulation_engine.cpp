@@ -91,6 +91,13 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
                        {.name = "disruption",
                         .initialBackoff = std::chrono::seconds(1),
                         .maxBackoff = std::chrono::minutes(1)}),
+      // Garbage collection, every 30 s as in the controller: it deletes the NodeClaim of a
+      // reclaimed spot instance, whose termination then drains the dead node.
+      gc_(cluster_.lifecycleReader(), cluster_, *cloud_, events_, *clock_),
+      gcQueue_(gc_, *clock_,
+               {.name = "nodeclaim-gc",
+                .initialBackoff = std::chrono::seconds(5),
+                .maxBackoff = std::chrono::minutes(5)}),
       kubelet_(
           cluster_, *cloud_, *clock_,
           [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
@@ -121,10 +128,16 @@ SimulationOutcome SimulationEngine::run() {
   while (true) {
     const auto now = clock_->now();
     if (timeline_.runDue(now) > 0) schedulerDirty_ = true;
+    reclaimInstances();
     settle();
     if (!trace_.settings.duration && !doneAt && workload_.done()) {
       doneAt = now;
       end = std::min(hardEnd, now + std::chrono::hours(1));
+    }
+    if (options_.progress) {
+      std::optional<Clock::Duration> length;
+      if (trace_.settings.duration || doneAt) length = end - start;
+      options_.progress(options_.runName, now - start, length);
     }
     auto next = nextWake();
     if (!next || *next >= end) break;
@@ -161,6 +174,7 @@ void SimulationEngine::settle() {
       }
     }
     work += lifecycleQueue_.step();
+    work += gcQueue_.step();
     if (!scaleDownHeldUntil_ || clock_->now() >= *scaleDownHeldUntil_) {
       work += disruptionQueue_.step();
     }
@@ -234,6 +248,7 @@ std::optional<Clock::TimePoint> SimulationEngine::nextWake() const {
   consider(timeline_.nextTime());
   consider(cloud_->nextEventAfter(clock_->now()));
   consider(lifecycleQueue_.nextWake());
+  consider(gcQueue_.nextWake());
   auto disruptionWake = disruptionQueue_.nextWake();
   if (disruptionWake && scaleDownHeldUntil_) {
     disruptionWake = std::max(*disruptionWake, *scaleDownHeldUntil_);
@@ -249,6 +264,25 @@ void SimulationEngine::podEvent(const std::string& node) {
   podEvents_.record(node, clock_->now());
   if (auto n = cluster_.reader().node(node)) enqueueForNode(*n);
   schedulerDirty_ = true;
+}
+
+// The notice two minutes before is not acted on: the controller has no interruption handling
+// yet, so the sim shows what it does today (garbage collection once the instance is gone).
+void SimulationEngine::reclaimInstances() {
+  // Without a rate nothing is ever reclaimed, and the cloud's list is walked at every moment.
+  if (!(trace_.settings.spotInterruptionsPerHour > 0)) return;
+  // Sorted by reclaim time, and every later reclaim is later than this moment: new ones are
+  // at the end.
+  const auto reclaimed = cloud_->interruptedBy(clock_->now());
+  for (size_t i = reclaimsSeen_; i < reclaimed.size(); ++i) {
+    reclaimed_.insert(reclaimed[i].providerId);
+    auto it = instances_.find(reclaimed[i].providerId);
+    if (it == instances_.end() || it->second.node.empty()) continue;  // never registered
+    kubelet_.instanceGone(it->second.node);
+    workload_.nodeLost(it->second.node);
+    schedulerDirty_ = true;
+  }
+  reclaimsSeen_ = reclaimed.size();
 }
 
 void SimulationEngine::enqueueForNode(const api::Node& node) {
@@ -273,6 +307,7 @@ void SimulationEngine::claimChanged(const api::NodeClaim* before, const api::Nod
     return;
   }
   lifecycleQueue_.enqueue(after->name);
+  if (after->deleting() && (before == nullptr || !before->deleting())) countDisruption(*after);
   if (before && before->isTrue(nc::kConsolidatable) != after->isTrue(nc::kConsolidatable)) {
     disruptionQueue_.enqueue(disruption::DisruptionReconciler::kKey);
   }
@@ -291,6 +326,15 @@ void SimulationEngine::nodeChanged(const api::Node* before, const api::Node* aft
   schedulerDirty_ = true;
 }
 
+void SimulationEngine::countDisruption(const api::NodeClaim& claim) {
+  auto reason = claim.annotations.find(std::string(nc::kDisruptionReasonAnnotation));
+  if (reason != claim.annotations.end() && !reason->second.empty()) {
+    ++disruptions_[reason->second];
+  } else if (reclaimed_.contains(claim.providerId)) {
+    ++disruptions_["Interrupted"];
+  }
+}
+
 void SimulationEngine::podRemoved(const api::Pod& pod) {
   workload_.removed(pod);
   schedulerDirty_ = true;
@@ -305,6 +349,10 @@ SimulationOutcome SimulationEngine::outcome(Clock::TimePoint end) const {
   out.wakes = wakes_;
   out.sleeps = clock_->sleeps();
   out.stalledMoments = stalledMoments_;
+  out.disruptions = disruptions_;
+  for (const char* reason : {"InsufficientCapacity", "LaunchFailed", "RegistrationFailed"}) {
+    if (size_t n = events_.count(reason)) out.launchFailures[reason] = n;
+  }
   auto catalog = cloud_->instanceTypes();
   for (const auto& cost : cloud_->costs(end)) {
     NodeRecord node;

@@ -11,14 +11,18 @@
 // everything that happens at one moment, so two runs produce identical outcomes.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "binpack/snapshot.h"
 #include "cloudprovider/sim/sim_cloud_provider.h"
 #include "provisioner/disruption/disruption_controller.h"
+#include "provisioner/nodeclaim/garbage_collector.h"
 #include "provisioner/nodeclaim/lifecycle_reconciler.h"
 #include "provisioner/provisioning/batcher.h"
 #include "provisioner/provisioning/provisioner.h"
@@ -50,6 +54,13 @@ struct EngineOptions {
   Clock::Duration lifecycleResync = std::chrono::minutes(5);
   // Whose decisions to play: Gantry's by default, a baseline's for --compare.
   DecisionPolicy decisions{};
+  // Called after each moment is settled, with the run's name ("gantry" or a baseline's), the
+  // virtual time played so far and the run's length when it is known (a fixed duration, or
+  // once every pod is done). For a progress display; it must not touch the engine.
+  std::string runName = "gantry";
+  std::function<void(std::string_view run, Clock::Duration played,
+                     std::optional<Clock::Duration> length)>
+      progress{};
 };
 
 class SimulationEngine final : private ClusterObserver {
@@ -84,6 +95,10 @@ class SimulationEngine final : private ClusterObserver {
   ClusterObjects readCluster() const;
   std::optional<Clock::TimePoint> nextWake() const;
   void podEvent(const std::string& node);
+  // Spot instances the cloud reclaimed since the last look: their kubelets die with them.
+  void reclaimInstances();
+  // A claim's deletion began: why, by its disruption-reason annotation or a reclaim.
+  void countDisruption(const api::NodeClaim& claim);
   void enqueueForNode(const api::Node& node);
   SimulationOutcome outcome(Clock::TimePoint end) const;
 
@@ -107,6 +122,8 @@ class SimulationEngine final : private ClusterObserver {
   runtime::QueueController lifecycleQueue_;
   disruption::DisruptionReconciler disruption_;
   runtime::QueueController disruptionQueue_;
+  nodeclaim::GarbageCollector gc_;
+  runtime::QueueController gcQueue_;
   EventQueue timeline_;
   KubeletModel kubelet_;
   WorkloadModel workload_;
@@ -118,6 +135,9 @@ class SimulationEngine final : private ClusterObserver {
   size_t wakes_ = 0;
   size_t stalledMoments_ = 0;
   std::map<std::string, InstanceFacts> instances_;  // by providerID
+  size_t reclaimsSeen_ = 0;                         // of cloud_->interruptedBy(now)
+  std::set<std::string> reclaimed_;                 // providerIDs of reclaimed instances
+  std::map<std::string, size_t> disruptions_;       // by reason
 };
 
 }  // namespace gantry::provisioner::simulate

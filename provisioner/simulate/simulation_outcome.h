@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ struct SimulationOutcome {
   size_t wakes = 0;               // distinct virtual times the engine stopped at
   uint64_t sleeps = 0;        // Clock::sleepFor calls by the controllers: 0, or one of them polled
   size_t stalledMoments = 0;  // moments settle() left with work still coming (a bug if > 0)
+  // NodeClaims disrupted, by reason ("Empty", "Interrupted" for a spot reclaim, ...).
+  std::map<std::string, size_t> disruptions;
+  // NodeClaims whose launch or registration failed, by their Event's reason.
+  std::map<std::string, size_t> launchFailures;
 };
 
 }  // namespace gantry::provisioner::simulate

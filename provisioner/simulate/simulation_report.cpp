@@ -109,6 +109,8 @@ json simulationReport(const SimulationOutcome& o) {
                                    {"p95", percentile(f.pending, 0.95)},
                                    {"max", f.pending.empty() ? 0.0 : f.pending.back()}};
   report["makespan_seconds"] = f.makespan;
+  report["launch_failures"] = o.launchFailures;
+  report["disruptions"] = o.disruptions;
   json byType = json::object();
   for (const auto& [type, s] : subtotals(o, false)) {
     byType[type] = json{{"nodes", s.nodes}, {"hours", money(s.hours)}, {"cost", money(s.cost)}};
@@ -140,6 +142,17 @@ json simulationReport(const SimulationOutcome& o) {
   return report;
 }
 
+namespace {
+// "none", or "Empty 3, Interrupted 1" (reasons in name order).
+std::string countsByReason(const std::map<std::string, size_t>& counts) {
+  std::string out;
+  for (const auto& [reason, n] : counts) {
+    out += (out.empty() ? "" : ", ") + reason + " " + std::to_string(n);
+  }
+  return out.empty() ? "none" : out;
+}
+}  // namespace
+
 std::string simulationSummaryText(const SimulationOutcome& o) {
   const Figures f = figuresOf(o);
   std::string out;
@@ -165,6 +178,8 @@ std::string simulationSummaryText(const SimulationOutcome& o) {
   std::snprintf(line, sizeof(line), "nodes: %zu launched, %zu reaped, peak %zu\n", o.nodes.size(),
                 f.reaped, f.peak);
   out += line;
+  out += "launch failures: " + countsByReason(o.launchFailures) + "\n";
+  out += "disruptions: " + countsByReason(o.disruptions) + "\n";
   return out;
 }
 

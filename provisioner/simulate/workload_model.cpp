@@ -98,6 +98,7 @@ size_t WorkloadModel::addPod(size_t runIndex, api::Pod pod) {
   records_.push_back(std::move(record));
   runOf_.push_back(runIndex);
   over_.push_back(false);
+  lost_.push_back(false);
   cluster_.putPod(std::move(pod));
   return index;
 }
@@ -140,7 +141,7 @@ void WorkloadModel::bound(const std::string& key, const std::string& node) {
 }
 
 void WorkloadModel::podStarted(size_t record) {
-  if (over_[record]) return;
+  if (over_[record] || lost_[record]) return;
   PodRecord& r = records_[record];
   auto pod = cluster_.reader().pod(r.key);
   if (pod == nullptr) return;
@@ -153,8 +154,16 @@ void WorkloadModel::podStarted(size_t record) {
   // A gang's work (a TFJob's replicas) begins when its last member is up: the others wait at
   // the rendezvous, and they all finish together. Images may differ, so they start apart.
   if (++run.started < run.pods.size()) return;
+  scheduleRunEnd(runOf_[record]);
+}
+
+void WorkloadModel::scheduleRunEnd(size_t index) {
+  RunState& run = runs_[index];
+  const uint32_t attempt = run.attempt;
   for (size_t member : run.pods) {
-    schedule_(clock_.now() + *run.runFor, [this, member] { podFinished(member); });
+    schedule_(clock_.now() + *run.runFor, [this, index, attempt, member] {
+      if (runs_[index].attempt == attempt) podFinished(member);
+    });
   }
 }
 
@@ -176,9 +185,64 @@ void WorkloadModel::podFinished(size_t record) {
   if (lastOfRun && !trace_.arrivals[run.arrival].replacesPods) runEnded(runOf_[record]);
 }
 
+void WorkloadModel::nodeLost(const std::string& node) {
+  std::vector<size_t> onNode;
+  for (const auto& [key, record] : recordByKey_) {
+    if (records_[record].node == node && !lost_[record]) onNode.push_back(record);
+  }
+  for (size_t record : onNode) {
+    lost_[record] = true;
+    RunState& run = runs_[runOf_[record]];
+    if (records_[record].startedAt && run.started > 0) --run.started;
+    ++run.attempt;
+  }
+}
+
 void WorkloadModel::removed(const api::Pod& pod) {
   auto it = recordByKey_.find(pod.key());
-  if (it != recordByKey_.end()) podFinished(it->second);
+  if (it == recordByKey_.end()) return;
+  const size_t record = it->second;
+  const RunState& run = runs_[runOf_[record]];
+  if (run.ended || arrivals_[run.arrival].stopped) {
+    podFinished(record);
+    return;
+  }
+  replace(record, pod);
+}
+
+// The Job, TFJob or ReplicaSet controller sees its pod gone before it succeeded and creates
+// another from the same template; the work done so far is lost (no checkpoints modelled).
+// Replacements of a run's pod are named after the original with "-r<N>" (N counts the run's
+// replacements); a ReplicaSet's take the Deployment's next replica number.
+void WorkloadModel::replace(size_t record, api::Pod gone) {
+  const size_t runIndex = runOf_[record];
+  RunState& run = runs_[runIndex];
+  ArrivalState& state = arrivals_[run.arrival];
+  PodRecord& old = records_[record];
+  if (!lost_[record] && old.startedAt) {  // evicted while running: the run is set back
+    if (run.started > 0) --run.started;
+    ++run.attempt;
+  }
+  over_[record] = true;
+  recordByKey_.erase(old.key);
+  if (old.startedAt) old.finishedAt = clock_.now();
+  if (old.boundAt) podEvent_(old.node);
+  const auto& arrival = trace_.arrivals[run.arrival];
+  if (arrival.replacesPods && arrival.replicaTemplate) {
+    std::string base = arrival.replicaTemplate->name;
+    if (base.ends_with("-0")) base.resize(base.size() - 2);
+    gone.name = base + "-" + std::to_string(state.nextReplica++);
+  } else {
+    const size_t cut = gone.name.rfind("-r");
+    if (cut != std::string::npos && cut + 2 < gone.name.size() &&
+        gone.name.find_first_not_of("0123456789", cut + 2) == std::string::npos) {
+      gone.name.resize(cut);
+    }
+    gone.name += "-r" + std::to_string(++run.replaced);
+  }
+  addPod(runIndex, std::move(gone));
+  std::vector<size_t>& members = runs_[runIndex].pods;
+  members.erase(std::find(members.begin(), members.end(), record));
 }
 
 void WorkloadModel::runEnded(size_t index) {

@@ -47,7 +47,13 @@ class WorkloadModel {
   void start();
   // The scheduler bound `pod` to `node` (the host has written the binding).
   void bound(const std::string& pod, const std::string& node);
-  // A drain removed the pod (eviction): it counts as finished for its run.
+  // The node's instance is gone (a spot reclaim): its kubelet is dead, so the pods bound
+  // there stop making progress (a gang's run waits for a replacement of the lost member) but
+  // stay in the API until the node is drained or deleted, as in a cluster.
+  void nodeLost(const std::string& node);
+  // Someone else removed the pod (an eviction by a drain): its owner creates a replacement,
+  // which starts the pod's work over (a gang's whole run restarts). A pod of a stopped object
+  // is simply over.
   void removed(const api::Pod& pod);
 
   // Every run has run and every pod has finished; nothing more will arrive.
@@ -62,6 +68,8 @@ class WorkloadModel {
     std::optional<Clock::Duration> runFor{};  // nullopt: until deleted or the end
     size_t started = 0;  // pods of the run that have started
     size_t finished = 0;
+    uint32_t attempt = 0;  // bumped when a member is lost: finishes queued before are void
+    size_t replaced = 0;   // replacement pods created (they are named after their number)
     bool ended = false;
   };
   struct ArrivalState {
@@ -81,6 +89,10 @@ class WorkloadModel {
   void scaleTo(size_t arrival, int64_t replicas);
   void podStarted(size_t record);
   void podFinished(size_t record);
+  // The run's members finish together runFor from now, unless the run is set back first.
+  void scheduleRunEnd(size_t run);
+  // The owner's replacement for `gone`, the pod of `record`, removed before it finished.
+  void replace(size_t record, api::Pod gone);
   void runEnded(size_t run);
   // Ends every pod of the arrival now (delete-at, or a Deployment's run-for over).
   void stop(size_t arrival);
@@ -99,6 +111,7 @@ class WorkloadModel {
   std::vector<PodRecord> records_;
   std::vector<size_t> runOf_;                  // record -> run
   std::vector<bool> over_;                     // record -> finished or removed unstarted
+  std::vector<bool> lost_;                     // record -> its node died under it
   std::map<std::string, size_t> recordByKey_;  // live pods only
   struct NodeImages {
     std::map<std::string, Clock::TimePoint> readyAt;  // image -> on the node from then on

@@ -7,6 +7,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include "provisioner/simulate/simulation_report.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/flags.h"
+#include "src/cmd/progress_bar.h"
 #include "src/common/utf8.h"
 #include "src/simulate/trace_decoder.h"
 
@@ -46,6 +49,10 @@ const std::vector<FlagSpec>& simulateFlags() {
        "  per-pod: one node per pending pod (the cheapest type for it), no packing; nodes\n"
        "    reaped when empty for the NodePool's consolidateAfter",
        false, true, ""},
+      {"progress",
+       "auto, always or never: a progress line on stderr (auto: when stderr is a terminal\n"
+       "and the run takes more than a second)",
+       false, false, "auto"},
       {"help", "show this help (-h)", false, true, ""},
   };
   return specs;
@@ -86,6 +93,12 @@ int runSimulateCommand(const std::vector<std::string>& args) {
   const std::string output = flags->get("output");
   if (output != "text" && output != "json") {
     std::cerr << "gantry simulate: --output must be text or json, not \"" << output << "\"\n";
+    return 2;
+  }
+  const auto progressMode = parseProgressMode(flags->get("progress"));
+  if (!progressMode) {
+    std::cerr << "gantry simulate: --progress must be auto, always or never, not \""
+              << escapeForTerminal(flags->get("progress")) << "\"\n";
     return 2;
   }
   const auto paths = flags->all("trace");
@@ -131,23 +144,30 @@ int runSimulateCommand(const std::vector<std::string>& args) {
   spdlog::set_default_logger(log);
   spdlog::set_level(spdlog::level::warn);
   namespace sim = provisioner::simulate;
+  ProgressBar progress(std::cerr, *progressMode, isatty(STDERR_FILENO) == 1);
+  sim::EngineOptions options;
+  options.progress = [&progress](std::string_view run, Clock::Duration played,
+                                 std::optional<Clock::Duration> length) {
+    progress.update(run, played, length);
+  };
   sim::Comparison runs;
   const bool compare = flags->enabled("compare");
   if (compare) {
-    auto comparison = sim::runComparison(*trace);
+    auto comparison = sim::runComparison(*trace, options);
     if (!comparison) {
       std::cerr << "gantry simulate: " << comparison.error().message() << "\n";
       return 2;
     }
     runs = std::move(*comparison);
   } else {
-    auto engine = sim::SimulationEngine::make(*trace);
+    auto engine = sim::SimulationEngine::make(*trace, options);
     if (!engine) {
       std::cerr << "gantry simulate: " << engine.error().message() << "\n";
       return 2;
     }
     runs.gantry = (*engine)->run();
   }
+  progress.finish();
   const sim::SimulationOutcome& outcome = runs.gantry;
   if (output == "json") {
     std::cout << (compare ? sim::comparisonReport(runs) : sim::simulationReport(outcome)).dump(2)

@@ -39,7 +39,10 @@ TEST(SimulateCommand, JsonReportFollowsTheContractAndRepeatsByteForByte) {
   EXPECT_EQ(keys, (std::vector<std::string>{"total_cost", "gpu_hours_paid", "gpu_hours_requested",
                                             "gpu_hours_idle", "nodes_launched", "nodes_reaped",
                                             "peak_nodes", "pending_seconds", "makespan_seconds",
+                                            "launch_failures", "disruptions",
                                             "by_instance_type", "nodes", "pods"}));
+  EXPECT_EQ(report["disruptions"], nlohmann::json({{"Empty", 1}}));
+  EXPECT_EQ(report["launch_failures"], nlohmann::json::object());
   // One g4dn.xlarge from 1 s to 2001 s.
   const double cost = onDemandPrice("g4dn.xlarge") * 2000.0 / 3600;
   EXPECT_EQ(report["total_cost"], std::round(cost * 1e6) / 1e6);
@@ -68,6 +71,7 @@ TEST(SimulateCommand, CapacityErrorFallsBackAndKeepsStdoutJson) {
   EXPECT_EQ(report["nodes"][0]["instance_type"], "g4dn.2xlarge");
   EXPECT_EQ(report["nodes"][0]["launched_at"], 1.0);
   EXPECT_EQ(report["pods"][0]["bound_at"], 121.0);
+  EXPECT_EQ(report["launch_failures"], nlohmann::json({{"InsufficientCapacity", 1}}));
 }
 
 TEST(SimulateCommand, TextSummaryNamesPoolsTypesAndWaits) {
@@ -81,6 +85,35 @@ TEST(SimulateCommand, TextSummaryNamesPoolsTypesAndWaits) {
             std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("nodes: 1 launched, 1 reaped, peak 1"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("launch failures: none\ndisruptions: Empty 1\n"), std::string::npos)
+      << run.out;
+}
+
+// The progress line: never on a pipe by default (nor for a run under a second), always when
+// asked, on stderr only, erased at the end; a bad mode exits 2.
+TEST(SimulateCommand, ProgressLineOnlyWhenAskedOrOnATerminal) {
+  const std::string path = writeTrace(
+      "simulate_cli_progress.yaml",
+      "apiVersion: simulate.gantry.dev/v1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  duration: 1h\n---\n" + nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));
+  const std::string base = std::string(GANTRY_BINARY) + " simulate -o json --trace " + path;
+  auto quiet = gantry::testing::runCommand(base);
+  ASSERT_EQ(quiet.exitCode, 0) << quiet.err;
+  EXPECT_TRUE(quiet.err.empty()) << quiet.err;
+
+  auto shown = gantry::testing::runCommand(base + " --progress always");
+  ASSERT_EQ(shown.exitCode, 0) << shown.err;
+  EXPECT_EQ(shown.out, quiet.out);
+  EXPECT_NE(shown.err.find("\r[------------------------------]   0%  0h00m of 1h00m  gantry"),
+            std::string::npos)
+      << shown.err;
+  ASSERT_FALSE(shown.err.empty());
+  EXPECT_EQ(shown.err.back(), '\r') << "the line is erased at the end";
+
+  auto compared = gantry::testing::runCommand(base + " --compare --progress always");
+  EXPECT_NE(compared.err.find("  per-pod"), std::string::npos) << compared.err;
+
+  EXPECT_EQ(gantry::testing::runCommand(base + " --progress sometimes").exitCode, 2);
 }
 
 TEST(SimulateCommand, BadTraceExitsTwoNamingFileObjectAndField) {

@@ -212,7 +212,8 @@ TEST(SimulationComparison, JsonKeepsGantryAtTheTopAndEachBaselineWithTheSameKeys
       "total_cost",       "gpu_hours_paid",  "gpu_hours_requested",
       "gpu_hours_idle",   "nodes_launched",  "nodes_reaped",
       "peak_nodes",       "pending_seconds", "makespan_seconds",
-      "by_instance_type", "nodes",           "pods"};
+      "launch_failures",  "disruptions",     "by_instance_type",
+      "nodes",            "pods"};
   std::vector<std::string> withBaselines = contract;
   withBaselines.push_back("baselines");
   EXPECT_EQ(top, withBaselines);
