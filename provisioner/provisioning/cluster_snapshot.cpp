@@ -61,6 +61,13 @@ ClusterSnapshot buildSnapshot(const ClusterObjects& objects, const api::Instance
         for (const auto& [name, q] : view.node.allocatable.entries()) {
           if (node.allocatable.get(name).isZero()) node.allocatable.set(name, q);
         }
+        // Until it is initialized the Node carries taints that are about to go: the node
+        // lifecycle controller's not-ready, the cloud controller's uninitialized, the claim's
+        // startup taints, our unregistered one. Judged by them, the pods planned onto this
+        // claim would fit nowhere and a second node would be launched for them (seen in the
+        // e2e agreement test: an extra, empty g4dn.xlarge). Karpenter plans against the
+        // claim's own taints until initialization too.
+        node.taints = view.node.taints;
       }
       continue;
     }
