@@ -64,6 +64,10 @@ class TestEnv {
   const std::string& kubeconfig() const { return get("KUBECONFIG"); }
   // moto + fault layer; also serves the Pricing API (GetProducts).
   const std::string& ec2Endpoint() const { return get("GANTRY_EC2_ENDPOINT"); }
+  // moto's SQS (same server as EC2) and the interruption queue's name (README: "Interruption
+  // queue"); empty in an environment started by an older checkout.
+  const std::string& sqsEndpoint() const { return get("GANTRY_SQS_ENDPOINT"); }
+  const std::string& interruptionQueue() const { return get("GANTRY_INTERRUPTION_QUEUE"); }
   // The fault table's control API (README: "Fault table API").
   const std::string& faultsEndpoint() const { return get("GANTRY_FAULTS_ENDPOINT"); }
   const std::string& accessKeyId() const { return get("AWS_ACCESS_KEY_ID"); }

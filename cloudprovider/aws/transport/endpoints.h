@@ -16,11 +16,11 @@ namespace gantry::cloudprovider::aws {
 // The public endpoint of a service in a region: "https://ec2.us-east-1.amazonaws.com",
 // ".amazonaws.com.cn" in China regions; "pricing" becomes "api.pricing.<region>" and STS
 // without a region the global "https://sts.amazonaws.com".
-// `service` is the lowercase endpoint prefix: "ec2", "sts", "ssm", "pricing".
+// `service` is the lowercase endpoint prefix: "ec2", "sts", "ssm", "pricing", "sqs".
 std::string defaultEndpoint(std::string_view service, std::string_view region);
 
 // The endpoint to call: `explicitOverride` if non-empty, else AWS_ENDPOINT_URL_<SERVICE>
-// (the SDKs' service identifier, uppercased: AWS_ENDPOINT_URL_EC2, _STS, _SSM, _PRICING),
+// (the SDKs' service identifier, uppercased: AWS_ENDPOINT_URL_EC2, _STS, _SSM, _PRICING, _SQS),
 // else AWS_ENDPOINT_URL, else defaultEndpoint(). An empty variable counts as unset; with
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (any case) both variables are ignored. A trailing
 // '/' is removed.

@@ -1,4 +1,4 @@
-// The JSON 1.1 request shape shared by the SSM and Pricing clients; signing and retries are
+// The JSON request shape shared by the SSM, Pricing and SQS clients; signing and retries are
 // SignedTransport's. Errors: json_protocol_errors.cpp.
 #include "cloudprovider/aws/transport/json_protocol.h"
 
@@ -19,7 +19,8 @@ SignedTransportOptions transportOptions(const JsonProtocolOptions& options) {
 JsonProtocolClient::JsonProtocolClient(JsonProtocolOptions options, http::HttpClient& http,
                                        CredentialsProvider& credentials, Clock& clock,
                                        RandomSource random)
-    : transport_(transportOptions(options),
+    : contentType_(options.contentType),
+      transport_(transportOptions(options),
                  [service = options.service, mapCode = options.mapErrorCode](
                      std::string_view action, const http::Response& response) {
                    return jsonErrorStatus(service, action, response, mapCode);
@@ -31,7 +32,7 @@ Result<std::string> JsonProtocolClient::call(std::string_view target,
   // "AmazonSSM.GetParameter" -> "GetParameter", for messages.
   const std::string_view action = target.substr(target.rfind('.') + 1);
   return transport_.call({.action = std::string(action),
-                          .headers = {{"Content-Type", "application/x-amz-json-1.1"},
+                          .headers = {{"Content-Type", contentType_},
                                       {"X-Amz-Target", std::string(target)}},
                           .body = body});
 }

@@ -1,7 +1,7 @@
-// The AWS JSON 1.1 protocol (SSM, Price List, ...) in one place: a POST / with X-Amz-Target
-// over the shared SignedTransport (signing, retries), and error bodies turned into typed
-// Status. Each JSON client (ssm_api.cpp, pricing_api.cpp) only encodes its request and
-// parses its reply.
+// The AWS JSON 1.0/1.1 protocol (SSM, Price List, SQS, ...) in one place: a POST / with
+// X-Amz-Target over the shared SignedTransport (signing, retries), and error bodies turned
+// into typed Status. Each JSON client (ssm_api.cpp, pricing_api.cpp, sqs_api.cpp) only
+// encodes its request and parses its reply.
 #pragma once
 
 #include <chrono>
@@ -34,7 +34,9 @@ struct JsonProtocolOptions {
   std::string service{};   // label for messages and logs: "SSM", "Pricing"
   std::string endpoint{};  // full URL without trailing '/', already resolved
   std::string signingRegion{};
-  std::string signingService{};  // SigV4 service name: "ssm", "pricing"
+  std::string signingService{};  // SigV4 service name: "ssm", "pricing", "sqs"
+  // The protocol version is only this header: JSON 1.1 for SSM and Pricing, 1.0 for SQS.
+  std::string contentType{"application/x-amz-json-1.1"};
   RetryOptions retry{};
   std::chrono::milliseconds requestTimeout{30000};
   JsonErrorCodeMapper mapErrorCode{};  // optional
@@ -55,6 +57,7 @@ class JsonProtocolClient {
   const std::string& endpoint() const { return transport_.endpoint(); }
 
  private:
+  std::string contentType_;
   SignedTransport transport_;
 };
 

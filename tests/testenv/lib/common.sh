@@ -22,6 +22,8 @@ ETCD_PORT=$((PORT_BASE + 1)) ETCD_PEER_PORT=$((PORT_BASE + 2)) APISERVER_PORT=$(
 KWOK_PORT=$((PORT_BASE + 47)) KCM_PORT=$((PORT_BASE + 57)) SCHEDULER_PORT=$((PORT_BASE + 59))
 EC2_PORT=$((PORT_BASE + 70)) FAULTS_PORT=$((PORT_BASE + 71))
 CLUSTER_NAME=gantry-test
+# The SQS queue (in moto) that EventBridge would fill with interruption events on AWS.
+INTERRUPTION_QUEUE=gantry-testenv-interruption
 
 PKI=$RUN_DIR/pki
 # apiserver_ok [path]: the apiserver answers /readyz (or the path) to the admin user.

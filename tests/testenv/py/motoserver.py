@@ -6,9 +6,11 @@ which create the test user, its policy and its access key, and the IRSA role
 (`gantry-irsa`, same policy) over the wire; from then on
 every request's SigV4 signature and IAM permission is checked. The default subnets and
 security group get the discovery tag (signed calls), and the SSM public parameters of the
-EKS-optimized AMIs for --k8s-version are published (amiparams.py). The credentials go to
-<state-dir>/credentials.json, and the control port opens last: when it answers, all is set.
-A reset repeats the tagging and the publishing.
+EKS-optimized AMIs for --k8s-version are published (amiparams.py), and the SQS queue
+--interruption-queue is created (SQS is served on the same port; EventBridge would fill the
+queue on AWS, tests send to it). The credentials go to <state-dir>/credentials.json, and the
+control port opens last: when it answers, all is set. A reset repeats the tagging, the
+publishing and the queue (so it comes back empty).
 """
 
 import argparse
@@ -54,6 +56,7 @@ def main():
     ap.add_argument("--cluster-name", required=True)
     ap.add_argument("--state-dir", required=True)
     ap.add_argument("--k8s-version", required=True, help="the test cluster's, e.g. 1.34.10")
+    ap.add_argument("--interruption-queue", required=True, help="the SQS queue for interruption events")
     args = ap.parse_args()
     endpoint = f"http://{args.host}:{args.port}"
 
@@ -67,9 +70,14 @@ def main():
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1", config=QUIET,
                        aws_access_key_id=creds["accessKeyId"], aws_secret_access_key=creds["secretAccessKey"])
 
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1", config=QUIET,
+                       aws_access_key_id=creds["accessKeyId"], aws_secret_access_key=creds["secretAccessKey"])
+
     def seed():
         tag_discovery(ec2, args.cluster_name)
         amiparams.publish(ec2, get_account_id_from(creds["accessKeyId"]), args.k8s_version)
+        # Karpenter's recommended settings for an interruption queue: events are stale after 5 min.
+        sqs.create_queue(QueueName=args.interruption_queue, Attributes={"MessageRetentionPeriod": "300"})
 
     seed()
     path = os.path.join(args.state_dir, "credentials.json")
@@ -82,7 +90,7 @@ def main():
         seed()
 
     control = make_server(args.host, args.control_port, ControlApp(table, reset), threaded=True)
-    print(f"motoserver: EC2 on {endpoint}, faults on http://{args.host}:{args.control_port}", flush=True)
+    print(f"motoserver: EC2 and SQS on {endpoint}, faults on http://{args.host}:{args.control_port}", flush=True)
     control.serve_forever()
 
 

@@ -8,6 +8,7 @@
 
 #include "cloudprovider/aws/auth/credentials_env.h"
 #include "cloudprovider/aws/ec2/query_ec2_api.h"
+#include "cloudprovider/aws/sqs/sqs_api.h"
 #include "cloudprovider/aws/ssm/ssm_api.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/cloudprovider/aws/auth/credentials_test_support.h"
@@ -25,7 +26,8 @@ struct Service {
 constexpr Service kServices[] = {{"ec2", "AWS_ENDPOINT_URL_EC2"},
                                  {"ssm", "AWS_ENDPOINT_URL_SSM"},
                                  {"pricing", "AWS_ENDPOINT_URL_PRICING"},
-                                 {"sts", "AWS_ENDPOINT_URL_STS"}};
+                                 {"sts", "AWS_ENDPOINT_URL_STS"},
+                                 {"sqs", "AWS_ENDPOINT_URL_SQS"}};
 
 TEST(EndpointPrecedence, ServiceVariableBeatsGlobalVariable) {
   for (const Service& s : kServices) {
@@ -83,6 +85,14 @@ TEST(EndpointPrecedence, ClientsResolveTheirEndpointsTheSameWay) {
             "http://flag:3");
   EXPECT_EQ(JsonSsmApi({.region = "us-west-2"}, http, credentials, clock, env).endpoint(),
             "http://ssm:2");
+  EXPECT_EQ(JsonSqsApi({.region = "us-west-2"}, http, credentials, clock, env).endpoint(),
+            "http://global:1");
+  EXPECT_EQ(JsonSqsApi({.region = "us-west-2"}, http, credentials, clock,
+                       envFrom({{"AWS_ENDPOINT_URL_SQS", "http://sqs:4/"}}))
+                .endpoint(),
+            "http://sqs:4");
+  EXPECT_EQ(JsonSqsApi({.region = "us-west-2"}, http, credentials, clock, envFrom({})).endpoint(),
+            "https://sqs.us-west-2.amazonaws.com");
 }
 
 }  // namespace
