@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -62,6 +63,8 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   // --- set-up (the informers' put)
   void put(api::Pod pod) {
     std::string key = pod.key();
+    if (auto old = pods_.get(key)) forgetLoad(old->nodeName);
+    forgetLoad(pod.nodeName);
     pods_.put(key, std::make_shared<const api::Pod>(std::move(pod)), "1");
   }
   void put(api::Node node) {
@@ -77,7 +80,10 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     pools_.put(key, std::make_shared<const api::NodePool>(std::move(pool)), "1");
   }
   // --- the informers' delete
-  void erasePod(const std::string& key) { pods_.erase(key); }
+  void erasePod(const std::string& key) {
+    if (auto old = pods_.get(key)) forgetLoad(old->nodeName);
+    pods_.erase(key);
+  }
   void eraseNode(const std::string& name) { nodes_.erase(name); }
   void eraseNodeClaim(const std::string& name) { claims_.erase(name); }
   std::shared_ptr<const api::Pod> pod(const std::string& key) const { return pods_.get(key); }
@@ -126,6 +132,25 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     });
     return pods;
   }
+  // podsOn(node) in key order and the sum of their requests (in that order): what the
+  // scheduler model charges a Node with. Kept per node until a pod bound there changes, as
+  // the scheduler asks for every Ready node on every pass. Not thread-safe (the engine's
+  // one thread); the reference lasts until the next put or erase.
+  struct NodeLoad {
+    std::vector<std::shared_ptr<const api::Pod>> pods;
+    api::ResourceList requested;
+  };
+  const NodeLoad& loadOn(const std::string& node) const {
+    auto [it, added] = loads_.try_emplace(node);
+    if (added) {
+      it->second.pods = podsOn(node);
+      std::sort(it->second.pods.begin(), it->second.pods.end(),
+                [](const auto& a, const auto& b) { return a->key() < b->key(); });
+      for (const auto& pod : it->second.pods) it->second.requested += pod->requests;
+    }
+    return it->second;
+  }
+
   std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
       const std::string& node) const override {
     if (node.empty()) return {};
@@ -141,6 +166,11 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   kube::ObjectStore<api::Node> nodes_;
   kube::ObjectStore<api::NodeClaim> claims_;
   kube::ObjectStore<api::NodePool> pools_;
+  mutable std::unordered_map<std::string, NodeLoad> loads_;  // by node name
+
+  void forgetLoad(const std::string& node) {
+    if (!node.empty()) loads_.erase(node);
+  }
 };
 
 }  // namespace gantry::provisioner::simulate

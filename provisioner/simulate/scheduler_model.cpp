@@ -6,6 +6,7 @@
 #include <set>
 
 #include "binpack/solver.h"
+#include "src/api/taints.h"
 
 namespace gantry::provisioner::simulate {
 
@@ -17,20 +18,54 @@ bool schedulable(const api::Node& node) {
 
 // A Node with what its bound pods take, their labels and host ports: free capacity is
 // allocatable - requested, as the snapshot contract says.
-api::Node chargedNode(const api::Node& node, const InMemoryCluster& cluster) {
+api::Node chargedNode(const api::Node& node, const InMemoryCluster::NodeLoad& load) {
   api::Node charged = node;
-  charged.requested = {};
+  charged.requested = load.requested;
   charged.pods.clear();
   charged.hostPorts.clear();
-  auto pods = cluster.podsOn(node.name);
-  std::sort(pods.begin(), pods.end(),
-            [](const auto& a, const auto& b) { return a->key() < b->key(); });
-  for (const auto& pod : pods) {
-    charged.requested += pod->requests;
+  for (const auto& pod : load.pods) {
     charged.pods.emplace_back(pod->key(), pod->labels);
     charged.hostPorts.insert(charged.hostPorts.end(), pod->hostPorts.begin(), pod->hostPorts.end());
   }
   return charged;
+}
+
+// A request as the solver compares it (binpack/resource_vector.cpp): cpu in millicores,
+// everything else in whole units.
+int64_t scalar(const std::string& name, const api::Quantity& q) {
+  return name == api::resource::kCpu ? q.milliValue() : q.value();
+}
+
+// Whether the solver would reject `pod` on `node` before looking at any other node: a taint
+// the pod does not tolerate, labels its node affinity refuses, or (with `requested`, what the
+// node's pods take) short of a resource the pod requests. These are the first checks of its
+// existing-node placement (binpack/packer.cpp placeOnExisting), and they only get harder to
+// pass as the solve places pods, so such a node takes no pod of this pass. The pod count is
+// left to the solver (it counts a node's pods its own way).
+bool refusedByNode(const api::Pod& pod, const api::Node& node) {
+  return api::firstUntolerated(node.taints, pod.tolerations).has_value() ||
+         !pod.nodeLabelsAllowed(node.labels);
+}
+
+bool shortOfRoom(const api::Pod& pod, const api::Node& node, const api::ResourceList& requested) {
+  for (const auto& [name, q] : pod.requests.entries()) {
+    if (name == api::resource::kPods) continue;
+    const int64_t need = scalar(name, q);
+    if (need > 0 && need > scalar(name, node.allocatable.get(name)) -
+                               scalar(name, requested.get(name))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A pod whose placement depends on the pods of other nodes (spread, pod (anti-)affinity,
+// required or preferred): the solver counts every node's pods for it, so no node may be left
+// out of a pass with such a pod.
+bool countsOtherNodes(const api::Pod& pod) {
+  return !pod.topologySpread.empty() || !pod.requiredPodAffinity.empty() ||
+         !pod.preferredPodAffinity.empty() || !pod.requiredPodAntiAffinity.empty() ||
+         !pod.preferredPodAntiAffinity.empty();
 }
 
 }  // namespace
@@ -47,8 +82,25 @@ Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std
   std::sort(snapshot.pods.begin(), snapshot.pods.end(), [](const api::Pod& a, const api::Pod& b) {
     return a.priority != b.priority ? a.priority > b.priority : a.key() < b.key();
   });
+  // Nodes no pending pod can go on are left out of the solve: building and packing every
+  // Ready node on every pass was most of a day's simulation, and the solver never places a
+  // pod on such a node, so the bindings are the same. Topology makes every node count.
+  const bool allNodes = std::any_of(snapshot.pods.begin(), snapshot.pods.end(), countsOtherNodes);
+  std::vector<const api::Pod*> candidates;  // pending pods the node's taints and labels allow
   for (const auto& node : cluster.nodes()) {
-    if (schedulable(*node)) snapshot.nodes.push_back(chargedNode(*node, cluster));
+    if (!schedulable(*node)) continue;
+    candidates.clear();
+    for (const api::Pod& p : snapshot.pods) {
+      if (allNodes || !refusedByNode(p, *node)) candidates.push_back(&p);
+    }
+    if (candidates.empty()) continue;  // (allNodes: the pass has pods, so never empty)
+    const InMemoryCluster::NodeLoad& load = cluster.loadOn(node->name);
+    if (!allNodes && std::all_of(candidates.begin(), candidates.end(), [&](const api::Pod* p) {
+          return shortOfRoom(*p, *node, load.requested);
+        })) {
+      continue;
+    }
+    snapshot.nodes.push_back(chargedNode(*node, load));
   }
   std::sort(snapshot.nodes.begin(), snapshot.nodes.end(),
             [](const api::Node& a, const api::Node& b) { return a.name < b.name; });
