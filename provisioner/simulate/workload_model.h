@@ -118,6 +118,7 @@ class WorkloadModel {
     Clock::TimePoint pullsDoneAt{};                   // the node's last queued pull ends
   };
   std::map<std::string, NodeImages> nodeImages_;  // by node name
+  mutable size_t doneArrivals_ = 0;  // arrivals [0, this) are done (done()'s cursor)
 };
 
 }  // namespace gantry::provisioner::simulate

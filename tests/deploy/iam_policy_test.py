@@ -22,7 +22,9 @@ DEFAULT_QUERY_VERSION = "2016-11-15"  # QueryParams' default (kEc2ApiVersion)
 JSON_SERVICES = {"AmazonSSM": "ssm", "AWSPriceListService": "pricing", "AmazonSQS": "sqs"}
 # Called, but authorised elsewhere than in the role's own policy: the role's trust policy
 # decides who may assume it with a web identity token (IRSA), and the call is unsigned.
-NOT_IN_POLICY = {"sts:AssumeRoleWithWebIdentity"}
+# sqs:SendMessage is the tests' way to fill the interruption queue (EventBridge fills it in a
+# cluster): the controller never sends, so its role may not.
+NOT_IN_POLICY = {"sts:AssumeRoleWithWebIdentity", "sqs:SendMessage"}
 # Allowed though no API is named after it: IAM checks it when a launch names an instance
 # profile (the profile's role is passed to EC2). Kept only while the code sends one.
 IMPLIED = {"iam:PassRole": "IamInstanceProfile"}
