@@ -122,6 +122,12 @@ DisruptionReconciler::DisruptionReconciler(const nodeclaim::LifecycleReader& rea
   methods_.push_back(std::make_unique<Emptiness>(reader_, nominations_));
 }
 
+void DisruptionReconciler::enableConsolidation(ConsolidationDeps deps) {
+  auto method = std::make_unique<Consolidation>(std::move(deps), reader_, events_);
+  consolidation_ = method.get();
+  methods_.push_back(std::move(method));
+}
+
 Result<runtime::Requeue> DisruptionReconciler::reconcile(const std::string&) {
   PassResult result = pass();
   if (!result.disrupted.empty()) {
@@ -135,6 +141,7 @@ PassResult DisruptionReconciler::pass() {
   const auto now = clock_.now();
   const auto elapsed = lastPass_ ? now - *lastPass_ : Clock::Duration::zero();
   lastPass_ = now;
+  if (consolidation_) consolidation_->step(now);
   PassResult result;
   std::map<std::string, PoolCount> counts;
   // (method index, candidate)

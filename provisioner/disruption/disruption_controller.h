@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "provisioner/controller.h"
+#include "provisioner/disruption/consolidation.h"
 #include "provisioner/disruption/method.h"
 #include "provisioner/metrics.h"
 #include "provisioner/nodeclaim/cluster_access.h"
@@ -58,6 +59,11 @@ class DisruptionReconciler final : public runtime::Reconciler {
   // One pass. Errors of single writes are logged and the node is tried again next pass.
   PassResult pass();
 
+  // Adds consolidation (consolidation.h) after emptiness; each pass first steps its decision.
+  // REQUIRES: before the first pass.
+  void enableConsolidation(ConsolidationDeps deps);
+  const Consolidation* consolidation() const { return consolidation_; }
+
   Result<runtime::Requeue> reconcile(const std::string& key) override;
   std::vector<std::string> resyncKeys() override { return {kKey}; }
 
@@ -86,6 +92,7 @@ class DisruptionReconciler final : public runtime::Reconciler {
   const state::Nominations* nominations_;
   ProvisionerMetrics* metrics_;
   std::vector<MethodPtr> methods_;
+  Consolidation* consolidation_ = nullptr;  // in methods_ when enabled
   std::optional<Clock::TimePoint> lastPass_;
   // claim -> (cause and blocker, when told)
   std::map<std::string, std::pair<std::string, Clock::TimePoint>> told_;
@@ -105,6 +112,10 @@ class DisruptionController final : public Controller {
                        prometheus::Registry* registry = nullptr);
   std::string_view name() const override { return "disruption"; }
   void run(std::stop_token stop) override { controller_.run(stop); }
+  // REQUIRES: before run().
+  void enableConsolidation(ConsolidationDeps deps) {
+    reconciler_.enableConsolidation(std::move(deps));
+  }
 
  private:
   nodeclaim::CacheLifecycleReader reader_;

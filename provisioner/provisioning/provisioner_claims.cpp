@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "provisioner/provisioning/claim_builder.h"
 #include "provisioner/provisioning/provisioner_internal.h"
 #include "src/api/well_known_labels.h"
 #include "src/common/crash_point.h"
@@ -16,14 +17,6 @@
 namespace gantry::provisioner {
 
 namespace {
-
-std::string randomSuffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string s;
-  for (int i = 0; i < 5; ++i) s += kChars[rng() % (sizeof(kChars) - 1)];
-  return s;
-}
 
 // Runs fn on every item, at most `parallel` at once (the caller's thread takes one of each
 // round), and returns when all are done.
@@ -37,10 +30,6 @@ void forEachConcurrently(const std::vector<T*>& items, size_t parallel, Fn&& fn)
     fn(*items[start]);
     for (auto& t : threads) t.join();
   }
-}
-
-api::Requirement inReq(std::string_view key, std::vector<std::string> values) {
-  return {.key = std::string(key), .op = api::SelectorOp::kIn, .values = std::move(values)};
 }
 
 }  // namespace
@@ -59,51 +48,9 @@ std::optional<Provisioner::PlannedClaim> Provisioner::prepare(const binpack::Pla
       if (pod.key() == key) planned.pods.push_back(&pod);
     }
   }
-  // The chosen type, plus alternatives no dearer in the plan's zones and capacity type (the
-  // solver lists fitting types cheapest first): the launch may fall back on any of them.
-  const api::CapacityType capacityType =
-      node.capacityType == "spot" ? api::CapacityType::kSpot : api::CapacityType::kOnDemand;
-  std::vector<std::string> typeNames;
-  for (const auto& name : node.instanceTypeOptions.empty()
-                              ? std::vector<std::string>{node.instanceType}
-                              : node.instanceTypeOptions) {
-    auto it = std::find_if(catalog.begin(), catalog.end(),
-                           [&](const auto& t) { return t.name == name; });
-    if (it == catalog.end()) continue;
-    const bool affordable = std::any_of(it->offerings.begin(), it->offerings.end(),
-                                        [&](const api::Offering& o) {
-      return o.available && o.capacityType == capacityType &&
-             std::find(node.zones.begin(), node.zones.end(), o.zone) != node.zones.end() &&
-             o.pricePerHour <= node.pricePerHour + 1e-9;
-    });
-    if (affordable) typeNames.push_back(it->name);
-  }
-  if (typeNames.empty()) return std::nullopt;
-
-  api::NodeClaim& claim = planned.claim;
-  claim.name = pool.name + "-" + randomSuffix();
-  claim.labels = pool.labels;
-  claim.labels[std::string(api::label::kNodePool)] = pool.name;
-  claim.finalizers.push_back(std::string(api::nodeclaim::kTerminationFinalizer));
-  claim.nodeClassRef = {.group = "gantry.dev", .kind = "EC2NodeClass", .name = pool.nodeClassRef};
-  for (const auto& r : pool.requirements) {
-    if (r.key != api::label::kInstanceType && r.key != api::label::kZone &&
-        r.key != api::label::kCapacityType && r.key != api::label::kNodePool) {
-      claim.requirements.push_back(r);
-    }
-  }
-  claim.requirements.push_back(inReq(api::label::kNodePool, {pool.name}));
-  claim.requirements.push_back(inReq(api::label::kInstanceType, typeNames));
-  claim.requirements.push_back(inReq(api::label::kZone, node.zones));
-  claim.requirements.push_back(inReq(api::label::kCapacityType, {node.capacityType}));
-  claim.resourceRequests = node.requests;
-  claim.taints = pool.taints;
-  claim.startupTaints = pool.startupTaints;
-  if (!pool.expireAfter.empty()) claim.expireAfter = pool.expireAfter;
-  claim.terminationGracePeriod = pool.terminationGracePeriod;
-  if (!node.gang.empty()) {
-    claim.annotations[std::string(api::nodeclaim::kGangAnnotation)] = node.gang;
-  }
+  auto claim = buildNodeClaim(node, pool, catalog);
+  if (!claim) return std::nullopt;
+  planned.claim = std::move(*claim);
   return planned;
 }
 
@@ -115,7 +62,7 @@ void Provisioner::createAll(std::vector<PlannedClaim>& planned, ProvisionResult&
     auto it = p.claim.annotations.find(std::string(api::nodeclaim::kGangAnnotation));
     if (it == p.claim.annotations.end()) continue;
     auto& [group, size] = gangs[it->second];
-    if (group.empty()) group = p.nodePool + "-gang-" + randomSuffix();
+    if (group.empty()) group = p.nodePool + "-gang-" + randomNameSuffix();
     ++size;
   }
   for (PlannedClaim& p : planned) {
@@ -130,7 +77,7 @@ void Provisioner::createAll(std::vector<PlannedClaim>& planned, ProvisionResult&
   auto createOne = [&](PlannedClaim& p) {
     auto created = writer_.createNodeClaim(p.claim);
     if (!created && created.error().code() == StatusCode::kAlreadyExists) {
-      p.claim.name = p.nodePool + "-" + randomSuffix();
+      p.claim.name = p.nodePool + "-" + randomNameSuffix();
       created = writer_.createNodeClaim(p.claim);
     }
     if (!created) {

@@ -70,6 +70,9 @@ struct Pod {
   std::vector<Toleration> tolerations;
   std::vector<HostPort> hostPorts;  // of spec.containers, in order
   std::vector<std::string> images;  // init containers' then containers', each once
+  // A spec.volumes entry keeps data on the node itself (hostPath): moving the pod loses it,
+  // so consolidation leaves its node alone. emptyDir is scratch space and does not count.
+  bool localStorage = false;
   int32_t priority = 0;
 
   std::string nodeName;           // bound node, empty when pending

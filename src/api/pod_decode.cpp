@@ -170,6 +170,15 @@ DecodeResult<std::vector<std::string>> images(const json& spec, const std::strin
   return out;
 }
 
+// Whether a volume stores data on the node (hostPath; emptyDir is scratch and does not count).
+bool usesLocalStorage(const json& spec) {
+  const json* volumes = child(spec, "volumes");
+  if (volumes == nullptr || !volumes->is_array()) return false;
+  return std::any_of(volumes->begin(), volumes->end(), [](const json& v) {
+    return v.is_object() && child(v, "hostPath") != nullptr;
+  });
+}
+
 // Spec fields shared by Pods and pod templates.
 std::optional<FieldError> decodeSpec(const json& spec, const std::string& path, Pod& pod) {
   if (auto e = expectObject(spec, path)) return e;
@@ -182,6 +191,7 @@ std::optional<FieldError> decodeSpec(const json& spec, const std::string& path, 
   auto pulled = images(spec, path);
   if (!pulled) return pulled.error();
   pod.images = std::move(*pulled);
+  pod.localStorage = usesLocalStorage(spec);
   if (const json* ns = child(spec, "nodeSelector")) {
     auto m = decodeStringMap(*ns, join(path, "nodeSelector"));
     if (!m) return m.error();

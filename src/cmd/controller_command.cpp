@@ -189,10 +189,21 @@ int runControllerCommand(const std::vector<std::string>& args) {
                 provisionerPtr->launchFailed(claim, capacityError);
               }},
       &metrics));
-  // Emptiness (nodes reaped once their training pods finish), within budgets.
-  controllers.push_back(std::make_unique<provisioner::disruption::DisruptionController>(
+  // Emptiness (nodes reaped once their training pods finish) and consolidation (pods moved
+  // off underutilized nodes onto cheaper capacity), within budgets.
+  auto disruption = std::make_unique<provisioner::disruption::DisruptionController>(
       cache, client, events, clock, provisioner::disruption::DisruptionOptions{}, &nominations,
-      &metrics, registry.get()));
+      &metrics, registry.get());
+  provisioner::disruption::KubeEvictionProbe evictionProbe(client);
+  provisioner::disruption::ConsolidationMetrics consolidationMetrics(*registry);
+  disruption->enableConsolidation({.source = provisioner::cacheSource(cache, watcher),
+                                   .catalog = [&cloud] { return cloud.instanceTypes(); },
+                                   .writer = &writer,
+                                   .evictions = &evictionProbe,
+                                   .metrics = &consolidationMetrics,
+                                   .nominations = &nominations,
+                                   .region = opt.region});
+  controllers.push_back(std::move(disruption));
   controllers.push_back(std::make_unique<provisioner::nodeclaim::GarbageCollectionController>(
       cache, client, cloud, events, clock, provisioner::nodeclaim::GarbageCollectionOptions{},
       registry.get()));
