@@ -36,10 +36,11 @@ test: build
 	scripts/test $(BUILD_DIR)
 
 bench: configure
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target solver_bench disruption_bench simulate_bench
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target solver_bench disruption_bench simulate_bench consolidation_bench
 	$(BUILD_DIR)/bench/solver_bench --benchmark_counters_tabular=true
 	$(BUILD_DIR)/bench/disruption_bench --benchmark_counters_tabular=true
 	$(BUILD_DIR)/bench/simulate_bench --benchmark_counters_tabular=true
+	$(BUILD_DIR)/bench/consolidation_bench --benchmark_counters_tabular=true
 
 clean:
 	rm -rf $(BUILD_DIR) $(DEMO_BUILD_DIR)
