@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "provisioner/provisioning/provisioner_internal.h"
+#include "src/api/nodepool_hash.h"
 #include "src/api/well_known_labels.h"
 #include "src/common/crash_point.h"
 
@@ -101,6 +102,10 @@ std::optional<Provisioner::PlannedClaim> Provisioner::prepare(const binpack::Pla
   claim.startupTaints = pool.startupTaints;
   if (!pool.expireAfter.empty()) claim.expireAfter = pool.expireAfter;
   claim.terminationGracePeriod = pool.terminationGracePeriod;
+  // The template this claim is made from, for static drift (nodeclaim/drift_marks.h).
+  claim.annotations[std::string(api::kNodePoolHashAnnotation)] = api::nodePoolHash(pool);
+  claim.annotations[std::string(api::kNodePoolHashVersionAnnotation)] =
+      std::string(api::kNodePoolHashVersion);
   if (!node.gang.empty()) {
     claim.annotations[std::string(api::nodeclaim::kGangAnnotation)] = node.gang;
   }
