@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "provisioner/nodeclaim/disruption_marks.h"
+#include "provisioner/nodeclaim/drift_marks.h"
 #include "provisioner/nodeclaim/initialization.h"
 #include "provisioner/nodeclaim/launch.h"
 #include "provisioner/nodeclaim/liveness.h"
@@ -107,6 +108,7 @@ LifecycleReconciler::LifecycleReconciler(LifecycleReader& reader, LifecycleWrite
   steps_.push_back(std::make_unique<Liveness>(ctx_));
   steps_.push_back(std::make_unique<Initialization>(ctx_));
   steps_.push_back(std::make_unique<DisruptionMarks>(ctx_));
+  steps_.push_back(std::make_unique<DriftMarks>(ctx_));
 }
 
 std::vector<std::string> LifecycleReconciler::resyncKeys() {
