@@ -188,6 +188,20 @@ Result<std::optional<std::string>> Ec2CloudProvider::isDrifted(const CloudInstan
     });
     if (!subnetKnown) return std::optional<std::string>("SubnetDrift");
   }
+  // The groups are one set the node class resolves to and launches with, so any difference
+  // (one added to the selectors, one gone) is drift. The neutral CloudInstance does not carry
+  // them, so the instance is described here; an instance without groups in the answer (moto
+  // leaves a fleet's launch-template groups out) is not judged.
+  if (!instance.instanceId.empty()) {
+    auto described = ec2_.describeInstances({.instanceIds = {instance.instanceId}});
+    if (!described) return fail(described.error());
+    for (const auto& i : *described) {
+      if (i.instanceId != instance.instanceId || i.securityGroupIds.empty()) continue;
+      auto groups = resolver_.securityGroupIds(nodeClass);
+      if (!groups) return fail(groups.error());
+      if (i.securityGroupIds != *groups) return std::optional<std::string>("SecurityGroupDrift");
+    }
+  }
   return std::optional<std::string>();
 }
 

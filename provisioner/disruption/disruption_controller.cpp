@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "provisioner/disruption/blockers.h"
+#include "provisioner/disruption/drift.h"
 #include "provisioner/disruption/emptiness.h"
 #include "provisioner/nodeclaim/drain.h"
 #include "src/common/crash_point.h"
@@ -120,6 +121,7 @@ DisruptionReconciler::DisruptionReconciler(const nodeclaim::LifecycleReader& rea
     : reader_(reader), writer_(writer), events_(events), clock_(clock), options_(options),
       nominations_(nominations), metrics_(metrics) {
   methods_.push_back(std::make_unique<Emptiness>(reader_, nominations_));
+  methods_.push_back(std::make_unique<Drift>(reader_));
 }
 
 void DisruptionReconciler::enableConsolidation(ConsolidationDeps deps) {
@@ -370,7 +372,8 @@ DisruptionController::DisruptionController(kube::ClusterCache& cache, kube::Rest
       .onAdd = nullptr,
       .onUpdate =
           [queue](const auto& before, const auto& after) {
-            if (before->isTrue(nc::kConsolidatable) != after->isTrue(nc::kConsolidatable)) {
+            if (before->isTrue(nc::kConsolidatable) != after->isTrue(nc::kConsolidatable) ||
+                before->isTrue(nc::kDrifted) != after->isTrue(nc::kDrifted)) {
               queue->enqueue(DisruptionReconciler::kKey);
             }
           },

@@ -48,6 +48,10 @@ ClusterGauges::ClusterGauges(prometheus::Registry& registry)
       clusterPrice_(gauge(registry, "gantry_cluster_price_dollars_per_hour",
                           "Hourly catalog price of the launched NodeClaims, by NodePool and "
                           "capacity type.")),
+      nodeClaimsDrifted_(gauge(registry, "gantry_nodeclaims_drifted",
+                               "NodeClaims marked Drifted (NodePool template or requirements "
+                               "changed, or the EC2NodeClass resolves differently), waiting to "
+                               "be replaced, by NodePool.")),
       unavailableOfferings_(gauge(registry, "gantry_unavailable_offerings",
                                   "Offerings (type, zone, capacity type) marked unavailable "
                                   "after capacity errors.")) {}
@@ -61,6 +65,7 @@ void ClusterGauges::publish(const GaugeValues& values) {
   gpusAllocatable_.publish(values.gpusAllocatable);
   gpusRequested_.publish(values.gpusRequested);
   clusterPrice_.publish(values.clusterPrice);
+  nodeClaimsDrifted_.publish(values.nodeClaimsDrifted);
   unavailableOfferings_.publish({{LabelSet{}, values.unavailableOfferings}});
 }
 
@@ -68,7 +73,7 @@ void ClusterGauges::clear() {
   std::lock_guard lock(mu_);
   for (PublishedSeries* s : {&podsPending_, &nodes_, &nodePoolUsage_, &nodePoolLimit_,
                              &gpusAllocatable_, &gpusRequested_, &clusterPrice_,
-                             &unavailableOfferings_}) {
+                             &nodeClaimsDrifted_, &unavailableOfferings_}) {
     s->publish({});
   }
 }

@@ -39,7 +39,7 @@ class ClusterGauges {
  private:
   std::mutex mu_;
   PublishedSeries podsPending_, nodes_, nodePoolUsage_, nodePoolLimit_, gpusAllocatable_,
-      gpusRequested_, clusterPrice_, unavailableOfferings_;
+      gpusRequested_, clusterPrice_, nodeClaimsDrifted_, unavailableOfferings_;
 };
 
 }  // namespace gantry::provisioner::gauges

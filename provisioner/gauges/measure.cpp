@@ -87,6 +87,11 @@ GaugeValues measure(const ClusterState& state) {
   for (const auto& pool : pools) {
     out.gpusAllocatable[{{"nodepool", pool}}] = 0;
     out.gpusRequested[{{"nodepool", pool}}] = 0;
+    out.nodeClaimsDrifted[{{"nodepool", pool}}] = 0;
+  }
+  for (const auto& claim : state.nodeClaims) {
+    if (claim->deleting() || !claim->isTrue(api::nodeclaim::kDrifted)) continue;
+    if (!claim->nodePool().empty()) out.nodeClaimsDrifted[{{"nodepool", claim->nodePool()}}] += 1;
   }
 
   std::map<std::string, std::string> poolOfNode;  // node name -> pool, Gantry's nodes only

@@ -34,6 +34,9 @@ struct GaugeValues {
   // gantry_cluster_price_dollars_per_hour{nodepool,capacity_type}: the catalog's hourly price
   // of every launched NodeClaim's offering (its type, zone and capacity type), summed.
   Series clusterPrice;
+  // gantry_nodeclaims_drifted{nodepool}: NodeClaims marked Drifted (waiting to be replaced,
+  // not yet deleting). Present (0) for every NodePool.
+  Series nodeClaimsDrifted;
   // gantry_unavailable_offerings.
   double unavailableOfferings = 0;
 };

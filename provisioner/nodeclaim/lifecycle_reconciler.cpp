@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "provisioner/nodeclaim/disruption_marks.h"
+#include "provisioner/nodeclaim/drift_marks.h"
+#include "provisioner/nodeclaim/expiration.h"
 #include "provisioner/nodeclaim/initialization.h"
 #include "provisioner/nodeclaim/launch.h"
 #include "provisioner/nodeclaim/liveness.h"
@@ -102,11 +104,13 @@ LifecycleReconciler::LifecycleReconciler(LifecycleReader& reader, LifecycleWrite
            .shared = std::move(shared),
            .metrics = metrics},
       termination_(ctx_, metrics) {
+  steps_.push_back(std::make_unique<Expiration>(ctx_));
   steps_.push_back(std::make_unique<Launch>(ctx_));
   steps_.push_back(std::make_unique<Registration>(ctx_));
   steps_.push_back(std::make_unique<Liveness>(ctx_));
   steps_.push_back(std::make_unique<Initialization>(ctx_));
   steps_.push_back(std::make_unique<DisruptionMarks>(ctx_));
+  steps_.push_back(std::make_unique<DriftMarks>(ctx_));
 }
 
 std::vector<std::string> LifecycleReconciler::resyncKeys() {

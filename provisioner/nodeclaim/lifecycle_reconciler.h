@@ -1,8 +1,8 @@
-// One NodeClaim's lifecycle (Karpenter's nodeclaim/lifecycle controller): the steps launch →
-// registration → liveness → initialization → disruption marks run in order on a working copy
-// of the claim, and what they changed is written once at the end (labels, then status); a
-// claim being deleted goes through Termination instead. The lifecycle controller's queue
-// calls reconcile() per claim name.
+// One NodeClaim's lifecycle (Karpenter's nodeclaim/lifecycle controller): the steps expiration
+// → launch → registration → liveness → initialization → disruption marks → drift marks run in
+// order on a working copy of the claim, and what they changed is written once at the end
+// (labels, then status); a claim being deleted goes through Termination instead. The
+// lifecycle controller's queue calls reconcile() per claim name.
 #pragma once
 
 #include <memory>

@@ -42,6 +42,9 @@ struct LifecycleOptions {
   // gang is given up (its claims deleted, its pods planned again).
   Clock::Duration gangAssemblyTimeout = std::chrono::seconds(30);
   api::Labels tags{};  // extra tags on every instance
+  // How often a launched claim's instance is checked against its node class (one cloud
+  // describe per claim each time; see drift_marks.h).
+  Clock::Duration driftCheckInterval = std::chrono::minutes(5);
 };
 
 // State shared with other controllers; every member is optional (null: not used).

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <random>
 
+#include "src/api/nodepool_hash.h"
 #include "src/api/well_known_labels.h"
 
 namespace gantry::provisioner {
@@ -69,6 +70,10 @@ std::optional<api::NodeClaim> buildNodeClaim(const binpack::PlannedNode& node,
   claim.startupTaints = pool.startupTaints;
   if (!pool.expireAfter.empty()) claim.expireAfter = pool.expireAfter;
   claim.terminationGracePeriod = pool.terminationGracePeriod;
+  // The template this claim is made from, for static drift (nodeclaim/drift_marks.h).
+  claim.annotations[std::string(api::kNodePoolHashAnnotation)] = api::nodePoolHash(pool);
+  claim.annotations[std::string(api::kNodePoolHashVersionAnnotation)] =
+      std::string(api::kNodePoolHashVersion);
   if (!node.gang.empty()) {
     claim.annotations[std::string(api::nodeclaim::kGangAnnotation)] = node.gang;
   }

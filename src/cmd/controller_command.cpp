@@ -178,6 +178,7 @@ int runControllerCommand(const std::vector<std::string>& args) {
   // its indexes and handlers to the cache, so it is built before cache.start() below.
   provisioner::nodeclaim::LifecycleControllerOptions lifecycleOptions;
   lifecycleOptions.lifecycle.registrationTtl = opt.registrationTtl;
+  lifecycleOptions.lifecycle.driftCheckInterval = opt.driftCheckInterval;
   lifecycleOptions.registry = registry.get();
   controllers.push_back(provisioner::nodeclaim::LifecycleController::forCluster(
       cache, client, cloud, events, clock, lifecycleOptions,

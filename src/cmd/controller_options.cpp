@@ -30,6 +30,8 @@ const std::vector<FlagSpec>& controllerFlags() {
       {"batch-max", "close a pending-pod batch this long after it opened", false, false, "10s"},
       {"registration-ttl", "terminate a launched instance whose Node has not registered by then", false,
        false, "15m"},
+      {"drift-check-interval", "how often each node's instance is compared with its EC2NodeClass (drift)",
+       false, false, "5m"},
       {"metrics-bind-address", "host:port of Prometheus /metrics (:8080 = all interfaces)", false, false,
        ":8080"},
       {"health-bind-address", "host:port of /healthz and /readyz (127.0.0.1:0 = loopback, free port)",
@@ -164,6 +166,10 @@ Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>&
   if (!ttl) return fail(ttl.error());
   if (ttl->count() <= 0) return fail(Status::invalid("--registration-ttl must be > 0"));
   o.registrationTtl = *ttl;
+  auto drift = parseDuration("drift-check-interval", flags->get("drift-check-interval"));
+  if (!drift) return fail(drift.error());
+  if (drift->count() <= 0) return fail(Status::invalid("--drift-check-interval must be > 0"));
+  o.driftCheckInterval = *drift;
   auto metrics = bindAddressFlag(*flags, "metrics-bind-address", "metrics-port");
   if (!metrics) return fail(metrics.error());
   auto health = bindAddressFlag(*flags, "health-bind-address", "health-port");

@@ -26,6 +26,7 @@ struct ControllerOptions {
   std::chrono::milliseconds batchMax{10000};
   // A launched NodeClaim whose Node has not registered by then is terminated and re-planned.
   std::chrono::milliseconds registrationTtl{std::chrono::minutes(15)};
+  std::chrono::milliseconds driftCheckInterval{std::chrono::minutes(5)};
   // Where /metrics and /healthz + /readyz listen (--metrics-bind-address,
   // --health-bind-address; the deprecated --metrics-port / --health-port N mean ":N").
   BindAddress metricsAddress{.host = "", .port = 8080};

@@ -45,6 +45,7 @@ struct Instance {
   std::string availabilityZone{};
   std::string subnetId{};
   std::string vpcId{};
+  std::vector<std::string> securityGroupIds{};  // groupSet, sorted
   std::string privateDnsName{};
   std::string privateIpAddress{};
   std::string architecture{};  // x86_64 | arm64

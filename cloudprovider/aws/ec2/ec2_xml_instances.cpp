@@ -1,6 +1,8 @@
 // Parsers for the instance lifecycle calls: CreateFleet, RunInstances, TerminateInstances,
 // DescribeInstances. Element names follow the EC2 API reference (lowerCamel, lists as
 // <xSet><item>).
+#include <algorithm>
+
 #include "cloudprovider/aws/ec2/ec2_xml.h"
 #include "cloudprovider/aws/ec2/ec2_xml_util.h"
 
@@ -20,6 +22,10 @@ Instance parseInstance(const XmlNode& n) {
   out.availabilityZone = n.textAt("placement/availabilityZone");
   out.subnetId = n.textAt("subnetId");
   out.vpcId = n.textAt("vpcId");
+  for (const XmlNode* group : n.items("groupSet")) {
+    out.securityGroupIds.push_back(group->textAt("groupId"));
+  }
+  std::sort(out.securityGroupIds.begin(), out.securityGroupIds.end());
   out.privateDnsName = n.textAt("privateDnsName");
   out.privateIpAddress = n.textAt("privateIpAddress");
   out.architecture = n.textAt("architecture");

@@ -178,5 +178,25 @@ TEST_F(Ec2ProviderTest, DriftIsReportedForAnImageTheClassNoLongerSelects) {
   EXPECT_EQ(provider_->isDrifted(ci, nodeClassRef()).value(), "SubnetDrift");
 }
 
+TEST_F(Ec2ProviderTest, DriftIsReportedForSecurityGroupsOtherThanTheClassResolvesTo) {
+  Instance described{.instanceId = "i-0sg", .imageId = "ami-123", .state = "running",
+                     .subnetId = "subnet-a", .securityGroupIds = {"sg-1"}};
+  ec2_.putInstance(described);
+  CloudInstance ci{.instanceId = "i-0sg", .imageId = "ami-123", .subnetId = "subnet-a"};
+  auto same = provider_->isDrifted(ci, nodeClassRef());
+  ASSERT_TRUE(same.has_value()) << same.error().toString();
+  EXPECT_FALSE(same->has_value());
+  described.securityGroupIds = {"sg-0", "sg-1"};
+  ec2_.putInstance(described);
+  EXPECT_EQ(provider_->isDrifted(ci, nodeClassRef()).value(), "SecurityGroupDrift");
+  described.securityGroupIds = {"sg-old"};
+  ec2_.putInstance(described);
+  EXPECT_EQ(provider_->isDrifted(ci, nodeClassRef()).value(), "SecurityGroupDrift");
+  described.securityGroupIds.clear();
+  ec2_.putInstance(described);
+  EXPECT_FALSE(provider_->isDrifted(ci, nodeClassRef()).value().has_value())
+      << "groups not described are not drift";
+}
+
 }  // namespace
 }  // namespace gantry::cloudprovider::aws

@@ -93,5 +93,21 @@ TEST(MeasureTest, APoolWithoutNodesShowsZeroGpusAndNoPriceUntilLaunched) {
   EXPECT_TRUE(v.nodePoolLimit.empty());
 }
 
+TEST(MeasureTest, DriftedClaimsByPoolNotCountingThoseAlreadyDeleting) {
+  ClusterState state;
+  state.nodePools = {pool("gpu"), pool("cpu")};
+  auto mark = [](api::NodeClaim c, bool deleting) {
+    c.setCondition(api::nodeclaim::kDrifted, api::ConditionStatus::kTrue, "ImageDrift", "", {});
+    if (deleting) c.deletionTimestamp = Clock::TimePoint{};
+    return std::make_shared<const api::NodeClaim>(std::move(c));
+  };
+  state.nodeClaims = {mark(*launchedClaim("gpu-a", "gpu", "g4dn.xlarge", "us-east-1a"), false),
+                      mark(*launchedClaim("gpu-b", "gpu", "g4dn.xlarge", "us-east-1a"), false),
+                      mark(*launchedClaim("gpu-c", "gpu", "g4dn.xlarge", "us-east-1a"), true),
+                      launchedClaim("gpu-d", "gpu", "g4dn.xlarge", "us-east-1a")};
+  const GaugeValues v = measure(state);
+  EXPECT_EQ(v.nodeClaimsDrifted, (Series{{{{"nodepool", "cpu"}}, 0}, {{{"nodepool", "gpu"}}, 2}}));
+}
+
 }  // namespace
 }  // namespace gantry::provisioner::gauges

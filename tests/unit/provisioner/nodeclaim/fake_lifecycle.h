@@ -381,9 +381,15 @@ class FakeCloud final : public cloudprovider::CloudProvider {
     if (!catalog) return fail(Status::unimplemented("fake"));
     return catalog;
   }
+  // What isDrifted answers (nullopt: not drifted), or driftError when set; counted.
+  std::optional<std::string> drift;
+  std::optional<Status> driftError;
+  int driftChecks = 0;
   Result<std::optional<std::string>> isDrifted(const cloudprovider::CloudInstance&,
                                                const api::NodeClassRef&) override {
-    return std::optional<std::string>{};
+    ++driftChecks;
+    if (driftError) return fail(*driftError);
+    return drift;
   }
   std::string_view name() const override { return "fake"; }
 

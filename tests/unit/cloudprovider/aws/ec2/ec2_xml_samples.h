@@ -103,6 +103,10 @@ inline constexpr const char* kDescribeInstancesPage1 = R"(<?xml version="1.0" en
                     <monitoring><state>disabled</state></monitoring>
                     <subnetId>subnet-0ccc</subnetId>
                     <vpcId>vpc-0123</vpcId>
+                    <groupSet>
+                        <item><groupId>sg-0bbb</groupId><groupName>nodes</groupName></item>
+                        <item><groupId>sg-0aaa</groupId><groupName>efa</groupName></item>
+                    </groupSet>
                     <privateIpAddress>10.0.1.17</privateIpAddress>
                     <sourceDestCheck>true</sourceDestCheck>
                     <architecture>x86_64</architecture>

@@ -54,6 +54,7 @@ TEST(Ec2XmlTest, DescribeInstancesFlattensReservationsAndReadsEveryField) {
   EXPECT_EQ(i.availabilityZone, "us-east-1c");
   EXPECT_EQ(i.subnetId, "subnet-0ccc");
   EXPECT_EQ(i.vpcId, "vpc-0123");
+  EXPECT_EQ(i.securityGroupIds, (std::vector<std::string>{"sg-0aaa", "sg-0bbb"})) << "sorted";
   EXPECT_EQ(i.privateDnsName, "ip-10-0-1-17.ec2.internal");
   EXPECT_EQ(i.privateIpAddress, "10.0.1.17");
   EXPECT_EQ(i.architecture, "x86_64");
