@@ -38,7 +38,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       "cluster-name" $s.clusterName "region" $s.region "kubeconfig" $s.kubeconfig
       "ec2-endpoint" $s.ec2Endpoint "ssm-endpoint" $s.ssmEndpoint "pricing-endpoint" $s.pricingEndpoint
       "catalog" $s.catalog "batch-idle" $s.batchIdle "batch-max" $s.batchMax
-      "registration-ttl" $s.registrationTtl
+      "registration-ttl" $s.registrationTtl "drift-check-interval" $s.driftCheckInterval
       "metrics-bind-address" $s.metricsBindAddress "health-bind-address" $s.healthBindAddress
       "leader-elect-namespace" $s.leaderElectNamespace "leader-elect-name" $s.leaderElectName
       "namespace" $s.namespace "nodepool-selector" $s.nodepoolSelector
