@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "cloudprovider/aws/transport/iso8601.h"
+#include "src/common/json_nesting.h"
 #include "src/common/utf8.h"
 
 namespace gantry::cloudprovider::aws {
@@ -31,31 +32,6 @@ std::string excerpt(std::string_view text) {
   std::string out = "\"" + escapeForTerminal(text.substr(0, 64)) + "\"";
   if (text.size() > 64) out += "...";
   return out;
-}
-
-// True when no array or object in `text` nests deeper than `limit` (brackets inside strings
-// do not count). nlohmann's parser is iterative, but destroying and walking a value of
-// depth one million is not worth the risk for an event that is three levels deep.
-bool withinDepth(std::string_view text, int limit) {
-  int depth = 0;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (inString) {
-      if (c == '\\') {
-        ++i;  // the escaped character cannot end the string
-      } else if (c == '"') {
-        inString = false;
-      }
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
 }
 
 // A string member: nullopt when absent (or null), an error when present with another type.
@@ -196,7 +172,7 @@ Result<InterruptionMessage> parseInterruptionMessage(std::string_view body) {
     return fail(invalid("body", std::to_string(body.size()) + " bytes, more than " +
                                     std::to_string(kMaxInterruptionBodyBytes)));
   }
-  if (!withinDepth(body, kMaxDepth)) return fail(invalid("body", "nested deeper than 64"));
+  if (jsonNestingExceeds(body, kMaxDepth)) return fail(invalid("body", "nested deeper than 64"));
   // nlohmann's parser also refuses ill-formed UTF-8 inside strings.
   const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return fail(invalid("body", "not JSON (or not UTF-8): " + excerpt(body)));

@@ -6,35 +6,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "src/common/json_nesting.h"
+
 namespace gantry {
 
 using nlohmann::json;
 
 namespace {
-
-// True when brackets outside strings nest deeper than `limit`. Only a guard: it does not
-// validate the text (the parser does that).
-bool jsonNestingExceeds(std::string_view text, int limit) {
-  int depth = 0;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (inString) {
-      if (c == '\\') {
-        ++i;  // skip the escaped character
-      } else if (c == '"') {
-        inString = false;
-      }
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
 
 // Watches nlohmann's parse events for a key repeated in one object. Keeps a frame per open
 // object or array so that a problem can name its JSON path.
