@@ -8,6 +8,7 @@
 #include "provisioner/disruption/budgets.h"
 #include "provisioner/disruption/consolidation_candidates.h"
 #include "provisioner/nodeclaim/drain.h"
+#include "src/api/offering_price.h"
 #include "src/api/well_known_labels.h"
 
 namespace gantry::provisioner::disruption {
@@ -26,15 +27,7 @@ double priceOf(const api::InstanceTypes& catalog, const api::Labels& labels) {
   const std::string zone = labelOf(labels, api::label::kZone);
   std::string capacityType = labelOf(labels, api::label::kCapacityType);
   if (capacityType.empty()) capacityType = "on-demand";
-  for (const auto& t : catalog) {
-    if (t.name != type) continue;
-    for (const auto& o : t.offerings) {
-      if (o.zone == zone && api::capacityTypeName(o.capacityType) == capacityType) {
-        return o.pricePerHour;
-      }
-    }
-  }
-  return 0;
+  return api::offeringPrice(catalog, type, zone, capacityType);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "provisioner/nodepool/usage.h"
 #include "provisioner/snapshot/provisionable.h"
+#include "src/api/offering_price.h"
 #include "src/api/well_known_labels.h"
 
 namespace gantry::provisioner::gauges {
@@ -48,19 +49,6 @@ void pendingPods(const ClusterState& state, GaugeValues& out) {
   out.podsPending[{{"reason", "unschedulable"}}] = unschedulable;
   out.podsPending[{{"reason", "nominated"}}] = nominated;
   out.podsPending[{{"reason", "gated"}}] = gated;
-}
-
-double offeringPrice(const api::InstanceTypes& catalog, const std::string& type,
-                     const std::string& zone, const std::string& capacityType) {
-  for (const auto& t : catalog) {
-    if (t.name != type) continue;
-    for (const auto& o : t.offerings) {
-      if (o.zone == zone && api::capacityTypeName(o.capacityType) == capacityType) {
-        return o.pricePerHour;
-      }
-    }
-  }
-  return 0;
 }
 
 }  // namespace
@@ -115,7 +103,7 @@ GaugeValues measure(const ClusterState& state) {
     if (!claim->isTrue(api::nodeclaim::kLaunched)) continue;
     const std::string capacityType = labelOf(claim->labels, api::label::kCapacityType);
     const double price =
-        state.catalog ? offeringPrice(*state.catalog, labelOf(claim->labels, api::label::kInstanceType),
+        state.catalog ? api::offeringPrice(*state.catalog, labelOf(claim->labels, api::label::kInstanceType),
                                       labelOf(claim->labels, api::label::kZone), capacityType)
                       : 0;
     out.clusterPrice[{{"nodepool", claim->nodePool()}, {"capacity_type", capacityType}}] += price;
