@@ -13,6 +13,7 @@
 #include "provisioner/nodeclaim/launch.h"
 #include "provisioner/nodeclaim/liveness.h"
 #include "provisioner/nodeclaim/registration.h"
+#include "src/api/nodeclaim_status.h"
 #include "src/common/crash_point.h"
 #include "src/common/logging.h"
 
@@ -180,9 +181,7 @@ Status LifecycleReconciler::write(const api::NodeClaim& before, const api::NodeC
     version = *patched;
     crashPoint("lifecycle.between-label-and-status-write");
   }
-  if (api::encodeNodeClaimStatus(before) == api::encodeNodeClaimStatus(after)) {
-    return Status::ok();
-  }
+  if (api::sameStatus(before, after)) return Status::ok();
   api::NodeClaim stamped = after;
   stamped.resourceVersion = version;
   return ctx_.writeStatus(stamped);

@@ -17,14 +17,24 @@ bool schedulable(const api::Node& node) {
 }
 
 // A Node with what its bound pods take, their labels and host ports: free capacity is
-// allocatable - requested, as the snapshot contract says.
-api::Node chargedNode(const api::Node& node, const InMemoryCluster::NodeLoad& load) {
+// allocatable - requested, as the snapshot contract says. The pods' labels matter only to
+// spread and pod affinity; a pass without those (`withPodLabels` false) says how many pods
+// the node holds through requested["pods"] instead, which the solver reads the same way
+// (binpack/packer.cpp), and saves copying every bound pod's labels on every pass.
+api::Node chargedNode(const api::Node& node, const InMemoryCluster::NodeLoad& load,
+                      bool withPodLabels) {
   api::Node charged = node;
   charged.requested = load.requested;
   charged.pods.clear();
   charged.hostPorts.clear();
+  const bool countOnly = !withPodLabels && node.allocatable.has(api::resource::kPods) &&
+                         !load.requested.has(api::resource::kPods);
+  if (countOnly) {
+    charged.requested.set(api::resource::kPods,
+                          api::Quantity::fromValue(static_cast<int64_t>(load.pods.size())));
+  }
   for (const auto& pod : load.pods) {
-    charged.pods.emplace_back(pod->key(), pod->labels);
+    if (!countOnly) charged.pods.emplace_back(pod->key(), pod->labels);
     charged.hostPorts.insert(charged.hostPorts.end(), pod->hostPorts.begin(), pod->hostPorts.end());
   }
   return charged;
@@ -60,62 +70,86 @@ bool shortOfRoom(const api::Pod& pod, const api::Node& node, const api::Resource
 }
 
 // A pod whose placement depends on the pods of other nodes (spread, pod (anti-)affinity,
-// required or preferred): the solver counts every node's pods for it, so no node may be left
-// out of a pass with such a pod.
+// required or preferred) or on where its gang's other members fit (all or nothing, one zone):
+// the solver looks at every node for it, so no node may be left out of a pass with such a pod.
 bool countsOtherNodes(const api::Pod& pod) {
-  return !pod.topologySpread.empty() || !pod.requiredPodAffinity.empty() ||
+  return !pod.gang.empty() || !pod.topologySpread.empty() || !pod.requiredPodAffinity.empty() ||
          !pod.preferredPodAffinity.empty() || !pod.requiredPodAntiAffinity.empty() ||
          !pod.preferredPodAntiAffinity.empty();
 }
 
 }  // namespace
 
-Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region) {
-  binpack::Snapshot snapshot;
-  snapshot.region = region;
-  for (const auto& pod : cluster.pendingPods()) {
+Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region,
+                                       SchedulingMemory* memory) {
+  std::vector<std::shared_ptr<const api::Pod>> pending;
+  for (auto& pod : cluster.pendingPods()) {
     if (!pod->nodeName.empty() || pod->terminating || pod->schedulingGated) continue;
-    snapshot.pods.push_back(*pod);
+    pending.push_back(std::move(pod));
   }
   SchedulingPass pass;
-  if (snapshot.pods.empty()) return pass;
-  std::sort(snapshot.pods.begin(), snapshot.pods.end(), [](const api::Pod& a, const api::Pod& b) {
-    return a.priority != b.priority ? a.priority > b.priority : a.key() < b.key();
+  const uint64_t lookedAt = cluster.changeCount();
+  auto remember = [&] {
+    if (memory == nullptr) return;
+    memory->lookedAt = lookedAt;
+    memory->unschedulable = {pass.unschedulable.begin(), pass.unschedulable.end()};
+  };
+  std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
+    return a->priority != b->priority ? a->priority > b->priority : a->key() < b->key();
   });
-  // Nodes no pending pod can go on are left out of the solve: building and packing every
-  // Ready node on every pass was most of a day's simulation, and the solver never places a
-  // pod on such a node, so the bindings are the same. Topology makes every node count.
-  const bool allNodes = std::any_of(snapshot.pods.begin(), snapshot.pods.end(), countsOtherNodes);
-  std::vector<const api::Pod*> candidates;  // pending pods the node's taints and labels allow
+  // Nodes no pending pod can go on are left out of the solve, and so are pods that no node
+  // can take: building and packing every Ready node and pod on every pass was most of a day's
+  // simulation, and the solver would place nothing there, so the bindings are the same.
+  // Topology and gangs make every node and pod count.
+  const bool allNodes = std::any_of(pending.begin(), pending.end(),
+                                    [](const auto& p) { return countsOtherNodes(*p); });
+  // Pods the last pass left unplaced failed on every Node that has not changed since; only
+  // the new ones need looking at there (see SchedulingMemory).
+  std::vector<size_t> everyPod(pending.size()), newPods;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    everyPod[i] = i;
+    if (memory == nullptr || !memory->unschedulable.contains(pending[i]->key())) {
+      newPods.push_back(i);
+    }
+  }
+  std::vector<bool> placeable(pending.size(), allNodes);
+  binpack::Snapshot snapshot;
+  snapshot.region = region;
   for (const auto& node : cluster.nodes()) {
     if (!schedulable(*node)) continue;
-    candidates.clear();
-    for (const api::Pod& p : snapshot.pods) {
-      if (allNodes || !refusedByNode(p, *node)) candidates.push_back(&p);
-    }
-    if (candidates.empty()) continue;  // (allNodes: the pass has pods, so never empty)
+    const bool unchanged = memory != nullptr && cluster.nodeChangedAt(node->name) <= memory->lookedAt;
+    const std::vector<size_t>& pods = !allNodes && unchanged ? newPods : everyPod;
+    if (pods.empty()) continue;
     const InMemoryCluster::NodeLoad& load = cluster.loadOn(node->name);
-    if (!allNodes && std::all_of(candidates.begin(), candidates.end(), [&](const api::Pod* p) {
-          return shortOfRoom(*p, *node, load.requested);
-        })) {
-      continue;
+    bool useful = allNodes;
+    for (size_t i : pods) {
+      if (allNodes) break;
+      const api::Pod& p = *pending[i];
+      if (refusedByNode(p, *node) || shortOfRoom(p, *node, load.requested)) continue;
+      placeable[i] = true;
+      useful = true;
     }
-    snapshot.nodes.push_back(chargedNode(*node, load));
+    if (useful) snapshot.nodes.push_back(chargedNode(*node, load, allNodes));
   }
-  std::sort(snapshot.nodes.begin(), snapshot.nodes.end(),
-            [](const api::Node& a, const api::Node& b) { return a.name < b.name; });
-
-  static const api::InstanceTypes kNoNewNodes;
-  auto plan = binpack::solve(snapshot, kNoNewNodes);
-  if (!plan) return fail(plan.error());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (placeable[i]) snapshot.pods.push_back(*pending[i]);
+  }
   std::set<std::string> placed;
-  for (const auto& p : plan->existing) {
-    pass.bound.push_back({p.pod, p.node});
-    placed.insert(p.pod);
+  if (!snapshot.pods.empty() && !snapshot.nodes.empty()) {
+    std::sort(snapshot.nodes.begin(), snapshot.nodes.end(),
+              [](const api::Node& a, const api::Node& b) { return a.name < b.name; });
+    static const api::InstanceTypes kNoNewNodes;
+    auto plan = binpack::solve(snapshot, kNoNewNodes);
+    if (!plan) return fail(plan.error());
+    for (const auto& p : plan->existing) {
+      pass.bound.push_back({p.pod, p.node});
+      placed.insert(p.pod);
+    }
   }
-  for (const auto& pod : snapshot.pods) {
-    if (!placed.contains(pod.key())) pass.unschedulable.push_back(pod.key());
+  for (const auto& pod : pending) {
+    if (!placed.contains(pod->key())) pass.unschedulable.push_back(pod->key());
   }
+  remember();
   return pass;
 }
 

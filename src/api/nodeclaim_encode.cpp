@@ -1,9 +1,13 @@
 // NodeClaim encoding to Kubernetes JSON, for creates, updates and status patches. Empty
 // optional fields are left out so the apiserver applies the CRD's defaults, and so that
 // decode(encode(c)) gives c back.
+#include <algorithm>
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
 #include "src/api/nodeclaim.h"
+#include "src/api/nodeclaim_status.h"
 
 namespace gantry::api {
 
@@ -97,6 +101,33 @@ json encodeNodeClaim(const NodeClaim& c) {
   json status = encodeNodeClaimStatus(c);
   if (!status.empty()) out["status"] = std::move(status);
   return out;
+}
+
+namespace {
+
+bool sameSecond(Clock::TimePoint a, Clock::TimePoint b) {
+  using std::chrono::floor, std::chrono::seconds;
+  return floor<seconds>(a) == floor<seconds>(b);
+}
+
+bool sameSecond(const std::optional<Clock::TimePoint>& a,
+                const std::optional<Clock::TimePoint>& b) {
+  return a.has_value() == b.has_value() && (!a || sameSecond(*a, *b));
+}
+
+bool sameEncoded(const Condition& a, const Condition& b) {
+  return a.type == b.type && a.status == b.status && a.reason == b.reason &&
+         a.message == b.message && a.observedGeneration == b.observedGeneration &&
+         sameSecond(a.lastTransitionTime, b.lastTransitionTime);
+}
+
+}  // namespace
+
+bool sameStatus(const NodeClaim& a, const NodeClaim& b) {
+  return a.providerId == b.providerId && a.imageId == b.imageId && a.nodeName == b.nodeName &&
+         a.capacity == b.capacity && a.allocatable == b.allocatable &&
+         sameSecond(a.lastPodEventTime, b.lastPodEventTime) &&
+         std::ranges::equal(a.conditions, b.conditions, sameEncoded);
 }
 
 json nodeClaimStatusPatch(const NodeClaim& c) {

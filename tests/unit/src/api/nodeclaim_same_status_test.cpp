@@ -1,0 +1,84 @@
+// sameStatus: the lifecycle's "is there anything to write" test. It must agree with comparing
+// the encoded status objects, which is what it replaced (two JSON encodes per reconcile).
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "src/api/nodeclaim_status.h"
+
+namespace gantry::api {
+namespace {
+
+using namespace std::chrono_literals;
+
+Quantity q(std::string_view text) {
+  return Quantity::parse(text).value();
+}
+
+NodeClaim healthyClaim() {
+  NodeClaim c;
+  c.name = "gpu-abcde";
+  c.providerId = "aws:///us-east-1a/i-0123456789abcdef0";
+  c.imageId = "ami-0123";
+  c.nodeName = "ip-10-0-0-1";
+  c.capacity.set("cpu", q("4"));
+  c.capacity.set("nvidia.com/gpu", q("1"));
+  c.allocatable.set("cpu", q("3920m"));
+  const Clock::TimePoint t{std::chrono::seconds(1'800'000'000)};
+  c.lastPodEventTime = t;
+  c.conditions.push_back({.type = "Launched", .status = ConditionStatus::kTrue, .reason = "",
+                          .message = "", .lastTransitionTime = t, .observedGeneration = 1});
+  c.conditions.push_back({.type = "Ready", .status = ConditionStatus::kFalse,
+                          .reason = "NotReady", .message = "waiting", .lastTransitionTime = t});
+  return c;
+}
+
+// The reference: what the lifecycle compared before.
+bool encodedEqual(const NodeClaim& a, const NodeClaim& b) {
+  return encodeNodeClaimStatus(a) == encodeNodeClaimStatus(b);
+}
+
+TEST(SameStatusTest, AgreesWithTheEncodedComparisonOnEachField) {
+  const NodeClaim base = healthyClaim();
+  std::vector<std::pair<const char*, void (*)(NodeClaim&)>> edits = {
+      {"providerId", [](NodeClaim& c) { c.providerId.clear(); }},
+      {"imageId", [](NodeClaim& c) { c.imageId = "ami-9"; }},
+      {"nodeName", [](NodeClaim& c) { c.nodeName = "other"; }},
+      {"capacity", [](NodeClaim& c) { c.capacity.set("cpu", q("8")); }},
+      {"allocatable", [](NodeClaim& c) { c.allocatable = {}; }},
+      {"lastPodEventTime", [](NodeClaim& c) { *c.lastPodEventTime += 1s; }},
+      {"lastPodEventTime unset", [](NodeClaim& c) { c.lastPodEventTime.reset(); }},
+      {"condition status", [](NodeClaim& c) { c.conditions[1].status = ConditionStatus::kTrue; }},
+      {"condition reason", [](NodeClaim& c) { c.conditions[1].reason = "Other"; }},
+      {"condition message", [](NodeClaim& c) { c.conditions[1].message = "x"; }},
+      {"condition time", [](NodeClaim& c) { c.conditions[0].lastTransitionTime += 2s; }},
+      {"condition generation", [](NodeClaim& c) { c.conditions[0].observedGeneration = 2; }},
+      {"condition added", [](NodeClaim& c) { c.conditions.push_back(c.conditions[0]); }},
+      {"condition order", [](NodeClaim& c) { std::swap(c.conditions[0], c.conditions[1]); }},
+  };
+  EXPECT_TRUE(sameStatus(base, base));
+  for (const auto& [what, edit] : edits) {
+    NodeClaim changed = base;
+    edit(changed);
+    EXPECT_FALSE(sameStatus(base, changed)) << what;
+    EXPECT_FALSE(sameStatus(changed, base)) << what;
+    EXPECT_FALSE(encodedEqual(base, changed)) << what << " (the reference disagrees)";
+  }
+}
+
+TEST(SameStatusTest, IgnoresWhatTheWireDoesNotCarry) {
+  const NodeClaim base = healthyClaim();
+  NodeClaim changed = base;
+  // Sub-second parts are not encoded: a decoded claim compared with one a step just stamped
+  // must not look changed, or every pass would write and wake itself again.
+  *changed.lastPodEventTime += 300ms;
+  changed.conditions[0].lastTransitionTime += 999ms;
+  // Metadata and spec are not status.
+  changed.labels["x"] = "y";
+  changed.resourceVersion = "42";
+  EXPECT_TRUE(encodedEqual(base, changed));
+  EXPECT_TRUE(sameStatus(base, changed));
+}
+
+}  // namespace
+}  // namespace gantry::api
