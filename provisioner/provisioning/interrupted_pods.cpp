@@ -2,10 +2,13 @@
 // itself goes from the snapshot, whatever the cache shows of its fence yet.
 #include "provisioner/provisioning/interrupted_pods.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <set>
 
 #include "provisioner/snapshot/provisionable.h"
+#include "src/common/logging.h"
 
 namespace gantry::provisioner {
 
@@ -65,7 +68,10 @@ size_t addInterruptedPods(ClusterObjects& objects) {
 ClusterSource withInterruptedPods(ClusterSource source) {
   return [source = std::move(source)] {
     ClusterObjects objects = source();
-    addInterruptedPods(objects);
+    // Reads happen once per provisioning pass, so this says why a pass planned bound pods.
+    if (const size_t added = addInterruptedPods(objects); added > 0) {
+      componentLogger("provisioning")->info("planning the pods of interrupted nodes pods={}", added);
+    }
     return objects;
   };
 }
