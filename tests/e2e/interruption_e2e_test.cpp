@@ -4,7 +4,8 @@
 //     launched in another spot pool (the reclaimed offering is marked unavailable), the node
 //     is drained, the instance terminated and the pod Running again on the replacement, all
 //     within 60 s, with no pod left without capacity and no extra instance;
-//   - a garbage message is deleted with exactly one log line (it never comes back).
+//   - a garbage message is deleted with exactly one log line (it never comes back);
+//   - a queue that does not exist is one clear warning and retries, the controller running on.
 // The environment has one queue, so this suite runs alone (SERIAL); other suites' controllers
 // do not read it (e2e_fixture.h).
 #include "cloudprovider/aws/sqs/sqs_api.h"
@@ -252,6 +253,25 @@ TEST_F(InterruptionE2eTest, GarbageMessageIsDeletedWithOneLogLine) {
   auto left = sqs_->receiveMessages(queueUrl_, {.maxMessages = 10, .waitTime = std::chrono::seconds(1)});
   ASSERT_TRUE(left) << left.error().toString();
   EXPECT_TRUE(left->empty()) << "the queue still holds " << left->size() << " message(s)";
+}
+
+TEST_F(InterruptionE2eTest, AQueueThatDoesNotExistIsOneWarningAndRetries) {
+  const std::string missing = "gantry-e2e-no-such-queue-" + run_;
+  ASSERT_NO_FATAL_FAILURE(startController({"--interruption-queue", missing, "--sqs-endpoint", env().sqsEndpoint()}));
+  ASSERT_TRUE(controller_->waitFor("cannot find interruption queue (it does not exist", 30s)) << controller_->output();
+  // Backing off (1 s, 2 s, 4 s, ...): retried, but not told again.
+  std::this_thread::sleep_for(8s);
+  const std::string out = controller_->output();
+  size_t warnings = 0;
+  for (size_t at = out.find("cannot find interruption queue"); at != std::string::npos;
+       at = out.find("cannot find interruption queue", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << out;
+  EXPECT_NE(out.find(missing), std::string::npos) << "the warning names the queue:\n" << out;
+  // Still serving: the other controllers are unaffected.
+  EXPECT_FALSE(metricsText().empty());
+  EXPECT_EQ(controller_->terminate(10s), 0) << controller_->output();
 }
 
 }  // namespace
