@@ -110,7 +110,15 @@ Result<HandleOutcome> InterruptionHandler::handle(const aws::InterruptionMessage
       // default is to note it; replacing on every recommendation churns nodes for nothing.
       log().info("received rebalance recommendation nodeclaim={} node={} instance={}", claim->name,
                  claim->nodeName, instanceId);
-      outcome.action = kActionNone;
+      if (outcome.action != kActionCordonAndDrain) outcome.action = kActionNone;
+      continue;
+    }
+    if (message.kind == InterruptionKind::kStateChange && claim->deleting()) {
+      // Most likely our own termination reported back (shutting-down, terminated): nothing
+      // to tell or do.
+      log().debug("state change of an instance being terminated nodeclaim={} instance={} state={}",
+                  claim->name, instanceId, message.state);
+      if (outcome.action != kActionCordonAndDrain) outcome.action = kActionNone;
       continue;
     }
     const auto [reason, text] = received(message, instanceId);

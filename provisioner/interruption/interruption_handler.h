@@ -60,7 +60,9 @@ class InterruptionHandler {
 
   // Acts on `message` for the instances `claims` knows. Idempotent: a message handled twice
   // (its delete failed, SQS delivered it twice) finds the claim deleting and only fences and
-  // marks again. Errors (the message must stay on the queue and be retried): the apiserver's
+  // marks again. A state change of an instance whose claim is already deleting (most often
+  // Gantry's own termination reported back) is action none, without Events.
+  // Errors (the message must stay on the queue and be retried): the apiserver's
   // kinds when a fence, annotation or delete could not be written; kNotFound never (a claim or
   // Node gone meanwhile is done).
   Result<HandleOutcome> handle(const cloudprovider::aws::InterruptionMessage& message,

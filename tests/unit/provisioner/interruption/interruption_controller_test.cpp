@@ -269,6 +269,17 @@ TEST_F(InterruptionTest, StoppingInstanceAndScheduledRetirementDrainWithoutMarki
   EXPECT_EQ(messages("scheduled-change", "cordon-and-drain"), 1);
 }
 
+TEST_F(InterruptionTest, OurOwnTerminationReportedBackIsNotToldAgain) {
+  ASSERT_TRUE(cluster_.deleteNodeClaim("c1").isOk());  // termination under way
+  ASSERT_TRUE(deleting("c1"));
+  send(event("aws.ec2", "EC2 Instance State-change Notification",
+             {{"instance-id", kInstance}, {"state", "shutting-down"}}));
+  PollResult r = controller_.pollOnce();
+  EXPECT_EQ(r.deleted, 1u);
+  EXPECT_TRUE(events_.events().empty());
+  EXPECT_EQ(messages("state-change", "none"), 1);
+}
+
 TEST_F(InterruptionTest, RunningStateChangeIsNoop) {
   send(event("aws.ec2", "EC2 Instance State-change Notification",
              {{"instance-id", kInstance}, {"state", "running"}}));
