@@ -154,9 +154,9 @@ Status InterruptionHandler::interrupt(const aws::InterruptionMessage& message,
     log().info("interrupted nodeclaim already deleting nodeclaim={}", c.name);
     return Status::ok();
   }
-  Status annotated = writer_.patchNodeClaim(
-      c.name, json{{"metadata",
-                    {{"annotations", {{std::string(nc::kDisruptionReasonAnnotation), kInterrupted}}}}}});
+  const json reason{{std::string(nc::kDisruptionReasonAnnotation), kInterrupted}};
+  Status annotated =
+      writer_.patchNodeClaim(c.name, json{{"metadata", {{"annotations", reason}}}});
   if (annotated.isNotFound()) return Status::ok();  // gone meanwhile: nothing to drain
   if (!annotated.isOk()) return annotated.withContext("annotating the disruption reason");
   Status deleted = writer_.deleteNodeClaim(c.name);

@@ -14,7 +14,8 @@
 namespace gantry::provisioner::interruption {
 
 // What the controller did with a message (the `action` label).
-inline constexpr const char* kActionCordonAndDrain = "cordon-and-drain";  // node handed to termination
+// The node was fenced and its claim handed to termination.
+inline constexpr const char* kActionCordonAndDrain = "cordon-and-drain";
 inline constexpr const char* kActionNone = "none";            // logged only (rebalance, noop)
 inline constexpr const char* kActionNotOwned = "not-owned";   // no NodeClaim of ours
 inline constexpr const char* kActionMalformed = "malformed";  // unparseable, deleted

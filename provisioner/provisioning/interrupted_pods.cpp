@@ -70,7 +70,8 @@ ClusterSource withInterruptedPods(ClusterSource source) {
     ClusterObjects objects = source();
     // Reads happen once per provisioning pass, so this says why a pass planned bound pods.
     if (const size_t added = addInterruptedPods(objects); added > 0) {
-      componentLogger("provisioning")->info("planning the pods of interrupted nodes pods={}", added);
+      componentLogger("provisioning")
+          ->info("planning the pods of interrupted nodes pods={}", added);
     }
     return objects;
   };

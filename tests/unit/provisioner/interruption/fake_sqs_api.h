@@ -83,7 +83,8 @@ class FakeSqsApi final : public cloudprovider::aws::SqsApi {
       auto it = std::find_if(messages_.begin(), messages_.end(),
                              [&](const Stored& m) { return m.handle == h; });
       if (it == messages_.end()) {
-        failures.push_back({.receiptHandle = h, .status = Status::invalid("ReceiptHandleIsInvalid")});
+        failures.push_back(
+            {.receiptHandle = h, .status = Status::invalid("ReceiptHandleIsInvalid")});
       } else {
         messages_.erase(it);
       }

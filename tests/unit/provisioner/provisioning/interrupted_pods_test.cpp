@@ -70,7 +70,10 @@ TEST(InterruptedPods, PodsOfAnInterruptedNodeArePlannedAsPendingAndTheNodeIsNoCa
 
 TEST(InterruptedPods, OtherDeletionsAndAnnotatedClaimsNotYetDeletingChangeNothing) {
   const std::vector<std::pair<std::string, bool>> cases = {
-      {"Empty", true}, {"Underutilized", true}, {"", true}, {std::string(kInterruptedReason), false}};
+      {"Empty", true},
+      {"Underutilized", true},
+      {"", true},
+      {std::string(kInterruptedReason), false}};
   for (const auto& [reason, deleting] : cases) {
     ClusterObjects o = cluster(reason, deleting);
     EXPECT_EQ(addInterruptedPods(o), 0u) << reason << " deleting=" << deleting;

@@ -14,7 +14,8 @@ using http::FakeHttpClient;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-json claim(const std::string& name, const std::string& rv, const std::string& reason, bool deleting) {
+json claim(const std::string& name, const std::string& rv, const std::string& reason,
+           bool deleting) {
   json meta = {{"name", name}, {"resourceVersion", rv}, {"uid", "uid-" + name}};
   if (!reason.empty()) meta["annotations"] = {{"gantry.dev/disruption-reason", reason}};
   if (deleting) {
@@ -25,7 +26,8 @@ json claim(const std::string& name, const std::string& rv, const std::string& re
           {"kind", "NodeClaim"},
           {"metadata", meta},
           {"spec",
-           {{"nodeClassRef", {{"group", "gantry.dev"}, {"kind", "EC2NodeClass"}, {"name", "default"}}},
+           {{"nodeClassRef",
+             {{"group", "gantry.dev"}, {"kind", "EC2NodeClass"}, {"name", "default"}}},
             {"requirements", json::array()}}}};
 }
 
@@ -46,7 +48,8 @@ class InterruptionTriggerTest : public ::testing::Test {
   std::vector<std::string> keysAfter(const std::vector<json>& listed, const std::string& events) {
     http_.setHandler([&](const http::Request& r) -> Result<http::Response> {
       if (r.url.find("watch=1") != std::string::npos) return FakeHttpClient::reply(200, events);
-      return FakeHttpClient::reply(200, json{{"metadata", {{"resourceVersion", "10"}}}, {"items", listed}}.dump());
+      const json list{{"metadata", {{"resourceVersion", "10"}}}, {"items", listed}};
+      return FakeHttpClient::reply(200, list.dump());
     });
     kube::RestClient client{http_, clock_, "https://h", nullptr, {.qps = 0, .maxRetries = 0}};
     kube::ClusterCache cache{client, clock_, {.gantryResources = true}};
@@ -69,12 +72,14 @@ TEST_F(InterruptionTriggerTest, AClaimTurningDeletingWithReasonInterruptedOpensA
 }
 
 TEST_F(InterruptionTriggerTest, AClaimListedInterruptedAfterARestartOpensABatch) {
-  auto keys = keysAfter({claim("c1", "5", "Interrupted", true), claim("c2", "6", "Drifted", true)}, "");
+  auto keys =
+      keysAfter({claim("c1", "5", "Interrupted", true), claim("c2", "6", "Drifted", true)}, "");
   EXPECT_EQ(keys, std::vector<std::string>{"nodeclaim/c1"});
 }
 
 TEST_F(InterruptionTriggerTest, OtherClaimsOpenNothing) {
-  auto keys = keysAfter({claim("c1", "5", "", false)}, event("MODIFIED", claim("c1", "11", "Underutilized", true)));
+  auto keys = keysAfter({claim("c1", "5", "", false)},
+                        event("MODIFIED", claim("c1", "11", "Underutilized", true)));
   EXPECT_TRUE(keys.empty());
 }
 
