@@ -19,18 +19,21 @@
 #include "cloudprovider/aws/live_catalog.h"
 #include "cloudprovider/aws/pricing/pricing_api.h"
 #include "cloudprovider/aws/ec2/query_ec2_api.h"
+#include "cloudprovider/aws/sqs/sqs_api.h"
 #include "cloudprovider/aws/ssm/ssm_api.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "cloudprovider/metered_cloud_provider.h"
 #include "provisioner/disruption/disruption_controller.h"
 #include "provisioner/gauges/cache_state_source.h"
 #include "provisioner/gauges/metrics_controller.h"
+#include "provisioner/interruption/interruption_controller.h"
 #include "provisioner/metrics.h"
 #include "provisioner/nodeclaim/garbage_collector.h"
 #include "provisioner/nodeclaim/lifecycle_controller.h"
 #include "provisioner/nodeclass/status_controller.h"
 #include "provisioner/nodepool/usage_controller.h"
 #include "provisioner/provisioning/cache_source.h"
+#include "provisioner/provisioning/interrupted_pods.h"
 #include "provisioner/provisioning/provisioner.h"
 #include "provisioner/state/launch_backoff.h"
 #include "provisioner/state/nominations.h"
@@ -154,7 +157,7 @@ int runControllerCommand(const std::vector<std::string>& args) {
   auto ec2Provider = std::make_unique<aws::Ec2CloudProvider>(
       aws::Ec2CloudProviderOptions{.clusterName = opt.clusterName}, ec2, &ssm, clock, catalog, nodeClasses);
   aws::Ec2NodeClassStatusResolver& ec2Resolver = *ec2Provider;
-  const aws::UnavailableOfferings& unavailableOfferings = ec2Provider->unavailableOfferings();
+  aws::UnavailableOfferings& unavailableOfferings = ec2Provider->unavailableOfferings();
   cloudprovider::MeteredCloudProvider cloud(std::move(ec2Provider), *registry, clock);
   aws::MeteredEc2NodeClassStatusResolver nodeClassResolver(ec2Resolver, cloud);
 
@@ -165,9 +168,30 @@ int runControllerCommand(const std::vector<std::string>& args) {
   provisioner::state::Nominations nominations;
   provisioner::state::PodEvents podEvents;
   provisioner::ProvisionerMetrics metrics(*registry);
+
+  // The interruption queue, when one is named: its SQS client has an HTTP client of its own,
+  // whose abort flag the controller raises on stop to end a 20 s long poll at once.
+  std::atomic<bool> sqsAbort{false};
+  http::CurlHttpClient sqsHttp({.abort = &sqsAbort});
+  aws::JsonSqsApi sqs({.region = opt.region, .endpoint = opt.sqsEndpoint}, sqsHttp, *credentials,
+                      clock, env);
+  provisioner::nodeclaim::CacheLifecycleReader interruptionReader(cache);
+  provisioner::nodeclaim::KubeLifecycleWriter interruptionWriter(client);
+  provisioner::interruption::InterruptionHandler interruptionHandler(
+      interruptionReader, interruptionWriter, events,
+      [&unavailableOfferings](api::CapacityType capacityType, const std::string& type,
+                              const std::string& zone, const std::string& reason) {
+        unavailableOfferings.mark(capacityType, type, zone, reason);
+      },
+      &metrics);
+  std::optional<provisioner::interruption::InterruptionMetrics> interruptionMetrics;
+
   std::vector<provisioner::ControllerPtr> controllers;
+  // The pods of a node being interrupted are planned at once, before their drain ends.
+  provisioner::triggerOnInterruption(cache, batcher);
   auto provisioning = std::make_unique<provisioner::Provisioner>(
-      provisioner::cacheSource(cache, watcher), batcher, writer, cloud, events, clock,
+      provisioner::withInterruptedPods(provisioner::cacheSource(cache, watcher)), batcher, writer,
+      cloud, events, clock,
       provisioner::ProvisionerOptions{.region = opt.region},
       provisioner::ProvisionerShared{.nominations = &nominations, .launchBackoff = &launchBackoff,
                                      .metrics = &metrics});
@@ -208,6 +232,15 @@ int runControllerCommand(const std::vector<std::string>& args) {
   controllers.push_back(std::make_unique<provisioner::nodeclaim::GarbageCollectionController>(
       cache, client, cloud, events, clock, provisioner::nodeclaim::GarbageCollectionOptions{},
       registry.get()));
+  // Spot interruptions, stops and scheduled retirements from the SQS queue EventBridge fills.
+  if (!opt.interruptionQueue.empty()) {
+    interruptionMetrics.emplace(*registry);
+    controllers.push_back(std::make_unique<provisioner::interruption::InterruptionController>(
+        sqs, interruptionReader, interruptionHandler, clock,
+        provisioner::interruption::InterruptionOptions{.queueName = opt.interruptionQueue,
+                                                       .abortPoll = &sqsAbort},
+        &*interruptionMetrics));
+  }
   // EC2NodeClass status: what each class resolves to in EC2, and Ready (adds cache handlers too).
   controllers.push_back(provisioner::nodeclass::StatusController::forCluster(
       cache, client, nodeClassResolver, events, clock,
@@ -237,8 +270,9 @@ int runControllerCommand(const std::vector<std::string>& args) {
     return 1;
   }
 
-  log->info("starting controller cluster={} region={} catalog={} leader_elect={}", opt.clusterName,
-            opt.region, opt.catalog, opt.leaderElect);
+  log->info("starting controller cluster={} region={} catalog={} leader_elect={} interruption_queue={}",
+            opt.clusterName, opt.region, opt.catalog, opt.leaderElect,
+            opt.interruptionQueue.empty() ? "none" : opt.interruptionQueue);
   cache.start();
   // Declared before the health server, which reads the elector, so both outlive the server.
   std::optional<kube::Connection> leaseConn;

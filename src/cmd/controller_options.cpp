@@ -24,6 +24,12 @@ const std::vector<FlagSpec>& controllerFlags() {
        false, ""},
       {"pricing-endpoint",
        "Pricing endpoint URL (default: AWS_ENDPOINT_URL_PRICING, AWS_ENDPOINT_URL, AWS)", false, false, ""},
+      {"sqs-endpoint", "SQS endpoint URL (default: AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, AWS)", false,
+       false, ""},
+      {"interruption-queue",
+       "SQS queue (name) of spot interruption, rebalance, state-change and AWS Health events; "
+       "unset: not read",
+       false, false, ""},
       {"catalog", "instance catalog: live (EC2 + Pricing) or bundled", false, false, "live"},
       {"skip-pricing", "live catalog without the Pricing API (bundled prices)", false, true, ""},
       {"batch-idle", "close a pending-pod batch after this long without a new pod", false, false, "1s"},
@@ -114,7 +120,7 @@ std::string controllerHelp() {
                  "not place, runs their NodeClaims' lifecycle and removes nodes whose work is done.\n"
                  "Every flag can also be set as GANTRY_<FLAG> (GANTRY_CLUSTER_NAME=...).\n"
                  "AWS endpoints follow the AWS SDKs: an --*-endpoint flag beats\n"
-                 "AWS_ENDPOINT_URL_<SERVICE> (EC2, SSM, PRICING, STS), which beats AWS_ENDPOINT_URL,\n"
+                 "AWS_ENDPOINT_URL_<SERVICE> (EC2, SSM, PRICING, SQS, STS), which beats AWS_ENDPOINT_URL,\n"
                  "which beats the region's public endpoint; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true\n"
                  "ignores both variables (never a flag).\n"
                  "Probes on --health-bind-address: /healthz is 200 while the process runs; /readyz\n"
@@ -148,6 +154,8 @@ Result<ControllerOptions> parseControllerOptions(const std::vector<std::string>&
   o.ec2Endpoint = flags->get("ec2-endpoint");
   o.ssmEndpoint = flags->get("ssm-endpoint");
   o.pricingEndpoint = flags->get("pricing-endpoint");
+  o.sqsEndpoint = flags->get("sqs-endpoint");
+  o.interruptionQueue = flags->get("interruption-queue");
   o.catalog = flags->get("catalog");
   if (o.catalog != "live" && o.catalog != "bundled") {
     return fail(Status::invalid("--catalog must be live or bundled, not \"" + o.catalog + "\""));

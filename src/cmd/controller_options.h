@@ -20,6 +20,9 @@ struct ControllerOptions {
   std::string ec2Endpoint;  // "" = AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, AWS
   std::string ssmEndpoint;
   std::string pricingEndpoint;
+  std::string sqsEndpoint;  // "" = AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, AWS
+  // The SQS queue EventBridge fills with interruption events; "" = no interruption controller.
+  std::string interruptionQueue;
   std::string catalog = "live";  // live | bundled
   bool skipPricing = false;
   std::chrono::milliseconds batchIdle{1000};

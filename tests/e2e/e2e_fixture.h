@@ -282,6 +282,10 @@ class GantryE2eTest : public testing::TestEnvTest {
     childEnv.insert({{"AWS_ACCESS_KEY_ID", env().accessKeyId()},
                      {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
                      {"AWS_REGION", env().region()}});
+    // The env file names the environment's one interruption queue: a controller reads it only
+    // when its test asks (extraEnv), since controllers side by side would take each other's
+    // messages.
+    childEnv["GANTRY_INTERRUPTION_QUEUE"] = "";
     for (const auto& [k, v] : extraEnv) childEnv[k] = v;
     // GANTRY_E2E_BINARY runs another build of the same source (an optimised one, to measure).
     const char* binary = std::getenv("GANTRY_E2E_BINARY");

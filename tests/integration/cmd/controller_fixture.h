@@ -79,7 +79,10 @@ class ControllerProcessTest : public TestEnvTest {
     auto process = std::make_unique<ControllerProcess>();
     const std::map<std::string, std::string> childEnv = {{"AWS_ACCESS_KEY_ID", env().accessKeyId()},
                                                          {"AWS_SECRET_ACCESS_KEY", env().secretAccessKey()},
-                                                         {"AWS_REGION", env().region()}};
+                                                         {"AWS_REGION", env().region()},
+                                                         // The env file names the shared
+                                                         // interruption queue; not read here.
+                                                         {"GANTRY_INTERRUPTION_QUEUE", ""}};
     EXPECT_TRUE(process->start(GANTRY_BINARY, args, childEnv));
     ControllerProcess& out = *process;
     processes_[name] = std::move(process);

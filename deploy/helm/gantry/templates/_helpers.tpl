@@ -37,6 +37,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- range $flag, $value := dict
       "cluster-name" $s.clusterName "region" $s.region "kubeconfig" $s.kubeconfig
       "ec2-endpoint" $s.ec2Endpoint "ssm-endpoint" $s.ssmEndpoint "pricing-endpoint" $s.pricingEndpoint
+      "sqs-endpoint" $s.sqsEndpoint "interruption-queue" $s.interruptionQueue
       "catalog" $s.catalog "batch-idle" $s.batchIdle "batch-max" $s.batchMax
       "registration-ttl" $s.registrationTtl "drift-check-interval" $s.driftCheckInterval
       "metrics-bind-address" $s.metricsBindAddress "health-bind-address" $s.healthBindAddress

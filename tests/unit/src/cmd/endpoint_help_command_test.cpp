@@ -20,12 +20,13 @@ std::string helpOf(const std::string& command) {
 TEST(EndpointHelp, ControllerHelpStatesTheSdkPrecedence) {
   const std::string help = helpOf("controller");
   EXPECT_THAT(help, HasSubstr("an --*-endpoint flag beats\nAWS_ENDPOINT_URL_<SERVICE> (EC2, SSM, "
-                              "PRICING, STS), which beats AWS_ENDPOINT_URL,\nwhich beats the "
+                              "PRICING, SQS, STS), which beats AWS_ENDPOINT_URL,\nwhich beats the "
                               "region's public endpoint"));
   EXPECT_THAT(help, HasSubstr("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true"));
   EXPECT_THAT(help, HasSubstr("(default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, AWS)"));
   EXPECT_THAT(help, HasSubstr("(default: AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL, AWS)"));
   EXPECT_THAT(help, HasSubstr("(default: AWS_ENDPOINT_URL_PRICING, AWS_ENDPOINT_URL, AWS)"));
+  EXPECT_THAT(help, HasSubstr("(default: AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, AWS)"));
 }
 
 TEST(EndpointHelp, CatalogHelpNamesBothVariablesInOrder) {
