@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "provisioner/disruption/consolidation_candidates.h"
+#include "provisioner/disruption/consolidation_fingerprint.h"
 #include "provisioner/provisioning/claim_builder.h"
 #include "src/common/logging.h"
 
@@ -101,13 +102,38 @@ std::optional<Consolidation::Read> Consolidation::read(Clock::TimePoint now) {
   return r;
 }
 
+// Whether any NodeClaim could be a candidate at all (Consolidatable, in a pool whose policy
+// consolidates underutilized nodes): without one, reading and fingerprinting the cluster on
+// every pass would be for nothing (most clusters' pools are WhenEmpty, or all busy).
+bool Consolidation::anyCandidateClaim() const {
+  for (const auto& claim : reader_.nodeClaims()) {
+    if (claim->deleting() || !claim->isTrue(api::nodeclaim::kConsolidatable)) continue;
+    auto pool = reader_.nodePool(claim->nodePool());
+    if (pool != nullptr && consolidationEnabled(*pool)) return true;
+  }
+  return false;
+}
+
 void Consolidation::plan(Clock::TimePoint now) {
+  if (!anyCandidateClaim()) return;
   auto r = read(now);
   if (!r) return;
   tellBlocked(*r);
+  // The same cluster as when the last search found nothing: the search would find nothing
+  // again. Searched anyway now and then, for what the input does not show (an offering that
+  // became available again).
+  const uint64_t fingerprint = consolidationFingerprint(r->built.input, r->catalog.get());
+  if (nothingFound_ && nothingFound_->fingerprint == fingerprint &&
+      now - nothingFound_->at < kSearchUnchangedAgainAfter) {
+    return;
+  }
   auto found = planConsolidation(r->built.input, *r->catalog, deps_.planner);
   if (deps_.metrics) deps_.metrics->setSavings(found ? found->savingsPerHour() : 0);
-  if (!found) return;
+  if (!found) {
+    nothingFound_ = NothingFound{.fingerprint = fingerprint, .at = now};
+    return;
+  }
+  nothingFound_.reset();
   claimUids_.clear();
   for (const auto& claim : r->objects.nodeClaims) {
     if (std::find(found->claims.begin(), found->claims.end(), claim.name) != found->claims.end()) {

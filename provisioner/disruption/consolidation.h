@@ -16,6 +16,7 @@
 // before they arrive.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -77,6 +78,7 @@ class Consolidation final : public Method {
     BuiltInput built;
   };
   std::optional<Read> read(Clock::TimePoint now);
+  bool anyCandidateClaim() const;
   void plan(Clock::TimePoint now);
   void validate(Clock::TimePoint now);
   void watchReplacement(Clock::TimePoint now);
@@ -101,6 +103,13 @@ class Consolidation final : public Method {
   std::map<std::string, std::string> claimUids_;  // of the move's claims, for Events
   std::map<std::string, Clock::TimePoint> drained_;  // claims handed to the drain lately
   std::map<std::string, std::string> toldBlocked_;   // claim -> last block message told
+  // The last search that found nothing, and what it searched (consolidation_fingerprint.h).
+  struct NothingFound {
+    uint64_t fingerprint = 0;
+    Clock::TimePoint at{};
+  };
+  std::optional<NothingFound> nothingFound_;
+  static constexpr Clock::Duration kSearchUnchangedAgainAfter = std::chrono::minutes(5);
 };
 
 }  // namespace gantry::provisioner::disruption

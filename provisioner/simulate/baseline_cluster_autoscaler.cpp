@@ -95,6 +95,7 @@ DecisionPolicy clusterAutoscalerPolicy() {
             pool.budgets = {budget};
           },
       .scaleDownDelayAfterAdd = kCaScaleDownDelayAfterAdd,
+      .consolidate = false,
   };
 }
 

@@ -31,6 +31,7 @@ Result<binpack::Plan> planPerPod(const binpack::Snapshot& snapshot,
 DecisionPolicy perPodPolicy() {
   DecisionPolicy policy;
   policy.planner = planPerPod;
+  policy.consolidate = false;
   return policy;
 }
 

@@ -24,6 +24,9 @@ struct DecisionPolicy {
   // No node is disrupted until this long after the last pass that created a NodeClaim
   // (cluster-autoscaler's --scale-down-delay-after-add). Zero: no hold.
   Clock::Duration scaleDownDelayAfterAdd{0};
+  // Gantry's consolidation of underutilized nodes (WhenEmptyOrUnderutilized pools: delete,
+  // replace, multi-node). Baselines turn it off: their scale-down is the emptiness method.
+  bool consolidate = true;
 };
 
 }  // namespace gantry::provisioner::simulate

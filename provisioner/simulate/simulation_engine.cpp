@@ -105,7 +105,20 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
       workload_(
           trace, cluster_, *clock_,
           [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
-          options.start, [this](const std::string& node) { podEvent(node); }) {}
+          options.start, [this](const std::string& node) { podEvent(node); }) {
+  // Consolidation as the controller wires it (src/cmd/controller_command.cpp), minus what the
+  // in-memory cluster has no use for: PodDisruptionBudgets (evictions always succeed here) and
+  // metrics. Baselines scale down their own way and leave it out.
+  if (options_.decisions.consolidate) {
+    disruption_.enableConsolidation({.source = [this] { return readCluster(); },
+                                     .catalog = [this] { return cloud_->instanceTypes(); },
+                                     .writer = &cluster_.provisionerWriter(),
+                                     .evictions = nullptr,
+                                     .metrics = nullptr,
+                                     .nominations = &nominations_,
+                                     .region = trace.settings.region});
+  }
+}
 
 SimulationEngine::~SimulationEngine() = default;
 

@@ -161,6 +161,8 @@ namespace {
 
 // replicas-at: 2 pods from 0 s, 4 from 1 h, 1 from 2 h (the newest go first); the emptied
 // nodes are reaped from 30 s later (the default pool), one per pass as its 10% budget allows.
+// Consolidation is left out: it would move a replica onto a shared node (a new pod), which
+// consolidation_in_simulation_test.cpp covers; this test pins the schedule's own timing.
 TEST(SimulationEngine, DeploymentFollowsItsReplicasSchedule) {
   auto trace = traceOf(R"(apiVersion: simulate.gantry.dev/v1
 kind: Simulation
@@ -183,7 +185,9 @@ spec:
         image: nginx
         resources: {requests: {cpu: "1"}}
 )");
-  SimulationOutcome o = simulate(trace);
+  auto engine = SimulationEngine::make(trace, {.decisions = {.consolidate = false}});
+  ASSERT_TRUE(engine.has_value());
+  SimulationOutcome o = (*engine)->run();
   ASSERT_EQ(o.pods.size(), 4u);
   const std::vector<std::string> names = {"shop/web-0", "shop/web-1", "shop/web-2", "shop/web-3"};
   const double created[] = {0, 0, 3600, 3600};
