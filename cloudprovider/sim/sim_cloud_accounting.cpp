@@ -23,6 +23,28 @@ std::vector<SpotInterruption> SimCloudProvider::interruptedBy(Clock::TimePoint t
   return out;
 }
 
+std::vector<SpotInterruption> SimCloudProvider::noticedBy(Clock::TimePoint t) const {
+  std::lock_guard lock(mu_);
+  std::vector<SpotInterruption> out;
+  for (const auto& r : records_) {
+    if (!r.interruption || r.interruption->noticeAt > t) continue;
+    if (r.deletedAt && *r.deletedAt <= r.interruption->noticeAt) continue;
+    out.push_back(*r.interruption);
+  }
+  std::stable_sort(
+      out.begin(), out.end(), [](const SpotInterruption& a, const SpotInterruption& b) {
+        return std::tie(a.noticeAt, a.providerId) < std::tie(b.noticeAt, b.providerId);
+      });
+  return out;
+}
+
+void SimCloudProvider::markUnavailable(api::CapacityType capacityType,
+                                       const std::string& instanceType, const std::string& zone) {
+  std::lock_guard lock(mu_);
+  unavailableUntil_[{capacityType, instanceType, zone}] =
+      clock_.now() + options_.unavailableOfferingsTtl;
+}
+
 std::optional<Clock::TimePoint> SimCloudProvider::nextEventAfter(Clock::TimePoint t) const {
   std::lock_guard lock(mu_);
   std::optional<Clock::TimePoint> next;

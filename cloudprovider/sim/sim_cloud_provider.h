@@ -106,6 +106,17 @@ class SimCloudProvider final : public CloudProvider {
   // ordered by interruptAt, then providerID.
   std::vector<SpotInterruption> interruptedBy(Clock::TimePoint t) const;
 
+  // Spot reclaims whose two-minute notice came at or before `t` (noticeAt <= t) on instances
+  // not deleted before it, ordered by noticeAt, then providerID: what EventBridge would have
+  // put on the interruption queue by then.
+  std::vector<SpotInterruption> noticedBy(Clock::TimePoint t) const;
+
+  // Shows the offering unavailable for unavailableOfferingsTtl from now, as a capacity error
+  // does (the EC2 provider's UnavailableOfferings::mark, which the interruption controller
+  // calls for a reclaimed spot offering).
+  void markUnavailable(api::CapacityType capacityType, const std::string& instanceType,
+                       const std::string& zone);
+
   // The earliest moment after `t` at which an instance becomes running, gets a reclaim
   // notice or is reclaimed: where a virtual clock may jump next. nullopt when none is due.
   std::optional<Clock::TimePoint> nextEventAfter(Clock::TimePoint t) const;

@@ -64,10 +64,17 @@ bool actsOn(InterruptionKind kind) {
 }  // namespace
 
 ClaimsByInstance::ClaimsByInstance(
-    const std::vector<std::shared_ptr<const api::NodeClaim>>& claims) {
+    const std::vector<std::shared_ptr<const api::NodeClaim>>& claims)
+    : ClaimsByInstance(claims, [](std::string_view providerId) {
+        return aws::instanceIdFromProviderId(providerId);
+      }) {}
+
+ClaimsByInstance::ClaimsByInstance(
+    const std::vector<std::shared_ptr<const api::NodeClaim>>& claims,
+    const InstanceIdOf& instanceIdOf) {
   for (const auto& claim : claims) {
     if (claim == nullptr || claim->providerId.empty()) continue;  // not launched yet
-    auto id = aws::instanceIdFromProviderId(claim->providerId);
+    auto id = instanceIdOf(claim->providerId);
     if (id) byInstance_[*id] = claim;
   }
 }

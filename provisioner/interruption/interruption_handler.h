@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cloudprovider/aws/interruption_message.h"
@@ -34,8 +35,13 @@ using MarkUnavailable = std::function<void(api::CapacityType capacityType,
 // received batch so a batch of ten does not scan every claim ten times.
 class ClaimsByInstance {
  public:
+  // The instance id in a providerID, or an error when it names none.
+  using InstanceIdOf = std::function<Result<std::string>(std::string_view providerId)>;
   // Claims whose providerID is not an aws:/// one are left out.
   explicit ClaimsByInstance(const std::vector<std::shared_ptr<const api::NodeClaim>>& claims);
+  // The same with another cloud's providerIDs (the simulator's sim:///<zone>/<id>).
+  ClaimsByInstance(const std::vector<std::shared_ptr<const api::NodeClaim>>& claims,
+                   const InstanceIdOf& instanceIdOf);
   // The claim of `instanceId`, or null.
   std::shared_ptr<const api::NodeClaim> find(const std::string& instanceId) const;
 

@@ -96,6 +96,7 @@ DecisionPolicy clusterAutoscalerPolicy() {
           },
       .scaleDownDelayAfterAdd = kCaScaleDownDelayAfterAdd,
       .consolidate = false,
+      .interruptionNotices = false,
   };
 }
 

@@ -32,6 +32,7 @@ DecisionPolicy perPodPolicy() {
   DecisionPolicy policy;
   policy.planner = planPerPod;
   policy.consolidate = false;
+  policy.interruptionNotices = false;
   return policy;
 }
 

@@ -27,6 +27,10 @@ struct DecisionPolicy {
   // Gantry's consolidation of underutilized nodes (WhenEmptyOrUnderutilized pools: delete,
   // replace, multi-node). Baselines turn it off: their scale-down is the emptiness method.
   bool consolidate = true;
+  // The interruption controller acting on a spot reclaim's two-minute notice (fence, offering
+  // marked unavailable, claim deleted, pods planned at once). Baselines turn it off: they see
+  // a reclaim when the instance is gone (cluster-autoscaler has no notice handling of its own).
+  bool interruptionNotices = true;
 };
 
 }  // namespace gantry::provisioner::simulate

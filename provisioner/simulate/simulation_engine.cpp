@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "provisioner/provisioning/interrupted_pods.h"
 #include "provisioner/simulate/scheduler_model.h"
 #include "provisioner/snapshot/provisionable.h"
 #include "src/api/nodeclaim.h"
@@ -69,7 +70,8 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
       batcher_(*clock_),
       // Claims are created one at a time: concurrent creates would name them in thread order.
       provisioner_(
-          [this] { return readCluster(); }, batcher_, cluster_.provisionerWriter(), *cloud_,
+          withInterruptedPods([this] { return readCluster(); }), batcher_,
+          cluster_.provisionerWriter(), *cloud_,
           events_, *clock_,
           ProvisionerOptions{.region = trace.settings.region,
                              .maxParallelCreates = 1,
@@ -105,7 +107,12 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
       workload_(
           trace, cluster_, *clock_,
           [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
-          options.start, [this](const std::string& node) { podEvent(node); }) {
+          options.start, [this](const std::string& node) { podEvent(node); }),
+      interruptions_(cluster_.lifecycleReader(), cluster_, events_,
+                     [this](api::CapacityType capacityType, const std::string& type,
+                            const std::string& zone, const std::string&) {
+                       cloud_->markUnavailable(capacityType, type, zone);
+                     }) {
   // Consolidation as the controller wires it (src/cmd/controller_command.cpp), minus what the
   // in-memory cluster has no use for: PodDisruptionBudgets (evictions always succeed here) and
   // metrics. Baselines scale down their own way and leave it out.
@@ -141,6 +148,7 @@ SimulationOutcome SimulationEngine::run() {
   while (true) {
     const auto now = clock_->now();
     if (timeline_.runDue(now) > 0) schedulerDirty_ = true;
+    noticeInterruptions();
     reclaimInstances();
     settle();
     if (!trace_.settings.duration && !doneAt && workload_.done()) {
@@ -279,8 +287,40 @@ void SimulationEngine::podEvent(const std::string& node) {
   schedulerDirty_ = true;
 }
 
-// The notice two minutes before is not acted on: the controller has no interruption handling
-// yet, so the sim shows what it does today (garbage collection once the instance is gone).
+void SimulationEngine::noticeInterruptions() {
+  if (!(trace_.settings.spotInterruptionsPerHour > 0) || !options_.decisions.interruptionNotices) {
+    return;
+  }
+  // Sorted by notice time, every later notice later than this moment: new ones at the end.
+  const auto noticed = cloud_->noticedBy(clock_->now());
+  if (noticed.size() == noticesSeen_) return;
+  const interruption::ClaimsByInstance claims(
+      cluster_.reader().nodeClaims(), [](std::string_view providerId) -> Result<std::string> {
+        const size_t slash = providerId.rfind('/');
+        if (slash == std::string_view::npos || slash + 1 == providerId.size()) {
+          return fail(Status::invalid("no instance id in " + std::string(providerId)));
+        }
+        return std::string(providerId.substr(slash + 1));
+      });
+  for (size_t i = noticesSeen_; i < noticed.size(); ++i) {
+    const std::string& providerId = noticed[i].providerId;
+    cloudprovider::aws::InterruptionMessage message;
+    message.kind = cloudprovider::aws::InterruptionKind::kSpotInterruption;
+    message.instanceIds = {providerId.substr(providerId.rfind('/') + 1)};
+    message.detailType = "EC2 Spot Instance Interruption Warning";
+    message.time = noticed[i].noticeAt;
+    // The in-memory cluster's writes do not fail; an error here is a bug worth a line.
+    if (auto handled = interruptions_.handle(message, claims); !handled) {
+      componentLogger("simulate")->warn("interruption notice not handled instance={} error={}",
+                                        providerId, handled.error().toString());
+    }
+  }
+  noticesSeen_ = noticed.size();
+}
+
+// Without the interruption controller (a baseline), or for what the notice did not clear (an
+// instance that never registered), the reclaim itself: the kubelet dies with the instance and
+// garbage collection deletes the claim once it is gone.
 void SimulationEngine::reclaimInstances() {
   // Without a rate nothing is ever reclaimed, and the cloud's list is walked at every moment.
   if (!(trace_.settings.spotInterruptionsPerHour > 0)) return;
@@ -320,7 +360,14 @@ void SimulationEngine::claimChanged(const api::NodeClaim* before, const api::Nod
     return;
   }
   lifecycleQueue_.enqueue(after->name);
-  if (after->deleting() && (before == nullptr || !before->deleting())) countDisruption(*after);
+  if (after->deleting() && (before == nullptr || !before->deleting())) {
+    countDisruption(*after);
+    // triggerOnInterruption: the pods of an interrupted node are planned at once.
+    auto reason = after->annotations.find(std::string(nc::kDisruptionReasonAnnotation));
+    if (reason != after->annotations.end() && reason->second == kInterruptedReason) {
+      batcher_.trigger("nodeclaim/" + after->name);
+    }
+  }
   if (before && before->isTrue(nc::kConsolidatable) != after->isTrue(nc::kConsolidatable)) {
     disruptionQueue_.enqueue(disruption::DisruptionReconciler::kKey);
   }

@@ -22,6 +22,7 @@
 #include "binpack/snapshot.h"
 #include "cloudprovider/sim/sim_cloud_provider.h"
 #include "provisioner/disruption/disruption_controller.h"
+#include "provisioner/interruption/interruption_handler.h"
 #include "provisioner/nodeclaim/garbage_collector.h"
 #include "provisioner/nodeclaim/lifecycle_reconciler.h"
 #include "provisioner/provisioning/batcher.h"
@@ -98,6 +99,9 @@ class SimulationEngine final : private ClusterObserver {
   void podEvent(const std::string& node);
   // Spot instances the cloud reclaimed since the last look: their kubelets die with them.
   void reclaimInstances();
+  // Reclaim notices given since the last look, handed to the interruption controller's
+  // handler as the SQS consumer would hand it the queue's messages.
+  void noticeInterruptions();
   // A claim's deletion began: why, by its disruption-reason annotation or a reclaim.
   void countDisruption(const api::NodeClaim& claim);
   void enqueueForNode(const api::Node& node);
@@ -128,6 +132,7 @@ class SimulationEngine final : private ClusterObserver {
   EventQueue timeline_;
   KubeletModel kubelet_;
   WorkloadModel workload_;
+  interruption::InterruptionHandler interruptions_;
 
   bool schedulerDirty_ = true;
   SchedulingMemory schedulingMemory_;  // what the last scheduling pass could not place
@@ -138,6 +143,7 @@ class SimulationEngine final : private ClusterObserver {
   size_t stalledMoments_ = 0;
   std::map<std::string, InstanceFacts> instances_;  // by providerID
   size_t reclaimsSeen_ = 0;                         // of cloud_->interruptedBy(now)
+  size_t noticesSeen_ = 0;                          // of cloud_->noticedBy(now)
   std::set<std::string> reclaimed_;                 // providerIDs of reclaimed instances
   std::map<std::string, size_t> disruptions_;       // by reason
 };

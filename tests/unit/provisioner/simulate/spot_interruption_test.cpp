@@ -44,43 +44,40 @@ const NodeRecord* nodeNamed(const SimulationOutcome& o, const std::string& name)
 // The first garbage-collection pass at or after `t` (passes run every 30 s from 0 s).
 double nextGcPass(double t) { return std::ceil(t / 30) * 30; }
 
-TEST(SpotInterruption, AReclaimedTrainingPodIsReplacedAndRunsAgainOnANewNode) {
-  auto trace = traceOf(simulation(1.0, 1) + spotPool() + R"(---
+std::string trainingPodTrace() {
+  return simulation(1.0, 1) + spotPool() + R"(---
 apiVersion: v1
 kind: Pod
 metadata:
   name: train
   namespace: ml
   annotations: {simulate.gantry.dev/run-for: 2h}
-spec:)" + kGpuContainer + "\n");
-  SimulationOutcome o = simulate(trace);
+spec:)" + kGpuContainer + "\n";
+}
+
+SimulationOutcome simulateWithNotices(bool notices) {
+  const auto trace = traceOf(trainingPodTrace());  // the engine keeps a reference
+  auto engine = SimulationEngine::make(trace, {.decisions = {.interruptionNotices = notices}});
+  EXPECT_TRUE(engine.has_value());
+  return engine ? (*engine)->run() : SimulationOutcome{};
+}
+
+// Checks the replacement of ml/train, evicted at `evictedAt`: made then, on a new node (batch
+// 1 s, launch 90 s, GPU 30 s), then the pull and the whole 2 h; and the report's counts.
+void expectReplacedAt(const SimulationOutcome& o, double evictedAt) {
   const PodRecord* first = podNamed(o, "ml/train");
   const PodRecord* second = podNamed(o, "ml/train-r1");
-  ASSERT_NE(first, nullptr);
-  ASSERT_NE(second, nullptr) << "seed 1 no longer reclaims the first node within 2 h";
-  const NodeRecord* lost = nodeNamed(o, first->node);
-  ASSERT_NE(lost, nullptr);
-  EXPECT_EQ(lost->capacityType, "spot");
-  ASSERT_TRUE(lost->terminatedAt);
-  const double reclaimedAt = at(o, *lost->terminatedAt);
-  ASSERT_TRUE(first->startedAt && first->finishedAt);
-  EXPECT_LT(reclaimedAt, at(o, *first->startedAt) + 7200) << "reclaimed after the run was over";
-
-  // The first pass after the reclaim sees the instance missing; the one 30 s later deletes
-  // the claim, and the drain evicts the pod at once: the Job makes its replacement then.
-  const double drainedAt = nextGcPass(reclaimedAt) + 30;
-  EXPECT_EQ(at(o, *first->finishedAt), drainedAt);
-  EXPECT_EQ(at(o, second->createdAt), drainedAt);
-  // A new node for it (batch 1 s, launch 90 s, GPU 30 s), then the pull and the whole 2 h.
+  ASSERT_TRUE(first && second && first->finishedAt);
+  EXPECT_NEAR(at(o, *first->finishedAt), evictedAt, 1e-6);
+  EXPECT_NEAR(at(o, second->createdAt), evictedAt, 1e-6);
   ASSERT_TRUE(second->boundAt && second->startedAt);
   EXPECT_NE(second->node, first->node);
-  EXPECT_EQ(at(o, *second->boundAt), drainedAt + 121);
-  EXPECT_EQ(at(o, *second->startedAt), drainedAt + 141);
+  EXPECT_NEAR(at(o, *second->boundAt), evictedAt + 121, 1e-6);
+  EXPECT_NEAR(at(o, *second->startedAt), evictedAt + 141, 1e-6);
   if (!podNamed(o, "ml/train-r2")) {
     ASSERT_TRUE(second->finishedAt);
-    EXPECT_EQ(at(o, *second->finishedAt), drainedAt + 141 + 7200);
+    EXPECT_NEAR(at(o, *second->finishedAt), evictedAt + 141 + 7200, 1e-6);
   }
-
   auto report = simulationReport(o);
   const size_t replacements = o.pods.size() - 1;
   EXPECT_EQ(report["disruptions"]["Interrupted"], replacements);
@@ -94,6 +91,46 @@ spec:)" + kGpuContainer + "\n");
                                           std::to_string(replacements)),
             std::string::npos)
       << simulationSummaryText(o);
+}
+
+// Without the interruption controller (as the baselines run): the reclaim is seen when the
+// instance is gone. The first GC pass after it sees the instance missing; the one 30 s later
+// deletes the claim, and the drain evicts the pod at once: the Job makes its replacement then.
+TEST(SpotInterruption, WithoutNoticesAReclaimedPodIsReplacedAfterGarbageCollection) {
+  const SimulationOutcome o = simulateWithNotices(false);
+  const PodRecord* first = podNamed(o, "ml/train");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(podNamed(o, "ml/train-r1"), nullptr) << "seed 1 no longer reclaims the first node";
+  const NodeRecord* lost = nodeNamed(o, first->node);
+  ASSERT_NE(lost, nullptr);
+  EXPECT_EQ(lost->capacityType, "spot");
+  ASSERT_TRUE(lost->terminatedAt && first->startedAt);
+  const double reclaimedAt = at(o, *lost->terminatedAt);
+  EXPECT_LT(reclaimedAt, at(o, *first->startedAt) + 7200) << "reclaimed after the run was over";
+  expectReplacedAt(o, nextGcPass(reclaimedAt) + 30);
+}
+
+// With it (Gantry's own run): the two-minute notice fences the node, marks the offering
+// unavailable and deletes the claim, so the pod is evicted and replaced 120 s before the
+// reclaim, and Gantry terminates the instance itself before AWS takes it.
+TEST(SpotInterruption, TheNoticeReplacesAReclaimedPodTwoMinutesEarly) {
+  const SimulationOutcome without = simulateWithNotices(false);
+  const NodeRecord* reclaimed = nodeNamed(without, podNamed(without, "ml/train")->node);
+  ASSERT_TRUE(reclaimed && reclaimed->terminatedAt);
+  const double reclaimAt = at(without, *reclaimed->terminatedAt);
+
+  const SimulationOutcome o = simulateWithNotices(true);
+  const PodRecord* first = podNamed(o, "ml/train");
+  ASSERT_NE(first, nullptr);
+  expectReplacedAt(o, reclaimAt - 120);
+  const NodeRecord* lost = nodeNamed(o, first->node);
+  ASSERT_TRUE(lost && lost->terminatedAt);
+  EXPECT_LT(at(o, *lost->terminatedAt), reclaimAt) << "Gantry terminated it before the reclaim";
+  // The replacement went to another offering: the reclaimed one was marked unavailable.
+  const NodeRecord* next = nodeNamed(o, podNamed(o, "ml/train-r1")->node);
+  ASSERT_NE(next, nullptr);
+  EXPECT_NE(next->instanceType + "/" + next->zone + "/" + next->capacityType,
+            lost->instanceType + "/" + lost->zone + "/" + lost->capacityType);
 }
 
 // A gang: when one worker's node is reclaimed, the survivor waits at the rendezvous for the
