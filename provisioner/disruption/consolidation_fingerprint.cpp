@@ -1,99 +1,78 @@
 #include "provisioner/disruption/consolidation_fingerprint.h"
 
-#include <bit>
-#include <string_view>
-
 #include "src/api/nodepool_hash.h"
+#include "src/common/fnv1a.h"
 
 namespace gantry::provisioner::disruption {
 
 namespace {
 
-class Fnv1a {
- public:
-  void add(std::string_view s) {
-    for (unsigned char c : s) mix(c);
-    mix(0xff);  // field separator: "ab"+"c" differs from "a"+"bc"
+void addLabels(Fnv1a& h, const api::Labels& labels) {
+  h.number(labels.size());
+  for (const auto& [k, v] : labels) {
+    h.field(k);
+    h.field(v);
   }
-  void add(uint64_t v) {
-    for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>(v >> (8 * i)));
-  }
-  void add(bool b) { mix(b ? 1 : 2); }
-  void add(double d) { add(std::bit_cast<uint64_t>(d)); }
-  void add(const api::Labels& labels) {
-    add(static_cast<uint64_t>(labels.size()));
-    for (const auto& [k, v] : labels) {
-      add(k);
-      add(v);
-    }
-  }
-  void add(const api::ResourceList& list) {
-    add(static_cast<uint64_t>(list.entries().size()));
-    for (const auto& [name, q] : list.entries()) {
-      add(name);
-      add(q.toString());
-    }
-  }
-  uint64_t value() const { return h_; }
+}
 
- private:
-  void mix(unsigned char c) {
-    h_ ^= c;
-    h_ *= 0x100000001b3ULL;
+void addResources(Fnv1a& h, const api::ResourceList& list) {
+  h.number(list.entries().size());
+  for (const auto& [name, q] : list.entries()) {
+    h.field(name);
+    h.field(q.toString());
   }
-  uint64_t h_ = 0xcbf29ce484222325ULL;
-};
+}
 
 }  // namespace
 
 uint64_t consolidationFingerprint(const ConsolidationInput& input,
                                   const api::InstanceTypes* catalog) {
   Fnv1a h;
-  h.add(reinterpret_cast<uint64_t>(catalog));
-  h.add(input.region);
-  h.add(static_cast<uint64_t>(input.nodes.size()));
+  h.number(reinterpret_cast<uint64_t>(catalog));
+  h.field(input.region);
+  h.number(input.nodes.size());
   for (const ClusterNode& n : input.nodes) {
-    h.add(n.node.name);
-    h.add(n.claim);
-    h.add(n.nodePool);
-    h.add(n.pricePerHour);
-    h.add(n.target);
-    h.add(n.candidate);
-    h.add(n.node.labels);
-    h.add(static_cast<uint64_t>(n.node.taints.size()));
+    h.field(n.node.name);
+    h.field(n.claim);
+    h.field(n.nodePool);
+    h.real(n.pricePerHour);
+    h.flag(n.target);
+    h.flag(n.candidate);
+    addLabels(h, n.node.labels);
+    h.number(n.node.taints.size());
     for (const auto& t : n.node.taints) {
-      h.add(t.key);
-      h.add(t.value);
-      h.add(std::string_view(api::taintEffectName(t.effect)));
+      h.field(t.key);
+      h.field(t.value);
+      h.field(api::taintEffectName(t.effect));
     }
-    h.add(n.node.allocatable);
-    h.add(static_cast<uint64_t>(n.pods.size()));
+    addResources(h, n.node.allocatable);
+    h.number(n.pods.size());
     for (const api::Pod& p : n.pods) {
-      h.add(p.key());
-      h.add(p.requests);
+      h.field(p.key());
+      addResources(h, p.requests);
     }
   }
-  h.add(static_cast<uint64_t>(input.nodePools.size()));
+  h.number(input.nodePools.size());
   for (const api::NodePool& pool : input.nodePools) {
-    h.add(pool.name);
-    h.add(api::nodePoolHash(pool));
-    h.add(static_cast<uint64_t>(pool.weight));
-    h.add(static_cast<uint64_t>(pool.requirements.size()));
+    h.field(pool.name);
+    h.field(api::nodePoolHash(pool));
+    h.number(static_cast<uint64_t>(pool.weight));
+    h.number(pool.requirements.size());
     for (const auto& r : pool.requirements) {
-      h.add(r.key);
-      h.add(static_cast<uint64_t>(r.op));
-      for (const auto& v : r.values) h.add(v);
+      h.field(r.key);
+      h.number(static_cast<uint64_t>(r.op));
+      for (const auto& v : r.values) h.field(v);
     }
   }
-  h.add(static_cast<uint64_t>(input.allowed.size()));
+  h.number(input.allowed.size());
   for (const auto& [pool, n] : input.allowed) {
-    h.add(pool);
-    h.add(static_cast<uint64_t>(n));
+    h.field(pool);
+    h.number(static_cast<uint64_t>(n));
   }
-  h.add(static_cast<uint64_t>(input.daemonSets.size()));
+  h.number(input.daemonSets.size());
   for (const api::Pod& d : input.daemonSets) {
-    h.add(d.key());
-    h.add(d.requests);
+    h.field(d.key());
+    addResources(h, d.requests);
   }
   return h.value();
 }

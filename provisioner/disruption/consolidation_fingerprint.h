@@ -12,7 +12,7 @@
 
 namespace gantry::provisioner::disruption {
 
-// 64-bit FNV-1a over the input's nodes (name, claim, pool, price, target and candidate flags,
+// 64-bit FNV-1a (src/common/fnv1a.h) over the input's nodes (name, claim, pool, price, target and candidate flags,
 // labels, taints, allocatable, and each bound pod's key and requests), its NodePools (name,
 // template hash, requirements, weight), budgets allowed, region, daemonsets, and which catalog
 // it was planned against (by address: a refreshed catalog is a new object). Equal inputs give

@@ -9,27 +9,11 @@
 #include <cstdio>
 #include <vector>
 
+#include "src/common/fnv1a.h"
+
 namespace gantry::api {
 
 namespace {
-
-class Fnv1a {
- public:
-  // Each field is written as its length and its bytes, so ("ab","c") and ("a","bc") differ.
-  void field(std::string_view s) {
-    const uint64_t n = s.size();
-    for (int i = 0; i < 8; ++i) byte(static_cast<unsigned char>(n >> (8 * i)));
-    for (char c : s) byte(static_cast<unsigned char>(c));
-  }
-  uint64_t value() const { return h_; }
-
- private:
-  void byte(unsigned char b) {
-    h_ ^= b;
-    h_ *= 0x100000001b3ULL;
-  }
-  uint64_t h_ = 0xcbf29ce484222325ULL;
-};
 
 std::vector<std::string> taintSet(const std::vector<Taint>& taints) {
   std::vector<std::string> out;

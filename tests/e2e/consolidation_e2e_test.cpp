@@ -12,11 +12,7 @@
 namespace gantry::e2e {
 namespace {
 
-json meta(const json& object) { return object.value("metadata", json::object()); }
-std::string name(const json& object) { return meta(object).value("name", ""); }
-std::string phase(const json& pod) { return pod.value("status", json::object()).value("phase", ""); }
 std::string nodeOf(const json& pod) { return pod.value("spec", json::object()).value("nodeName", ""); }
-bool deleting(const json& object) { return !meta(object).value("deletionTimestamp", json()).is_null(); }
 std::string typeOf(const json& node) {
   return meta(node).value("labels", json::object()).value("node.kubernetes.io/instance-type", "");
 }
@@ -63,16 +59,9 @@ class ConsolidationE2eTest : public GantryE2eTest {
                             {{"spec", {{"replicas", replicas}}}});
     ASSERT_TRUE(r) << r.error().message();
   }
-  std::vector<json> podsOf(const std::string& prefix) {
-    std::vector<json> out;
-    for (const auto& p : pods()) {
-      if (name(p).starts_with(prefix) && !deleting(p)) out.push_back(p);
-    }
-    return out;
-  }
   size_t running(const std::string& prefix) {
     size_t n = 0;
-    for (const auto& p : podsOf(prefix)) n += phase(p) == "Running";
+    for (const auto& p : livePods(prefix)) n += phase(p) == "Running";
     return n;
   }
   // Nodes of this run that are not being taken away.
@@ -111,7 +100,7 @@ TEST_F(ConsolidationE2eTest, ScaledDownDeploymentIsConsolidatedOntoFewerNodes) {
   const bool consolidated = eventually(
       [&] {
         const auto now = std::chrono::steady_clock::now();
-        for (const auto& p : podsOf("web-")) {
+        for (const auto& p : livePods("web-")) {
           if (phase(p) == "Running") {
             waitingSince.erase(name(p));
           } else if (now - waitingSince.emplace(name(p), now).first->second > 30s) {
@@ -128,7 +117,7 @@ TEST_F(ConsolidationE2eTest, ScaledDownDeploymentIsConsolidatedOntoFewerNodes) {
   const double decisions = metricValue("gantry_consolidation_decisions_total", {{"nodepool", run_}});
   const double emptied = metricValue("gantry_nodeclaims_disrupted_total", {{"nodepool", run_}});
   EXPECT_GE(decisions + emptied, 1.0);
-  for (const auto& p : podsOf("web-")) EXPECT_EQ(phase(p), "Running") << name(p);
+  for (const auto& p : livePods("web-")) EXPECT_EQ(phase(p), "Running") << name(p);
 }
 
 TEST_F(ConsolidationE2eTest, IdleGpuNodeWithACpuHelperMovesToCpuCapacity) {
@@ -138,7 +127,7 @@ TEST_F(ConsolidationE2eTest, IdleGpuNodeWithACpuHelperMovesToCpuCapacity) {
   std::string gpuNode;
   ASSERT_TRUE(eventually(
       [&] {
-        for (const auto& p : podsOf("trial-")) {
+        for (const auto& p : livePods("trial-")) {
           if (phase(p) == "Running") gpuNode = nodeOf(p);
         }
         return !gpuNode.empty();
@@ -148,7 +137,7 @@ TEST_F(ConsolidationE2eTest, IdleGpuNodeWithACpuHelperMovesToCpuCapacity) {
   // The helper lands beside the trial: the GPU node has CPU to spare.
   ASSERT_NO_FATAL_FAILURE(deploy("helper", 1, "250m"));
   ASSERT_TRUE(eventually([&] { return running("helper-") == 1; }, 60s, 250ms));
-  ASSERT_EQ(nodeOf(podsOf("helper-").front()), gpuNode);
+  ASSERT_EQ(nodeOf(livePods("helper-").front()), gpuNode);
 
   // The trial finishes; the GPU node, running only the helper, is replaced by a CPU node.
   const std::string gpuClaim = [&] {
@@ -160,7 +149,7 @@ TEST_F(ConsolidationE2eTest, IdleGpuNodeWithACpuHelperMovesToCpuCapacity) {
   std::set<std::string> drainedBeforeReady;
   ASSERT_TRUE(eventually(
       [&] {
-        auto helpers = podsOf("helper-");
+        auto helpers = livePods("helper-");
         if (helpers.size() != 1 || phase(helpers[0]) != "Running") return false;
         const std::string at = nodeOf(helpers[0]);
         for (const auto& n : nodes()) {
@@ -186,7 +175,7 @@ TEST_F(ConsolidationE2eTest, TrainingPodIsEvictedOnlyWithThePoolsOptOut) {
   // A big Deployment pod buys a c5.2xlarge; the training Job pod is bound beside it.
   ASSERT_NO_FATAL_FAILURE(deploy("big", 1, "6"));
   ASSERT_TRUE(eventually([&] { return running("big-") == 1; }, 180s, 250ms)) << controller_->output();
-  const std::string bigNode = nodeOf(podsOf("big-").front());
+  const std::string bigNode = nodeOf(livePods("big-").front());
   json job = {{"apiVersion", "batch/v1"},
               {"kind", "Job"},
               {"metadata", {{"name", "train"}, {"namespace", run_}}},
@@ -201,15 +190,15 @@ TEST_F(ConsolidationE2eTest, TrainingPodIsEvictedOnlyWithThePoolsOptOut) {
                                    {"resources", {{"requests", {{"cpu", "500m"}}}}}}})}}}}}}}};
   ASSERT_TRUE(client().create({.group = "batch", .resource = "jobs", .ns = run_}, job));
   ASSERT_TRUE(eventually([&] { return running("train-") == 1; }, 60s, 250ms));
-  const std::string trainPod = name(podsOf("train-").front());
-  ASSERT_EQ(nodeOf(podsOf("train-").front()), bigNode) << "the only node of the run with room";
+  const std::string trainPod = name(livePods("train-").front());
+  ASSERT_EQ(nodeOf(livePods("train-").front()), bigNode) << "the only node of the run with room";
   ASSERT_NO_FATAL_FAILURE(scale("big", 0));
 
   // By default the training pod holds the oversized node: it stays, with an Event saying why.
   ASSERT_TRUE(eventually([&] { return anyEvent(bigNode, "DisruptionBlocked", "training"); }, 60s, 500ms))
       << controller_->output();
   EXPECT_EQ(running("train-"), 1u);
-  EXPECT_EQ(name(podsOf("train-").front()), trainPod);
+  EXPECT_EQ(name(livePods("train-").front()), trainPod);
   EXPECT_EQ(metricValue("gantry_consolidation_decisions_total", {{"nodepool", run_}}), 0);
 
   // The opt-out: now the training pod is moved to a c5.large (its Job makes a new pod).
@@ -218,7 +207,7 @@ TEST_F(ConsolidationE2eTest, TrainingPodIsEvictedOnlyWithThePoolsOptOut) {
   ASSERT_TRUE(patched) << patched.error().message();
   ASSERT_TRUE(eventually(
       [&] {
-        auto train = podsOf("train-");
+        auto train = livePods("train-");
         if (train.size() != 1 || name(train[0]) == trainPod || phase(train[0]) != "Running") return false;
         for (const auto& n : nodes()) {
           if (name(n) == nodeOf(train[0])) return typeOf(n) == "c5.large";

@@ -19,10 +19,6 @@ const std::vector<std::string> kGpuTypes = {"g4dn.xlarge"};
 // NVIDIA stand-in).
 constexpr const char* kNewImage = "ami-0fada6b211fc61756";
 
-json meta(const json& object) { return object.value("metadata", json::object()); }
-std::string name(const json& object) { return meta(object).value("name", ""); }
-std::string phase(const json& pod) { return pod.value("status", json::object()).value("phase", ""); }
-bool deleting(const json& object) { return !meta(object).value("deletionTimestamp", json()).is_null(); }
 std::string annotation(const json& object, const std::string& key) {
   return meta(object).value("annotations", json::object()).value(key, "");
 }

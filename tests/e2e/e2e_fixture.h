@@ -42,6 +42,16 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 namespace aws = cloudprovider::aws;
 
+// Fields of an object as the apiserver returns it ("" or false when absent).
+inline json meta(const json& object) { return object.value("metadata", json::object()); }
+inline std::string name(const json& object) { return meta(object).value("name", ""); }
+inline std::string phase(const json& pod) {
+  return pod.value("status", json::object()).value("phase", "");
+}
+inline bool deleting(const json& object) {
+  return !meta(object).value("deletionTimestamp", json()).is_null();
+}
+
 inline const kube::ResourcePath kNamespaces{.resource = "namespaces"};
 inline const kube::ResourcePath kNodes{.resource = "nodes"};
 
@@ -319,6 +329,14 @@ class GantryE2eTest : public testing::TestEnvTest {
   std::vector<json> claims() { return list(kube::kNodeClaimsPath, "e2e-run=" + run_); }
   std::vector<json> nodes() { return list(kNodes, "e2e-run=" + run_); }
   std::vector<json> pods() { return list({.resource = "pods", .ns = run_}); }
+  // This run's pods whose name starts with `prefix` and that are not being deleted.
+  std::vector<json> livePods(const std::string& prefix) {
+    std::vector<json> out;
+    for (const auto& p : pods()) {
+      if (name(p).starts_with(prefix) && !deleting(p)) out.push_back(p);
+    }
+    return out;
+  }
   json nodePool(const std::string& name) {
     auto r = client().get(kube::kNodePoolsPath.withName(name));
     EXPECT_TRUE(r) << r.error().message();

@@ -15,11 +15,7 @@
 namespace gantry::e2e {
 namespace {
 
-json meta(const json& object) { return object.value("metadata", json::object()); }
-std::string name(const json& object) { return meta(object).value("name", ""); }
-std::string phase(const json& pod) { return pod.value("status", json::object()).value("phase", ""); }
 std::string nodeOf(const json& pod) { return pod.value("spec", json::object()).value("nodeName", ""); }
-bool deleting(const json& object) { return !meta(object).value("deletionTimestamp", json()).is_null(); }
 std::string label(const json& object, const std::string& key) {
   return meta(object).value("labels", json::object()).value(key, "");
 }
@@ -121,13 +117,6 @@ class InterruptionE2eTest : public GantryE2eTest {
     ASSERT_TRUE(r) << r.error().message();
   }
 
-  std::vector<json> livePods(const std::string& prefix) {
-    std::vector<json> out;
-    for (const auto& p : pods()) {
-      if (name(p).starts_with(prefix) && !deleting(p)) out.push_back(p);
-    }
-    return out;
-  }
 
   void send(const std::string& body) {
     auto id = sqs_->sendMessage(queueUrl_, body);

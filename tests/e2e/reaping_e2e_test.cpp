@@ -25,10 +25,6 @@ json completeAfter(const std::string& duration) {
   return {{"annotations", {{"gantry.dev/test-complete-after", duration}}}};
 }
 
-json meta(const json& object) { return object.value("metadata", json::object()); }
-std::string name(const json& object) { return meta(object).value("name", ""); }
-std::string phase(const json& pod) { return pod.value("status", json::object()).value("phase", ""); }
-bool deleting(const json& object) { return !meta(object).value("deletionTimestamp", json()).is_null(); }
 Clock::TimePoint timestamp(const std::string& text) {
   auto t = api::parseTimestamp(text);
   EXPECT_TRUE(t) << text;
