@@ -18,7 +18,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -70,7 +69,6 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   }
   void put(api::Node node) {
     std::string key = node.name;
-    touch(key);
     nodes_.put(key, std::make_shared<const api::Node>(std::move(node)), "1");
   }
   void put(api::NodeClaim claim) {
@@ -86,10 +84,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     if (auto old = pods_.get(key)) forgetLoad(old->nodeName);
     pods_.erase(key);
   }
-  void eraseNode(const std::string& name) {
-    touch(name);
-    nodes_.erase(name);
-  }
+  void eraseNode(const std::string& name) { nodes_.erase(name); }
   void eraseNodeClaim(const std::string& name) { claims_.erase(name); }
   std::shared_ptr<const api::Pod> pod(const std::string& key) const { return pods_.get(key); }
   std::vector<std::shared_ptr<const api::Pod>> pods() const { return pods_.list(); }
@@ -156,15 +151,6 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     return it->second;
   }
 
-  // A counter of changes to Nodes and to the pods bound to them, and the count at the last
-  // change of one node (0: never changed). A pass that remembers changeCount() can tell which
-  // nodes are the same as when it last looked (the scheduler model's memory).
-  uint64_t changeCount() const { return changes_; }
-  uint64_t nodeChangedAt(const std::string& node) const {
-    auto it = nodeChangedAt_.find(node);
-    return it == nodeChangedAt_.end() ? 0 : it->second;
-  }
-
   std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
       const std::string& node) const override {
     if (node.empty()) return {};
@@ -181,15 +167,8 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   kube::ObjectStore<api::NodeClaim> claims_;
   kube::ObjectStore<api::NodePool> pools_;
   mutable std::unordered_map<std::string, NodeLoad> loads_;  // by node name
-  uint64_t changes_ = 0;
-  std::unordered_map<std::string, uint64_t> nodeChangedAt_;  // by node name
-
-  void touch(const std::string& node) { nodeChangedAt_[node] = ++changes_; }
-  // A pod bound to `node` came or went (or changed): its load and its change count move.
   void forgetLoad(const std::string& node) {
-    if (node.empty()) return;
-    loads_.erase(node);
-    touch(node);
+    if (!node.empty()) loads_.erase(node);
   }
 };
 

@@ -80,20 +80,14 @@ bool countsOtherNodes(const api::Pod& pod) {
 
 }  // namespace
 
-Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region,
-                                       SchedulingMemory* memory) {
+Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region) {
   std::vector<std::shared_ptr<const api::Pod>> pending;
   for (auto& pod : cluster.pendingPods()) {
     if (!pod->nodeName.empty() || pod->terminating || pod->schedulingGated) continue;
     pending.push_back(std::move(pod));
   }
   SchedulingPass pass;
-  const uint64_t lookedAt = cluster.changeCount();
-  auto remember = [&] {
-    if (memory == nullptr) return;
-    memory->lookedAt = lookedAt;
-    memory->unschedulable = {pass.unschedulable.begin(), pass.unschedulable.end()};
-  };
+  if (pending.empty()) return pass;
   std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
     return a->priority != b->priority ? a->priority > b->priority : a->key() < b->key();
   });
@@ -103,27 +97,14 @@ Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std
   // Topology and gangs make every node and pod count.
   const bool allNodes = std::any_of(pending.begin(), pending.end(),
                                     [](const auto& p) { return countsOtherNodes(*p); });
-  // Pods the last pass left unplaced failed on every Node that has not changed since; only
-  // the new ones need looking at there (see SchedulingMemory).
-  std::vector<size_t> everyPod(pending.size()), newPods;
-  for (size_t i = 0; i < pending.size(); ++i) {
-    everyPod[i] = i;
-    if (memory == nullptr || !memory->unschedulable.contains(pending[i]->key())) {
-      newPods.push_back(i);
-    }
-  }
   std::vector<bool> placeable(pending.size(), allNodes);
   binpack::Snapshot snapshot;
   snapshot.region = region;
   for (const auto& node : cluster.nodes()) {
     if (!schedulable(*node)) continue;
-    const bool unchanged = memory != nullptr && cluster.nodeChangedAt(node->name) <= memory->lookedAt;
-    const std::vector<size_t>& pods = !allNodes && unchanged ? newPods : everyPod;
-    if (pods.empty()) continue;
     const InMemoryCluster::NodeLoad& load = cluster.loadOn(node->name);
     bool useful = allNodes;
-    for (size_t i : pods) {
-      if (allNodes) break;
+    for (size_t i = 0; i < pending.size() && !allNodes; ++i) {
       const api::Pod& p = *pending[i];
       if (refusedByNode(p, *node) || shortOfRoom(p, *node, load.requested)) continue;
       placeable[i] = true;
@@ -149,7 +130,6 @@ Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std
   for (const auto& pod : pending) {
     if (!placed.contains(pod->key())) pass.unschedulable.push_back(pod->key());
   }
-  remember();
   return pass;
 }
 

@@ -8,9 +8,7 @@
 // nodes in name order, first fit; deterministic, not kube-scheduler's spreading.
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "provisioner/simulate/in_memory_cluster.h"
@@ -28,22 +26,9 @@ struct SchedulingPass {
   std::vector<std::string> unschedulable;  // pods that fit on no Node now, by key
 };
 
-// What a pass remembers for the next one, as kube-scheduler's queue keeps unschedulable pods
-// aside until an event could make them fit: the pods it could not place, and the cluster's
-// change count when it looked. A later pass whose pending pods were all left over (none new)
-// and place on their own (no spread, pod affinity or gang) looks only at the Nodes that changed
-// since: on an unchanged Node each of them failed already, and placing pods only fills nodes,
-// so the bindings are the ones a pass over every Node would make.
-struct SchedulingMemory {
-  uint64_t lookedAt = 0;  // InMemoryCluster::changeCount() at the last pass
-  std::unordered_set<std::string> unschedulable;
-};
-
 // One scheduling pass over every pending pod (not bound, not terminating, not gated), by
 // priority (highest first) then key, onto Nodes that are Ready, not cordoned and not being
-// deleted. Pure with respect to `cluster` (the caller binds); with `memory`, it skips the
-// Nodes the memory proves useless and updates it. Errors: the solver's kInvalid.
-Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region,
-                                       SchedulingMemory* memory = nullptr);
+// deleted. Pure with respect to `cluster` (the caller binds). Errors: the solver's kInvalid.
+Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region);
 
 }  // namespace gantry::provisioner::simulate

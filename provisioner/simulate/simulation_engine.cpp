@@ -208,7 +208,7 @@ void SimulationEngine::settle() {
 }
 
 size_t SimulationEngine::schedule() {
-  auto pass = schedulePending(cluster_.reader(), trace_.settings.region, &schedulingMemory_);
+  auto pass = schedulePending(cluster_.reader(), trace_.settings.region);
   if (!pass) return 0;
   size_t changes = 0;
   for (const Binding& b : pass->bound) {

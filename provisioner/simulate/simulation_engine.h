@@ -32,7 +32,6 @@
 #include "provisioner/simulate/decision_policy.h"
 #include "provisioner/simulate/event_queue.h"
 #include "provisioner/simulate/kubelet_model.h"
-#include "provisioner/simulate/scheduler_model.h"
 #include "provisioner/simulate/sim_cluster.h"
 #include "provisioner/simulate/simulation_outcome.h"
 #include "provisioner/simulate/virtual_clock.h"
@@ -135,7 +134,6 @@ class SimulationEngine final : private ClusterObserver {
   interruption::InterruptionHandler interruptions_;
 
   bool schedulerDirty_ = true;
-  SchedulingMemory schedulingMemory_;  // what the last scheduling pass could not place
   bool replanNow_ = false;  // a launch failed on capacity: plan its pods again at once
   // DecisionPolicy::scaleDownDelayAfterAdd: disruption waits until then.
   std::optional<Clock::TimePoint> scaleDownHeldUntil_;

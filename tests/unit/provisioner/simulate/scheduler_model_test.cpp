@@ -117,59 +117,5 @@ TEST(SchedulerModel, HostPortsAndPriorityDecideWhoGetsTheLastSeat) {
   EXPECT_EQ(bindings(*pass), "ml/b-high->only ml/a-low->none ");
 }
 
-// The memory lets a pass skip Nodes that did not change since the last one; what it binds must
-// be what a pass over every Node binds.
-class SchedulerMemoryTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    cluster_.put(node("a"));
-    cluster_.put(node("b"));
-    bind(pod("a-full", "4"), "a");
-    bind(pod("b-most", "3"), "b");
-    cluster_.put(pod("p1", "2"));
-    cluster_.put(pod("p2", "2"));
-  }
-  void bind(api::Pod p, const std::string& on) {
-    p.nodeName = on;
-    p.phase = "Running";
-    cluster_.put(std::move(p));
-  }
-  // A pass with the memory, checked against one without.
-  std::string remembered() {
-    auto fresh = schedulePending(cluster_, "us-east-1");
-    auto pass = schedulePending(cluster_, "us-east-1", &memory_);
-    EXPECT_TRUE(fresh.has_value() && pass.has_value());
-    if (!fresh || !pass) return "error";
-    EXPECT_EQ(bindings(*pass), bindings(*fresh));
-    return bindings(*pass);
-  }
-
-  InMemoryCluster cluster_;
-  SchedulingMemory memory_;
-};
-
-TEST_F(SchedulerMemoryTest, ANodeThatGainsRoomIsLookedAt) {
-  EXPECT_EQ(remembered(), "ml/p1->none ml/p2->none ");
-  EXPECT_EQ(remembered(), "ml/p1->none ml/p2->none ");  // nothing changed
-  cluster_.erasePod("ml/a-full");
-  EXPECT_EQ(remembered(), "ml/p1->a ml/p2->a ");
-}
-
-TEST_F(SchedulerMemoryTest, ANewPodLooksAtEveryNode) {
-  EXPECT_EQ(remembered(), "ml/p1->none ml/p2->none ");
-  cluster_.put(pod("small", "1"));  // fits on b, which did not change
-  EXPECT_EQ(remembered(), "ml/small->b ml/p1->none ml/p2->none ");
-}
-
-TEST_F(SchedulerMemoryTest, ANodeThatBecomesReadyIsLookedAt) {
-  api::Node c = node("c");
-  c.ready = false;
-  cluster_.put(c);
-  EXPECT_EQ(remembered(), "ml/p1->none ml/p2->none ");
-  c.ready = true;
-  cluster_.put(c);
-  EXPECT_EQ(remembered(), "ml/p1->c ml/p2->c ");
-}
-
 }  // namespace
 }  // namespace gantry::provisioner::simulate
