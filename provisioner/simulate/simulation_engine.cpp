@@ -287,57 +287,6 @@ void SimulationEngine::podEvent(const std::string& node) {
   schedulerDirty_ = true;
 }
 
-void SimulationEngine::noticeInterruptions() {
-  if (!(trace_.settings.spotInterruptionsPerHour > 0) || !options_.decisions.interruptionNotices) {
-    return;
-  }
-  // Sorted by notice time, every later notice later than this moment: new ones at the end.
-  const auto noticed = cloud_->noticedBy(clock_->now());
-  if (noticed.size() == noticesSeen_) return;
-  const interruption::ClaimsByInstance claims(
-      cluster_.reader().nodeClaims(), [](std::string_view providerId) -> Result<std::string> {
-        const size_t slash = providerId.rfind('/');
-        if (slash == std::string_view::npos || slash + 1 == providerId.size()) {
-          return fail(Status::invalid("no instance id in " + std::string(providerId)));
-        }
-        return std::string(providerId.substr(slash + 1));
-      });
-  for (size_t i = noticesSeen_; i < noticed.size(); ++i) {
-    const std::string& providerId = noticed[i].providerId;
-    cloudprovider::aws::InterruptionMessage message;
-    message.kind = cloudprovider::aws::InterruptionKind::kSpotInterruption;
-    message.instanceIds = {providerId.substr(providerId.rfind('/') + 1)};
-    message.detailType = "EC2 Spot Instance Interruption Warning";
-    message.time = noticed[i].noticeAt;
-    // The in-memory cluster's writes do not fail; an error here is a bug worth a line.
-    if (auto handled = interruptions_.handle(message, claims); !handled) {
-      componentLogger("simulate")->warn("interruption notice not handled instance={} error={}",
-                                        providerId, handled.error().toString());
-    }
-  }
-  noticesSeen_ = noticed.size();
-}
-
-// Without the interruption controller (a baseline), or for what the notice did not clear (an
-// instance that never registered), the reclaim itself: the kubelet dies with the instance and
-// garbage collection deletes the claim once it is gone.
-void SimulationEngine::reclaimInstances() {
-  // Without a rate nothing is ever reclaimed, and the cloud's list is walked at every moment.
-  if (!(trace_.settings.spotInterruptionsPerHour > 0)) return;
-  // Sorted by reclaim time, and every later reclaim is later than this moment: new ones are
-  // at the end.
-  const auto reclaimed = cloud_->interruptedBy(clock_->now());
-  for (size_t i = reclaimsSeen_; i < reclaimed.size(); ++i) {
-    reclaimed_.insert(reclaimed[i].providerId);
-    auto it = instances_.find(reclaimed[i].providerId);
-    if (it == instances_.end() || it->second.node.empty()) continue;  // never registered
-    kubelet_.instanceGone(it->second.node);
-    workload_.nodeLost(it->second.node);
-    schedulerDirty_ = true;
-  }
-  reclaimsSeen_ = reclaimed.size();
-}
-
 void SimulationEngine::enqueueForNode(const api::Node& node) {
   if (auto claim = cluster_.reader().nodeClaimByProviderId(node.providerId)) {
     lifecycleQueue_.enqueue(claim->name);
@@ -384,15 +333,6 @@ void SimulationEngine::nodeChanged(const api::Node* before, const api::Node* aft
   if (after == nullptr) podEvents_.forget(node.name);
   if (!node.providerId.empty()) instances_[node.providerId].node = node.name;
   schedulerDirty_ = true;
-}
-
-void SimulationEngine::countDisruption(const api::NodeClaim& claim) {
-  auto reason = claim.annotations.find(std::string(nc::kDisruptionReasonAnnotation));
-  if (reason != claim.annotations.end() && !reason->second.empty()) {
-    ++disruptions_[reason->second];
-  } else if (reclaimed_.contains(claim.providerId)) {
-    ++disruptions_["Interrupted"];
-  }
 }
 
 void SimulationEngine::podRemoved(const api::Pod& pod) {
