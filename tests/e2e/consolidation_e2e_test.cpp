@@ -37,21 +37,7 @@ class ConsolidationE2eTest : public GantryE2eTest {
     return {.group = "apps", .resource = "deployments", .ns = run_};
   }
   void deploy(const std::string& app, int replicas, const std::string& cpu) {
-    json container = {{"name", app},
-                      {"image", "busybox"},
-                      {"resources", {{"requests", {{"cpu", cpu}, {"memory", "128Mi"}}}}}};
-    json deployment = {
-        {"apiVersion", "apps/v1"},
-        {"kind", "Deployment"},
-        {"metadata", {{"name", app}, {"namespace", run_}}},
-        {"spec",
-         {{"replicas", replicas},
-          {"selector", {{"matchLabels", {{"app", app}}}}},
-          {"template",
-           {{"metadata", {{"labels", {{"app", app}}}}},
-            {"spec",
-             {{"containers", json::array({container})}, {"nodeSelector", runSelector()}}}}}}}};
-    auto r = client().create(deployments(), deployment);
+    auto r = client().create(deployments(), deploymentManifest(app, run_, replicas, cpu, runSelector()));
     ASSERT_TRUE(r) << r.error().message();
   }
   void scale(const std::string& app, int replicas) {

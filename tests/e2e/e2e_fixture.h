@@ -31,6 +31,7 @@
 #include "src/kube/rest_client.h"
 #include "tests/e2e/controller_process.h"
 #include "tests/e2e/in_cluster_launch.h"
+#include "tests/e2e/objects.h"
 #include "tests/support/fault_table.h"
 #include "tests/support/gantry_crds.h"
 #include "tests/support/run_command.h"
@@ -41,16 +42,6 @@ namespace gantry::e2e {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 namespace aws = cloudprovider::aws;
-
-// Fields of an object as the apiserver returns it ("" or false when absent).
-inline json meta(const json& object) { return object.value("metadata", json::object()); }
-inline std::string name(const json& object) { return meta(object).value("name", ""); }
-inline std::string phase(const json& pod) {
-  return pod.value("status", json::object()).value("phase", "");
-}
-inline bool deleting(const json& object) {
-  return !meta(object).value("deletionTimestamp", json()).is_null();
-}
 
 inline const kube::ResourcePath kNamespaces{.resource = "namespaces"};
 inline const kube::ResourcePath kNodes{.resource = "nodes"};

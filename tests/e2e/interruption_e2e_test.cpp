@@ -100,20 +100,8 @@ class InterruptionE2eTest : public GantryE2eTest {
   }
 
   void deploy(const std::string& app, int replicas) {
-    json container = {{"name", app},
-                      {"image", "busybox"},
-                      {"resources", {{"requests", {{"cpu", "500m"}, {"memory", "128Mi"}}}}}};
-    json deployment = {
-        {"apiVersion", "apps/v1"},
-        {"kind", "Deployment"},
-        {"metadata", {{"name", app}, {"namespace", run_}}},
-        {"spec",
-         {{"replicas", replicas},
-          {"selector", {{"matchLabels", {{"app", app}}}}},
-          {"template",
-           {{"metadata", {{"labels", {{"app", app}}}}},
-            {"spec", {{"containers", json::array({container})}, {"nodeSelector", runSelector()}}}}}}}};
-    auto r = client().create({.group = "apps", .resource = "deployments", .ns = run_}, deployment);
+    auto r = client().create({.group = "apps", .resource = "deployments", .ns = run_},
+                             deploymentManifest(app, run_, replicas, "500m", runSelector()));
     ASSERT_TRUE(r) << r.error().message();
   }
 
