@@ -7,6 +7,7 @@
 
 #include "src/api/condition.h"
 #include "src/api/decode.h"
+#include "src/api/nodeclaim_status.h"
 
 namespace gantry::provisioner::simulate {
 
@@ -176,7 +177,7 @@ Status SimCluster::deletePod(const std::string& ns, const std::string& name) {
   return Status::ok();
 }
 
-Status SimCluster::publish(Kind kind, const std::string& name) {
+Status SimCluster::publish(Kind kind, const std::string& name, bool statusOnly) {
   ++writes_;
   Objects& store = objects(kind);
   auto it = store.find(name);
@@ -204,8 +205,12 @@ Status SimCluster::publish(Kind kind, const std::string& name) {
     if (observer_ && before) observer_->claimChanged(before.get(), nullptr);
     return Status::ok();
   }
-  auto decoded = api::decodeNodeClaim(object);
+  // A status write changes nothing else: the cached claim takes the new status alone.
+  auto decoded = statusOnly && before != nullptr
+                     ? api::withStatus(*before, object.value("status", json::object()))
+                     : api::decodeNodeClaim(object);
   if (!decoded) return Status::invalid("nodeclaim " + name + ": " + decoded.error().message);
+  decoded->resourceVersion = object["metadata"]["resourceVersion"].get<std::string>();
   reader_.put(*decoded);
   if (observer_) observer_->claimChanged(before.get(), reader_.nodeClaim(name).get());
   return Status::ok();
@@ -224,7 +229,7 @@ Status SimCluster::applyPatch(Kind kind, const std::string& name, json patch, bo
   }
   if (statusOnly) patch = json{{"status", patch.value("status", json::object())}};
   object.merge_patch(patch);
-  return publish(kind, name);
+  return publish(kind, name, statusOnly);
 }
 
 Status SimCluster::remove(Kind kind, const std::string& name) {

@@ -88,8 +88,9 @@ class SimCluster final : public nodeclaim::LifecycleWriter {
   enum class Kind { kNode, kClaim };
 
   // Stamps a new resourceVersion and re-decodes the object into the reader (or drops it when
-  // its deletion is complete), then tells the observer.
-  Status publish(Kind kind, const std::string& name);
+  // its deletion is complete), then tells the observer. `statusOnly`: only the status changed,
+  // so only it is decoded.
+  Status publish(Kind kind, const std::string& name, bool statusOnly = false);
   Status applyPatch(Kind kind, const std::string& name, nlohmann::json patch, bool statusOnly);
   Status remove(Kind kind, const std::string& name);
   Objects& objects(Kind kind) { return kind == Kind::kNode ? nodes_ : claims_; }

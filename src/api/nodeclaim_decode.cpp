@@ -5,6 +5,7 @@
 
 #include "src/api/decode_internal.h"
 #include "src/api/nodeclaim.h"
+#include "src/api/nodeclaim_status.h"
 
 namespace gantry::api {
 
@@ -199,6 +200,18 @@ DecodeResult<NodeClaim> decodeNodeClaim(const json& object) {
   if (const json* status = child(object, "status")) {
     if (auto e = decodeStatus(*status, claim)) return std::unexpected(*e);
   }
+  return claim;
+}
+
+DecodeResult<NodeClaim> withStatus(NodeClaim claim, const json& status) {
+  claim.providerId.clear();
+  claim.imageId.clear();
+  claim.nodeName.clear();
+  claim.capacity = {};
+  claim.allocatable = {};
+  claim.lastPodEventTime.reset();
+  claim.conditions.clear();
+  if (auto e = decodeStatus(status, claim)) return std::unexpected(*e);
   return claim;
 }
 

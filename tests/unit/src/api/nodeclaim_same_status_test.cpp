@@ -80,5 +80,29 @@ TEST(SameStatusTest, IgnoresWhatTheWireDoesNotCarry) {
   EXPECT_TRUE(sameStatus(base, changed));
 }
 
+// withStatus: what a status write leaves, the rest of the claim untouched.
+TEST(WithStatusTest, ReplacesTheWholeStatusAndNothingElse) {
+  NodeClaim claim = healthyClaim();
+  claim.labels["gantry.dev/nodepool"] = "gpu";
+  claim.resourceVersion = "7";
+  NodeClaim next = healthyClaim();
+  next.nodeName.clear();  // absent in the new status: cleared
+  next.conditions.pop_back();
+  next.imageId = "ami-new";
+  auto replaced = withStatus(claim, encodeNodeClaimStatus(next));
+  ASSERT_TRUE(replaced.has_value()) << replaced.error().message;
+  EXPECT_TRUE(sameStatus(*replaced, next));
+  EXPECT_EQ(replaced->nodeName, "");
+  EXPECT_EQ(replaced->labels.at("gantry.dev/nodepool"), "gpu");
+  EXPECT_EQ(replaced->resourceVersion, "7");
+  EXPECT_EQ(replaced->name, claim.name);
+}
+
+TEST(WithStatusTest, AMalformedStatusNamesTheField) {
+  auto bad = withStatus(healthyClaim(), nlohmann::json{{"conditions", "not a list"}});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().field.find("status.conditions"), std::string::npos) << bad.error().field;
+}
+
 }  // namespace
 }  // namespace gantry::api
