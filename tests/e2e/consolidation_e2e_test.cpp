@@ -47,7 +47,7 @@ class ConsolidationE2eTest : public GantryE2eTest {
   }
   size_t running(const std::string& prefix) {
     size_t n = 0;
-    for (const auto& p : livePods(prefix)) n += phase(p) == "Running";
+    for (const auto& p : livePods(pods(), prefix)) n += phase(p) == "Running";
     return n;
   }
   // Nodes of this run that are not being taken away.
@@ -86,7 +86,7 @@ TEST_F(ConsolidationE2eTest, ScaledDownDeploymentIsConsolidatedOntoFewerNodes) {
   const bool consolidated = eventually(
       [&] {
         const auto now = std::chrono::steady_clock::now();
-        for (const auto& p : livePods("web-")) {
+        for (const auto& p : livePods(pods(), "web-")) {
           if (phase(p) == "Running") {
             waitingSince.erase(name(p));
           } else if (now - waitingSince.emplace(name(p), now).first->second > 30s) {
@@ -103,7 +103,7 @@ TEST_F(ConsolidationE2eTest, ScaledDownDeploymentIsConsolidatedOntoFewerNodes) {
   const double decisions = metricValue("gantry_consolidation_decisions_total", {{"nodepool", run_}});
   const double emptied = metricValue("gantry_nodeclaims_disrupted_total", {{"nodepool", run_}});
   EXPECT_GE(decisions + emptied, 1.0);
-  for (const auto& p : livePods("web-")) EXPECT_EQ(phase(p), "Running") << name(p);
+  for (const auto& p : livePods(pods(), "web-")) EXPECT_EQ(phase(p), "Running") << name(p);
 }
 
 TEST_F(ConsolidationE2eTest, IdleGpuNodeWithACpuHelperMovesToCpuCapacity) {
@@ -113,7 +113,7 @@ TEST_F(ConsolidationE2eTest, IdleGpuNodeWithACpuHelperMovesToCpuCapacity) {
   std::string gpuNode;
   ASSERT_TRUE(eventually(
       [&] {
-        for (const auto& p : livePods("trial-")) {
+        for (const auto& p : livePods(pods(), "trial-")) {
           if (phase(p) == "Running") gpuNode = nodeOf(p);
         }
         return !gpuNode.empty();
@@ -123,7 +123,7 @@ TEST_F(ConsolidationE2eTest, IdleGpuNodeWithACpuHelperMovesToCpuCapacity) {
   // The helper lands beside the trial: the GPU node has CPU to spare.
   ASSERT_NO_FATAL_FAILURE(deploy("helper", 1, "250m"));
   ASSERT_TRUE(eventually([&] { return running("helper-") == 1; }, 60s, 250ms));
-  ASSERT_EQ(nodeOf(livePods("helper-").front()), gpuNode);
+  ASSERT_EQ(nodeOf(livePods(pods(), "helper-").front()), gpuNode);
 
   // The trial finishes; the GPU node, running only the helper, is replaced by a CPU node.
   const std::string gpuClaim = [&] {
@@ -135,7 +135,7 @@ TEST_F(ConsolidationE2eTest, IdleGpuNodeWithACpuHelperMovesToCpuCapacity) {
   std::set<std::string> drainedBeforeReady;
   ASSERT_TRUE(eventually(
       [&] {
-        auto helpers = livePods("helper-");
+        auto helpers = livePods(pods(), "helper-");
         if (helpers.size() != 1 || phase(helpers[0]) != "Running") return false;
         const std::string at = nodeOf(helpers[0]);
         for (const auto& n : nodes()) {
@@ -161,7 +161,7 @@ TEST_F(ConsolidationE2eTest, TrainingPodIsEvictedOnlyWithThePoolsOptOut) {
   // A big Deployment pod buys a c5.2xlarge; the training Job pod is bound beside it.
   ASSERT_NO_FATAL_FAILURE(deploy("big", 1, "6"));
   ASSERT_TRUE(eventually([&] { return running("big-") == 1; }, 180s, 250ms)) << controller_->output();
-  const std::string bigNode = nodeOf(livePods("big-").front());
+  const std::string bigNode = nodeOf(livePods(pods(), "big-").front());
   json job = {{"apiVersion", "batch/v1"},
               {"kind", "Job"},
               {"metadata", {{"name", "train"}, {"namespace", run_}}},
@@ -176,15 +176,15 @@ TEST_F(ConsolidationE2eTest, TrainingPodIsEvictedOnlyWithThePoolsOptOut) {
                                    {"resources", {{"requests", {{"cpu", "500m"}}}}}}})}}}}}}}};
   ASSERT_TRUE(client().create({.group = "batch", .resource = "jobs", .ns = run_}, job));
   ASSERT_TRUE(eventually([&] { return running("train-") == 1; }, 60s, 250ms));
-  const std::string trainPod = name(livePods("train-").front());
-  ASSERT_EQ(nodeOf(livePods("train-").front()), bigNode) << "the only node of the run with room";
+  const std::string trainPod = name(livePods(pods(), "train-").front());
+  ASSERT_EQ(nodeOf(livePods(pods(), "train-").front()), bigNode) << "the only node of the run with room";
   ASSERT_NO_FATAL_FAILURE(scale("big", 0));
 
   // By default the training pod holds the oversized node: it stays, with an Event saying why.
   ASSERT_TRUE(eventually([&] { return anyEvent(bigNode, "DisruptionBlocked", "training"); }, 60s, 500ms))
       << controller_->output();
   EXPECT_EQ(running("train-"), 1u);
-  EXPECT_EQ(name(livePods("train-").front()), trainPod);
+  EXPECT_EQ(name(livePods(pods(), "train-").front()), trainPod);
   EXPECT_EQ(metricValue("gantry_consolidation_decisions_total", {{"nodepool", run_}}), 0);
 
   // The opt-out: now the training pod is moved to a c5.large (its Job makes a new pod).
@@ -193,7 +193,7 @@ TEST_F(ConsolidationE2eTest, TrainingPodIsEvictedOnlyWithThePoolsOptOut) {
   ASSERT_TRUE(patched) << patched.error().message();
   ASSERT_TRUE(eventually(
       [&] {
-        auto train = livePods("train-");
+        auto train = livePods(pods(), "train-");
         if (train.size() != 1 || name(train[0]) == trainPod || phase(train[0]) != "Running") return false;
         for (const auto& n : nodes()) {
           if (name(n) == nodeOf(train[0])) return typeOf(n) == "c5.large";

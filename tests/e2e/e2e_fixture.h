@@ -320,14 +320,6 @@ class GantryE2eTest : public testing::TestEnvTest {
   std::vector<json> claims() { return list(kube::kNodeClaimsPath, "e2e-run=" + run_); }
   std::vector<json> nodes() { return list(kNodes, "e2e-run=" + run_); }
   std::vector<json> pods() { return list({.resource = "pods", .ns = run_}); }
-  // This run's pods whose name starts with `prefix` and that are not being deleted.
-  std::vector<json> livePods(const std::string& prefix) {
-    std::vector<json> out;
-    for (const auto& p : pods()) {
-      if (name(p).starts_with(prefix) && !deleting(p)) out.push_back(p);
-    }
-    return out;
-  }
   json nodePool(const std::string& name) {
     auto r = client().get(kube::kNodePoolsPath.withName(name));
     EXPECT_TRUE(r) << r.error().message();

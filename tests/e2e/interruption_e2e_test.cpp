@@ -134,12 +134,12 @@ TEST_F(InterruptionE2eTest, SpotWarningReplacesTheNodeDrainsItAndTerminatesTheIn
   ASSERT_NO_FATAL_FAILURE(deploy("web", 1));
   ASSERT_TRUE(eventually(
       [&] {
-        auto p = livePods("web-");
+        auto p = livePods(pods(), "web-");
         return p.size() == 1 && phase(p[0]) == "Running";
       },
       180s, 250ms))
       << json(pods()).dump() << "\n" << controller_->output();
-  const std::string oldNode = nodeOf(livePods("web-")[0]);
+  const std::string oldNode = nodeOf(livePods(pods(), "web-")[0]);
   ASSERT_EQ(liveInstances().size(), 1u);
   const cloudprovider::CloudInstance old = liveInstances()[0];
   ASSERT_EQ(old.capacityType, api::CapacityType::kSpot);
@@ -166,7 +166,7 @@ TEST_F(InterruptionE2eTest, SpotWarningReplacesTheNodeDrainsItAndTerminatesTheIn
         for (const auto& i : liveInstances()) {
           if (i.instanceId == old.instanceId) return false;
         }
-        auto p = livePods("web-");
+        auto p = livePods(pods(), "web-");
         if (p.size() != 1 || phase(p[0]) != "Running" || nodeOf(p[0]) == oldNode) return false;
         replacementNode = nodeOf(p[0]);
         return true;

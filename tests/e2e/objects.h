@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,16 @@ inline std::string phase(const nlohmann::json& pod) {
 }
 inline bool deleting(const nlohmann::json& object) {
   return !meta(object).value("deletionTimestamp", nlohmann::json()).is_null();
+}
+
+// The pods among `pods` whose name starts with `prefix` and that are not being deleted.
+inline std::vector<nlohmann::json> livePods(const std::vector<nlohmann::json>& pods,
+                                            const std::string& prefix) {
+  std::vector<nlohmann::json> out;
+  for (const auto& p : pods) {
+    if (name(p).starts_with(prefix) && !deleting(p)) out.push_back(p);
+  }
+  return out;
 }
 
 // A Deployment of `replicas` busybox pods labelled app=`app`, each requesting `cpu` and
