@@ -7,35 +7,29 @@
 
 namespace gantry::cloudprovider::sim {
 
-std::vector<SpotInterruption> SimCloudProvider::interruptedBy(Clock::TimePoint t) const {
+std::vector<SpotInterruption> SimCloudProvider::spotEventsBy(
+    Clock::TimePoint t, Clock::TimePoint SpotInterruption::*when) const {
   std::lock_guard lock(mu_);
   std::vector<SpotInterruption> out;
   for (const auto& r : records_) {
-    if (!r.interruption || r.interruption->interruptAt > t) continue;
-    // Deleted before the reclaim came: the cloud never reclaimed it.
-    if (r.deletedAt && *r.deletedAt <= r.interruption->interruptAt) continue;
+    if (!r.interruption || (*r.interruption).*when > t) continue;
+    // Deleted before the event came: the cloud never gave it.
+    if (r.deletedAt && *r.deletedAt <= (*r.interruption).*when) continue;
     out.push_back(*r.interruption);
   }
-  std::stable_sort(
-      out.begin(), out.end(), [](const SpotInterruption& a, const SpotInterruption& b) {
-        return std::tie(a.interruptAt, a.providerId) < std::tie(b.interruptAt, b.providerId);
-      });
+  std::stable_sort(out.begin(), out.end(),
+                   [when](const SpotInterruption& a, const SpotInterruption& b) {
+                     return std::tie(a.*when, a.providerId) < std::tie(b.*when, b.providerId);
+                   });
   return out;
 }
 
+std::vector<SpotInterruption> SimCloudProvider::interruptedBy(Clock::TimePoint t) const {
+  return spotEventsBy(t, &SpotInterruption::interruptAt);
+}
+
 std::vector<SpotInterruption> SimCloudProvider::noticedBy(Clock::TimePoint t) const {
-  std::lock_guard lock(mu_);
-  std::vector<SpotInterruption> out;
-  for (const auto& r : records_) {
-    if (!r.interruption || r.interruption->noticeAt > t) continue;
-    if (r.deletedAt && *r.deletedAt <= r.interruption->noticeAt) continue;
-    out.push_back(*r.interruption);
-  }
-  std::stable_sort(
-      out.begin(), out.end(), [](const SpotInterruption& a, const SpotInterruption& b) {
-        return std::tie(a.noticeAt, a.providerId) < std::tie(b.noticeAt, b.providerId);
-      });
-  return out;
+  return spotEventsBy(t, &SpotInterruption::noticeAt);
 }
 
 void SimCloudProvider::markUnavailable(api::CapacityType capacityType,

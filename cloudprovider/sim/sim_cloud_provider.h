@@ -138,6 +138,10 @@ class SimCloudProvider final : public CloudProvider {
   using OfferingKey = std::tuple<api::CapacityType, std::string, std::string>;
 
   SimCloudProvider(SimCloudOptions options, Clock& clock, api::InstanceTypesPtr catalog);
+  // Reclaims whose `when` (notice or reclaim) is at or before `t`, on instances not deleted
+  // before it, ordered by `when`, then providerID.
+  std::vector<SpotInterruption> spotEventsBy(Clock::TimePoint t,
+                                             Clock::TimePoint SpotInterruption::*when) const;
 
   // Launches `names.size()` instances on one offering, or none. REQUIRES: mu_ held.
   Result<std::vector<CloudInstance>> launchLocked(const std::vector<std::string>& names,

@@ -16,12 +16,6 @@ namespace {
 
 namespace nc = api::nodeclaim;
 
-bool interrupted(const api::NodeClaim& claim) {
-  if (!claim.deleting()) return false;
-  auto it = claim.annotations.find(std::string(nc::kDisruptionReasonAnnotation));
-  return it != claim.annotations.end() && it->second == kInterruptedReason;
-}
-
 // Whether a drain would move `pod`: the pending-pod rules, asked of it as if unbound and
 // judged unschedulable.
 bool moves(const api::Pod& pod) {
@@ -34,6 +28,12 @@ bool moves(const api::Pod& pod) {
 }
 
 }  // namespace
+
+bool interrupted(const api::NodeClaim& claim) {
+  if (!claim.deleting()) return false;
+  auto it = claim.annotations.find(std::string(nc::kDisruptionReasonAnnotation));
+  return it != claim.annotations.end() && it->second == kInterruptedReason;
+}
 
 size_t addInterruptedPods(ClusterObjects& objects) {
   std::set<std::string, std::less<>> nodes;

@@ -22,6 +22,9 @@ namespace gantry::provisioner {
 // interruption, a stop, a scheduled retirement), as the interruption controller writes it.
 inline constexpr std::string_view kInterruptedReason = "Interrupted";
 
+// Whether `claim` is being deleted with reason Interrupted.
+bool interrupted(const api::NodeClaim& claim);
+
 // Moves the pods bound to the Nodes of deleting NodeClaims annotated
 // gantry.dev/disruption-reason=Interrupted out of objects.bound, and the Nodes out of
 // objects.nodes. The pods a drain would move (not terminal, not terminating, not of a

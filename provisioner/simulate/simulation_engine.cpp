@@ -312,10 +312,7 @@ void SimulationEngine::claimChanged(const api::NodeClaim* before, const api::Nod
   if (after->deleting() && (before == nullptr || !before->deleting())) {
     countDisruption(*after);
     // triggerOnInterruption: the pods of an interrupted node are planned at once.
-    auto reason = after->annotations.find(std::string(nc::kDisruptionReasonAnnotation));
-    if (reason != after->annotations.end() && reason->second == kInterruptedReason) {
-      batcher_.trigger("nodeclaim/" + after->name);
-    }
+    if (interrupted(*after)) batcher_.trigger("nodeclaim/" + after->name);
   }
   if (before && before->isTrue(nc::kConsolidatable) != after->isTrue(nc::kConsolidatable)) {
     disruptionQueue_.enqueue(disruption::DisruptionReconciler::kKey);
