@@ -18,6 +18,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -69,6 +71,8 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   }
   void put(api::Node node) {
     std::string key = node.name;
+    roomChanged(key);
+    nodesByName_.clear();
     nodes_.put(key, std::make_shared<const api::Node>(std::move(node)), "1");
   }
   void put(api::NodeClaim claim) {
@@ -84,7 +88,11 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     if (auto old = pods_.get(key)) forgetLoad(old->nodeName);
     pods_.erase(key);
   }
-  void eraseNode(const std::string& name) { nodes_.erase(name); }
+  void eraseNode(const std::string& name) {
+    nodesByName_.clear();
+    roomStamps_.erase(name);
+    nodes_.erase(name);
+  }
   void eraseNodeClaim(const std::string& name) { claims_.erase(name); }
   std::shared_ptr<const api::Pod> pod(const std::string& key) const { return pods_.get(key); }
   std::vector<std::shared_ptr<const api::Pod>> pods() const { return pods_.list(); }
@@ -119,6 +127,24 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     return found.empty() ? nullptr : found.front();
   }
   std::vector<std::shared_ptr<const api::Node>> nodes() const override { return nodes_.list(); }
+  // nodes() by name, kept until a Node is put or erased (the scheduler model walks them in
+  // this order on every pass). The reference lasts until then.
+  const std::vector<std::shared_ptr<const api::Node>>& nodesByName() const {
+    if (nodesByName_.empty() && nodes_.size() > 0) {
+      nodesByName_ = nodes_.list();
+      std::sort(nodesByName_.begin(), nodesByName_.end(),
+                [](const auto& a, const auto& b) { return a->name < b->name; });
+    }
+    return nodesByName_;
+  }
+  // When a node last may have gained room for a pod: a pod bound to it changed or left, or
+  // the Node itself changed. Stamps come from one counter (roomClock), so a pod that fit on
+  // no node when the clock read T can only fit on a node stamped after T.
+  uint64_t roomStamp(const std::string& node) const {
+    auto it = roomStamps_.find(node);
+    return it == roomStamps_.end() ? std::numeric_limits<uint64_t>::max() : it->second;
+  }
+  uint64_t roomClock() const { return roomClock_; }
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override {
     if (name.empty()) return nullptr;
     return pools_.get(name);
@@ -167,8 +193,14 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   kube::ObjectStore<api::NodeClaim> claims_;
   kube::ObjectStore<api::NodePool> pools_;
   mutable std::unordered_map<std::string, NodeLoad> loads_;  // by node name
+  mutable std::vector<std::shared_ptr<const api::Node>> nodesByName_;  // empty: rebuild
+  std::unordered_map<std::string, uint64_t> roomStamps_;  // by node name
+  uint64_t roomClock_ = 0;
+  void roomChanged(const std::string& node) { roomStamps_[node] = ++roomClock_; }
   void forgetLoad(const std::string& node) {
-    if (!node.empty()) loads_.erase(node);
+    if (node.empty()) return;
+    loads_.erase(node);
+    roomChanged(node);
   }
 };
 

@@ -24,7 +24,7 @@ class NameOrderedReader final : public nodeclaim::LifecycleReader {
     return inner_.nodeClaim(name);
   }
   std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaims() const override {
-    return byName(inner_.nodeClaims(), [](const auto& c) { return c->name; });
+    return byName(inner_.nodeClaims());
   }
   std::shared_ptr<const api::NodeClaim> nodeClaimByProviderId(
       const std::string& providerId) const override {
@@ -37,7 +37,7 @@ class NameOrderedReader final : public nodeclaim::LifecycleReader {
     return inner_.nodeByProviderId(providerId);
   }
   std::vector<std::shared_ptr<const api::Node>> nodes() const override {
-    return byName(inner_.nodes(), [](const auto& n) { return n->name; });
+    return byName(inner_.nodes());
   }
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override {
     return inner_.nodePool(name);
@@ -51,10 +51,10 @@ class NameOrderedReader final : public nodeclaim::LifecycleReader {
   }
 
  private:
-  template <typename T, typename Key>
-  static std::vector<T> byName(std::vector<T> objects, Key key) {
+  template <typename T>
+  static std::vector<std::shared_ptr<const T>> byName(std::vector<std::shared_ptr<const T>> objects) {
     std::sort(objects.begin(), objects.end(),
-              [&key](const T& a, const T& b) { return key(a) < key(b); });
+              [](const auto& a, const auto& b) { return a->name < b->name; });
     return objects;
   }
 

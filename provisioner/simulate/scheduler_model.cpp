@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "binpack/pod_class.h"
 #include "binpack/solver.h"
 #include "src/api/taints.h"
 
@@ -23,10 +24,18 @@ bool schedulable(const api::Node& node) {
 // (binpack/packer.cpp), and saves copying every bound pod's labels on every pass.
 api::Node chargedNode(const api::Node& node, const InMemoryCluster::NodeLoad& load,
                       bool withPodLabels) {
-  api::Node charged = node;
+  // Only what the solver reads of an existing node (binpack/packer.cpp, topology.cpp): not
+  // its annotations, provider ID or price, which would only be copied and freed again.
+  api::Node charged;
+  charged.name = node.name;
+  charged.labels = node.labels;
+  charged.taints = node.taints;
+  charged.allocatable = node.allocatable;
+  charged.ready = node.ready;
+  charged.unschedulable = node.unschedulable;
+  charged.deleting = node.deleting;
+  charged.inFlight = node.inFlight;
   charged.requested = load.requested;
-  charged.pods.clear();
-  charged.hostPorts.clear();
   const bool countOnly = !withPodLabels && node.allocatable.has(api::resource::kPods) &&
                          !load.requested.has(api::resource::kPods);
   if (countOnly) {
@@ -46,41 +55,59 @@ int64_t scalar(const std::string& name, const api::Quantity& q) {
   return name == api::resource::kCpu ? q.milliValue() : q.value();
 }
 
-// Whether the solver would reject `pod` on `node` before looking at any other node: a taint
-// the pod does not tolerate, labels its node affinity refuses, or (with `requested`, what the
-// node's pods take) short of a resource the pod requests. These are the first checks of its
-// existing-node placement (binpack/packer.cpp placeOnExisting), and they only get harder to
-// pass as the solve places pods, so such a node takes no pod of this pass. The pod count is
-// left to the solver (it counts a node's pods its own way).
-bool refusedByNode(const api::Pod& pod, const api::Node& node) {
-  return api::firstUntolerated(node.taints, pod.tolerations).has_value() ||
-         !pod.nodeLabelsAllowed(node.labels);
-}
-
-bool shortOfRoom(const api::Pod& pod, const api::Node& node, const api::ResourceList& requested) {
+// Whether the solver would put `pod` on `node` if it were the only pod of the pass: the checks
+// of its existing-node placement (binpack/packer.cpp placeOnExisting) for a pod without
+// topology constraints, against what the node's pods (`load`) take: taints the pod must
+// tolerate, labels its node affinity must allow, room for each request and for one more pod,
+// and host ports no pod there holds. They only get harder to pass as a pass places pods.
+bool takesAlone(const api::Pod& pod, const api::Node& node, const InMemoryCluster::NodeLoad& load) {
+  if (api::firstUntolerated(node.taints, pod.tolerations).has_value() ||
+      !pod.nodeLabelsAllowed(node.labels)) {
+    return false;
+  }
   for (const auto& [name, q] : pod.requests.entries()) {
     if (name == api::resource::kPods) continue;
     const int64_t need = scalar(name, q);
     if (need > 0 && need > scalar(name, node.allocatable.get(name)) -
-                               scalar(name, requested.get(name))) {
-      return true;
+                               scalar(name, load.requested.get(name))) {
+      return false;
     }
   }
-  return false;
+  // The solver's pod count: allocatable pods (110 when unset) less the node's pods, or less
+  // requested pods when its pods request that resource (see chargedNode).
+  int64_t podsFree = node.allocatable.has(api::resource::kPods)
+                         ? node.allocatable.get(api::resource::kPods).value()
+                         : 110;
+  podsFree -= load.requested.has(api::resource::kPods)
+                  ? load.requested.get(api::resource::kPods).value()
+                  : static_cast<int64_t>(load.pods.size());
+  if (pod.requests.get(api::resource::kPods).value() + 1 > podsFree) return false;
+  if (!pod.hostPorts.empty()) {
+    for (const auto& other : load.pods) {
+      if (binpack::hostPortsOverlap(pod.hostPorts, other->hostPorts)) return false;
+    }
+  }
+  return true;
+}
+
+bool prefersNode(const api::Pod& pod, const api::Node& node) {
+  return std::all_of(pod.preferredNodeAffinity.begin(), pod.preferredNodeAffinity.end(),
+                     [&](const auto& pref) { return pref.term.matches(node.labels); });
 }
 
 // A pod whose placement depends on the pods of other nodes (spread, pod (anti-)affinity,
-// required or preferred) or on where its gang's other members fit (all or nothing, one zone):
-// the solver looks at every node for it, so no node may be left out of a pass with such a pod.
+// required or preferred): the solver looks at every node for it, so no node may be left out
+// of a pass with such a pod. A gang is not such a case on existing nodes: each member goes
+// first fit like any pod, and the gang is undone after the placement if one did not fit.
 bool countsOtherNodes(const api::Pod& pod) {
-  return !pod.gang.empty() || !pod.topologySpread.empty() || !pod.requiredPodAffinity.empty() ||
+  return !pod.topologySpread.empty() || !pod.requiredPodAffinity.empty() ||
          !pod.preferredPodAffinity.empty() || !pod.requiredPodAntiAffinity.empty() ||
          !pod.preferredPodAntiAffinity.empty();
 }
 
 }  // namespace
 
-Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region) {
+Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cluster) {
   std::vector<std::shared_ptr<const api::Pod>> pending;
   for (auto& pod : cluster.pendingPods()) {
     if (!pod->nodeName.empty() || pod->terminating || pod->schedulingGated) continue;
@@ -91,34 +118,65 @@ Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std
   std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
     return a->priority != b->priority ? a->priority > b->priority : a->key() < b->key();
   });
-  // Nodes no pending pod can go on are left out of the solve, and so are pods that no node
-  // can take: building and packing every Ready node and pod on every pass was most of a day's
-  // simulation, and the solver would place nothing there, so the bindings are the same.
-  // Topology and gangs make every node and pod count.
+  // Topology and gangs make every node and pod count: then the solve gets all of them.
+  // Otherwise each pod brings the first nodes (by name, the solver's order) that would take it
+  // alone, as many as there are pending pods, and a pod no node takes stays out. The solver
+  // puts a pod on the first node that still takes it after the pass's earlier placements,
+  // which can have filled at most one node per other pending pod, so that node is among
+  // those: the bindings are the ones a solve over every node and pod would make, without
+  // building and packing every Ready node on every pass (that was most of a day's run).
   const bool allNodes = std::any_of(pending.begin(), pending.end(),
                                     [](const auto& p) { return countsOtherNodes(*p); });
+  const auto& nodes = cluster.nodesByName();
   std::vector<bool> placeable(pending.size(), allNodes);
-  binpack::Snapshot snapshot;
-  snapshot.region = region;
-  for (const auto& node : cluster.nodes()) {
-    if (!schedulable(*node)) continue;
-    const InMemoryCluster::NodeLoad& load = cluster.loadOn(node->name);
-    bool useful = allNodes;
-    for (size_t i = 0; i < pending.size() && !allNodes; ++i) {
-      const api::Pod& p = *pending[i];
-      if (refusedByNode(p, *node) || shortOfRoom(p, *node, load.requested)) continue;
+  std::vector<bool> useful(nodes.size(), allNodes);
+  for (size_t i = 0; i < pending.size() && !allNodes; ++i) {
+    const api::Pod& p = *pending[i];
+    auto memo = fitNowhereAt_.find(p.key());
+    const bool remembered = memo != fitNowhereAt_.end() && memo->second.first == p.uid;
+    const uint64_t lookedAt = remembered ? memo->second.second : 0;
+    const bool wantsPreferred = !p.preferredNodeAffinity.empty();
+    size_t takers = 0;
+    size_t preferredTakers = 0;
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      const api::Node& node = *nodes[n];
+      if (!schedulable(node) || (remembered && cluster.roomStamp(node.name) <= lookedAt)) continue;
+      if (!takesAlone(p, node, cluster.loadOn(node.name))) continue;
+      useful[n] = true;
       placeable[i] = true;
-      useful = true;
+      ++takers;
+      // The solver's first try for such a pod wants every preferred term to match.
+      if (wantsPreferred && prefersNode(p, node)) ++preferredTakers;
+      if (takers >= pending.size() && (!wantsPreferred || preferredTakers >= pending.size())) {
+        break;
+      }
     }
-    if (useful) snapshot.nodes.push_back(chargedNode(*node, load, allNodes));
+    if (placeable[i]) {
+      if (memo != fitNowhereAt_.end()) fitNowhereAt_.erase(memo);
+    } else {
+      fitNowhereAt_[p.key()] = {p.uid, cluster.roomClock()};
+    }
+  }
+  forgetPodsNotPending(pending);
+
+  binpack::Snapshot snapshot;
+  snapshot.region = region_;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    if (!useful[n] || !schedulable(*nodes[n])) continue;
+    snapshot.nodes.push_back(chargedNode(*nodes[n], cluster.loadOn(nodes[n]->name), allNodes));
+  }
+  // A gang with a member no node takes is undone whole by the solver, after its members took
+  // room the pods placed after them then lack: so all of a gang goes in when any member does,
+  // and the pass binds what a solve over every pod would.
+  std::set<std::string> gangsIn;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (placeable[i] && !pending[i]->gang.empty()) gangsIn.insert(pending[i]->gang);
   }
   for (size_t i = 0; i < pending.size(); ++i) {
-    if (placeable[i]) snapshot.pods.push_back(*pending[i]);
+    if (placeable[i] || gangsIn.contains(pending[i]->gang)) snapshot.pods.push_back(*pending[i]);
   }
   std::set<std::string> placed;
   if (!snapshot.pods.empty() && !snapshot.nodes.empty()) {
-    std::sort(snapshot.nodes.begin(), snapshot.nodes.end(),
-              [](const api::Node& a, const api::Node& b) { return a.name < b.name; });
     static const api::InstanceTypes kNoNewNodes;
     auto plan = binpack::solve(snapshot, kNoNewNodes);
     if (!plan) return fail(plan.error());
@@ -131,6 +189,20 @@ Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std
     if (!placed.contains(pod->key())) pass.unschedulable.push_back(pod->key());
   }
   return pass;
+}
+
+// Pods bound, deleted or gone: their entries would only pile up over a long run.
+void SchedulerModel::forgetPodsNotPending(const std::vector<std::shared_ptr<const api::Pod>>& pending) {
+  if (fitNowhereAt_.size() <= 2 * pending.size() + 64) return;
+  std::unordered_map<std::string, std::pair<std::string, uint64_t>> kept;
+  for (const auto& pod : pending) {
+    if (auto it = fitNowhereAt_.find(pod->key()); it != fitNowhereAt_.end()) kept.insert(*it);
+  }
+  fitNowhereAt_ = std::move(kept);
+}
+
+Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region) {
+  return SchedulerModel(region).schedulePending(cluster);
 }
 
 }  // namespace gantry::provisioner::simulate

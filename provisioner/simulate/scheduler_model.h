@@ -8,7 +8,10 @@
 // nodes in name order, first fit; deterministic, not kube-scheduler's spreading.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "provisioner/simulate/in_memory_cluster.h"
@@ -26,9 +29,27 @@ struct SchedulingPass {
   std::vector<std::string> unschedulable;  // pods that fit on no Node now, by key
 };
 
-// One scheduling pass over every pending pod (not bound, not terminating, not gated), by
-// priority (highest first) then key, onto Nodes that are Ready, not cordoned and not being
-// deleted. Pure with respect to `cluster` (the caller binds). Errors: the solver's kInvalid.
+// Scheduling passes over one cluster. Each pass is over every pending pod (not bound, not
+// terminating, not gated), by priority (highest first) then key, onto Nodes that are Ready,
+// not cordoned and not being deleted. A pass is pure with respect to the cluster (the caller
+// binds); what the model keeps between passes only makes them cheaper: a pod that fit on no
+// Node is looked at again only against Nodes that may have gained room since
+// (InMemoryCluster::roomStamp), so a pod waiting for a node to launch costs nothing per pass.
+class SchedulerModel {
+ public:
+  explicit SchedulerModel(std::string region) : region_(std::move(region)) {}
+  // Errors: the solver's kInvalid.
+  Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster);
+
+ private:
+  void forgetPodsNotPending(const std::vector<std::shared_ptr<const api::Pod>>& pending);
+
+  std::string region_;
+  // Pods that no Node took on their own: key -> (uid, roomClock when looked at).
+  std::unordered_map<std::string, std::pair<std::string, uint64_t>> fitNowhereAt_;
+};
+
+// One pass with nothing remembered from earlier ones.
 Result<SchedulingPass> schedulePending(const InMemoryCluster& cluster, const std::string& region);
 
 }  // namespace gantry::provisioner::simulate

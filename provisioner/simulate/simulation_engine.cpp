@@ -40,10 +40,11 @@ bool terminal(const api::Pod& pod) {
 
 template <typename T>
 std::vector<T> sortedValues(std::vector<std::shared_ptr<const T>> objects) {
+  // Pointers sort cheaper than the objects they point to.
+  std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a->name < b->name; });
   std::vector<T> out;
   out.reserve(objects.size());
   for (const auto& o : objects) out.push_back(*o);
-  std::sort(out.begin(), out.end(), [](const T& a, const T& b) { return a.name < b.name; });
   return out;
 }
 
@@ -104,6 +105,7 @@ SimulationEngine::SimulationEngine(const Trace& trace, EngineOptions options,
           cluster_, *cloud_, *clock_,
           [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
           trace.settings.devicePluginDelay),
+      scheduler_(trace.settings.region),
       workload_(
           trace, cluster_, *clock_,
           [this](Clock::TimePoint at, std::function<void()> f) { timeline_.at(at, std::move(f)); },
@@ -208,7 +210,7 @@ void SimulationEngine::settle() {
 }
 
 size_t SimulationEngine::schedule() {
-  auto pass = schedulePending(cluster_.reader(), trace_.settings.region);
+  auto pass = scheduler_.schedulePending(cluster_.reader());
   if (!pass) return 0;
   size_t changes = 0;
   for (const Binding& b : pass->bound) {

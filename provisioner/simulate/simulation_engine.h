@@ -32,6 +32,7 @@
 #include "provisioner/simulate/decision_policy.h"
 #include "provisioner/simulate/event_queue.h"
 #include "provisioner/simulate/kubelet_model.h"
+#include "provisioner/simulate/scheduler_model.h"
 #include "provisioner/simulate/sim_cluster.h"
 #include "provisioner/simulate/simulation_outcome.h"
 #include "provisioner/simulate/virtual_clock.h"
@@ -130,6 +131,7 @@ class SimulationEngine final : private ClusterObserver {
   runtime::QueueController gcQueue_;
   EventQueue timeline_;
   KubeletModel kubelet_;
+  SchedulerModel scheduler_;
   WorkloadModel workload_;
   interruption::InterruptionHandler interruptions_;
 

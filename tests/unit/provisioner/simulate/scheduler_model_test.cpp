@@ -117,5 +117,73 @@ TEST(SchedulerModel, HostPortsAndPriorityDecideWhoGetsTheLastSeat) {
   EXPECT_EQ(bindings(*pass), "ml/b-high->only ml/a-low->none ");
 }
 
+// Passes after the first remember the pods no node took: they are looked at again only
+// against nodes that changed since, and still bind as soon as one of those has room.
+TEST(SchedulerModel, APodThatFitNowhereBindsOnceANodeGainsRoom) {
+  InMemoryCluster cluster;
+  cluster.put(node("a-busy"));
+  cluster.put(node("b-full"));
+  api::Pod busy = pod("busy", "3");
+  busy.nodeName = "a-busy";
+  busy.phase = "Running";
+  cluster.put(busy);
+  api::Pod hog = pod("hog", "4");
+  hog.nodeName = "b-full";
+  hog.phase = "Running";
+  cluster.put(hog);
+  cluster.put(pod("waiting", "2"));
+  SchedulerModel model("us-east-1");
+  auto first = model.schedulePending(cluster);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(bindings(*first), "ml/waiting->none ");
+  auto again = model.schedulePending(cluster);  // nothing changed
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(bindings(*again), "ml/waiting->none ");
+  hog.phase = "Succeeded";  // b-full has room now; a-busy still has not
+  cluster.put(hog);
+  auto after = model.schedulePending(cluster);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(bindings(*after), "ml/waiting->b-full ");
+  api::Pod bound = *cluster.pod("ml/waiting");  // the engine binds what a pass placed
+  bound.nodeName = "b-full";
+  cluster.put(bound);
+  cluster.put(pod("late", "4"));  // fits nowhere now...
+  auto none = model.schedulePending(cluster);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(bindings(*none), "ml/late->none ");
+  cluster.put(node("c-new"));  // ...and a new node counts as changed
+  auto onNew = model.schedulePending(cluster);
+  ASSERT_TRUE(onNew.has_value());
+  EXPECT_EQ(bindings(*onNew), "ml/late->c-new ");
+}
+
+// Each pending pod brings only its first nodes to the solve, yet the bindings are first fit
+// over every node: the second pod goes past the node the first one filled.
+TEST(SchedulerModel, PodsCompetingForTheFirstNodesStillFindTheNextOne) {
+  InMemoryCluster cluster;
+  for (const char* name : {"n1", "n2", "n3", "n4"}) cluster.put(node(name));
+  cluster.put(pod("a", "3"));
+  cluster.put(pod("b", "3"));
+  cluster.put(pod("c", "3"));
+  auto pass = schedulePending(cluster, "us-east-1");
+  ASSERT_TRUE(pass.has_value());
+  EXPECT_EQ(bindings(*pass), "ml/a->n1 ml/b->n2 ml/c->n3 ");
+}
+
+// A gang binds whole or not at all, also when one member fits on no node at all.
+TEST(SchedulerModel, AGangWithAMemberNoNodeTakesBindsNothing) {
+  InMemoryCluster cluster;
+  cluster.put(node("cpu-only"));
+  api::Pod worker = pod("worker", "1");
+  worker.gang = "ml/train";
+  api::Pod chief = pod("chief", "1", "1");  // no node has a GPU
+  chief.gang = "ml/train";
+  cluster.put(worker);
+  cluster.put(chief);
+  auto pass = schedulePending(cluster, "us-east-1");
+  ASSERT_TRUE(pass.has_value());
+  EXPECT_EQ(bindings(*pass), "ml/chief->none ml/worker->none ");
+}
+
 }  // namespace
 }  // namespace gantry::provisioner::simulate
