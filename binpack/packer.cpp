@@ -32,7 +32,8 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
       classes_(classes),
       dims_(dims),
       options_(options),
-      topology_(classes, snapshot) {
+      topology_(classes, snapshot),
+      colocation_(index, classes) {
   unplaced_.resize(snapshot.pods.size());
   placed_.assign(snapshot.pods.size(), false);
   limitBlocked_.resize(index.pools().size());
@@ -168,14 +169,9 @@ bool Packer::canJoin(const NewNode& node, uint32_t c) const {
                   [&](const Member& m) { return cls.portsConflictWith(classes_[m.cls]); })) {
     return false;
   }
-  // A GPU node only takes pods that need its GPUs (or nothing else can hold), and pods of
-  // the same job, so that it can be reaped when the training ends.
-  if (!node.accelerator && !cls.usesAcceleratorType()) return true;
-  if (!cls.usesAcceleratorType()) return node.owners.count(cls.owner) > 0;
-  return std::all_of(node.members.begin(), node.members.end(), [&](const Member& m) {
-    const PodClass& other = classes_[m.cls];
-    return other.usesAcceleratorType() || other.owner == cls.owner || node.owners.count(other.owner);
-  });
+  // Who may share a GPU node is the pool's policy: by default only GPU work and pods of its
+  // own jobs, so that the node can be reaped when the training ends.
+  return colocation_.mayJoin(node.pool, node.members, node.accelerator, node.owners, c);
 }
 
 void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
@@ -438,12 +434,11 @@ void Packer::placeClass(uint32_t c) {
     size_t next = 0;
     // Free room on nodes this plan already opened, at no extra cost.
     if (!oneByOne) {
-      // Plain pods of a GPU job may also ride along on that job's GPU nodes.
-      const bool gpuOwner = std::any_of(classes_.begin(), classes_.end(), [&](const PodClass& o) {
-        return o.usesAcceleratorType() && o.owner == cls.owner;
-      });
+      // Plain pods may also ride along on open GPU nodes where the co-location rule lets
+      // them (their own job's, or as the pool's policy allows; fillNode checks each node).
+      const bool rides = colocation_.mayShareGpuNodes(c);
       for (size_t kind : {size_t{0}, size_t{1}}) {
-        if (kind != static_cast<size_t>(cls.usesAcceleratorType()) && !(kind == 1 && gpuOwner)) continue;
+        if (kind != static_cast<size_t>(cls.usesAcceleratorType()) && !(kind == 1 && rides)) continue;
         std::vector<size_t>& list = open_[kind];
         size_t kept = 0;
         for (size_t i = 0; i < list.size(); ++i) {

@@ -11,18 +11,12 @@
 #include <vector>
 
 #include "binpack/catalog_index.h"
+#include "binpack/gpu_colocation.h"
 #include "binpack/pod_class.h"
 #include "binpack/snapshot.h"
 #include "binpack/topology.h"
 
 namespace gantry::binpack {
-
-// One class's membership on a node and whether it joined with its preferences.
-struct Member {
-  uint32_t cls;
-  bool strict;
-  friend bool operator==(const Member&, const Member&) = default;
-};
 
 struct NewNode {
   size_t pool = 0;
@@ -81,9 +75,10 @@ class Packer {
   Choice bestType(const NewNode& node, const ResourceVector& extra, std::optional<Member> add,
                   const OfferMask& pin, bool checkLimits = true,
                   double priceCap = std::numeric_limits<double>::infinity()) const;
-  // The GPU co-location rule for a set of members: on a node holding GPU work (pods that
-  // use an accelerator type), every other pod belongs to one of those pods' owners.
-  bool gpuRuleHolds(const NewNode& node) const;
+  // The GPU co-location rule (gpu_colocation.h) for the node's members as they are.
+  bool gpuRuleHolds(const NewNode& node) const {
+    return colocation_.holds(node.pool, node.members, node.accelerator, node.owners);
+  }
   bool limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const;
   void chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta);
   const TypeMasks& masksOf(const Member& m, size_t pool) const;
@@ -142,6 +137,7 @@ class Packer {
   const ResourceDims& dims_;
   const Options& options_;
   Topology topology_;
+  GpuColocation colocation_;
   std::vector<ExistingSlot> existing_;
   std::vector<NewNode> nodes_;
   // Nodes whose budget type may still have room, in opening order, kept apart for GPU work

@@ -19,15 +19,6 @@ constexpr size_t kMaxNodesForMerge = 400;
 constexpr double kMergeUtilization = 0.8;
 }  // namespace
 
-bool Packer::gpuRuleHolds(const NewNode& node) const {
-  if (!node.accelerator) return true;
-  for (const Member& m : node.members) {
-    const PodClass& cls = classes_[m.cls];
-    if (!cls.usesAcceleratorType() && !node.owners.count(cls.owner)) return false;
-  }
-  return true;
-}
-
 void Packer::removeNode(size_t n) {
   NewNode& node = nodes_[n];
   if (!node.alive) return;

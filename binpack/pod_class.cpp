@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "binpack/pool_rejection.h"
+#include "src/api/gpu_isolation.h"
 
 namespace gantry::binpack {
 
@@ -230,6 +231,11 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
   for (const auto& p : pods) {
     if (p.nodeName.empty() && p.needsAccelerator()) gpuOwners.insert(ownerOf(p));
   }
+  // Under the batch GPU isolation policy a Job's pods may go where others may not: they
+  // must not share a class with other pods then.
+  const bool jobsApart = std::any_of(index.pools().begin(), index.pools().end(), [](const PoolEntry& pe) {
+    return api::gpuIsolationOf(*pe.pool) == api::GpuIsolation::kBatch;
+  });
   for (size_t i = 0; i < pods.size(); ++i) {
     const api::Pod& p = pods[i];
     if (!p.nodeName.empty()) continue;
@@ -238,6 +244,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     std::string sig = placementSignature(p) + "#" + topologySignature(p) + "#" +
                       requestsSignature(p.requests) + "#" + owner + "#" + p.gang;
     if (!p.hostPorts.empty()) sig += "#" + hostPortSignature(p);
+    if (jobsApart && p.owner.kind == "Job") sig += "#job";
     auto [it, inserted] = bySignature.emplace(std::move(sig), classes.size());
     if (!inserted) {
       classes[it->second].pods.push_back(i);
@@ -252,6 +259,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     c.requests.v[podsDim] += 1;
     c.accelerator = p.needsAccelerator();
     c.owner = owner.empty() ? ownerOf(p) : owner;
+    c.jobOwned = p.owner.kind == "Job";
     c.gang = p.gang;
     c.hasTopology = !p.topologySpread.empty() || !p.requiredPodAffinity.empty() ||
                     !p.preferredPodAffinity.empty() || !p.requiredPodAntiAffinity.empty() ||

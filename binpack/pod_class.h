@@ -18,6 +18,8 @@ struct PodClass {
   bool accelerator = false;
   // Owner identity for the GPU co-location rule ("Job/ns/name"), and the gang, if any.
   std::string owner;
+  // Its pods belong to a Job (the batch GPU isolation policy lets them onto GPU nodes).
+  bool jobOwned = false;
   std::string gang;
   bool hasTopology = false;
   // Host ports its pods bind (the same for every pod of the class, so two of them never

@@ -77,8 +77,11 @@ struct Plan {
   std::vector<ExistingPlacement> existing;
   std::vector<Unschedulable> unschedulable;
   double totalPricePerHour = 0;
-  // A proven lower bound on the cost of any plan placing the same pods on new nodes.
+  // A proven lower bound on the cost of any plan placing the same pods on new nodes, under
+  // the GPU isolation policies in force, which `lowerBoundGpuIsolation` names ("strict", or
+  // per NodePool: "general=off, gpu=strict").
   double lowerBoundPerHour = 0;
+  std::string lowerBoundGpuIsolation;
 };
 
 }  // namespace gantry::binpack

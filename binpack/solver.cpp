@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "binpack/catalog_index.h"
+#include "binpack/gpu_colocation.h"
 #include "binpack/packer.h"
 #include "binpack/pod_class.h"
 
@@ -17,11 +17,13 @@ namespace {
 // A bound no plan can beat: each pod on a new node pays at least its share of a node at
 // the best price per unit of each resource among the types it may use. For any one
 // resource the shares on a node sum to at most the node's price, so the sum over pods is
-// a lower bound; the maximum over resources is the tightest of these bounds. GPU work and
-// other work never share a node (the co-location rule) unless they have one owner, so
-// the two groups are bounded separately and their bounds add up.
+// a lower bound; the maximum over resources is the tightest of these bounds. Under the GPU
+// co-location rule, GPU work and the pods that may never share its nodes are on different
+// nodes, so their two bounds add up; pods that may share (their own job's, or as the pool's
+// policy allows) can be on either kind, so they count only in the bound over all pods.
 double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
-                  const CatalogIndex& index, const std::vector<api::Pod>& pods) {
+                  const CatalogIndex& index, const GpuColocation& colocation,
+                  const std::vector<api::Pod>& pods) {
   std::map<std::string, size_t, std::less<>> classOfPod;
   for (size_t c = 0; c < classes.size(); ++c) {
     for (size_t p : classes[c].pods) classOfPod[pods[p].key()] = c;
@@ -30,17 +32,12 @@ double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
   for (const auto& node : plan.nodes) {
     for (const auto& key : node.pods) ++count[classOfPod[key]];
   }
-  std::set<std::string> gpuOwners;
-  for (const auto& cls : classes) {
-    if (cls.usesAcceleratorType()) gpuOwners.insert(cls.owner);
-  }
-  std::array<std::array<double, kMaxResourceDims>, 2> total{};  // [gpu group][dim]
+  std::array<std::array<double, kMaxResourceDims>, 2> apart{};  // [GPU work][dim]
+  std::array<double, kMaxResourceDims> all{};
   for (size_t c = 0; c < classes.size(); ++c) {
     if (count[c] == 0) continue;
-    const bool gpuGroup = classes[c].usesAcceleratorType() || gpuOwners.count(classes[c].owner);
-    // The types a class can end up on: accelerator types for GPU work, plain types for work
-    // that never shares a GPU node, both for plain pods of a GPU job.
-    const bool anyKind = gpuGroup && !classes[c].usesAcceleratorType();
+    const bool gpu = classes[c].usesAcceleratorType();
+    const bool either = !gpu && colocation.mayShareGpuNodes(static_cast<uint32_t>(c));
     for (size_t d = 0; d < kMaxResourceDims; ++d) {
       if (classes[c].requests.v[d] <= 0) continue;
       double rate = kNoPrice;
@@ -48,19 +45,22 @@ double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
         const TypeMasks& masks = classes[c].relaxed[p];
         if (masks.empty()) continue;
         const PoolEntry& pool = index.pools()[p];
-        for (uint32_t t : anyKind ? pool.typesByPrice : pool.byKind[gpuGroup ? 1 : 0].types) {
-          if (masks[t].empty() || index.pools()[p].allocatable[t].v[d] <= 0) continue;
+        for (uint32_t t : either ? pool.typesByPrice : pool.byKind[gpu ? 1 : 0].types) {
+          if (masks[t].empty() || pool.allocatable[t].v[d] <= 0) continue;
           double price = index.cheapest(t, masks[t]).price;
-          rate = std::min(rate, price / static_cast<double>(index.pools()[p].allocatable[t].v[d]));
+          rate = std::min(rate, price / static_cast<double>(pool.allocatable[t].v[d]));
         }
       }
-      if (rate < kNoPrice) {
-        total[gpuGroup][d] += rate * static_cast<double>(classes[c].requests.v[d] * count[c]);
-      }
+      if (rate >= kNoPrice) continue;
+      const double share = rate * static_cast<double>(classes[c].requests.v[d] * count[c]);
+      all[d] += share;
+      if (!either) apart[gpu][d] += share;
     }
   }
-  return *std::max_element(total[0].begin(), total[0].end()) +
-         *std::max_element(total[1].begin(), total[1].end());
+  auto most = [](const std::array<double, kMaxResourceDims>& v) {
+    return *std::max_element(v.begin(), v.end());
+  };
+  return std::max(most(apart[0]) + most(apart[1]), most(all));
 }
 
 }  // namespace
@@ -81,13 +81,15 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
   auto classes = buildClasses(snapshot.pods, *index, dims);
   if (!classes) return fail(classes.error());
 
+  GpuColocation colocation(*index, *classes);
   Packer packer(snapshot, *index, *classes, dims, options);
   for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
   packer.enforceGangs();
   packer.improve();
   packer.exactSearch();
   Plan plan = packer.buildPlan();
-  plan.lowerBoundPerHour = lowerBound(plan, *classes, *index, snapshot.pods);
+  plan.lowerBoundPerHour = lowerBound(plan, *classes, *index, colocation, snapshot.pods);
+  plan.lowerBoundGpuIsolation = colocation.describe();
   return plan;
 }
 

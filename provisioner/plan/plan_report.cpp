@@ -119,7 +119,8 @@ nlohmann::json planToJson(const PlanReport& report) {
           {"errors", errors},
           {"existing", existing},
           {"total_price_per_hour", roundPrice(report.plan.totalPricePerHour)},
-          {"lower_bound_price_per_hour", roundPrice(report.plan.lowerBoundPerHour)}};
+          {"lower_bound_price_per_hour", roundPrice(report.plan.lowerBoundPerHour)},
+          {"lower_bound_gpu_isolation", report.plan.lowerBoundGpuIsolation}};
 }
 
 std::string planToTable(const PlanReport& report) {
@@ -159,7 +160,8 @@ std::string planToTable(const PlanReport& report) {
       << count(placedNew, "pod", "pods") << ", " << plan.existing.size() << " on existing nodes, "
       << plan.unschedulable.size() << " unschedulable: total " << (anyEstimated ? "~$" : "$")
       << money(plan.totalPricePerHour) << "/hour (lower bound $"
-      << money(plan.lowerBoundPerHour) << ")\n";
+      << money(plan.lowerBoundPerHour) << " with gpu-isolation "
+      << (plan.lowerBoundGpuIsolation.empty() ? "strict" : plan.lowerBoundGpuIsolation) << ")\n";
   if (anyEstimated) {
     out << "~ estimated price: the bundled catalog's spot prices are a fixed share of on-demand and"
            " its on-demand prices outside us-east-1 are us-east-1's\n";

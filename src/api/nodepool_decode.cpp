@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/api/decode_internal.h"
+#include "src/api/gpu_isolation.h"
 #include "src/api/nodeclaim.h"
 
 namespace gantry::api {
@@ -49,6 +50,12 @@ DecodeResult<NodePool> decodeNodePool(const json& object) {
       if (!a) return std::unexpected(a.error());
       for (auto& [key, value] : *a) {
         if (isGantryOrKarpenterKey(key)) pool.annotations.emplace(key, std::move(value));
+      }
+      if (auto it = pool.annotations.find(kGpuIsolationAnnotation); it != pool.annotations.end()) {
+        if (auto policy = parseGpuIsolation(it->second); !policy) {
+          return fieldError("metadata.annotations[" + std::string(kGpuIsolationAnnotation) + "]",
+                            policy.error());
+        }
       }
     }
   }

@@ -217,5 +217,15 @@ TEST(NodePoolDisruptionDecode, KeepsGantryAndKarpenterAnnotations) {
   EXPECT_THAT(poolOk(pool("{}")).annotations, IsEmpty());
 }
 
+TEST(NodePoolDisruptionDecode, GpuIsolationAnnotationIsCheckedWhereItIsRead) {
+  json object = pool("{}");
+  object["metadata"]["annotations"] = {{"gantry.dev/gpu-isolation", "batch"}};
+  EXPECT_EQ(poolOk(object).annotations.at("gantry.dev/gpu-isolation"), "batch");
+  object["metadata"]["annotations"] = {{"gantry.dev/gpu-isolation", "loose"}};
+  FieldError e = poolFails(object);
+  EXPECT_EQ(e.field, "metadata.annotations[gantry.dev/gpu-isolation]");
+  EXPECT_EQ(e.message, "must be strict, batch or off, not \"loose\"");
+}
+
 }  // namespace
 }  // namespace gantry::api
