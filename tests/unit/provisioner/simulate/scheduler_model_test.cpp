@@ -39,6 +39,13 @@ api::Pod pod(const std::string& name, const std::string& cpu, const std::string&
   return p;
 }
 
+// `p` bound to `node`, in `phase`.
+api::Pod boundTo(api::Pod p, const std::string& node, const std::string& phase = "Running") {
+  p.nodeName = node;
+  p.phase = phase;
+  return p;
+}
+
 std::string bindings(const SchedulingPass& pass) {
   std::string out;
   for (const auto& b : pass.bound) out += b.pod + "->" + b.node + " ";
@@ -85,14 +92,9 @@ TEST(SchedulerModel, OnlyReadyUncordonedNodesAndFreeCapacityCount) {
   cluster.put(notReady);
   cluster.put(cordoned);
   cluster.put(node("c-ready"));
-  api::Pod running = pod("running", "3");
-  running.nodeName = "c-ready";
-  running.phase = "Running";
-  cluster.put(running);
-  api::Pod finished = pod("finished", "4");  // Succeeded pods no longer take room
-  finished.nodeName = "c-ready";
-  finished.phase = "Succeeded";
-  cluster.put(finished);
+  cluster.put(boundTo(pod("running", "3"), "c-ready"));
+  // Succeeded pods no longer take room.
+  cluster.put(boundTo(pod("finished", "4"), "c-ready", "Succeeded"));
   cluster.put(pod("fits", "1"));
   cluster.put(pod("too-big", "2"));
   auto pass = schedulePending(cluster, "us-east-1");
@@ -123,14 +125,8 @@ TEST(SchedulerModel, APodThatFitNowhereBindsOnceANodeGainsRoom) {
   InMemoryCluster cluster;
   cluster.put(node("a-busy"));
   cluster.put(node("b-full"));
-  api::Pod busy = pod("busy", "3");
-  busy.nodeName = "a-busy";
-  busy.phase = "Running";
-  cluster.put(busy);
-  api::Pod hog = pod("hog", "4");
-  hog.nodeName = "b-full";
-  hog.phase = "Running";
-  cluster.put(hog);
+  cluster.put(boundTo(pod("busy", "3"), "a-busy"));
+  cluster.put(boundTo(pod("hog", "4"), "b-full"));
   cluster.put(pod("waiting", "2"));
   SchedulerModel model("us-east-1");
   auto first = model.schedulePending(cluster);
@@ -139,14 +135,12 @@ TEST(SchedulerModel, APodThatFitNowhereBindsOnceANodeGainsRoom) {
   auto again = model.schedulePending(cluster);  // nothing changed
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(bindings(*again), "ml/waiting->none ");
-  hog.phase = "Succeeded";  // b-full has room now; a-busy still has not
-  cluster.put(hog);
+  // b-full has room now; a-busy still has not.
+  cluster.put(boundTo(pod("hog", "4"), "b-full", "Succeeded"));
   auto after = model.schedulePending(cluster);
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(bindings(*after), "ml/waiting->b-full ");
-  api::Pod bound = *cluster.pod("ml/waiting");  // the engine binds what a pass placed
-  bound.nodeName = "b-full";
-  cluster.put(bound);
+  cluster.put(boundTo(*cluster.pod("ml/waiting"), "b-full"));  // the engine binds it
   cluster.put(pod("late", "4"));  // fits nowhere now...
   auto none = model.schedulePending(cluster);
   ASSERT_TRUE(none.has_value());
