@@ -40,7 +40,8 @@ TEST(PlanPodsOutput, ListsExactlyThePodsThePlanPlaces) {
                   pod["metadata"]["name"].get<std::string>());
   }
   std::set<std::string> placed;
-  for (const json& claim : json::parse(planned.out)["nodeclaims"]) {
+  const json planJson = json::parse(planned.out);
+  for (const json& claim : planJson["nodeclaims"]) {
     for (const json& pod : claim["pods"]) placed.insert(pod.get<std::string>());
   }
   EXPECT_EQ(listed.size(), list["items"].size()) << "a pod listed twice";

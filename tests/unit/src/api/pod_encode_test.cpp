@@ -46,8 +46,10 @@ Pod fullPod() {
             {"weight": 10, "podAffinityTerm": {"labelSelector": {"matchLabels": {"app": "resnet"}},
                                                "topologyKey": "kubernetes.io/hostname"}}]}},
       "topologySpreadConstraints": [
-        {"maxSkew": 2, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
-         "labelSelector": {"matchLabels": {"app": "resnet"}}, "minDomains": 3}],
+        {"maxSkew": 2, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+         "labelSelector": {"matchLabels": {"app": "resnet"}}, "minDomains": 3},
+        {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+         "labelSelector": {"matchLabels": {"app": "resnet"}}}],
       "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
                       {"key": "k", "operator": "Equal", "value": "v", "effect": "NoExecute",
                        "tolerationSeconds": 30}],
@@ -73,6 +75,7 @@ TEST(PodEncode, EncodingIsAFixedPointOfDecoding) {
   EXPECT_EQ(again->hostPorts.size(), 1u);
   EXPECT_EQ(again->requiredPodAntiAffinity.at(0).namespaces, pod.requiredPodAntiAffinity.at(0).namespaces);
   EXPECT_EQ(again->topologySpread.at(0).minDomains.value_or(0), 3);
+  EXPECT_EQ(again->topologySpread.at(1).whenUnsatisfiable, UnsatisfiableAction::kScheduleAnyway);
   EXPECT_EQ(again->tolerations.at(1).tolerationSeconds.value_or(0), 30);
   EXPECT_TRUE(again->localStorage);
   EXPECT_EQ(again->priority, 100);
