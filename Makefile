@@ -2,13 +2,14 @@
 #   make demo   install, build the gantry binary only (in $(DEMO_BUILD_DIR)), and simulate the bundled
 #               Katib random search (examples/simulate/) with an HTML report
 #   make test   install, build everything, start the test environment, run unit+integration+e2e tests
+#   make bench-karpenter  Gantry and Karpenter's own scheduler side by side (bench/karpenter/)
 BUILD_DIR ?= build
 # The demo's own build: optimised like BUILD_DIR's but without debug information, which costs
 # about a third of the compile time, and with no tests or benchmarks to configure.
 DEMO_BUILD_DIR ?= build-demo
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build demo test unit bench clean
+.PHONY: deps configure build demo test unit bench bench-karpenter clean
 
 deps:
 	scripts/install-deps
@@ -41,6 +42,15 @@ bench: configure
 	$(BUILD_DIR)/bench/disruption_bench --benchmark_counters_tabular=true
 	$(BUILD_DIR)/bench/simulate_bench --benchmark_counters_tabular=true
 	$(BUILD_DIR)/bench/consolidation_bench --benchmark_counters_tabular=true
+
+# Both tools on the same pods, instance types and prices; prints the table of
+# bench/karpenter/README.md. Needs the machine's Go (bench/karpenter/go.mod names the version);
+# the Karpenter modules come from the Go module proxy on the first run.
+bench-karpenter: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target gantry
+	cd bench/karpenter && go build -o $(abspath $(BUILD_DIR))/bench-karpenter/karpenter-bench .
+	$(BUILD_DIR)/bench-karpenter/karpenter-bench --gantry $(BUILD_DIR)/src/gantry \
+	  --data cloudprovider/catalog/data --inputs bench/karpenter/inputs --work $(BUILD_DIR)/bench-karpenter
 
 clean:
 	rm -rf $(BUILD_DIR) $(DEMO_BUILD_DIR)

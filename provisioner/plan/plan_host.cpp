@@ -67,7 +67,16 @@ std::vector<std::string> nodePoolWarnings(const std::vector<api::NodePool>& pool
   return out;
 }
 
-Result<PlanReport> runPlan(const PlanRequest& request) {
+namespace {
+
+// What runPlan and expandPods share: the workload loaded and expanded, with its NodePools, and
+// the solver snapshot of it.
+struct LoadedInput {
+  workload::Workload work;
+  binpack::Snapshot snap;
+};
+
+Result<LoadedInput> loadInput(const PlanRequest& request) {
   workload::LoadOptions options;
   options.ignoreUnknownKinds = request.ignoreUnknownKinds;
   // All pod paths are one input: an object in one file may own objects in another. A
@@ -77,22 +86,42 @@ Result<PlanReport> runPlan(const PlanRequest& request) {
     Status s = workload::collectManifests(path, collection, options);
     if (!s.isOk()) return fail(s);
   }
-  workload::Workload work;
-  workload::expandManifests(collection, work, options);
+  LoadedInput in;
+  workload::expandManifests(collection, in.work, options);
   collection = {};  // the objects are expanded; free them before solving
-  if (Status s = loadNodePools(request.nodePoolPaths, work, options); !s.isOk()) return fail(s);
+  if (Status s = loadNodePools(request.nodePoolPaths, in.work, options); !s.isOk()) return fail(s);
+  in.snap = snapshotOf(in.work, request.region);
+  workload::collapseRepeatedErrors(in.work.errors);
+  return in;
+}
+
+}  // namespace
+
+Result<PlanReport> runPlan(const PlanRequest& request) {
+  auto in = loadInput(request);
+  if (!in) return fail(in.error());
   auto types = cloudprovider::bundledInstanceTypes(request.region);
   if (!types) return fail(types.error());
-  binpack::Snapshot snap = snapshotOf(work, request.region);
-  auto plan = binpack::solve(snap, **types);
+  auto plan = binpack::solve(in->snap, **types);
   if (!plan) return fail(plan.error());
   PlanReport report;
   report.plan = std::move(*plan);
-  workload::collapseRepeatedErrors(work.errors);
-  report.errors = std::move(work.errors);
-  report.warnings = nodePoolWarnings(snap.nodePools);
-  report.podsConsidered = snap.pods.size();
+  report.errors = std::move(in->work.errors);
+  report.warnings = nodePoolWarnings(in->snap.nodePools);
+  report.podsConsidered = in->snap.pods.size();
   return report;
+}
+
+Result<ExpandedPods> expandPods(const PlanRequest& request) {
+  auto in = loadInput(request);
+  if (!in) return fail(in.error());
+  // Validate the region as runPlan does, so that both outputs fail alike on a bad flag.
+  if (auto types = cloudprovider::bundledInstanceTypes(request.region); !types) return fail(types.error());
+  ExpandedPods out;
+  out.pods = std::move(in->snap.pods);
+  out.errors = std::move(in->work.errors);
+  out.warnings = nodePoolWarnings(in->snap.nodePools);
+  return out;
 }
 
 }  // namespace gantry::provisioner

@@ -36,6 +36,17 @@ struct PlanReport {
 // the rest is planned; repeated identical errors are collapsed into one with a count.
 Result<PlanReport> runPlan(const PlanRequest& request);
 
+// The pods runPlan would place on new nodes, as the solver's snapshot holds them (expanded
+// from Deployments, Jobs, Katib Experiments, training-job gangs; finished and bound pods left
+// out), with the same errors and warnings and without solving. `gantry plan -o pods` prints
+// them so another scheduler can be run on exactly these pods. Errors: as runPlan.
+struct ExpandedPods {
+  std::vector<api::Pod> pods;
+  std::vector<workload::ManifestError> errors;
+  std::vector<std::string> warnings;
+};
+Result<ExpandedPods> expandPods(const PlanRequest& request);
+
 // Loads the NodePools in `paths` (files or directories) into `into`, with their decode errors.
 // A NodePool whose name is already in `into` (or in an earlier path) is an error listed in
 // `into.errors` and is not loaded: the first definition is the one planned. Errors: as

@@ -11,8 +11,10 @@
 
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "provisioner/plan/live_plan.h"
+#include "provisioner/plan/plan_host.h"
 #include "provisioner/plan/plan_report.h"
 #include "provisioner/plan/report_text.h"
+#include "src/api/pod_encode.h"
 #include "src/cmd/commands.h"
 #include "src/cmd/flags.h"
 #include "src/common/utf8.h"
@@ -30,7 +32,7 @@ const std::vector<FlagSpec>& planFlags() {
       {"nodepools", "NodePool manifest file or directory, or - (default: the cluster's, else embedded default pool)", true, false, ""},
       {"region", "AWS region of the bundled catalog", false, false, "us-east-1"},
       {"request-timeout", "with --kubeconfig: how long to wait for each apiserver answer, kubectl-style (10s, 1m; 0: no limit)", false, false, "10s"},
-      {"output", "table or json (-o)", false, false, "table"},
+      {"output", "table, json, or pods: the expanded pods as a v1 PodList, without planning (-o)", false, false, "table"},
       {"ignore-unknown-kinds", "skip objects of kinds Gantry does not know instead of listing them in errors", false, true, ""},
       {"help", "show this help (-h)", false, true, ""},
   };
@@ -44,6 +46,7 @@ const CommandHelp& planHelp() {
       .examples = {"gantry plan --pods examples/katib-gpu-experiment.yaml",
                    "gantry plan --pods manifests/ --nodepools deploy/examples/ -o json",
                    "helm template my-release ./chart | gantry plan --pods -",
+                   "gantry plan --pods experiment.yaml -o pods   # the pods Gantry would place, as JSON",
                    "gantry plan --kubeconfig ~/.kube/config --context prod"},
       .exitCodes = {{0, "a plan was printed (pods that fit nowhere are listed as unschedulable)"},
                     {1, "the cluster could not be reached or read (--kubeconfig)"},
@@ -114,6 +117,26 @@ int runLivePlan(const Flags& flags, const std::string& output) {
   return report->errors.empty() ? 0 : 2;
 }
 
+// -o pods: the pods the solver would be given, for other schedulers to plan the same input
+// (bench/karpenter). Errors go to stderr, one line each, so stdout stays one PodList.
+int printExpandedPods(const provisioner::PlanRequest& request) {
+  auto expanded = provisioner::expandPods(request);
+  if (!expanded) {
+    std::cerr << "gantry plan: " << escapeForTerminal(expanded.error().message()) << "\n";
+    return 2;
+  }
+  for (const std::string& warning : expanded->warnings) {
+    std::cerr << "gantry plan: warning: " << warning << "\n";
+  }
+  for (const workload::ManifestError& e : expanded->errors) {
+    std::cerr << "gantry plan: " << escapeForTerminal(e.source + ": " + e.object + ": " + e.field + ": " + e.message)
+              << (e.count > 1 ? " (" + std::to_string(e.count) + " times)" : "") << "\n";
+  }
+  std::cout << api::encodePodList(expanded->pods).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
+  return expanded->errors.empty() ? 0 : 2;
+}
+
 }  // namespace
 
 int runPlanCommand(const std::vector<std::string>& args) {
@@ -127,8 +150,8 @@ int runPlanCommand(const std::vector<std::string>& args) {
     return 0;
   }
   const std::string output = flags->get("output");
-  if (output != "table" && output != "json") {
-    std::cerr << "gantry plan: --output must be table or json, not \"" << output << "\"\n";
+  if (output != "table" && output != "json" && output != "pods") {
+    std::cerr << "gantry plan: --output must be table, json or pods, not \"" << output << "\"\n";
     return 2;
   }
   if (const int uses = stdinUses(*flags); uses > 1) {
@@ -149,6 +172,10 @@ int runPlanCommand(const std::vector<std::string>& args) {
   }
   const char* envKubeconfig = std::getenv("KUBECONFIG");
   if (kubeconfigGiven || (request.podPaths.empty() && envKubeconfig && *envKubeconfig)) {
+    if (output == "pods") {
+      std::cerr << "gantry plan: -o pods needs --pods (a live cluster's pods are its own to list)\n";
+      return 2;
+    }
     return runLivePlan(*flags, output);
   }
   if (request.podPaths.empty()) {
@@ -156,6 +183,7 @@ int runPlanCommand(const std::vector<std::string>& args) {
               << Flags::usage("plan", planFlags());
     return 2;
   }
+  if (output == "pods") return printExpandedPods(request);
   auto report = provisioner::runPlan(request);
   if (!report) {
     std::cerr << "gantry plan: " << escapeForTerminal(report.error().message()) << "\n";
