@@ -118,7 +118,7 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
   std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
     return a->priority != b->priority ? a->priority > b->priority : a->key() < b->key();
   });
-  // Topology and gangs make every node and pod count: then the solve gets all of them.
+  // Topology makes every node and pod count: then the solve gets all of them.
   // Otherwise each pod brings the first nodes (by name, the solver's order) that would take it
   // alone, as many as there are pending pods, and a pod no node takes stays out. The solver
   // puts a pod on the first node that still takes it after the pass's earlier placements,
