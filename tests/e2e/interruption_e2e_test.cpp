@@ -200,10 +200,13 @@ TEST_F(InterruptionE2eTest, SpotWarningReplacesTheNodeDrainsItAndTerminatesTheIn
   EXPECT_FALSE(eventsFor(oldClaim, "default", "SpotInterrupted").empty());
   EXPECT_FALSE(eventsFor(oldNode, "default", "SpotInterrupted").empty());
   EXPECT_FALSE(eventsFor(oldClaim, "default", "DisruptionTerminating").empty());
-  EXPECT_EQ(metricValue("gantry_interruption_messages_total",
+  // SQS delivers at least once (and a send the test's client retried after a timeout arrives
+  // twice), so the same warning may be handled again: that must be harmless, and the claim
+  // below is terminated once all the same. Seen once with the machine fully loaded.
+  EXPECT_GE(metricValue("gantry_interruption_messages_total",
                         {{"kind", "spot-interruption"}, {"action", "cordon-and-drain"}}),
             1.0);
-  EXPECT_EQ(metricValue("gantry_interruption_message_latency_seconds_count", {}), 1.0);
+  EXPECT_GE(metricValue("gantry_interruption_message_latency_seconds_count", {}), 1.0);
   EXPECT_EQ(metricValue("gantry_nodeclaims_terminated_total", {{"nodepool", run_}, {"reason", "Interrupted"}}), 1.0);
   EXPECT_TRUE(controller_->waitFor("marked offering unavailable capacity_type=spot instance_type=c5.large zone=" + old.zone, 1s))
       << controller_->output();
