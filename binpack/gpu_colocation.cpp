@@ -62,7 +62,8 @@ std::string GpuColocation::describe() const {
   const bool uniform = std::all_of(policy_.begin(), policy_.end(),
                                    [&](api::GpuIsolation p) { return p == policy_.front(); });
   if (policy_.empty() || uniform) {
-    return std::string(api::toString(policy_.empty() ? api::GpuIsolation::kStrict : policy_.front()));
+    const auto policy = policy_.empty() ? api::GpuIsolation::kStrict : policy_.front();
+    return std::string(api::toString(policy));
   }
   std::string out;
   for (size_t p = 0; p < policy_.size(); ++p) {

@@ -233,9 +233,10 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
   }
   // Under the batch GPU isolation policy a Job's pods may go where others may not: they
   // must not share a class with other pods then.
-  const bool jobsApart = std::any_of(index.pools().begin(), index.pools().end(), [](const PoolEntry& pe) {
-    return api::gpuIsolationOf(*pe.pool) == api::GpuIsolation::kBatch;
-  });
+  const bool jobsApart =
+      std::any_of(index.pools().begin(), index.pools().end(), [](const PoolEntry& pe) {
+        return api::gpuIsolationOf(*pe.pool) == api::GpuIsolation::kBatch;
+      });
   for (size_t i = 0; i < pods.size(); ++i) {
     const api::Pod& p = pods[i];
     if (!p.nodeName.empty()) continue;

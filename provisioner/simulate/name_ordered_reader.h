@@ -52,7 +52,8 @@ class NameOrderedReader final : public nodeclaim::LifecycleReader {
 
  private:
   template <typename T>
-  static std::vector<std::shared_ptr<const T>> byName(std::vector<std::shared_ptr<const T>> objects) {
+  static std::vector<std::shared_ptr<const T>> byName(
+      std::vector<std::shared_ptr<const T>> objects) {
     std::sort(objects.begin(), objects.end(),
               [](const auto& a, const auto& b) { return a->name < b->name; });
     return objects;

@@ -192,7 +192,8 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
 }
 
 // Pods bound, deleted or gone: their entries would only pile up over a long run.
-void SchedulerModel::forgetPodsNotPending(const std::vector<std::shared_ptr<const api::Pod>>& pending) {
+void SchedulerModel::forgetPodsNotPending(
+    const std::vector<std::shared_ptr<const api::Pod>>& pending) {
   if (fitNowhereAt_.size() <= 2 * pending.size() + 64) return;
   std::unordered_map<std::string, std::pair<std::string, uint64_t>> kept;
   for (const auto& pod : pending) {

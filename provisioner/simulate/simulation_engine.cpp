@@ -41,7 +41,8 @@ bool terminal(const api::Pod& pod) {
 template <typename T>
 std::vector<T> sortedValues(std::vector<std::shared_ptr<const T>> objects) {
   // Pointers sort cheaper than the objects they point to.
-  std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a->name < b->name; });
+  std::sort(objects.begin(), objects.end(),
+            [](const auto& a, const auto& b) { return a->name < b->name; });
   std::vector<T> out;
   out.reserve(objects.size());
   for (const auto& o : objects) out.push_back(*o);

@@ -23,7 +23,9 @@ Snapshot trainingAndOther(const std::string& policy, const std::string& otherKin
   api::Pod other = makePod("other", {{"cpu", "1"}});
   other.owner = {otherKind, "other", ""};
   Snapshot s = snapshotWith({gpu, other});
-  if (!policy.empty()) s.nodePools[0].annotations[std::string(api::kGpuIsolationAnnotation)] = policy;
+  if (!policy.empty()) {
+    s.nodePools[0].annotations[std::string(api::kGpuIsolationAnnotation)] = policy;
+  }
   return s;
 }
 
