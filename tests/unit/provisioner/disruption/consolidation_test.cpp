@@ -13,6 +13,8 @@
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_event_recorder.h"
 #include "tests/support/builders.h"
+#include "tests/support/metric_samples.h"
+#include "tests/unit/provisioner/disruption/claim_queries.h"
 #include "tests/unit/provisioner/nodeclaim/fake_lifecycle.h"
 
 namespace gantry::provisioner::disruption {
@@ -170,10 +172,7 @@ class ConsolidationTest : public ::testing::Test {
     return reconciler().pass();
   }
   Consolidation::Phase phase() { return reconciler().consolidation()->phase(); }
-  bool deleting(const std::string& claim) {
-    auto c = cluster_.nodeClaim(claim);
-    return c && c->deleting();
-  }
+  bool deleting(const std::string& claim) { return beingDeleted(cluster_, claim); }
   void initialize(const std::string& claim) {
     auto c = *cluster_.nodeClaim(claim);
     c.setCondition(nc::kInitialized, ConditionStatus::kTrue, "Initialized", "", clock_.now());
@@ -181,16 +180,7 @@ class ConsolidationTest : public ::testing::Test {
   }
   std::optional<double> metric(const std::string& family,
                                const std::map<std::string, std::string>& labels) {
-    for (const auto& f : registry_.Collect()) {
-      if (f.name != family) continue;
-      for (const auto& m : f.metric) {
-        std::map<std::string, std::string> have;
-        for (const auto& l : m.label) have[l.name] = l.value;
-        if (have != labels) continue;
-        return f.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
-      }
-    }
-    return std::nullopt;
+    return gantry::testing::sampleValue(registry_, family, labels);
   }
 
   FakeClock clock_;

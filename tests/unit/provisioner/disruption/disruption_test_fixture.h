@@ -14,6 +14,8 @@
 #include "provisioner/nodeclaim/drain.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_event_recorder.h"
+#include "tests/support/metric_samples.h"
+#include "tests/unit/provisioner/disruption/claim_queries.h"
 #include "tests/unit/provisioner/nodeclaim/fake_lifecycle.h"
 
 namespace gantry::provisioner::disruption {
@@ -192,16 +194,9 @@ class DisruptionTest : public ::testing::Test {
     return reconciler().pass();
   }
 
-  // Disruption began: the claim is being deleted (its finalizer holds it).
-  bool deleting(const std::string& claim) {
-    auto c = cluster_.nodeClaim(claim);
-    return c && c->deleting();
-  }
+  bool deleting(const std::string& claim) { return beingDeleted(cluster_, claim); }
   std::string reasonAnnotation(const std::string& claim) {
-    auto c = cluster_.nodeClaim(claim);
-    if (!c) return "<gone>";
-    auto it = c->annotations.find(std::string(nc::kDisruptionReasonAnnotation));
-    return it == c->annotations.end() ? "" : it->second;
+    return disruptionReason(cluster_, claim);
   }
   bool fenced(const std::string& claim) { return hasFenceTaint(*cluster_.rawNode(nodeOf(claim))); }
   bool isCordoned(const std::string& claim) { return cordoned(*cluster_.rawNode(nodeOf(claim))); }
@@ -234,16 +229,7 @@ class DisruptionTest : public ::testing::Test {
   // The value of a counter or gauge series; nullopt when the series does not exist.
   std::optional<double> metric(const std::string& family,
                                const std::map<std::string, std::string>& labels) {
-    for (const auto& f : registry_.Collect()) {
-      if (f.name != family) continue;
-      for (const auto& m : f.metric) {
-        std::map<std::string, std::string> have;
-        for (const auto& l : m.label) have[l.name] = l.value;
-        if (have != labels) continue;
-        return f.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
-      }
-    }
-    return std::nullopt;
+    return gantry::testing::sampleValue(registry_, family, labels);
   }
 
   FakeClock clock_;

@@ -12,6 +12,7 @@
 #include "provisioner/disruption/drift.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_event_recorder.h"
+#include "tests/unit/provisioner/disruption/claim_queries.h"
 #include "tests/unit/provisioner/nodeclaim/fake_lifecycle.h"
 
 namespace gantry::provisioner::disruption {
@@ -95,14 +96,9 @@ class DriftDisruptionTest : public ::testing::Test {
     return reconciler().pass();
   }
 
-  bool deleting(const std::string& claim) {
-    auto c = cluster_.nodeClaim(claim);
-    return c && c->deleting();
-  }
+  bool deleting(const std::string& claim) { return beingDeleted(cluster_, claim); }
   std::string reasonAnnotation(const std::string& claim) {
-    auto c = cluster_.nodeClaim(claim);
-    auto it = c->annotations.find(std::string(nc::kDisruptionReasonAnnotation));
-    return it == c->annotations.end() ? "" : it->second;
+    return disruptionReason(cluster_, claim);
   }
   void finishTermination(const std::string& claim) {
     cluster_.userDelete("node", nodeOf(claim));
