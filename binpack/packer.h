@@ -18,6 +18,9 @@
 
 namespace gantry::binpack {
 
+// Prices closer than this are equal (sums of per-hour prices in double).
+inline constexpr double kEpsilon = 1e-9;
+
 struct NewNode {
   size_t pool = 0;
   std::vector<Member> members;       // distinct (class, strictness) pairs on this node

@@ -12,7 +12,6 @@
 namespace gantry::binpack {
 
 namespace {
-constexpr double kEpsilon = 1e-9;
 // Local search is quadratic in candidate nodes; past this many it costs more than it saves.
 constexpr size_t kMaxNodesForMerge = 400;
 // Nodes whose fullest resource is below this share of their type are merge candidates.

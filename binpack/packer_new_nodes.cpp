@@ -1,0 +1,190 @@
+// Placement on nodes this plan opens: the type a fresh node is bought as, the zone it is pinned
+// to, growing an open node into a larger type when that beats a node of the class's own, and
+// filling a node up to the type it was opened for. Packer::placeClass drives these.
+#include <algorithm>
+
+#include "binpack/packer.h"
+
+namespace gantry::binpack {
+
+Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
+                                    int64_t remaining) const {
+  const PodClass& cls = classes_[c];
+  const PoolEntry& pe = index_.pools()[pool];
+  const TypeMasks& masks = strict ? cls.strict[pool] : cls.relaxed[pool];
+  Target best;
+  // A class that uses accelerator types can only be on one; others never buy one.
+  for (uint32_t t : pe.byKind[cls.usesAcceleratorType() ? 1 : 0].types) {
+    OfferMask m = pin & masks[t];
+    if (m.empty() || !limitsAllow(pool, -1, static_cast<int32_t>(t), true)) continue;
+    int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
+    if (fit <= 0) continue;
+    double perPod = index_.cheapest(t, m).price / static_cast<double>(fit);
+    if (perPod < best.perPod - kEpsilon) best = {static_cast<int32_t>(t), fit, perPod};
+  }
+  return best;
+}
+
+double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
+  auto pool = poolFor(c, strict);
+  if (!pool) return 0;
+  const PodClass& cls = classes_[c];
+  OfferMask pin = OfferMask::all();
+  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) pin = it->second;
+  return chooseTarget(c, *pool, strict, pin, static_cast<int64_t>(remaining)).perPod;
+}
+
+std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
+                                        const Member& member) const {
+  if (!topology_.needsZone(c)) return node.pin;
+  const PoolEntry& pe = index_.pools()[node.pool];
+  uint64_t possible = 0;
+  for (uint32_t t : pe.typesByPrice) {
+    OfferMask m = node.pin & pe.masks[t] & masksOf(member, node.pool)[t];
+    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
+    possible |= m.anyZone();
+  }
+  std::vector<std::string> candidates;
+  for (size_t z = 0; z < index_.zones().size(); ++z) {
+    if (possible & (1ull << z)) candidates.push_back(index_.zones()[z]);
+  }
+  auto allowed = topology_.allowedZones(c, strict, candidates, eligibleZones(c));
+  if (allowed.empty()) return std::nullopt;
+  size_t z = *index_.zoneIndex(topology_.leastLoadedZone(c, allowed));
+  return node.pin & OfferMask::of(1ull << z, 0b11);
+}
+
+std::optional<Packer::Choice> Packer::fitsBudget(const NewNode& node, const Member& member,
+                                                 const OfferMask& pin, int64_t count) const {
+  if (node.budgetType < 0) return std::nullopt;
+  const uint32_t t = static_cast<uint32_t>(node.budgetType);
+  const PoolEntry& pe = index_.pools()[node.pool];
+  if (plainOnly(node, member.cls) && index_.types()[t].accelerator) return std::nullopt;
+  OfferMask m = pin & pe.masks[t] & masksOf(member, node.pool)[t];
+  for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
+  if (m.empty()) return std::nullopt;
+  ResourceVector need = node.used + classes_[member.cls].requests.scaled(count);
+  if (!need.fitsIn(pe.allocatable[t])) return std::nullopt;
+  if (!limitsAllow(node.pool, node.type, static_cast<int32_t>(t), false)) return std::nullopt;
+  return Choice{static_cast<int32_t>(t), index_.cheapest(t, m)};
+}
+
+std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict,
+                                            double standalone, size_t firstNode) {
+  auto pool = poolFor(c, strict);
+  if (!pool) return std::nullopt;
+  const Member member{c, strict};
+  const ResourceVector& req = classes_[c].requests;
+  int64_t bestNode = -1;
+  double bestDelta = kNoPrice;
+  Choice bestChoice;
+  OfferMask bestPin;
+  for (size_t n = firstNode; n < nodes_.size(); ++n) {
+    const NewNode& node = nodes_[n];
+    if (node.pool != *pool || !canJoin(node, c)) continue;
+    if (!(node.used + req).fitsIn(index_.pools()[*pool].largest)) continue;
+    auto pin = pinFor(node, c, strict, member);
+    if (!pin) continue;
+    NewNode probe;  // only what domainOf reads: the pool and the pin
+    probe.pool = node.pool;
+    probe.pin = *pin;
+    if (!topology_.allows(c, strict, domainOf(probe, n), eligibleZones(c))) continue;
+    // Room within the type the node was opened for costs nothing; otherwise price the
+    // cheapest type that holds the node with this pod.
+    Choice choice;
+    if (auto free = fitsBudget(node, member, *pin, 1)) {
+      choice = *free;
+    } else {
+      // Growth dearer than this loses to a node of the class's own anyway.
+      const double cap = std::max(node.price.price, node.budget) + standalone + kEpsilon;
+      choice = bestType(node, req, member, *pin, true, cap);
+      if (choice.type < 0) continue;
+    }
+    double delta = std::max(0.0, choice.price.price - std::max(node.price.price, node.budget));
+    if (delta < bestDelta - kEpsilon) {
+      bestDelta = delta;
+      bestNode = static_cast<int64_t>(n);
+      bestChoice = choice;
+      bestPin = *pin;
+      if (delta <= kEpsilon) break;  // first fit: free space on an open node
+    }
+  }
+  if (bestNode < 0 || bestDelta > standalone + kEpsilon) return std::nullopt;
+  NewNode& node = nodes_[bestNode];
+  node.pin = bestPin;
+  addToNode(static_cast<size_t>(bestNode), c, &pod, 1, strict, bestChoice);
+  // The node now holds a type within its budget: make it the one to fill up to, so the
+  // next pods of this class go in bulk instead of one search each.
+  if (bestChoice.price.price <= node.budget + kEpsilon) node.budgetType = bestChoice.type;
+  return static_cast<size_t>(bestNode);
+}
+
+void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next,
+                      bool strict) {
+  NewNode& node = nodes_[n];
+  const Member member{c, strict};
+  if (node.budgetType < 0 || next >= pods.size() || !canJoin(node, c)) return;
+  const PoolEntry& pe = index_.pools()[node.pool];
+  ResourceVector room = pe.allocatable[node.budgetType] - node.used;
+  int64_t k = std::min<int64_t>(room.copiesOf(classes_[c].requests),
+                                static_cast<int64_t>(pods.size() - next));
+  if (k <= 0) return;
+  auto choice = fitsBudget(node, member, node.pin, k);
+  if (!choice) return;
+  addToNode(n, c, pods.data() + next, static_cast<size_t>(k), strict, Choice{node.type, node.price});
+  next += static_cast<size_t>(k);
+  reprice(n);
+}
+
+bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
+                      Target& cached) {
+  auto pool = poolFor(c, strict);
+  if (!pool) return false;
+  const PodClass& cls = classes_[c];
+  NewNode node;
+  node.pool = *pool;
+  node.gang = cls.gang;
+  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) node.pin = it->second;
+  const Member member{c, strict};
+  auto pin = pinFor(node, c, strict, member);
+  if (!pin) return false;
+  node.pin = *pin;
+  if (cls.hasTopology) {
+    // Hostname affinity to pods elsewhere, or a key no launchable node carries, rules a fresh
+    // node out (zone-keyed checks were done by pinFor).
+    if (!topology_.allowsNewNode(c, strict, domainOf(node, nodes_.size()))) return false;
+  }
+  const int64_t remaining = static_cast<int64_t>(pods.size() - next);
+  // The type with the lowest price per pod for what is left of this class. The answer only
+  // changes when fewer pods remain than it holds, or limits bite, so it is reused.
+  const bool oneByOne = placedOneByOne(c);
+  if (oneByOne || cached.type < 0 || cached.fit > remaining ||
+      !limitsAllow(*pool, -1, cached.type, true)) {
+    cached = chooseTarget(c, *pool, strict, node.pin, remaining);
+  }
+  if (cached.type < 0) return false;
+  node.budgetType = cached.type;
+  node.budget = cached.perPod * static_cast<double>(cached.fit);
+  if (!cls.gang.empty() && !gangPins_.count(cls.gang)) {
+    // All-or-nothing groups launch together in one zone (CreateFleet with MinTargetCapacity).
+    const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];
+    auto price = index_.cheapest(static_cast<size_t>(cached.type), node.pin & masks[cached.type]);
+    node.pin &= OfferMask::of(1ull << price.zone, 0b11);
+    gangPins_[cls.gang] = node.pin;
+  }
+  // Topology-constrained pods go one at a time; others fill the node to its target.
+  const int64_t take = oneByOne ? 1 : cached.fit;
+  nodes_.push_back(std::move(node));
+  const size_t n = nodes_.size() - 1;
+  Choice choice = bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
+  if (choice.type < 0) {
+    nodes_.pop_back();
+    return false;
+  }
+  open_[nodes_[n].accelerator].push_back(n);
+  addToNode(n, c, pods.data() + next, static_cast<size_t>(take), strict, choice);
+  next += static_cast<size_t>(take);
+  return true;
+}
+
+}  // namespace gantry::binpack
