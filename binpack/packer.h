@@ -64,6 +64,8 @@ class Packer {
   void exactSearch();
 
   Plan buildPlan() const;
+  // The co-location rule this packing kept, for the lower bound.
+  const GpuColocation& colocation() const { return colocation_; }
 
  private:
   struct Choice {

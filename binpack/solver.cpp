@@ -81,15 +81,14 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
   auto classes = buildClasses(snapshot.pods, *index, dims);
   if (!classes) return fail(classes.error());
 
-  GpuColocation colocation(*index, *classes);
   Packer packer(snapshot, *index, *classes, dims, options);
   for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
   packer.enforceGangs();
   packer.improve();
   packer.exactSearch();
   Plan plan = packer.buildPlan();
-  plan.lowerBoundPerHour = lowerBound(plan, *classes, *index, colocation, snapshot.pods);
-  plan.lowerBoundGpuIsolation = colocation.describe();
+  plan.lowerBoundPerHour = lowerBound(plan, *classes, *index, packer.colocation(), snapshot.pods);
+  plan.lowerBoundGpuIsolation = packer.colocation().describe();
   return plan;
 }
 
