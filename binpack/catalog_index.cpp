@@ -117,6 +117,10 @@ Result<CatalogIndex> CatalogIndex::build(const Snapshot& snapshot, const api::In
   for (const api::NodePool* pool : order) {
     PoolEntry pe;
     pe.pool = pool;
+    if (auto it = snapshot.nodeFixedCostPerHour.find(pool->name);
+        it != snapshot.nodeFixedCostPerHour.end()) {
+      pe.fixedCost = it->second;
+    }
     pe.labels = poolLabels(*pool, types);
     pe.masks.resize(types.size());
     pe.allocatable.resize(types.size());

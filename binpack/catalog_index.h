@@ -29,6 +29,9 @@ struct TypeEntry {
 
 struct PoolEntry {
   const api::NodePool* pool = nullptr;
+  // Snapshot::nodeFixedCostPerHour of the pool: what each of its nodes adds to the objective
+  // besides the instance price.
+  double fixedCost = 0;
   // Labels every node of this pool carries besides the type's: template labels, the
   // nodepool labels, and single-value In requirements on keys types do not define.
   api::Labels labels;

@@ -88,12 +88,14 @@ class Packer {
   void chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta);
   const TypeMasks& masksOf(const Member& m, size_t pool) const;
   std::optional<size_t> poolFor(uint32_t c, bool strict) const;
-  // The type a fresh node for class c should be bought as: lowest price per pod for the
-  // `remaining` pods of the class, and how many of them it holds.
+  // The type a fresh node for class c should be bought as: lowest cost per pod for the
+  // `remaining` pods of the class (the instance price plus the pool's fixed cost per node,
+  // shared by the pods), how many of them it holds, and the instance price alone.
   struct Target {
     int32_t type = -1;
     int64_t fit = 0;
     double perPod = std::numeric_limits<double>::infinity();
+    double price = 0;
   };
   Target chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
                       int64_t remaining) const;
@@ -134,6 +136,8 @@ class Packer {
   // Share of the node's type used by its pods, in the fullest resource.
   double utilization(const NewNode& node) const;
   bool tryMerge(size_t a, size_t b);
+  // What a node of the pool adds to the objective besides its instance price.
+  double fixedCost(size_t pool) const { return index_.pools()[pool].fixedCost; }
   std::string unplacedReason(uint32_t c) const;
 
   const Snapshot& snapshot_;

@@ -19,8 +19,10 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
     if (m.empty() || !limitsAllow(pool, -1, static_cast<int32_t>(t), true)) continue;
     int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
     if (fit <= 0) continue;
-    double perPod = index_.cheapest(t, m).price / static_cast<double>(fit);
-    if (perPod < best.perPod - kEpsilon) best = {static_cast<int32_t>(t), fit, perPod};
+    // The fixed cost is per node, so types that hold more pods spread it thinner.
+    const double price = index_.cheapest(t, m).price;
+    double perPod = (price + pe.fixedCost) / static_cast<double>(fit);
+    if (perPod < best.perPod - kEpsilon) best = {static_cast<int32_t>(t), fit, perPod, price};
   }
   return best;
 }
@@ -164,7 +166,7 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   }
   if (cached.type < 0) return false;
   node.budgetType = cached.type;
-  node.budget = cached.perPod * static_cast<double>(cached.fit);
+  node.budget = cached.price;
   if (!cls.gang.empty() && !gangPins_.count(cls.gang)) {
     // All-or-nothing groups launch together in one zone (CreateFleet with MinTargetCapacity).
     const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];

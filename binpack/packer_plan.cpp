@@ -44,6 +44,7 @@ Plan Packer::buildPlan() const {
     out.instanceType = type.name;
     out.capacityType = std::string(kCapacityTypeNames[node.price.capacityType]);
     out.pricePerHour = node.price.price;
+    out.nodeCostPerHour = node.price.price + pe.fixedCost;
     out.priceEstimated = priceEstimated(type, index_.zones()[node.price.zone],
                                         node.price.capacityType == 1 ? api::CapacityType::kSpot
                                                                      : api::CapacityType::kOnDemand);
@@ -99,7 +100,7 @@ Plan Packer::buildPlan() const {
     out.reason = "cheapest of " + std::to_string(info.fitting) + " fitting types for " +
                  std::to_string(node.pods.size()) + (node.pods.size() == 1 ? " pod" : " pods") +
                  " requesting " + info.requestsText;
-    plan.totalPricePerHour += out.pricePerHour;
+    plan.totalPricePerHour += out.nodeCostPerHour;
     plan.nodes.push_back(std::move(out));
   }
   for (const ExistingSlot& slot : existing_) {

@@ -97,7 +97,9 @@ bool Packer::tryMerge(size_t a, size_t b) {
   merged.owners.insert(nb.owners.begin(), nb.owners.end());
   if (merged.pin.empty() || !gpuRuleHolds(merged)) return false;
   Choice choice = bestType(merged, ResourceVector{}, std::nullopt, merged.pin, false);
-  if (choice.type < 0 || choice.price.price >= na.price.price + nb.price.price - kEpsilon) {
+  // One node instead of two also saves the pool's fixed cost of a node.
+  const double apart = na.price.price + nb.price.price + fixedCost(na.pool);
+  if (choice.type < 0 || choice.price.price >= apart - kEpsilon) {
     return false;
   }
   // Limits: release both, then charge the merged type if it fits.
@@ -165,7 +167,7 @@ void Packer::exactSearch() {
   for (const NewNode& node : nodes_) {
     if (!node.alive) continue;
     if (!movable(node)) return;
-    greedyCost += node.price.price;
+    greedyCost += node.price.price + fixedCost(node.pool);
     for (size_t i = 0; i < node.pods.size(); ++i) {
       const uint32_t c = node.podClass[i];
       bool strict = std::find(node.members.begin(), node.members.end(), Member{c, true}) !=
@@ -183,9 +185,10 @@ void Packer::exactSearch() {
   std::vector<NewNode> bestBlocks;
   std::vector<std::vector<size_t>> bestItems;
 
+  // A block's cost as a node: its cheapest type's price plus the pool's fixed cost.
   auto priceOf = [&](const NewNode& b) {
     Choice c = bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
-    return c.type < 0 ? kNoPrice : c.price.price;
+    return c.type < 0 ? kNoPrice : c.price.price + fixedCost(b.pool);
   };
   std::function<void(size_t, double)> search = [&](size_t i, double cost) {
     if (cost >= best) return;  // prices only grow as blocks fill, so this bound is safe

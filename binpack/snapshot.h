@@ -27,6 +27,11 @@ struct Snapshot {
   // Capacity already launched per NodePool (sum of node capacities, plus "nodes" count),
   // counted against NodePool limits.
   std::map<std::string, api::ResourceList, std::less<>> nodePoolUsage;
+  // What each new node of a NodePool costs besides its instance price, $/h: the volumes and
+  // addresses its node class gives every node, as the host's cloud provider prices them.
+  // A pool not listed costs nothing extra. Without it the objective sees only instance prices
+  // and many tiny nodes look cheaper than a few larger ones that cost less in all.
+  std::map<std::string, double, std::less<>> nodeFixedCostPerHour;
   // Region of the offerings, used for the topology.kubernetes.io/region label.
   std::string region;
 };
@@ -48,7 +53,9 @@ struct PlannedNode {
   std::vector<std::string> instanceTypeOptions;  // every fitting type, cheapest first
   std::string capacityType;                     // "on-demand" | "spot"
   std::vector<std::string> zones;               // where that type+capacity type is offered
-  double pricePerHour = 0;
+  double pricePerHour = 0;  // the instance's price
+  // pricePerHour plus the pool's fixed cost per node (Snapshot::nodeFixedCostPerHour).
+  double nodeCostPerHour = 0;
   // The chosen offering's price is an estimate (Offering::priceEstimated), not a published
   // or live figure: bundled spot prices, bundled on-demand prices outside us-east-1.
   bool priceEstimated = false;
@@ -76,8 +83,9 @@ struct Plan {
   std::vector<PlannedNode> nodes;
   std::vector<ExistingPlacement> existing;
   std::vector<Unschedulable> unschedulable;
+  // The sum of the nodes' nodeCostPerHour: instance prices and fixed costs.
   double totalPricePerHour = 0;
-  // A proven lower bound on the cost of any plan placing the same pods on new nodes, under
+  // A proven lower bound on the cost (instance prices and fixed costs) of any plan placing the same pods on new nodes, under
   // the GPU isolation policies in force, which `lowerBoundGpuIsolation` names ("strict", or
   // per NodePool: "general=off, gpu=strict").
   double lowerBoundPerHour = 0;

@@ -17,7 +17,8 @@ namespace {
 // A bound no plan can beat: each pod on a new node pays at least its share of a node at
 // the best price per unit of each resource among the types it may use. For any one
 // resource the shares on a node sum to at most the node's price, so the sum over pods is
-// a lower bound; the maximum over resources is the tightest of these bounds. Under the GPU
+// a lower bound; the maximum over resources is the tightest of these bounds. A node's price
+// here includes its pool's fixed cost per node, which the plan's total counts too. Under the GPU
 // co-location rule, GPU work and the pods that may never share its nodes are on different
 // nodes, so their two bounds add up; pods that may share (their own job's, or as the pool's
 // policy allows) can be on either kind, so they count only in the bound over all pods.
@@ -47,7 +48,8 @@ double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
         const PoolEntry& pool = index.pools()[p];
         for (uint32_t t : either ? pool.typesByPrice : pool.byKind[gpu ? 1 : 0].types) {
           if (masks[t].empty() || pool.allocatable[t].v[d] <= 0) continue;
-          double price = index.cheapest(t, masks[t]).price;
+          // A node's whole cost: the pool's fixed cost is shared by its pods like the price.
+          double price = index.cheapest(t, masks[t]).price + pool.fixedCost;
           rate = std::min(rate, price / static_cast<double>(pool.allocatable[t].v[d]));
         }
       }
