@@ -85,9 +85,9 @@ struct Plan {
   std::vector<Unschedulable> unschedulable;
   // The sum of the nodes' nodeCostPerHour: instance prices and fixed costs.
   double totalPricePerHour = 0;
-  // A proven lower bound on the cost (instance prices and fixed costs) of any plan placing the same pods on new nodes, under
-  // the GPU isolation policies in force, which `lowerBoundGpuIsolation` names ("strict", or
-  // per NodePool: "general=off, gpu=strict").
+  // A proven lower bound on the cost (instance prices and fixed costs) of any plan placing
+  // the same pods on new nodes, under the GPU isolation policies in force, which
+  // `lowerBoundGpuIsolation` names ("strict", or per NodePool: "general=off, gpu=strict").
   double lowerBoundPerHour = 0;
   std::string lowerBoundGpuIsolation;
 };
