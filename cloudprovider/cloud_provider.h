@@ -112,6 +112,17 @@ class CloudProvider {
   virtual Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
                                                        const api::NodeClassRef& nodeClassRef) = 0;
 
+  // What one node launched with the node class `nodeClassRef` names costs per hour besides
+  // its instance price: volumes, addresses and the like, as this provider prices them. The
+  // solver adds it per node so that it does not favour many small nodes over fewer larger
+  // ones. A class the provider does not know is priced as its default class would be. Never
+  // fails and makes no cloud call (a bundled or configured price table); 0 unless a provider
+  // says otherwise. Thread-safe.
+  virtual double nodeFixedCostPerHour(const api::NodeClassRef& nodeClassRef) const {
+    (void)nodeClassRef;
+    return 0;
+  }
+
   // Short name for logs and metrics labels: "aws", "sim", "fake".
   virtual std::string_view name() const = 0;
 };

@@ -46,6 +46,10 @@ class MeteredCloudProvider final : public CloudProvider {
   Result<api::InstanceTypesPtr> instanceTypes() override;
   Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
                                                const api::NodeClassRef& nodeClassRef) override;
+  // Forwarded unmetered: a table look-up, not a cloud call.
+  double nodeFixedCostPerHour(const api::NodeClassRef& nodeClassRef) const override {
+    return inner_->nodeFixedCostPerHour(nodeClassRef);
+  }
   std::string_view name() const override { return inner_->name(); }
 
   // Meters a provider's own extension call on the same series, so calls outside the neutral

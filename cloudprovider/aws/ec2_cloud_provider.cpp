@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "cloudprovider/aws/node_fixed_cost.h"
 #include "cloudprovider/aws/provider_id.h"
 #include "cloudprovider/aws/transport/crypto.h"
 #include "cloudprovider/aws/transport/logging.h"
@@ -167,6 +168,12 @@ Result<std::shared_ptr<const api::Ec2NodeClass>> Ec2CloudProvider::findNodeClass
   auto nodeClass = nodeClasses_.nodeClass(ref.name);
   if (!nodeClass) return fail(Status::notFound("EC2NodeClass \"" + ref.name + "\" not found"));
   return nodeClass;
+}
+
+double Ec2CloudProvider::nodeFixedCostPerHour(const api::NodeClassRef& nodeClassRef) const {
+  // A class that is gone cannot launch; the default keeps the objective sensible meanwhile.
+  auto found = findNodeClass(nodeClassRef);
+  return found ? aws::nodeFixedCostPerHour(**found) : defaultNodeFixedCostPerHour();
 }
 
 Result<std::optional<std::string>> Ec2CloudProvider::isDrifted(const CloudInstance& instance,

@@ -70,6 +70,9 @@ class Ec2CloudProvider final : public CloudProvider, public Ec2NodeClassStatusRe
   // Through the NodeClassResolver (EC2 describe calls; SSM for AMI aliases): its kInvalid,
   // kNotFound and kUnimplemented errors become False conditions, the rest fail the call.
   Result<api::Ec2NodeClassStatus> resolveNodeClass(const api::Ec2NodeClass& nodeClass) override;
+  // The class's EBS volumes and public IPv4 address (node_fixed_cost.h); a class the source
+  // does not hold (or another kind) is priced as the AL2023 default.
+  double nodeFixedCostPerHour(const api::NodeClassRef& nodeClassRef) const override;
   std::string_view name() const override { return "aws"; }
 
   // For tests and the catalog command: the cache this provider marks.

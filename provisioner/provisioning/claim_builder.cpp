@@ -25,6 +25,10 @@ std::string randomNameSuffix() {
   return s;
 }
 
+api::NodeClassRef nodeClassRefOf(const api::NodePool& pool) {
+  return {.group = "gantry.dev", .kind = "EC2NodeClass", .name = pool.nodeClassRef};
+}
+
 std::optional<api::NodeClaim> buildNodeClaim(const binpack::PlannedNode& node,
                                              const api::NodePool& pool,
                                              const api::InstanceTypes& catalog) {
@@ -54,7 +58,7 @@ std::optional<api::NodeClaim> buildNodeClaim(const binpack::PlannedNode& node,
   claim.labels = pool.labels;
   claim.labels[std::string(api::label::kNodePool)] = pool.name;
   claim.finalizers.push_back(std::string(api::nodeclaim::kTerminationFinalizer));
-  claim.nodeClassRef = {.group = "gantry.dev", .kind = "EC2NodeClass", .name = pool.nodeClassRef};
+  claim.nodeClassRef = nodeClassRefOf(pool);
   for (const auto& r : pool.requirements) {
     if (r.key != api::label::kInstanceType && r.key != api::label::kZone &&
         r.key != api::label::kCapacityType && r.key != api::label::kNodePool) {

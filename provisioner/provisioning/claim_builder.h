@@ -18,6 +18,9 @@ namespace gantry::provisioner {
 // Five random lowercase letters and digits, for claim and launch-group names.
 std::string randomNameSuffix();
 
+// The node class reference a claim of `pool` carries (and the cloud prices the pool's nodes by).
+api::NodeClassRef nodeClassRefOf(const api::NodePool& pool);
+
 // The claim for `node` of `pool` (name "<pool>-<suffix>", not created). nullopt when no
 // instance type of node.instanceTypeOptions is offered in the plan's zones and capacity type
 // at or below the plan's price. A gang node gets the solver's gang name annotated; the

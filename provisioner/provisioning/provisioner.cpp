@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "binpack/solver.h"
+#include "provisioner/provisioning/claim_builder.h"
 #include "provisioner/provisioning/provisioner_internal.h"
 #include "src/common/logging.h"
 
@@ -193,6 +194,11 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input,
     return result;
   }
 
+  // Each node's volumes and addresses, as the cloud prices the pool's node class: with them
+  // the solver stops buying many tiny nodes whose fixed costs outweigh a larger one's price.
+  for (const api::NodePool& pool : snap.snapshot.nodePools) {
+    snap.snapshot.nodeFixedCostPerHour[pool.name] = cloud_.nodeFixedCostPerHour(nodeClassRefOf(pool));
+  }
   const Clock::TimePoint solving = clock_.now();
   auto plan = options_.planner ? options_.planner(snap.snapshot, **catalog, options_.solver)
                                : binpack::solve(snap.snapshot, **catalog, options_.solver);

@@ -116,6 +116,16 @@ class FakeCloudProvider final : public CloudProvider, public aws::Ec2NodeClassSt
     }
     return s;
   }
+  // What nodeFixedCostPerHour answers for a class name; 0 for others.
+  void setNodeFixedCost(const std::string& nodeClass, double perHour) {
+    std::lock_guard l(mu_);
+    fixedCosts_[nodeClass] = perHour;
+  }
+  double nodeFixedCostPerHour(const api::NodeClassRef& ref) const override {
+    std::lock_guard l(mu_);
+    auto it = fixedCosts_.find(ref.name);
+    return it == fixedCosts_.end() ? 0 : it->second;
+  }
   std::string_view name() const override { return "fake"; }
 
  private:
@@ -161,6 +171,7 @@ class FakeCloudProvider final : public CloudProvider, public aws::Ec2NodeClassSt
   std::set<std::string> ice_;
   Status next_;
   std::map<std::string, Result<api::Ec2NodeClassStatus>> nodeClassStatus_;
+  std::map<std::string, double> fixedCosts_;
   std::vector<std::string> resolved_;
   Status nextResolve_;
 };
