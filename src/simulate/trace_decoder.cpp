@@ -47,7 +47,7 @@ bool isSimulation(const json& value) {
 bool addsPods(const json& value) {
   const std::string kind = stringAt(value, "kind");
   return workload::isPlannedKind(stringAt(value, "apiVersion"), kind) && kind != "NodePool" &&
-         kind != "Node" && kind != "DaemonSet";
+         kind != "EC2NodeClass" && kind != "Node" && kind != "DaemonSet";
 }
 
 Key keyOf(const json& value) {

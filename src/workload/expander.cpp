@@ -318,6 +318,10 @@ void expandAt(const json& object, const std::string& source, Workload& out,
     decodeInto(api::decodeNode(object), out.nodes);
     return;
   }
+  if (kind == "EC2NodeClass") {
+    decodeInto(api::decodeEc2NodeClass(object), out.nodeClasses);
+    return;
+  }
   if (!isPlannedKind(apiVersion, kind)) return;  // Services, ConfigMaps, CRDs...: nothing to place
   if (ref.name.empty()) {
     em.error("metadata.name", "required");

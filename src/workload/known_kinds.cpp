@@ -35,8 +35,8 @@ constexpr std::array kNonWorkloadKinds = std::to_array<std::string_view>({
     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
     "CustomResourceDefinition", "APIService", "CertificateSigningRequest", "FlowSchema",
     "PriorityLevelConfiguration",
-    // Gantry / Karpenter objects other than NodePool, and gang-scheduling groups
-    "EC2NodeClass", "NodeClaim", "PodGroup",
+    // Gantry / Karpenter objects other than NodePool and EC2NodeClass, gang-scheduling groups
+    "NodeClaim", "PodGroup",
 });
 
 template <size_t N>
@@ -47,7 +47,10 @@ bool contains(const std::array<std::string_view, N>& table, std::string_view kin
 }  // namespace
 
 bool isPlannedKind(std::string_view apiVersion, std::string_view kind) {
-  if (contains(kPodCreatingKinds, kind) || kind == "NodePool" || kind == "Node") return true;
+  if (contains(kPodCreatingKinds, kind) || kind == "NodePool" || kind == "EC2NodeClass" ||
+      kind == "Node") {
+    return true;
+  }
   // Kubeflow training jobs: TFJob, PyTorchJob, MPIJob, XGBoostJob, PaddleJob, JAXJob, ...
   return apiVersion.starts_with("kubeflow.org/") && kind.ends_with("Job");
 }

@@ -8,13 +8,14 @@
 
 namespace gantry::workload {
 
-// Kinds the expander turns into pods, DaemonSet overhead, NodePools or Nodes (expander.h).
+// Kinds the expander turns into pods, DaemonSet overhead, NodePools, EC2NodeClasses or Nodes
+// (expander.h).
 bool isPlannedKind(std::string_view apiVersion, std::string_view kind);
 
 // Kinds known to create no pods by themselves: core configuration and networking
 // (ConfigMap, Secret, Service, Namespace, ...), RBAC, storage, policy, admission, API
-// extension (CustomResourceDefinition, APIService), Gantry's and Karpenter's own
-// EC2NodeClass/NodeClaim, and gang-scheduling PodGroups.
+// extension (CustomResourceDefinition, APIService), Gantry's and Karpenter's own NodeClaim,
+// and gang-scheduling PodGroups.
 bool isKnownNonWorkloadKind(std::string_view apiVersion, std::string_view kind);
 
 }  // namespace gantry::workload

@@ -1,11 +1,12 @@
 // What a set of manifests amounts to for planning: the pods the workloads would create,
-// the DaemonSets that add per-node overhead, the NodePools and existing Nodes given, and
-// every object that could not be decoded.
+// the DaemonSets that add per-node overhead, the NodePools, their node classes and the existing
+// Nodes given, and every object that could not be decoded.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "src/api/ec2_nodeclass.h"
 #include "src/api/node.h"
 #include "src/api/nodepool.h"
 #include "src/api/pod.h"
@@ -28,6 +29,9 @@ struct Workload {
   // Pod templates of DaemonSets: every new node that matches them runs one copy.
   std::vector<api::Pod> daemonSets;
   std::vector<api::NodePool> nodePools;
+  // EC2NodeClasses given: what the NodePools naming them put on every node (volumes, a public
+  // address), which the host prices as each node's fixed cost.
+  std::vector<api::Ec2NodeClass> nodeClasses;
   std::vector<api::Node> nodes;
   std::vector<ManifestError> errors;
 };

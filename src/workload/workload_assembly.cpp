@@ -50,7 +50,7 @@ struct Owners {
     for (const auto& object : collection.objects) {
       const std::string kind = stringAt(object.value, "kind");
       if (!isPlannedKind(stringAt(object.value, "apiVersion"), kind) || kind == "NodePool" ||
-          kind == "Node") {
+          kind == "EC2NodeClass" || kind == "Node") {
         continue;
       }
       const json* meta = metadataOf(object.value);
@@ -84,7 +84,8 @@ struct Owners {
 
 // Kinds whose expansion adds to Workload::pods (DaemonSets add per-node overhead instead).
 bool addsPods(std::string_view apiVersion, std::string_view kind) {
-  return isPlannedKind(apiVersion, kind) && kind != "NodePool" && kind != "Node" && kind != "DaemonSet";
+  return isPlannedKind(apiVersion, kind) && kind != "NodePool" && kind != "EC2NodeClass" &&
+         kind != "Node" && kind != "DaemonSet";
 }
 
 }  // namespace
