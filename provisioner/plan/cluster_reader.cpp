@@ -24,6 +24,9 @@ const kube::ResourcePath kDaemonSets{.group = "apps", .resource = "daemonsets"};
 const kube::ResourcePath kGantryNodePools{.group = "gantry.dev", .resource = "nodepools"};
 const kube::ResourcePath kKarpenterNodePools{.group = "karpenter.sh", .resource = "nodepools"};
 const kube::ResourcePath kNodeClaims{.group = "gantry.dev", .resource = "nodeclaims"};
+const kube::ResourcePath kGantryNodeClasses{.group = "gantry.dev", .resource = "ec2nodeclasses"};
+const kube::ResourcePath kKarpenterNodeClasses{.group = "karpenter.k8s.aws",
+                                               .resource = "ec2nodeclasses"};
 
 // Terminal pods hold no capacity and are never placed; the server drops them for us.
 constexpr const char* kLivePods = "status.phase!=Succeeded,status.phase!=Failed";
@@ -168,6 +171,22 @@ Result<ClusterState> ClusterReader::read() {
       // During a move from Karpenter both may exist; the gantry.dev pool of a name wins.
       if (!poolNames.insert(pool->name).second) continue;
       work.nodePools.push_back(std::move(*pool));
+    }
+  }
+
+  // Node classes, for what each pool's nodes cost besides the instance (volumes, address).
+  // Decoded by the expander, as file mode does, so errors read alike.
+  std::set<std::string, std::less<>> classNames;
+  for (const auto* path : {&kGantryNodeClasses, &kKarpenterNodeClasses}) {
+    auto classes = list(*path, "", true);
+    if (!classes) return fail(classes.error());
+    for (json& item : *classes) {
+      if (!item.is_object()) continue;
+      // As with pools, the gantry.dev class of a name wins over Karpenter's.
+      if (!classNames.insert(metaText(item, "name")).second) continue;
+      item["apiVersion"] = path->group + "/v1";
+      item["kind"] = "EC2NodeClass";
+      workload::expandObject(item, options_.source, work);
     }
   }
 

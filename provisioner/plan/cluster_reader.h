@@ -22,7 +22,8 @@ struct ClusterState {
   // nodes: every Node, with `requested`/`pods` of the non-terminal pods bound or nominated
   //        to it, then in-flight NodeClaims (inFlight = true) that have no Node yet;
   // daemonSets, nodePools (gantry.dev/v1, then karpenter.sh/v1 pools of other names; empty
-  //        when neither is served or none exists);
+  //        when neither is served or none exists), nodeClasses (the same way: gantry.dev, then
+  //        karpenter.k8s.aws EC2NodeClasses);
   // errors: objects that could not be decoded (source = the server, object "Kind ns/name").
   workload::Workload workload;
   // Capacity of Nodes and in-flight claims per NodePool, plus the "nodes" count.
@@ -43,8 +44,9 @@ class ClusterReader {
   // REQUIRES: client outlives the reader. Not thread-safe (one read at a time).
   ClusterReader(kube::RestClient& client, ClusterReaderOptions options);
 
-  // Lists Nodes, Pods, DaemonSets, NodePools and NodeClaims, in that order, and assembles
-  // them. A NodePool or NodeClaim list answered 404 (CRD not installed) counts as empty.
+  // Lists Nodes, Pods, DaemonSets, NodePools, EC2NodeClasses and NodeClaims, in that order,
+  // and assembles them. A NodePool, EC2NodeClass or NodeClaim list answered 404 (CRD not
+  // installed) counts as empty.
   // Objects that fail to decode become ClusterState::workload.errors entries; the rest is
   // read. Errors: the first failed list (kUnauthorized, kForbidden, kUnavailable, kGone...),
   // its message naming the request.

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 
 #include "binpack/solver.h"
@@ -106,13 +107,18 @@ Status overrideNodePools(ClusterState& state, const std::vector<std::string>& pa
   workload::Workload pools;
   if (Status s = loadNodePools(paths, pools); !s.isOk()) return s;
   state.workload.nodePools = std::move(pools.nodePools);
+  pools.nodeClasses.insert(pools.nodeClasses.end(),
+                           std::make_move_iterator(state.workload.nodeClasses.begin()),
+                           std::make_move_iterator(state.workload.nodeClasses.end()));
+  state.workload.nodeClasses = std::move(pools.nodeClasses);
   state.workload.errors.insert(state.workload.errors.end(), pools.errors.begin(), pools.errors.end());
   return Status::ok();
 }
 
 Result<PlanReport> planCluster(ClusterState state, const api::InstanceTypes& catalog,
-                               const std::string& region) {
+                               const std::string& region, const NodeFixedCost& nodeFixedCost) {
   binpack::Snapshot snap = snapshotOf(state, region);
+  addNodeFixedCosts(snap, state.workload, nodeFixedCost);
   auto plan = binpack::solve(snap, catalog);
   if (!plan) return fail(plan.error());
   PlanReport report;

@@ -32,13 +32,15 @@ Result<ClusterState> readCluster(const kube::RestConfig& config, Clock& clock,
                                  std::chrono::milliseconds requestTimeout = std::chrono::seconds(10));
 
 // Replaces the cluster's NodePools with those in `paths` (files or directories), their
-// decode errors added to the state's (see loadNodePools: a repeated name is an error).
+// decode errors added to the state's (see loadNodePools: a repeated name is an error). Node
+// classes in those files come before the cluster's, so a class of the same name there wins.
 // Errors: kNotFound for a path that does not exist; kInvalid when the files hold no valid
 // NodePool, naming the first error.
 Status overrideNodePools(ClusterState& state, const std::vector<std::string>& paths);
 
-// Solves the state's snapshot against `catalog`. Errors: the solver's (kInvalid).
+// Solves the state's snapshot against `catalog`, each pool's nodes priced with their fixed
+// cost when `nodeFixedCost` is given. Errors: the solver's (kInvalid).
 Result<PlanReport> planCluster(ClusterState state, const api::InstanceTypes& catalog,
-                               const std::string& region);
+                               const std::string& region, const NodeFixedCost& nodeFixedCost = {});
 
 }  // namespace gantry::provisioner

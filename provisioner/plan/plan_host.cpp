@@ -14,20 +14,29 @@ namespace gantry::provisioner {
 
 namespace {
 
-// Moves `from`'s NodePools and errors into `into`, refusing a name `into` already has.
-void appendNodePools(workload::Workload& from, const std::string& source, workload::Workload& into) {
+// Moves the objects of `from` into `to`, refusing a name `to` already has (an error in
+// `errors` naming `kind`).
+template <typename T>
+void appendNamed(std::vector<T>& from, std::vector<T>& to, const std::string& kind,
+                 const std::string& source, std::vector<workload::ManifestError>& errors) {
   std::set<std::string, std::less<>> names;
-  for (const api::NodePool& pool : into.nodePools) names.insert(pool.name);
-  into.errors.insert(into.errors.end(), from.errors.begin(), from.errors.end());
-  for (api::NodePool& pool : from.nodePools) {
-    if (!names.insert(pool.name).second) {
-      into.errors.push_back({source, "NodePool " + pool.name, "metadata.name",
-                             "duplicate NodePool name \"" + pool.name +
-                                 "\": an earlier definition is the one planned"});
+  for (const T& object : to) names.insert(object.name);
+  for (T& object : from) {
+    if (!names.insert(object.name).second) {
+      errors.push_back({source, kind + " " + object.name, "metadata.name",
+                        "duplicate " + kind + " name \"" + object.name +
+                            "\": an earlier definition is the one planned"});
       continue;
     }
-    into.nodePools.push_back(std::move(pool));
+    to.push_back(std::move(object));
   }
+}
+
+// Moves `from`'s NodePools, node classes and errors into `into`.
+void appendNodePools(workload::Workload& from, const std::string& source, workload::Workload& into) {
+  into.errors.insert(into.errors.end(), from.errors.begin(), from.errors.end());
+  appendNamed(from.nodePools, into.nodePools, "NodePool", source, into.errors);
+  appendNamed(from.nodeClasses, into.nodeClasses, "EC2NodeClass", source, into.errors);
 }
 
 }  // namespace
@@ -57,6 +66,14 @@ Status loadNodePools(const std::vector<std::string>& paths, workload::Workload& 
     why = " (" + err.source + ": " + err.message + ")";
   }
   return Status::invalid("no NodePool found in " + paths.front() + why);
+}
+
+void addNodeFixedCosts(binpack::Snapshot& snap, const workload::Workload& input,
+                       const NodeFixedCost& cost) {
+  if (!cost) return;
+  for (const api::NodePool& pool : snap.nodePools) {
+    snap.nodeFixedCostPerHour[pool.name] = cost(input, pool.nodeClassRef);
+  }
 }
 
 std::vector<std::string> nodePoolWarnings(const std::vector<api::NodePool>& pools) {
@@ -91,6 +108,7 @@ Result<LoadedInput> loadInput(const PlanRequest& request) {
   collection = {};  // the objects are expanded; free them before solving
   if (Status s = loadNodePools(request.nodePoolPaths, in.work, options); !s.isOk()) return fail(s);
   in.snap = snapshotOf(in.work, request.region);
+  addNodeFixedCosts(in.snap, in.work, request.nodeFixedCost);
   workload::collapseRepeatedErrors(in.work.errors);
   return in;
 }

@@ -3,6 +3,7 @@
 // controller would do with the same pods.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,12 +14,26 @@
 
 namespace gantry::provisioner {
 
+// What each node of a NodePool costs besides its instance price ($/h: volumes, a public
+// address), given the node class the pool names and the input the class may be among (a
+// class the input lacks is priced as the provider's default). The wiring supplies the cloud
+// provider's price table; empty means no fixed costs.
+using NodeFixedCost =
+    std::function<double(const workload::Workload& input, const std::string& nodeClassName)>;
+
+// Snapshot::nodeFixedCostPerHour for every pool of `snap` (nothing when `cost` is empty).
+void addNodeFixedCosts(binpack::Snapshot& snap, const workload::Workload& input,
+                       const NodeFixedCost& cost);
+
 struct PlanRequest {
   std::vector<std::string> podPaths;       // files or directories of workload manifests
   std::vector<std::string> nodePoolPaths;  // NodePool manifests; empty: the embedded default
   std::string region = "us-east-1";
   // Skip objects of kinds Gantry does not know instead of reporting them (LoadOptions).
   bool ignoreUnknownKinds = false;
+  // Prices each node's volumes and address from the node classes of the input (pod and
+  // NodePool paths alike).
+  NodeFixedCost nodeFixedCost{};
 };
 
 struct PlanReport {
@@ -47,9 +62,10 @@ struct ExpandedPods {
 };
 Result<ExpandedPods> expandPods(const PlanRequest& request);
 
-// Loads the NodePools in `paths` (files or directories) into `into`, with their decode errors.
-// A NodePool whose name is already in `into` (or in an earlier path) is an error listed in
-// `into.errors` and is not loaded: the first definition is the one planned. Errors: as
+// Loads the NodePools in `paths` (files or directories) into `into`, with their decode errors,
+// and the EC2NodeClasses there too. A NodePool (or class) whose name is already in `into` (or
+// in an earlier path) is an error listed in `into.errors` and is not loaded: the first
+// definition is the one planned. Errors: as
 // workload::loadManifests for an unreadable or unparsable file; kInvalid when `into` is left
 // without a NodePool, naming the first decode error when it is because each one was invalid.
 Status loadNodePools(const std::vector<std::string>& paths, workload::Workload& into,

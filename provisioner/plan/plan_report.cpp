@@ -1,6 +1,8 @@
 // Rendering a PlanReport. Prices are rounded to 1/10,000 of a cent per hour so that sums
 // print as people expect (1.578, not 1.5779999999999998). Estimated prices (bundled spot, and
 // bundled on-demand outside us-east-1) are marked: `~` in the table, price_estimated in JSON.
+// Each node shows its instance price and its node cost (with the volumes and public address its
+// node class adds); totals are node costs.
 #include "provisioner/plan/plan_report.h"
 
 #include <cmath>
@@ -48,11 +50,11 @@ constexpr size_t kNodesListedOneByOne = 20;
 
 void nodeLines(std::ostream& out, const binpack::Plan& plan) {
   out << pad("NODEPOOL", 14) << pad("INSTANCE-TYPE", 18) << pad("CAPACITY", 11)
-      << pad("ZONES", 28) << pad("$/HOUR", 10) << "PODS\n";
+      << pad("ZONES", 28) << pad("$/HOUR", 10) << pad("NODE-$/H", 10) << "PODS\n";
   for (const auto& n : plan.nodes) {
     out << pad(n.nodePool, 14) << pad(n.instanceType, 18) << pad(n.capacityType, 11)
         << pad(joinShort(n.zones, 2), 28) << pad(shownPrice(n.pricePerHour, n.priceEstimated), 10)
-        << joinShort(n.pods, 3) << "\n";
+        << pad(shownPrice(n.nodeCostPerHour, n.priceEstimated), 10) << joinShort(n.pods, 3) << "\n";
     out << "    why: " << n.reason << "\n";
   }
 }
@@ -62,6 +64,7 @@ void summaryLines(std::ostream& out, const binpack::Plan& plan) {
     size_t nodes = 0;
     size_t pods = 0;
     double price = 0;
+    double nodeCost = 0;
     bool estimated = false;
   };
   // Ordered by pool, type, capacity type so the output is stable.
@@ -71,16 +74,25 @@ void summaryLines(std::ostream& out, const binpack::Plan& plan) {
     ++g.nodes;
     g.pods += n.pods.size();
     g.price += n.pricePerHour;
+    g.nodeCost += n.nodeCostPerHour;
     g.estimated = g.estimated || n.priceEstimated;
   }
   out << plan.nodes.size() << " new nodes, summarised by instance type (-o json lists each):\n";
   out << pad("NODEPOOL", 14) << pad("INSTANCE-TYPE", 18) << pad("CAPACITY", 11) << pad("NODES", 8)
-      << pad("$/HOUR", 12) << "PODS\n";
+      << pad("$/HOUR", 12) << pad("NODE-$/H", 12) << "PODS\n";
   for (const auto& [key, g] : groups) {
     const auto& [pool, type, capacity] = key;
     out << pad(pool, 14) << pad(type, 18) << pad(capacity, 11) << pad(std::to_string(g.nodes), 8)
-        << pad(shownPrice(g.price, g.estimated), 12) << g.pods << "\n";
+        << pad(shownPrice(g.price, g.estimated), 12) << pad(shownPrice(g.nodeCost, g.estimated), 12)
+        << g.pods << "\n";
   }
+}
+
+// The instances alone, without the nodes' fixed costs.
+double instancePrices(const binpack::Plan& plan) {
+  double sum = 0;
+  for (const auto& n : plan.nodes) sum += n.pricePerHour;
+  return sum;
 }
 
 }  // namespace
@@ -95,6 +107,7 @@ nlohmann::json planToJson(const PlanReport& report) {
                       {"capacity_type", n.capacityType},
                       {"zones", n.zones},
                       {"price_per_hour", roundPrice(n.pricePerHour)},
+                      {"node_cost_per_hour", roundPrice(n.nodeCostPerHour)},
                       {"price_estimated", n.priceEstimated},
                       {"pods", n.pods},
                       {"reason", n.reason}});
@@ -119,6 +132,7 @@ nlohmann::json planToJson(const PlanReport& report) {
           {"errors", errors},
           {"existing", existing},
           {"total_price_per_hour", roundPrice(report.plan.totalPricePerHour)},
+          {"total_instance_price_per_hour", roundPrice(instancePrices(report.plan))},
           {"lower_bound_price_per_hour", roundPrice(report.plan.lowerBoundPerHour)},
           {"lower_bound_gpu_isolation", report.plan.lowerBoundGpuIsolation}};
 }
@@ -159,7 +173,11 @@ std::string planToTable(const PlanReport& report) {
   out << count(plan.nodes.size(), "new node", "new nodes") << " for "
       << count(placedNew, "pod", "pods") << ", " << plan.existing.size() << " on existing nodes, "
       << plan.unschedulable.size() << " unschedulable: total " << (anyEstimated ? "~$" : "$")
-      << money(plan.totalPricePerHour) << "/hour (lower bound $"
+      << money(plan.totalPricePerHour) << "/hour";
+  if (const double fixed = plan.totalPricePerHour - instancePrices(plan); fixed > 5e-5) {
+    out << ", of which node volumes and addresses $" << money(fixed);
+  }
+  out << " (lower bound $"
       << money(plan.lowerBoundPerHour) << " with gpu-isolation "
       << (plan.lowerBoundGpuIsolation.empty() ? "strict" : plan.lowerBoundGpuIsolation) << ")\n";
   if (anyEstimated) {

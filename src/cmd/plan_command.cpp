@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cloudprovider/aws/node_fixed_cost.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "provisioner/plan/live_plan.h"
 #include "provisioner/plan/plan_host.h"
@@ -23,6 +24,12 @@
 namespace gantry::cmd {
 
 namespace {
+
+// Plans buy EC2 capacity: each node's volumes and public address are priced from the
+// EC2NodeClass its pool names, as the controller's EC2 provider prices them.
+double awsNodeFixedCost(const workload::Workload& input, const std::string& nodeClassName) {
+  return cloudprovider::aws::nodeFixedCostPerHour(input.nodeClasses, nodeClassName);
+}
 
 const std::vector<FlagSpec>& planFlags() {
   static const std::vector<FlagSpec> specs = {
@@ -108,7 +115,7 @@ int runLivePlan(const Flags& flags, const std::string& output) {
     std::cerr << "gantry plan: " << escapeForTerminal(s.message()) << "\n";  // may quote a manifest
     return 2;
   }
-  auto report = provisioner::planCluster(std::move(*state), **types, region);
+  auto report = provisioner::planCluster(std::move(*state), **types, region, awsNodeFixedCost);
   if (!report) {
     std::cerr << "gantry plan: " << report.error().message() << "\n";
     return 2;
@@ -165,6 +172,7 @@ int runPlanCommand(const std::vector<std::string>& args) {
   request.nodePoolPaths = flags->all("nodepools");
   request.region = flags->get("region");
   request.ignoreUnknownKinds = flags->enabled("ignore-unknown-kinds");
+  request.nodeFixedCost = awsNodeFixedCost;
   const bool kubeconfigGiven = !flags->get("kubeconfig").empty();
   if (kubeconfigGiven && !request.podPaths.empty()) {
     std::cerr << "gantry plan: give --pods or --kubeconfig, not both\n" << Flags::usage("plan", planFlags());
