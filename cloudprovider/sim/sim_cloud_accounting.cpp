@@ -73,9 +73,10 @@ std::vector<InstanceCost> SimCloudProvider::costs(Clock::TimePoint asOf) const {
                    .zone = i.zone,
                    .capacityType = i.capacityType,
                    .pricePerHour = i.pricePerHour,
+                   .fixedCostPerHour = options_.nodeFixedCostPerHour,
                    .launchedAt = launched,
                    .endedAt = end,
-                   .cost = i.pricePerHour * hours});
+                   .cost = (i.pricePerHour + options_.nodeFixedCostPerHour) * hours});
   }
   return out;
 }

@@ -31,6 +31,9 @@ Status validate(const SimCloudOptions& o, const api::InstanceTypes& catalog) {
   if (!(o.spotInterruptionsPerHour >= 0)) {
     return Status::invalid("spotInterruptionsPerHour must be >= 0");
   }
+  if (!(o.nodeFixedCostPerHour >= 0)) {
+    return Status::invalid("nodeFixedCostPerHour must be >= 0");
+  }
   if (o.cpuLaunchLatency < Clock::Duration::zero() ||
       o.gpuLaunchLatency < Clock::Duration::zero()) {
     return Status::invalid("launch latencies must not be negative");

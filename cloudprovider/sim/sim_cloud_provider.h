@@ -49,6 +49,10 @@ struct SimCloudOptions {
   // How long an offering that failed with a capacity error shows available=false
   // (the EC2 provider's unavailable-offerings TTL).
   Clock::Duration unavailableOfferingsTtl = std::chrono::minutes(3);
+  // What each instance costs per hour besides its price (volumes, addresses), whatever its
+  // node class: charged per instance-hour and reported by nodeFixedCostPerHour() so the
+  // solver sees it too. The host sets it from the real provider's price table.
+  double nodeFixedCostPerHour = 0;
 };
 
 // A spot reclaim: the notice comes `interruptionNotice` before the instance is gone.
@@ -66,10 +70,12 @@ struct InstanceCost {
   std::string instanceType{};
   std::string zone{};
   api::CapacityType capacityType = api::CapacityType::kOnDemand;
-  double pricePerHour = 0;
+  double pricePerHour = 0;       // the instance's price
+  double fixedCostPerHour = 0;   // SimCloudOptions::nodeFixedCostPerHour
   Clock::TimePoint launchedAt{};
   Clock::TimePoint endedAt{};  // asOf for an instance still running then
-  double cost = 0;             // pricePerHour x hours between launchedAt and endedAt
+  // (pricePerHour + fixedCostPerHour) x hours between launchedAt and endedAt
+  double cost = 0;
 };
 
 // Thread-safe. `clock` must outlive the provider.
@@ -100,6 +106,10 @@ class SimCloudProvider final : public CloudProvider {
   // The simulated cloud has no node classes to drift from: always nullopt.
   Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
                                                const api::NodeClassRef& nodeClassRef) override;
+  // SimCloudOptions::nodeFixedCostPerHour for every class.
+  double nodeFixedCostPerHour(const api::NodeClassRef&) const override {
+    return options_.nodeFixedCostPerHour;
+  }
   std::string_view name() const override { return "sim"; }
 
   // Spot instances reclaimed at or before `t` (interruptAt <= t) that were not deleted first,

@@ -46,7 +46,7 @@ void appendNewNodes(const binpack::Plan& from, const api::InstanceTypes& catalog
                     binpack::Plan& into) {
   for (const auto& node : from.nodes) {
     into.nodes.push_back(node);
-    into.totalPricePerHour += node.pricePerHour;
+    into.totalPricePerHour += node.nodeCostPerHour;
     api::ResourceList& u = usage[node.nodePool];
     for (const auto& type : catalog) {
       if (type.name == node.instanceType) u += type.capacity;

@@ -38,8 +38,8 @@ ReportTimeline buildReportTimeline(const SimulationOutcome& outcome) {
     deltas[to] -= 1;
     paid[from] += static_cast<double>(n.gpus);
     paid[to] -= static_cast<double>(n.gpus);
-    spendRate[from] += n.pricePerHour / 3600.0;
-    spendRate[to] -= n.pricePerHour / 3600.0;
+    spendRate[from] += (n.pricePerHour + n.fixedCostPerHour) / 3600.0;
+    spendRate[to] -= (n.pricePerHour + n.fixedCostPerHour) / 3600.0;
   }
   for (const PodRecord& p : outcome.pods) {
     const double created = secondsFrom(outcome.start, p.createdAt);

@@ -18,8 +18,9 @@ namespace nc = api::nodeclaim;
 using gantry::simulate::Trace;
 
 cloudprovider::sim::SimCloudOptions cloudOptions(const gantry::simulate::SimulationSettings& s,
-                                                 Clock::TimePoint start) {
+                                                 Clock::TimePoint start, double nodeFixedCost) {
   cloudprovider::sim::SimCloudOptions o;
+  o.nodeFixedCostPerHour = nodeFixedCost;
   o.seed = s.seed;
   o.cpuLaunchLatency = s.cpuLaunchLatency;
   o.gpuLaunchLatency = s.gpuLaunchLatency;
@@ -55,7 +56,8 @@ Result<std::unique_ptr<SimulationEngine>> SimulationEngine::make(const Trace& tr
                                                                  EngineOptions options) {
   auto clock = std::make_unique<VirtualClock>(options.start);
   auto cloud = cloudprovider::sim::SimCloudProvider::makeBundled(
-      cloudOptions(trace.settings, options.start), *clock, trace.settings.region);
+      cloudOptions(trace.settings, options.start, options.nodeFixedCostPerHour), *clock,
+      trace.settings.region);
   if (!cloud) return fail(cloud.error());
   return std::unique_ptr<SimulationEngine>(
       new SimulationEngine(trace, options, std::move(clock), std::move(*cloud)));
@@ -366,6 +368,7 @@ SimulationOutcome SimulationEngine::outcome(Clock::TimePoint end) const {
     node.capacityType = std::string(api::capacityTypeName(cost.capacityType));
     node.zone = cost.zone;
     node.pricePerHour = cost.pricePerHour;
+    node.fixedCostPerHour = cost.fixedCostPerHour;
     node.launchedAt = cost.launchedAt;
     if (cost.endedAt < end) node.terminatedAt = cost.endedAt;
     node.cost = cost.cost;

@@ -21,11 +21,13 @@ struct NodeRecord {
   std::string capacityType;  // "on-demand" | "spot"
   std::string zone;
   int64_t gpus = 0;  // nvidia.com/gpu of the type
-  double pricePerHour = 0;
+  double pricePerHour = 0;      // the instance's
+  double fixedCostPerHour = 0;  // its volumes and addresses (EngineOptions::nodeFixedCostPerHour)
   Clock::TimePoint launchedAt{};
   std::optional<Clock::TimePoint> readyAt{};       // its NodeClaim became Ready
   std::optional<Clock::TimePoint> terminatedAt{};  // nullopt: still running at the end
-  double cost = 0;  // pricePerHour x hours from launch to termination or the end
+  // (pricePerHour + fixedCostPerHour) x hours from launch to termination or the end
+  double cost = 0;
 };
 
 struct SimulationOutcome {

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cloudprovider/aws/node_fixed_cost.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "provisioner/simulate/html_report.h"
 #include "provisioner/simulate/simulation_comparison.h"
@@ -146,6 +147,8 @@ int runSimulateCommand(const std::vector<std::string>& args) {
   namespace sim = provisioner::simulate;
   ProgressBar progress(std::cerr, *progressMode, isatty(STDERR_FILENO) == 1);
   sim::EngineOptions options;
+  // Nodes carry the default EC2NodeClass's root volume (traces hold no node classes).
+  options.nodeFixedCostPerHour = cloudprovider::aws::defaultNodeFixedCostPerHour();
   options.progress = [&progress](std::string_view run, Clock::Duration played,
                                  std::optional<Clock::Duration> length) {
     progress.update(run, played, length);

@@ -12,6 +12,10 @@
 namespace gantry::provisioner::simulate::testing {
 namespace {
 
+// What `gantry simulate` charges per node-hour besides the instance: the default
+// EC2NodeClass's 20 GiB gp3 root volume at $0.08 per GiB-month.
+constexpr double kRootVolumePerHour = 20 * 0.08 / 730;
+
 std::string writeTrace(const std::string& name, const std::string& yaml) {
   const std::string path = ::testing::TempDir() + name;
   std::ofstream(path) << yaml;
@@ -43,8 +47,8 @@ TEST(SimulateCommand, JsonReportFollowsTheContractAndRepeatsByteForByte) {
                                             "by_instance_type", "nodes", "pods"}));
   EXPECT_EQ(report["disruptions"], nlohmann::json({{"Empty", 1}}));
   EXPECT_EQ(report["launch_failures"], nlohmann::json::object());
-  // One g4dn.xlarge from 1 s to 2001 s.
-  const double cost = onDemandPrice("g4dn.xlarge") * 2000.0 / 3600;
+  // One g4dn.xlarge from 1 s to 2001 s, with the default node class's 20 GiB gp3 root volume.
+  const double cost = (onDemandPrice("g4dn.xlarge") + kRootVolumePerHour) * 2000.0 / 3600;
   EXPECT_EQ(report["total_cost"], std::round(cost * 1e6) / 1e6);
   EXPECT_EQ(report["nodes"][0]["launched_at"], 1.0);
   EXPECT_EQ(report["nodes"][0]["ready_at"], 121.0);
@@ -157,7 +161,7 @@ TEST(SimulateCommand, CompareAddsBaselinesToJsonTextAndReport) {
   EXPECT_EQ(report, nlohmann::ordered_json::parse(plain.out));
   // One g4dn.xlarge each; cluster-autoscaler removes it 10 min after the pod finished (1941 s)
   // instead of consolidateAfter's 1 min.
-  const double price = onDemandPrice("g4dn.xlarge");
+  const double price = onDemandPrice("g4dn.xlarge") + kRootVolumePerHour;
   EXPECT_EQ(baselines["per-pod"]["total_cost"], std::round(price * 2000.0 / 3600 * 1e6) / 1e6);
   EXPECT_EQ(baselines["cluster-autoscaler"]["total_cost"],
             std::round(price * 2540.0 / 3600 * 1e6) / 1e6);
