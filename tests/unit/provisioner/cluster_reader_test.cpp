@@ -91,8 +91,9 @@ TEST_F(ClusterReaderTest, OnlyListsWithPagesOf500AndFollowsContinue) {
     EXPECT_EQ(queryParam(req.url, "limit"), "500") << req.url;
     paths.push_back(req.url.substr(std::string(kServer).size()));
   }
-  // Two pages each of Nodes and Pods; both NodePool groups tried; pods filtered server-side.
-  ASSERT_EQ(paths.size(), 8u);
+  // Two pages each of Nodes and Pods; both NodePool and EC2NodeClass groups tried; pods
+  // filtered server-side.
+  ASSERT_EQ(paths.size(), 10u);
   EXPECT_TRUE(paths[0].starts_with("/api/v1/nodes?")) << paths[0];
   EXPECT_NE(paths[1].find("continue=page-1"), std::string::npos) << paths[1];
   EXPECT_TRUE(paths[2].starts_with("/api/v1/pods?")) << paths[2];
@@ -101,7 +102,9 @@ TEST_F(ClusterReaderTest, OnlyListsWithPagesOf500AndFollowsContinue) {
   EXPECT_TRUE(paths[4].starts_with("/apis/apps/v1/daemonsets?")) << paths[4];
   EXPECT_TRUE(paths[5].starts_with("/apis/gantry.dev/v1/nodepools?")) << paths[5];
   EXPECT_TRUE(paths[6].starts_with("/apis/karpenter.sh/v1/nodepools?")) << paths[6];
-  EXPECT_TRUE(paths[7].starts_with("/apis/gantry.dev/v1/nodeclaims?")) << paths[7];
+  EXPECT_TRUE(paths[7].starts_with("/apis/gantry.dev/v1/ec2nodeclasses?")) << paths[7];
+  EXPECT_TRUE(paths[8].starts_with("/apis/karpenter.k8s.aws/v1/ec2nodeclasses?")) << paths[8];
+  EXPECT_TRUE(paths[9].starts_with("/apis/gantry.dev/v1/nodeclaims?")) << paths[9];
 }
 
 TEST_F(ClusterReaderTest, KeepsOnlyProvisionablePodsAndChargesBoundAndNominatedOnes) {
@@ -214,6 +217,39 @@ TEST_F(ClusterReaderTest, KarpenterPoolsAreReadAndGantryPoolsOfTheSameNameWin) {
   ASSERT_EQ(state->workload.errors.size(), 3u);
   EXPECT_EQ(state->workload.errors[2].object, "NodePool broken");
   EXPECT_EQ(state->workload.errors[2].field, "spec.weight");
+}
+
+TEST_F(ClusterReaderTest, NodeClassesOfBothGroupsAreReadAndGantryClassesOfTheSameNameWin) {
+  auto nodeClass = [](const std::string& name, const std::string& family) {
+    json c = json::parse(R"({"spec": {"role": "r", "amiSelectorTerms": [{"id": "ami-1"}],
+        "subnetSelectorTerms": [{"id": "subnet-1"}],
+        "securityGroupSelectorTerms": [{"id": "sg-1"}]}})");
+    c["metadata"]["name"] = name;
+    c["spec"]["amiFamily"] = family;
+    return c;
+  };
+  fixture_["/apis/gantry.dev/v1/ec2nodeclasses"] =
+      json::array({{{"items", json::array({nodeClass("default", "Bottlerocket")})}}});
+  fixture_["/apis/karpenter.k8s.aws/v1/ec2nodeclasses"] = json::array(
+      {{{"items", json::array({nodeClass("default", "AL2"), nodeClass("legacy", "Windows2022")})}}});
+  auto state = read();
+  ASSERT_TRUE(state) << state.error().toString();
+  ASSERT_EQ(state->workload.nodeClasses.size(), 2u);
+  EXPECT_EQ(state->workload.nodeClasses[0].name, "default");
+  EXPECT_EQ(state->workload.nodeClasses[0].amiFamily, "Bottlerocket");
+  EXPECT_EQ(state->workload.nodeClasses[1].name, "legacy");
+  // planCluster hands each pool's class to the pricing hook.
+  std::vector<std::string> asked;
+  auto report = planCluster(std::move(*state), *catalog_, "us-east-1",
+                            [&](const workload::Workload& input, const std::string& name) {
+                              asked.push_back(name + "/" + std::to_string(input.nodeClasses.size()));
+                              return 0.5;
+                            });
+  ASSERT_TRUE(report) << report.error().toString();
+  EXPECT_FALSE(asked.empty());
+  for (const auto& node : report->plan.nodes) {
+    EXPECT_NEAR(node.nodeCostPerHour, node.pricePerHour + 0.5, 1e-12);
+  }
 }
 
 TEST_F(ClusterReaderTest, ListFailureFailsTheReadWithItsKind) {

@@ -78,7 +78,8 @@ TEST(PlanNodeCost, AClassThatDoesNotDecodeIsAnErrorNamingTheField) {
   auto plan = nlohmann::json::parse(run.out);
   ASSERT_EQ(plan["errors"].size(), 1u) << plan["errors"];
   const auto& error = plan["errors"][0];
-  EXPECT_EQ(error["object"], "EC2NodeClass broken");
+  // Named as the expander names every object, NodePools included.
+  EXPECT_EQ(error["object"], "EC2NodeClass default/broken");
   EXPECT_EQ(error["field"], "spec.blockDeviceMappings[0].ebs.volumeSize");
   // The rest is planned, at the default class's cost.
   expectNodeCosts(plan, 20 * kGp3PerGiBHour);
