@@ -130,7 +130,7 @@ void Packer::improve() {
     for (size_t n = 0; n < nodes_.size(); ++n) {
       if (movable(nodes_[n]) && utilization(nodes_[n]) < kMergeUtilization) live.push_back(n);
     }
-    if (live.size() < 2 || live.size() > kMaxNodesForMerge) return;
+    if (live.size() < 2 || live.size() > kMaxNodesForMerge) break;
     // Least-filled, cheapest nodes first: they are the ones worth folding into others.
     std::sort(live.begin(), live.end(), [&](size_t a, size_t b) {
       if (nodes_[a].price.price != nodes_[b].price.price) {
@@ -151,6 +151,14 @@ void Packer::improve() {
       if (nodes_[n].alive) reprice(n);
     }
     if (!changed) return;
+  }
+  // Whatever the merges did (large plans skip them): every node at the cheapest type for what
+  // it holds. A node opened for its class's best cost per pod keeps that type as it takes pods
+  // one at a time (topology), and spread or anti-affinity may never fill it; the larger types
+  // that per-node fixed costs favour make such leftovers dear.
+  if (options_.improvementRounds <= 0) return;
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].alive) reprice(n);
   }
 }
 
