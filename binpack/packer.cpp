@@ -25,12 +25,13 @@ std::optional<size_t> singleZone(const OfferMask& pin) {
 }  // namespace
 
 Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
-               const ResourceDims& dims, const Options& options)
+               const ResourceDims& dims, const Options& options, bool fixedCostInTargets)
     : snapshot_(snapshot),
       index_(index),
       classes_(classes),
       dims_(dims),
       options_(options),
+      fixedCostInTargets_(fixedCostInTargets),
       topology_(classes, snapshot),
       colocation_(index, classes) {
   unplaced_.resize(snapshot.pods.size());
@@ -79,6 +80,13 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
       if (zones & (1ull << z)) eligibleZones_[c].push_back(index.zones()[z]);
     }
   }
+}
+
+bool Packer::hasBulkClasses() const {
+  for (uint32_t c = 0; c < classes_.size(); ++c) {
+    if (!placedOneByOne(c)) return true;
+  }
+  return false;
 }
 
 const TypeMasks& Packer::masksOf(const Member& m, size_t pool) const {

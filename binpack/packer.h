@@ -49,8 +49,14 @@ struct ExistingSlot {
 
 class Packer {
  public:
+  // `fixedCostInTargets`: whether the type a fresh node is bought as counts the pool's fixed
+  // cost per node (fewer, larger nodes); every comparison of whole nodes counts it anyway.
   Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
-         const ResourceDims& dims, const Options& options);
+         const ResourceDims& dims, const Options& options, bool fixedCostInTargets = true);
+
+  // Whether some class buys its nodes by target type in bulk (not one pod at a time), so that
+  // fixedCostInTargets can change the packing.
+  bool hasBulkClasses() const;
 
   // Places every pod of class `c`: existing nodes first, then open new nodes, then fresh
   // nodes; with preferences first, then without. Pods that cannot go anywhere get a
@@ -89,8 +95,8 @@ class Packer {
   const TypeMasks& masksOf(const Member& m, size_t pool) const;
   std::optional<size_t> poolFor(uint32_t c, bool strict) const;
   // The type a fresh node for class c should be bought as: lowest cost per pod for the
-  // `remaining` pods of the class (the instance price plus the pool's fixed cost per node,
-  // shared by the pods), how many of them it holds, and the instance price alone.
+  // `remaining` pods of the class (the instance price plus `fixedCost` per node, shared by
+  // the pods), how many of them it holds, and the instance price alone.
   struct Target {
     int32_t type = -1;
     int64_t fit = 0;
@@ -98,7 +104,7 @@ class Packer {
     double price = 0;
   };
   Target chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
-                      int64_t remaining) const;
+                      int64_t remaining, double fixedCost) const;
   bool placeOnExisting(uint32_t c, size_t pod, bool strict);
   // Puts one pod on the open node (from index firstNode on) where it costs least, if that
   // beats `standalone`; returns the node.
@@ -145,6 +151,7 @@ class Packer {
   std::vector<PodClass>& classes_;
   const ResourceDims& dims_;
   const Options& options_;
+  const bool fixedCostInTargets_;
   Topology topology_;
   GpuColocation colocation_;
   std::vector<ExistingSlot> existing_;

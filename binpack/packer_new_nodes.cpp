@@ -8,7 +8,7 @@
 namespace gantry::binpack {
 
 Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
-                                    int64_t remaining) const {
+                                    int64_t remaining, double fixedCost) const {
   const PodClass& cls = classes_[c];
   const PoolEntry& pe = index_.pools()[pool];
   const TypeMasks& masks = strict ? cls.strict[pool] : cls.relaxed[pool];
@@ -21,7 +21,7 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
     if (fit <= 0) continue;
     // The fixed cost is per node, so types that hold more pods spread it thinner.
     const double price = index_.cheapest(t, m).price;
-    double perPod = (price + pe.fixedCost) / static_cast<double>(fit);
+    double perPod = (price + fixedCost) / static_cast<double>(fit);
     if (perPod < best.perPod - kEpsilon) best = {static_cast<int32_t>(t), fit, perPod, price};
   }
   return best;
@@ -33,7 +33,8 @@ double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
   const PodClass& cls = classes_[c];
   OfferMask pin = OfferMask::all();
   if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) pin = it->second;
-  return chooseTarget(c, *pool, strict, pin, static_cast<int64_t>(remaining)).perPod;
+  return chooseTarget(c, *pool, strict, pin, static_cast<int64_t>(remaining), fixedCost(*pool))
+      .perPod;
 }
 
 std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
@@ -157,12 +158,17 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
     if (!topology_.allowsNewNode(c, strict, domainOf(node, nodes_.size()))) return false;
   }
   const int64_t remaining = static_cast<int64_t>(pods.size() - next);
-  // The type with the lowest price per pod for what is left of this class. The answer only
+  // The type with the lowest cost per pod for what is left of this class. The answer only
   // changes when fewer pods remain than it holds, or limits bite, so it is reused.
+  // Pods placed one at a time (spread, anti-affinity, host ports) rarely fill the type their
+  // class would fill, and the node keeps that type as its budget for whatever joins it: the
+  // larger types that fixed costs favour would be bought half empty, so theirs is chosen by
+  // the instance price alone, as before fixed costs counted. Merges still count them.
   const bool oneByOne = placedOneByOne(c);
   if (oneByOne || cached.type < 0 || cached.fit > remaining ||
       !limitsAllow(*pool, -1, cached.type, true)) {
-    cached = chooseTarget(c, *pool, strict, node.pin, remaining);
+    const bool withFixed = fixedCostInTargets_ && !oneByOne;
+    cached = chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? fixedCost(*pool) : 0);
   }
   if (cached.type < 0) return false;
   node.budgetType = cached.type;

@@ -78,19 +78,38 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
       if (auto d = dims.intern(name); !d) return fail(d.error().withContext("pod " + pod.key()));
     }
   }
-  auto index = CatalogIndex::build(snapshot, instanceTypes, dims);
-  if (!index) return fail(index.error());
-  auto classes = buildClasses(snapshot.pods, *index, dims);
-  if (!classes) return fail(classes.error());
-
-  Packer packer(snapshot, *index, *classes, dims, options);
-  for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
-  packer.enforceGangs();
-  packer.improve();
-  packer.exactSearch();
-  Plan plan = packer.buildPlan();
-  plan.lowerBoundPerHour = lowerBound(plan, *classes, *index, packer.colocation(), snapshot.pods);
-  plan.lowerBoundGpuIsolation = packer.colocation().describe();
+  // One packing; the index is rebuilt each time since packing charges pool limits into it.
+  auto pack = [&](bool fixedCostInTargets, bool* bulk) -> Result<Plan> {
+    auto index = CatalogIndex::build(snapshot, instanceTypes, dims);
+    if (!index) return fail(index.error());
+    auto classes = buildClasses(snapshot.pods, *index, dims);
+    if (!classes) return fail(classes.error());
+    Packer packer(snapshot, *index, *classes, dims, options, fixedCostInTargets);
+    for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
+    packer.enforceGangs();
+    packer.improve();
+    packer.exactSearch();
+    Plan plan = packer.buildPlan();
+    plan.lowerBoundPerHour = lowerBound(plan, *classes, *index, packer.colocation(), snapshot.pods);
+    plan.lowerBoundGpuIsolation = packer.colocation().describe();
+    if (bulk) *bulk = packer.hasBulkClasses();
+    return plan;
+  };
+  bool bulk = false;
+  auto plan = pack(true, &bulk);
+  if (!plan) return plan;
+  const bool anyFixedCost = std::any_of(snapshot.nodeFixedCostPerHour.begin(),
+                                        snapshot.nodeFixedCostPerHour.end(),
+                                        [](const auto& entry) { return entry.second > 0; });
+  if (!anyFixedCost || !bulk) return plan;
+  // Buying larger types for the fixed cost is a greedy bet: classes that leave a large type
+  // half full (mixed shapes, tails) can lose it. The packing that buys as if nodes were free of
+  // fixed costs (each still costed with them) is kept when it is cheaper and places as many.
+  auto plain = pack(false, nullptr);
+  if (plain && plain->unschedulable.size() <= plan->unschedulable.size() &&
+      plain->totalPricePerHour < plan->totalPricePerHour - 1e-9) {
+    return plain;
+  }
   return plan;
 }
 
