@@ -82,13 +82,6 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
   }
 }
 
-bool Packer::hasBulkClasses() const {
-  for (uint32_t c = 0; c < classes_.size(); ++c) {
-    if (!placedOneByOne(c)) return true;
-  }
-  return false;
-}
-
 const TypeMasks& Packer::masksOf(const Member& m, size_t pool) const {
   return m.strict ? classes_[m.cls].strict[pool] : classes_[m.cls].relaxed[pool];
 }

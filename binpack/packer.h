@@ -54,9 +54,9 @@ class Packer {
   Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
          const ResourceDims& dims, const Options& options, bool fixedCostInTargets = true);
 
-  // Whether some class buys its nodes by target type in bulk (not one pod at a time), so that
-  // fixedCostInTargets can change the packing.
-  bool hasBulkClasses() const;
+  // Whether counting fixed costs made some fresh node's target type differ from the one
+  // chosen by instance price alone (so that fixedCostInTargets changed the packing).
+  bool fixedCostMovedATarget() const { return fixedCostMovedATarget_; }
 
   // Places every pod of class `c`: existing nodes first, then open new nodes, then fresh
   // nodes; with preferences first, then without. Pods that cannot go anywhere get a
@@ -152,6 +152,7 @@ class Packer {
   const ResourceDims& dims_;
   const Options& options_;
   const bool fixedCostInTargets_;
+  bool fixedCostMovedATarget_ = false;
   Topology topology_;
   GpuColocation colocation_;
   std::vector<ExistingSlot> existing_;

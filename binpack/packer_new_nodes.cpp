@@ -167,8 +167,12 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   const bool oneByOne = placedOneByOne(c);
   if (oneByOne || cached.type < 0 || cached.fit > remaining ||
       !limitsAllow(*pool, -1, cached.type, true)) {
-    const bool withFixed = fixedCostInTargets_ && !oneByOne;
+    const bool withFixed = fixedCostInTargets_ && !oneByOne && fixedCost(*pool) > 0;
     cached = chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? fixedCost(*pool) : 0);
+    if (withFixed && !fixedCostMovedATarget_) {
+      const Target plain = chooseTarget(c, *pool, strict, node.pin, remaining, 0);
+      fixedCostMovedATarget_ = plain.type != cached.type;
+    }
   }
   if (cached.type < 0) return false;
   node.budgetType = cached.type;

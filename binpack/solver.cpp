@@ -79,7 +79,7 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
     }
   }
   // One packing; the index is rebuilt each time since packing charges pool limits into it.
-  auto pack = [&](bool fixedCostInTargets, bool* bulk) -> Result<Plan> {
+  auto pack = [&](bool fixedCostInTargets, bool* moved) -> Result<Plan> {
     auto index = CatalogIndex::build(snapshot, instanceTypes, dims);
     if (!index) return fail(index.error());
     auto classes = buildClasses(snapshot.pods, *index, dims);
@@ -92,16 +92,12 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
     Plan plan = packer.buildPlan();
     plan.lowerBoundPerHour = lowerBound(plan, *classes, *index, packer.colocation(), snapshot.pods);
     plan.lowerBoundGpuIsolation = packer.colocation().describe();
-    if (bulk) *bulk = packer.hasBulkClasses();
+    if (moved) *moved = packer.fixedCostMovedATarget();
     return plan;
   };
-  bool bulk = false;
-  auto plan = pack(true, &bulk);
-  if (!plan) return plan;
-  const bool anyFixedCost = std::any_of(snapshot.nodeFixedCostPerHour.begin(),
-                                        snapshot.nodeFixedCostPerHour.end(),
-                                        [](const auto& entry) { return entry.second > 0; });
-  if (!anyFixedCost || !bulk) return plan;
+  bool moved = false;
+  auto plan = pack(true, &moved);
+  if (!plan || !moved) return plan;
   // Buying larger types for the fixed cost is a greedy bet: classes that leave a large type
   // half full (mixed shapes, tails) can lose it. The packing that buys as if nodes were free of
   // fixed costs (each still costed with them) is kept when it is cheaper and places as many.

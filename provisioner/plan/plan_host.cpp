@@ -33,7 +33,8 @@ void appendNamed(std::vector<T>& from, std::vector<T>& to, const std::string& ki
 }
 
 // Moves `from`'s NodePools, node classes and errors into `into`.
-void appendNodePools(workload::Workload& from, const std::string& source, workload::Workload& into) {
+void appendNodePools(workload::Workload& from, const std::string& source,
+                     workload::Workload& into) {
   into.errors.insert(into.errors.end(), from.errors.begin(), from.errors.end());
   appendNamed(from.nodePools, into.nodePools, "NodePool", source, into.errors);
   appendNamed(from.nodeClasses, into.nodeClasses, "EC2NodeClass", source, into.errors);

@@ -197,7 +197,8 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input,
   // Each node's volumes and addresses, as the cloud prices the pool's node class: with them
   // the solver stops buying many tiny nodes whose fixed costs outweigh a larger one's price.
   for (const api::NodePool& pool : snap.snapshot.nodePools) {
-    snap.snapshot.nodeFixedCostPerHour[pool.name] = cloud_.nodeFixedCostPerHour(nodeClassRefOf(pool));
+    snap.snapshot.nodeFixedCostPerHour[pool.name] =
+        cloud_.nodeFixedCostPerHour(nodeClassRefOf(pool));
   }
   const Clock::TimePoint solving = clock_.now();
   auto plan = options_.planner ? options_.planner(snap.snapshot, **catalog, options_.solver)

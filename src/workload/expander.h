@@ -2,7 +2,8 @@
 // Pod, Deployment, ReplicaSet, StatefulSet, Job, CronJob (one run), DaemonSet (as overhead),
 // Kubeflow training jobs (TFJob, PyTorchJob, MPIJob, ... every replica spec) and Katib
 // Experiments (parallelTrialCount trials of the trial template). Also accepts NodePools,
-// EC2NodeClasses, Nodes, and `List` objects. Kinds that create no pods (Service, ConfigMap, ...) are ignored.
+// EC2NodeClasses, Nodes, and `List` objects. Kinds that create no pods (Service, ConfigMap,
+// ...) are ignored.
 #pragma once
 
 #include <string>

@@ -231,7 +231,8 @@ TEST_F(ClusterReaderTest, NodeClassesOfBothGroupsAreReadAndGantryClassesOfTheSam
   fixture_["/apis/gantry.dev/v1/ec2nodeclasses"] =
       json::array({{{"items", json::array({nodeClass("default", "Bottlerocket")})}}});
   fixture_["/apis/karpenter.k8s.aws/v1/ec2nodeclasses"] = json::array(
-      {{{"items", json::array({nodeClass("default", "AL2"), nodeClass("legacy", "Windows2022")})}}});
+      {{{"items",
+         json::array({nodeClass("default", "AL2"), nodeClass("legacy", "Windows2022")})}}});
   auto state = read();
   ASSERT_TRUE(state) << state.error().toString();
   ASSERT_EQ(state->workload.nodeClasses.size(), 2u);
@@ -242,7 +243,8 @@ TEST_F(ClusterReaderTest, NodeClassesOfBothGroupsAreReadAndGantryClassesOfTheSam
   std::vector<std::string> asked;
   auto report = planCluster(std::move(*state), *catalog_, "us-east-1",
                             [&](const workload::Workload& input, const std::string& name) {
-                              asked.push_back(name + "/" + std::to_string(input.nodeClasses.size()));
+                              asked.push_back(name + "/" +
+                                              std::to_string(input.nodeClasses.size()));
                               return 0.5;
                             });
   ASSERT_TRUE(report) << report.error().toString();
