@@ -152,7 +152,7 @@ PassResult DisruptionReconciler::pass() {
   std::set<std::string> fencedNow;
 
   for (const auto& claim : reader_.nodeClaims()) {
-    const std::string poolName = claim->nodePool();
+    const std::string& poolName = claim->nodePool();
     if (!claim->isTrue(nc::kInitialized)) continue;  // the registration TTL's business
     PoolCount& count = counts[poolName];
     ++count.nodes;
