@@ -354,7 +354,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     if (a.accelerator != b.accelerator) return a.accelerator;
     double sa = score(a), sb = score(b);
     if (sa != sb) return sa > sb;
-    return a.rep->key() < b.rep->key();
+    return keyLess(*a.rep, *b.rep);
   });
   return classes;
 }

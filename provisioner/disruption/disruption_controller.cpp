@@ -149,15 +149,16 @@ PassResult DisruptionReconciler::pass() {
   // (method index, candidate)
   std::vector<std::pair<size_t, Candidate>> candidates;
   std::map<std::pair<std::string, std::string>, double> eligible;
+  std::set<std::string> fencedNow;
 
   for (const auto& claim : reader_.nodeClaims()) {
-    const std::string poolName = claim->nodePool();
+    const std::string& poolName = claim->nodePool();
     if (!claim->isTrue(nc::kInitialized)) continue;  // the registration TTL's business
     PoolCount& count = counts[poolName];
     ++count.nodes;
     auto node = claim->nodeName.empty() ? nullptr : reader_.node(claim->nodeName);
     if (node != nullptr && !claim->deleting() && !node->deleting && fenced(*node) &&
-        !recentlyDisrupted(claim->name, now)) {
+        !recentlyDisrupted(claim->name, now) && fenceLeftBehind(claim->name, now, fencedNow)) {
       clearStaleFence(*claim, *node);
     }
     if (claim->deleting() || node == nullptr || node->deleting || !node->ready || fenced(*node)) {
@@ -179,6 +180,7 @@ PassResult DisruptionReconciler::pass() {
       break;  // one method per node: the first that wants it
     }
   }
+  std::erase_if(fencedSince_, [&](const auto& kv) { return !fencedNow.contains(kv.first); });
   result.candidates = candidates.size();
   if (metrics_) {
     for (auto& [series, seen] : eligibleSeries_) seen = false;
@@ -303,6 +305,15 @@ bool DisruptionReconciler::recentlyDisrupted(const std::string& claim, Clock::Ti
   constexpr auto kCacheLag = std::chrono::minutes(2);
   std::erase_if(disruptedAt_, [&](const auto& kv) { return now - kv.second > kCacheLag; });
   return disruptedAt_.contains(claim);
+}
+
+bool DisruptionReconciler::fenceLeftBehind(const std::string& claim, Clock::TimePoint now,
+                                           std::set<std::string>& seen) {
+  seen.insert(claim);
+  auto since = fencedSince_.try_emplace(claim, now).first;
+  if (now - since->second < options_.staleFenceAfter) return false;
+  fencedSince_.erase(since);
+  return true;
 }
 
 void DisruptionReconciler::clearStaleFence(const api::NodeClaim& claim, const api::Node& node) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct DisruptionOptions {
   Clock::Duration passInterval = std::chrono::seconds(5);
   // A node held back for the same cause is told again (Event) no sooner than this.
   Clock::Duration repeatBlockedEventsAfter = std::chrono::minutes(5);
+  // A fenced node whose claim is not deleting is taken for a crash's leftover only once it has
+  // stayed so this long: another actor (the interruption handler) fences, annotates and
+  // deletes in steps, and a pass between them must not undo its fence and reason.
+  Clock::Duration staleFenceAfter = std::chrono::minutes(1);
 };
 
 // What one pass did, for logs, tests and the benchmark.
@@ -80,6 +85,10 @@ class DisruptionReconciler final : public runtime::Reconciler {
                const std::string& blocker);
   // Whether this reconciler deleted `claim` lately (the cache may not show it deleting yet).
   bool recentlyDisrupted(const std::string& claim, Clock::TimePoint now);
+  // Whether the fence on `claim`'s node has stood without a delete for staleFenceAfter;
+  // `seen` collects the claims asked about this pass (the others are forgotten).
+  bool fenceLeftBehind(const std::string& claim, Clock::TimePoint now,
+                       std::set<std::string>& seen);
   void clearStaleFence(const api::NodeClaim& claim, const api::Node& node);
   void accountIdleGpus(const api::NodeClaim& claim, const api::Node& node,
                        Clock::Duration elapsed);
@@ -97,6 +106,8 @@ class DisruptionReconciler final : public runtime::Reconciler {
   // claim -> (cause and blocker, when told)
   std::map<std::string, std::pair<std::string, Clock::TimePoint>> told_;
   std::map<std::string, Clock::TimePoint> disruptedAt_;  // claims this reconciler deleted
+  // claims first seen fenced but not deleting -> when
+  std::map<std::string, Clock::TimePoint> fencedSince_;
   std::map<std::pair<std::string, std::string>, bool> eligibleSeries_;   // (pool, reason) seen
 };
 

@@ -88,6 +88,10 @@ Status KubeLifecycleWriter::deleteNode(const std::string& name) {
   return toStatus(client_.remove(kNodes.withName(name)));
 }
 
+Status LifecycleWriter::writeNodeClaimStatus(const api::NodeClaim& claim) {
+  return patchNodeClaimStatus(claim.name, api::nodeClaimStatusPatch(claim));
+}
+
 Status KubeLifecycleWriter::patchNodeClaimStatus(const std::string& name,
                                                  const nlohmann::json& mergePatch) {
   return toStatus(client_.patch(kube::kNodeClaimsPath.withName(name, "status"),

@@ -65,6 +65,10 @@ class LifecycleWriter {
   virtual Status deleteNode(const std::string& name) = 0;
   // Merge patch of the claim's status subresource (api::nodeClaimStatusPatch).
   virtual Status patchNodeClaimStatus(const std::string& name, const nlohmann::json& mergePatch) = 0;
+  // The claim's whole status as `claim` holds it, on the condition of its resourceVersion when
+  // set: patchNodeClaimStatus with api::nodeClaimStatusPatch(claim), unless a writer can store
+  // it without the JSON (the simulator's cluster, where this is the hottest write).
+  virtual Status writeNodeClaimStatus(const api::NodeClaim& claim);
   // Merge patch of the claim itself (metadata.finalizers with a resourceVersion precondition).
   virtual Status patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) = 0;
   // Adds `labels` to the claim's metadata.labels, on the condition that the claim is still at

@@ -16,12 +16,17 @@ Result<StepResult> DisruptionMarks::reconcile(api::NodeClaim& claim) {
   if (initialized == nullptr || initialized->status != ConditionStatus::kTrue) return StepResult{};
   const auto now = ctx_.clock.now();
 
+  // The newest pod event this process saw, to the second (RFC 3339 stores no more).
+  std::optional<Clock::TimePoint> seen;
   if (ctx_.shared.podEvents && !claim.nodeName.empty()) {
-    auto last = ctx_.shared.podEvents->last(claim.nodeName);
-    if (last && (!claim.lastPodEventTime || *last > *claim.lastPodEventTime)) {
-      // Stored with one-second precision (RFC 3339); keep the newest moment.
-      claim.lastPodEventTime = std::chrono::floor<std::chrono::seconds>(*last);
+    if (auto last = ctx_.shared.podEvents->last(claim.nodeName)) {
+      seen = std::chrono::floor<std::chrono::seconds>(*last);
     }
+  }
+  if (seen && (!claim.lastPodEventTime || *seen >= *claim.lastPodEventTime + kPodEventDedupe)) {
+    // Stored at most once per kPodEventDedupe, as Karpenter does: on a busy node every bind
+    // and exit would otherwise be a status write. The timer below uses `seen` itself.
+    claim.lastPodEventTime = *seen;
   }
 
   auto pool = ctx_.reader.nodePool(claim.nodePool());
@@ -40,6 +45,7 @@ Result<StepResult> DisruptionMarks::reconcile(api::NodeClaim& claim) {
   }
   Clock::TimePoint since = initialized->lastTransitionTime;
   if (claim.lastPodEventTime) since = std::max(since, *claim.lastPodEventTime);
+  if (seen) since = std::max(since, *seen);
   const Clock::TimePoint due = since + *after;
   if (now >= due) {
     claim.setCondition(nc::kConsolidatable, ConditionStatus::kTrue, "Consolidatable", "", now);

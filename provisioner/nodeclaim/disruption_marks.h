@@ -6,9 +6,16 @@
 // is empty is the emptiness method's question, asked at decision time.
 #pragma once
 
+#include <chrono>
+
 #include "provisioner/nodeclaim/lifecycle_step.h"
 
 namespace gantry::provisioner::nodeclaim {
+
+// status.lastPodEventTime moves only when a pod event is at least this much newer than the
+// stored time (Karpenter's podevents dedupe), so the stored time lags by less than this.
+// The Consolidatable timer counts from the event itself, as this process saw it.
+inline constexpr Clock::Duration kPodEventDedupe = std::chrono::seconds(10);
 
 class DisruptionMarks final : public LifecycleStep {
  public:

@@ -49,7 +49,7 @@ void LifecycleContext::event(const api::NodeClaim& claim, kube::EventType type,
 }
 
 Status LifecycleContext::writeStatus(const api::NodeClaim& claim) const {
-  return writer.patchNodeClaimStatus(claim.name, api::nodeClaimStatusPatch(claim));
+  return writer.writeNodeClaimStatus(claim);
 }
 
 std::shared_ptr<const api::Node> LifecycleContext::nodeOf(const api::NodeClaim& claim) const {

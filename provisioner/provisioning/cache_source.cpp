@@ -26,7 +26,7 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
       for (const auto& ds : cache.daemonSets().store().list()) objects.daemonSets.push_back(*ds);
       // The store's order is a hash's; the solver's answer should not depend on it.
       std::sort(objects.daemonSets.begin(), objects.daemonSets.end(),
-                [](const api::Pod& a, const api::Pod& b) { return a.key() < b.key(); });
+                [](const api::Pod& a, const api::Pod& b) { return keyLess(a, b); });
     }
     return objects;
   };

@@ -60,7 +60,7 @@ size_t addInterruptedPods(ClusterObjects& objects) {
   objects.bound = std::move(kept);
   if (added > 0) {
     std::sort(objects.pending.begin(), objects.pending.end(),
-              [](const api::Pod& a, const api::Pod& b) { return a.key() < b.key(); });
+              [](const api::Pod& a, const api::Pod& b) { return keyLess(a, b); });
   }
   return added;
 }

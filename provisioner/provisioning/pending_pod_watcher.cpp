@@ -80,7 +80,7 @@ std::vector<kube::ObjectPtr<api::Pod>> PendingPodWatcher::pendingPods() const {
   auto pods = cache_.pods().store().byIndex(kube::kPodsByPhase, "Pending");
   std::erase_if(pods, [this](const kube::ObjectPtr<api::Pod>& p) { return !needsCapacity(*p); });
   std::sort(pods.begin(), pods.end(),
-            [](const auto& a, const auto& b) { return a->key() < b->key(); });
+            [](const auto& a, const auto& b) { return keyLess(*a, *b); });
   return pods;
 }
 

@@ -65,9 +65,10 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   // --- set-up (the informers' put)
   void put(api::Pod pod) {
     std::string key = pod.key();
-    if (auto old = pods_.get(key)) forgetLoad(old->nodeName);
-    forgetLoad(pod.nodeName);
-    pods_.put(key, std::make_shared<const api::Pod>(std::move(pod)), "1");
+    if (auto old = pods_.get(key)) leaveLoad(*old);
+    auto stored = std::make_shared<const api::Pod>(std::move(pod));
+    joinLoad(stored);
+    pods_.put(key, std::move(stored), "1");
   }
   void put(api::Node node) {
     std::string key = node.name;
@@ -85,7 +86,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   }
   // --- the informers' delete
   void erasePod(const std::string& key) {
-    if (auto old = pods_.get(key)) forgetLoad(old->nodeName);
+    if (auto old = pods_.get(key)) leaveLoad(*old);
     pods_.erase(key);
   }
   void eraseNode(const std::string& name) {
@@ -171,7 +172,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     if (added) {
       it->second.pods = podsOn(node);
       std::sort(it->second.pods.begin(), it->second.pods.end(),
-                [](const auto& a, const auto& b) { return a->key() < b->key(); });
+                [](const auto& a, const auto& b) { return keyLess(*a, *b); });
       for (const auto& pod : it->second.pods) it->second.requested += pod->requests;
     }
     return it->second;
@@ -197,10 +198,34 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   std::unordered_map<std::string, uint64_t> roomStamps_;  // by node name
   uint64_t roomClock_ = 0;
   void roomChanged(const std::string& node) { roomStamps_[node] = ++roomClock_; }
-  void forgetLoad(const std::string& node) {
-    if (node.empty()) return;
-    loads_.erase(node);
-    roomChanged(node);
+  // A pod's load on its node is kept up to date in place once computed: a pod event costs a
+  // sorted insert or erase, not a new sort of the node's pods.
+  static bool loads(const api::Pod& pod) {
+    return !pod.nodeName.empty() && pod.phase != "Succeeded" && pod.phase != "Failed";
+  }
+  static bool byKey(const std::shared_ptr<const api::Pod>& a, const std::string& key) {
+    return keyLess(*a, key);
+  }
+  void leaveLoad(const api::Pod& pod) {
+    if (pod.nodeName.empty()) return;
+    roomChanged(pod.nodeName);
+    auto it = loads_.find(pod.nodeName);
+    if (it == loads_.end() || !loads(pod)) return;
+    auto& pods = it->second.pods;
+    const std::string key = pod.key();
+    auto at = std::lower_bound(pods.begin(), pods.end(), key, byKey);
+    if (at == pods.end() || (*at)->key() != key) return;
+    pods.erase(at);
+    it->second.requested -= pod.requests;
+  }
+  void joinLoad(const std::shared_ptr<const api::Pod>& pod) {
+    if (pod->nodeName.empty()) return;
+    roomChanged(pod->nodeName);
+    auto it = loads_.find(pod->nodeName);
+    if (it == loads_.end() || !loads(*pod)) return;
+    auto& pods = it->second.pods;
+    pods.insert(std::lower_bound(pods.begin(), pods.end(), pod->key(), byKey), pod);
+    it->second.requested += pod->requests;
   }
 };
 

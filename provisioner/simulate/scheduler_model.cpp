@@ -116,7 +116,7 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
   SchedulingPass pass;
   if (pending.empty()) return pass;
   std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
-    return a->priority != b->priority ? a->priority > b->priority : a->key() < b->key();
+    return a->priority != b->priority ? a->priority > b->priority : keyLess(*a, *b);
   });
   // Topology makes every node and pod count: then the solve gets all of them.
   // Otherwise each pod brings the first nodes (by name, the solver's order) that would take it

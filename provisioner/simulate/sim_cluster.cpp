@@ -50,8 +50,8 @@ class SimCluster::ProvisionerWriter final : public ClusterWriter {
     for (const auto& f : it->second["metadata"].value("finalizers", json::array())) {
       if (f != api::nodeclaim::kTerminationFinalizer) finalizers.push_back(f);
     }
-    Status s = cluster_.applyPatch(Kind::kClaim, name, {{"metadata", {{"finalizers", finalizers}}}},
-                                   false);
+    Status s =
+        cluster_.applyPatch(Kind::kClaim, name, {{"metadata", {{"finalizers", finalizers}}}});
     if (!s.isOk()) return s;
     s = cluster_.remove(Kind::kClaim, name);
     return s.isNotFound() ? Status::ok() : s;
@@ -121,12 +121,12 @@ Result<api::NodeClaim> SimCluster::updateNodeClaim(const api::NodeClaim& claim) 
   if (!claims_.contains(claim.name)) return fail(Status::notFound("nodeclaims " + claim.name));
   if (!claim.labels.empty()) {
     Status s =
-        applyPatch(Kind::kClaim, claim.name, {{"metadata", {{"labels", claim.labels}}}}, false);
+        applyPatch(Kind::kClaim, claim.name, {{"metadata", {{"labels", claim.labels}}}});
     if (!s.isOk()) return fail(s);
   }
-  json status = api::nodeClaimStatusPatch(claim);
-  if (status.contains("metadata")) status["metadata"].erase("resourceVersion");
-  if (Status s = applyPatch(Kind::kClaim, claim.name, status, true); !s.isOk()) return fail(s);
+  api::NodeClaim unconditional = claim;
+  unconditional.resourceVersion.clear();
+  if (Status s = writeNodeClaimStatus(unconditional); !s.isOk()) return fail(s);
   return *reader_.nodeClaim(claim.name);
 }
 
@@ -137,7 +137,7 @@ Result<json> SimCluster::getNode(const std::string& name) {
 }
 
 Status SimCluster::patchNode(const std::string& name, const json& mergePatch) {
-  return applyPatch(Kind::kNode, name, mergePatch, false);
+  return applyPatch(Kind::kNode, name, mergePatch);
 }
 
 Status SimCluster::deleteNode(const std::string& name) {
@@ -145,11 +145,30 @@ Status SimCluster::deleteNode(const std::string& name) {
 }
 
 Status SimCluster::patchNodeClaimStatus(const std::string& name, const json& mergePatch) {
-  return applyPatch(Kind::kClaim, name, mergePatch, true);
+  auto before = reader_.nodeClaim(name);
+  if (before == nullptr) return Status::notFound(name);
+  const json* meta = mergePatch.contains("metadata") ? &mergePatch["metadata"] : nullptr;
+  if (meta && meta->contains("resourceVersion")) {
+    if (Status s = checkVersion(name, (*meta)["resourceVersion"]); !s.isOk()) return s;
+  }
+  json status = api::encodeNodeClaimStatus(*before);
+  status.merge_patch(mergePatch.value("status", json::object()));
+  auto next = api::withStatus(*before, status);
+  if (!next) return Status::invalid("nodeclaim " + name + ": " + next.error().message);
+  return publishStatus(std::move(*next));
+}
+
+Status SimCluster::writeNodeClaimStatus(const api::NodeClaim& claim) {
+  auto before = reader_.nodeClaim(claim.name);
+  if (before == nullptr) return Status::notFound(claim.name);
+  if (!claim.resourceVersion.empty()) {
+    if (Status s = checkVersion(claim.name, claim.resourceVersion); !s.isOk()) return s;
+  }
+  return publishStatus(api::withStoredStatus(*before, claim));
 }
 
 Status SimCluster::patchNodeClaim(const std::string& name, const json& mergePatch) {
-  return applyPatch(Kind::kClaim, name, mergePatch, false);
+  return applyPatch(Kind::kClaim, name, mergePatch);
 }
 
 Result<std::string> SimCluster::addNodeClaimLabels(const std::string& name,
@@ -157,7 +176,7 @@ Result<std::string> SimCluster::addNodeClaimLabels(const std::string& name,
                                                    const std::string& resourceVersion) {
   json patch{{"metadata", {{"labels", labels}}}};
   if (!resourceVersion.empty()) patch["metadata"]["resourceVersion"] = resourceVersion;
-  if (Status s = applyPatch(Kind::kClaim, name, patch, false); !s.isOk()) return fail(s);
+  if (Status s = applyPatch(Kind::kClaim, name, patch); !s.isOk()) return fail(s);
   return claims_.at(name)["metadata"]["resourceVersion"].get<std::string>();
 }
 
@@ -177,7 +196,7 @@ Status SimCluster::deletePod(const std::string& ns, const std::string& name) {
   return Status::ok();
 }
 
-Status SimCluster::publish(Kind kind, const std::string& name, bool statusOnly) {
+Status SimCluster::publish(Kind kind, const std::string& name) {
   ++writes_;
   Objects& store = objects(kind);
   auto it = store.find(name);
@@ -205,18 +224,17 @@ Status SimCluster::publish(Kind kind, const std::string& name, bool statusOnly) 
     if (observer_ && before) observer_->claimChanged(before.get(), nullptr);
     return Status::ok();
   }
-  // A status write changes nothing else: the cached claim takes the new status alone.
-  auto decoded = statusOnly && before != nullptr
-                     ? api::withStatus(*before, object.value("status", json::object()))
-                     : api::decodeNodeClaim(object);
+  auto decoded = api::decodeNodeClaim(object);
   if (!decoded) return Status::invalid("nodeclaim " + name + ": " + decoded.error().message);
+  // The stored JSON's status is the one it was created with; later ones live in the cache.
+  if (before != nullptr) decoded = api::withStoredStatus(std::move(*decoded), *before);
   decoded->resourceVersion = object["metadata"]["resourceVersion"].get<std::string>();
   reader_.put(*decoded);
   if (observer_) observer_->claimChanged(before.get(), reader_.nodeClaim(name).get());
   return Status::ok();
 }
 
-Status SimCluster::applyPatch(Kind kind, const std::string& name, json patch, bool statusOnly) {
+Status SimCluster::applyPatch(Kind kind, const std::string& name, json patch) {
   Objects& store = objects(kind);
   auto it = store.find(name);
   if (it == store.end()) return Status::notFound(name);
@@ -227,9 +245,26 @@ Status SimCluster::applyPatch(Kind kind, const std::string& name, json patch, bo
     }
     patch["metadata"].erase("resourceVersion");
   }
-  if (statusOnly) patch = json{{"status", patch.value("status", json::object())}};
   object.merge_patch(patch);
-  return publish(kind, name, statusOnly);
+  return publish(kind, name);
+}
+
+Status SimCluster::checkVersion(const std::string& claim, const json& resourceVersion) const {
+  if (resourceVersion != claims_.at(claim)["metadata"]["resourceVersion"]) {
+    return Status::conflict("the object has been modified: " + claim);
+  }
+  return Status::ok();
+}
+
+Status SimCluster::publishStatus(api::NodeClaim next) {
+  ++writes_;
+  const std::string name = next.name;
+  next.resourceVersion = std::to_string(++version_);
+  claims_.at(name)["metadata"]["resourceVersion"] = next.resourceVersion;
+  auto before = reader_.nodeClaim(name);
+  reader_.put(std::move(next));
+  if (observer_) observer_->claimChanged(before.get(), reader_.nodeClaim(name).get());
+  return Status::ok();
 }
 
 Status SimCluster::remove(Kind kind, const std::string& name) {

@@ -72,6 +72,7 @@ class SimCluster final : public nodeclaim::LifecycleWriter {
   Status patchNode(const std::string& name, const nlohmann::json& mergePatch) override;
   Status deleteNode(const std::string& name) override;
   Status patchNodeClaimStatus(const std::string& name, const nlohmann::json& mergePatch) override;
+  Status writeNodeClaimStatus(const api::NodeClaim& claim) override;
   Status patchNodeClaim(const std::string& name, const nlohmann::json& mergePatch) override;
   Result<std::string> addNodeClaimLabels(const std::string& name, const api::Labels& labels,
                                          const std::string& resourceVersion) override;
@@ -88,10 +89,14 @@ class SimCluster final : public nodeclaim::LifecycleWriter {
   enum class Kind { kNode, kClaim };
 
   // Stamps a new resourceVersion and re-decodes the object into the reader (or drops it when
-  // its deletion is complete), then tells the observer. `statusOnly`: only the status changed,
-  // so only it is decoded.
-  Status publish(Kind kind, const std::string& name, bool statusOnly = false);
-  Status applyPatch(Kind kind, const std::string& name, nlohmann::json patch, bool statusOnly);
+  // its deletion is complete), then tells the observer. A claim keeps the status its cached
+  // copy has: status writes go to the cache alone (publishStatus), not through the JSON.
+  Status publish(Kind kind, const std::string& name);
+  Status applyPatch(Kind kind, const std::string& name, nlohmann::json patch);
+  // kConflict unless `resourceVersion` is the stored claim's.
+  Status checkVersion(const std::string& claim, const nlohmann::json& resourceVersion) const;
+  // `next` (a stored claim with a new status) as the claim's new version.
+  Status publishStatus(api::NodeClaim next);
   Status remove(Kind kind, const std::string& name);
   Objects& objects(Kind kind) { return kind == Kind::kNode ? nodes_ : claims_; }
 

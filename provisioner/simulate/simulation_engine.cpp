@@ -256,7 +256,7 @@ ClusterObjects SimulationEngine::readCluster() const {
       objects.bound.push_back(*pod);
     }
   }
-  auto byKey = [](const api::Pod& a, const api::Pod& b) { return a.key() < b.key(); };
+  auto byKey = [](const api::Pod& a, const api::Pod& b) { return keyLess(a, b); };
   std::sort(objects.pending.begin(), objects.pending.end(), byKey);
   std::sort(objects.bound.begin(), objects.bound.end(), byKey);
   objects.nodes = sortedValues(reader.nodes());

@@ -8,9 +8,10 @@
 
 namespace gantry::api {
 
-std::string NodeClaim::nodePool() const {
+const std::string& NodeClaim::nodePool() const {
+  static const std::string kNone;
   auto it = labels.find(label::kNodePool);
-  return it == labels.end() ? std::string() : it->second;
+  return it == labels.end() ? kNone : it->second;
 }
 
 bool NodeClaim::hasFinalizer(std::string_view finalizer) const {

@@ -105,8 +105,8 @@ struct NodeClaim {
   std::optional<Clock::TimePoint> lastPodEventTime;
   std::vector<Condition> conditions;
 
-  // The value of the gantry.dev/nodepool label, "" when absent.
-  std::string nodePool() const;
+  // The value of the gantry.dev/nodepool label, "" when absent. Valid while the labels are.
+  const std::string& nodePool() const;
   bool deleting() const { return deletionTimestamp.has_value(); }
   bool hasFinalizer(std::string_view finalizer) const;
 

@@ -130,6 +130,22 @@ bool sameStatus(const NodeClaim& a, const NodeClaim& b) {
          std::ranges::equal(a.conditions, b.conditions, sameEncoded);
 }
 
+NodeClaim withStoredStatus(NodeClaim claim, const NodeClaim& from) {
+  using std::chrono::floor, std::chrono::seconds;
+  claim.providerId = from.providerId;
+  claim.imageId = from.imageId;
+  claim.nodeName = from.nodeName;
+  claim.capacity = from.capacity;
+  claim.allocatable = from.allocatable;
+  claim.lastPodEventTime.reset();
+  if (from.lastPodEventTime) claim.lastPodEventTime = floor<seconds>(*from.lastPodEventTime);
+  claim.conditions = from.conditions;
+  for (Condition& c : claim.conditions) {
+    c.lastTransitionTime = floor<seconds>(c.lastTransitionTime);
+  }
+  return claim;
+}
+
 json nodeClaimStatusPatch(const NodeClaim& c) {
   json status = encodeNodeClaimStatus(c);
   // In a merge patch an absent key keeps the stored value; null removes it. Write every

@@ -18,4 +18,8 @@ bool sameStatus(const NodeClaim& a, const NodeClaim& b);
 // metadata and spec again. Errors name the field ("status.conditions[0].status").
 DecodeResult<NodeClaim> withStatus(NodeClaim claim, const nlohmann::json& status);
 
+// `claim` with the status of `from`, as a status write of `from` would store it (timestamps to
+// the second): withStatus(claim, encodeNodeClaimStatus(from)) without the JSON in between.
+NodeClaim withStoredStatus(NodeClaim claim, const NodeClaim& from);
+
 }  // namespace gantry::api

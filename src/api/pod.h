@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/api/host_port.h"
@@ -85,6 +86,10 @@ struct Pod {
 
   // "ns/name"
   std::string key() const { return ns + "/" + name; }
+  // a.key() < b.key(), without building either key (sorts and searches by key are hot).
+  friend bool keyLess(const Pod& a, const Pod& b);
+  // a.key() < key.
+  friend bool keyLess(const Pod& a, std::string_view key);
   // True when the pod asks for nvidia.com/gpu, amd.com/gpu or Neuron devices.
   bool needsAccelerator() const;
   // Whether the pod's required node constraints (nodeSelector + required affinity)

@@ -1,6 +1,6 @@
 // The disruption-marks step, on its own and through LifecycleReconciler over the fakes: no
 // marks before Initialized; status.lastPodEventTime copied from state::PodEvents (second
-// precision, only forward); Consolidatable=True once the NodePool's consolidateAfter has
+// precision, only forward, at most once per 10 s); Consolidatable=True once the NodePool's consolidateAfter has
 // passed since max(Initialized, lastPodEventTime), a requeue for exactly that moment before,
 // False again after a later pod event, never with "Never", at once with "0s".
 #include <gtest/gtest.h>
@@ -146,9 +146,29 @@ TEST_F(DisruptionMarksTest, LastPodEventTimeIsCopiedWithSecondPrecision) {
   passAt(7s);
   EXPECT_EQ(statusWrites(), writes) << "the same moment again writes nothing";
 
-  podEvents_.record(kNode, t0_ + 8s);
-  passAt(9s);
-  EXPECT_EQ(*claim()->lastPodEventTime, t0_ + 8s);
+  podEvents_.record(kNode, t0_ + 14s);
+  passAt(15s);
+  EXPECT_EQ(*claim()->lastPodEventTime, t0_ + 5s) << "under 10 s newer: not worth a write";
+  EXPECT_EQ(statusWrites(), writes);
+
+  podEvents_.record(kNode, t0_ + 15s);
+  passAt(16s);
+  EXPECT_EQ(*claim()->lastPodEventTime, t0_ + 15s);
+}
+
+TEST_F(DisruptionMarksTest, AnEventTheDedupeDidNotStoreStillRestartsTheTimer) {
+  cluster_.putClaim(initializedClaim());
+  podEvents_.record(kNode, t0_ + 20s);
+  EXPECT_EQ(passAt(21s), 29s);
+  ASSERT_EQ(*claim()->lastPodEventTime, t0_ + 20s);
+
+  podEvents_.record(kNode, t0_ + 25s);  // 5 s later: not stored
+  EXPECT_EQ(passAt(26s), 29s) << "30 s from the event at t0+25s, not from the stored t0+20s";
+  EXPECT_EQ(*claim()->lastPodEventTime, t0_ + 20s);
+  EXPECT_EQ(passAt(50s), 5s);
+  EXPECT_FALSE(consolidatable());
+  EXPECT_EQ(passAt(55s), std::nullopt);
+  EXPECT_EQ(consolidatable()->status, ConditionStatus::kTrue);
 }
 
 TEST_F(DisruptionMarksTest, LastPodEventTimeOnlyMovesForward) {
@@ -162,9 +182,9 @@ TEST_F(DisruptionMarksTest, LastPodEventTimeOnlyMovesForward) {
   EXPECT_EQ(*claim()->lastPodEventTime, t0_ + 20s);
   EXPECT_EQ(statusWrites(), 0u);
 
-  podEvents_.record(kNode, t0_ + 25s);
+  podEvents_.record(kNode, t0_ + 30s);
   passAt(31s);
-  EXPECT_EQ(*claim()->lastPodEventTime, t0_ + 25s);
+  EXPECT_EQ(*claim()->lastPodEventTime, t0_ + 30s);
 }
 
 TEST_F(DisruptionMarksTest, ConsolidatableOnceConsolidateAfterHasPassedSinceInitialized) {

@@ -104,5 +104,23 @@ TEST(WithStatusTest, AMalformedStatusNamesTheField) {
   EXPECT_NE(bad.error().field.find("status.conditions"), std::string::npos) << bad.error().field;
 }
 
+TEST(WithStoredStatusTest, StoresWhatAWriteThroughTheWireWould) {
+  NodeClaim claim = healthyClaim();
+  claim.labels["gantry.dev/nodepool"] = "gpu";
+  claim.resourceVersion = "7";
+  NodeClaim next = healthyClaim();
+  next.nodeName.clear();
+  next.imageId = "ami-new";
+  next.lastPodEventTime = *next.lastPodEventTime + 1500ms;
+  next.conditions[0].lastTransitionTime += 2700ms;
+  auto viaWire = withStatus(claim, encodeNodeClaimStatus(next));
+  ASSERT_TRUE(viaWire.has_value());
+  const NodeClaim direct = withStoredStatus(claim, next);
+  EXPECT_EQ(encodeNodeClaim(direct), encodeNodeClaim(*viaWire));
+  EXPECT_EQ(direct.lastPodEventTime, viaWire->lastPodEventTime) << "floored to the second";
+  EXPECT_EQ(direct.conditions, viaWire->conditions);
+  EXPECT_EQ(direct.resourceVersion, "7");
+}
+
 }  // namespace
 }  // namespace gantry::api
