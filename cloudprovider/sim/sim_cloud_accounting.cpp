@@ -73,10 +73,10 @@ std::vector<InstanceCost> SimCloudProvider::costs(Clock::TimePoint asOf) const {
                    .zone = i.zone,
                    .capacityType = i.capacityType,
                    .pricePerHour = i.pricePerHour,
-                   .fixedCostPerHour = options_.nodeFixedCostPerHour,
+                   .fixedCostPerHour = r.fixedCostPerHour,
                    .launchedAt = launched,
                    .endedAt = end,
-                   .cost = (i.pricePerHour + options_.nodeFixedCostPerHour) * hours});
+                   .cost = (i.pricePerHour + r.fixedCostPerHour) * hours});
   }
   return out;
 }

@@ -34,6 +34,9 @@ Status validate(const SimCloudOptions& o, const api::InstanceTypes& catalog) {
   if (!(o.nodeFixedCostPerHour >= 0)) {
     return Status::invalid("nodeFixedCostPerHour must be >= 0");
   }
+  for (const auto& [name, cost] : o.nodeFixedCostByClass) {
+    if (!(cost >= 0)) return Status::invalid("nodeFixedCostByClass[" + name + "] must be >= 0");
+  }
   if (o.cpuLaunchLatency < Clock::Duration::zero() ||
       o.gpuLaunchLatency < Clock::Duration::zero()) {
     return Status::invalid("launch latencies must not be negative");
@@ -158,6 +161,7 @@ Result<std::vector<CloudInstance>> SimCloudProvider::launchLocked(
       Record r;
       r.sequence = records_.size() + 1;
       r.runningAt = now + latency;
+      r.fixedCostPerHour = nodeFixedCostPerHour(nodeClassRef);
       r.instance = {.instanceId = instanceIdFor(r.sequence),
                     .instanceType = slot.instanceType,
                     .zone = slot.zone,
@@ -290,6 +294,11 @@ Result<CloudInstance> SimCloudProvider::get(std::string_view providerId) {
     return fail(Status::notFound("instance " + std::string(providerId) + " is terminated"));
   }
   return view;
+}
+
+double SimCloudProvider::nodeFixedCostPerHour(const api::NodeClassRef& nodeClassRef) const {
+  auto it = options_.nodeFixedCostByClass.find(nodeClassRef.name);
+  return it == options_.nodeFixedCostByClass.end() ? options_.nodeFixedCostPerHour : it->second;
 }
 
 Result<std::vector<CloudInstance>> SimCloudProvider::list() {

@@ -49,10 +49,12 @@ struct SimCloudOptions {
   // How long an offering that failed with a capacity error shows available=false
   // (the EC2 provider's unavailable-offerings TTL).
   Clock::Duration unavailableOfferingsTtl = std::chrono::minutes(3);
-  // What each instance costs per hour besides its price (volumes, addresses), whatever its
-  // node class: charged per instance-hour and reported by nodeFixedCostPerHour() so the
-  // solver sees it too. The host sets it from the real provider's price table.
+  // What each instance costs per hour besides its price (volumes, addresses): by the name of
+  // its node class, else nodeFixedCostPerHour. Charged per instance-hour and reported by
+  // nodeFixedCostPerHour(ref) so that the solver sees it too. The host prices them with the
+  // real provider's table.
   double nodeFixedCostPerHour = 0;
+  std::map<std::string, double, std::less<>> nodeFixedCostByClass;
 };
 
 // A spot reclaim: the notice comes `interruptionNotice` before the instance is gone.
@@ -71,7 +73,7 @@ struct InstanceCost {
   std::string zone{};
   api::CapacityType capacityType = api::CapacityType::kOnDemand;
   double pricePerHour = 0;       // the instance's price
-  double fixedCostPerHour = 0;   // SimCloudOptions::nodeFixedCostPerHour
+  double fixedCostPerHour = 0;   // its node class's, as SimCloudOptions prices it
   Clock::TimePoint launchedAt{};
   Clock::TimePoint endedAt{};  // asOf for an instance still running then
   // (pricePerHour + fixedCostPerHour) x hours between launchedAt and endedAt
@@ -106,10 +108,8 @@ class SimCloudProvider final : public CloudProvider {
   // The simulated cloud has no node classes to drift from: always nullopt.
   Result<std::optional<std::string>> isDrifted(const CloudInstance& instance,
                                                const api::NodeClassRef& nodeClassRef) override;
-  // SimCloudOptions::nodeFixedCostPerHour for every class.
-  double nodeFixedCostPerHour(const api::NodeClassRef&) const override {
-    return options_.nodeFixedCostPerHour;
-  }
+  // SimCloudOptions::nodeFixedCostByClass[ref.name], else nodeFixedCostPerHour.
+  double nodeFixedCostPerHour(const api::NodeClassRef& nodeClassRef) const override;
   std::string_view name() const override { return "sim"; }
 
   // Spot instances reclaimed at or before `t` (interruptAt <= t) that were not deleted first,
@@ -142,6 +142,7 @@ class SimCloudProvider final : public CloudProvider {
     Clock::TimePoint runningAt{};
     std::optional<SpotInterruption> interruption{};
     std::optional<Clock::TimePoint> deletedAt{};
+    double fixedCostPerHour = 0;  // of its node class, at launch
     // When the instance stops existing (deleted or reclaimed), if it does.
     std::optional<Clock::TimePoint> endsAt() const;
   };

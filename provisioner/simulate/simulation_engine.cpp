@@ -18,9 +18,11 @@ namespace nc = api::nodeclaim;
 using gantry::simulate::Trace;
 
 cloudprovider::sim::SimCloudOptions cloudOptions(const gantry::simulate::SimulationSettings& s,
-                                                 Clock::TimePoint start, double nodeFixedCost) {
+                                                 Clock::TimePoint start,
+                                                 const EngineOptions& engine) {
   cloudprovider::sim::SimCloudOptions o;
-  o.nodeFixedCostPerHour = nodeFixedCost;
+  o.nodeFixedCostPerHour = engine.nodeFixedCostPerHour;
+  o.nodeFixedCostByClass = engine.nodeFixedCostByClass;
   o.seed = s.seed;
   o.cpuLaunchLatency = s.cpuLaunchLatency;
   o.gpuLaunchLatency = s.gpuLaunchLatency;
@@ -56,7 +58,7 @@ Result<std::unique_ptr<SimulationEngine>> SimulationEngine::make(const Trace& tr
                                                                  EngineOptions options) {
   auto clock = std::make_unique<VirtualClock>(options.start);
   auto cloud = cloudprovider::sim::SimCloudProvider::makeBundled(
-      cloudOptions(trace.settings, options.start, options.nodeFixedCostPerHour), *clock,
+      cloudOptions(trace.settings, options.start, options), *clock,
       trace.settings.region);
   if (!cloud) return fail(cloud.error());
   return std::unique_ptr<SimulationEngine>(

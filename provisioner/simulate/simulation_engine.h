@@ -55,9 +55,11 @@ struct EngineOptions {
   // requeues itself), and it was 80% of a day's simulation; results are the same at 5 min.
   Clock::Duration lifecycleResync = std::chrono::minutes(5);
   // What every node costs per hour besides its instance (volumes, addresses): charged per
-  // node-hour by the simulated cloud and seen by the solver. The wiring sets it from the real
-  // provider's default node class; 0 leaves costs as instance prices alone.
+  // node-hour by the simulated cloud and seen by the solver. By node class name, else
+  // nodeFixedCostPerHour. The wiring prices the trace's EC2NodeClasses and the default class
+  // with the real provider's table; 0 leaves costs as instance prices alone.
   double nodeFixedCostPerHour = 0;
+  std::map<std::string, double, std::less<>> nodeFixedCostByClass;
   // Whose decisions to play: Gantry's by default, a baseline's for --compare.
   DecisionPolicy decisions{};
   // Called after each moment is settled, with the run's name ("gantry" or a baseline's), the

@@ -147,8 +147,13 @@ int runSimulateCommand(const std::vector<std::string>& args) {
   namespace sim = provisioner::simulate;
   ProgressBar progress(std::cerr, *progressMode, isatty(STDERR_FILENO) == 1);
   sim::EngineOptions options;
-  // Nodes carry the default EC2NodeClass's root volume (traces hold no node classes).
+  // Nodes carry their EC2NodeClass's volumes and address, as the aws provider prices them; a
+  // pool whose class the trace does not hold gets the default class's 20 GiB root volume.
   options.nodeFixedCostPerHour = cloudprovider::aws::defaultNodeFixedCostPerHour();
+  for (const auto& nodeClass : trace->nodeClasses) {
+    options.nodeFixedCostByClass[nodeClass.name] =
+        cloudprovider::aws::nodeFixedCostPerHour(nodeClass);
+  }
   options.progress = [&progress](std::string_view run, Clock::Duration played,
                                  std::optional<Clock::Duration> length) {
     progress.update(run, played, length);

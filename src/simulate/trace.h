@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "src/api/ec2_nodeclass.h"
 #include "src/api/node.h"
 #include "src/api/nodepool.h"
 #include "src/api/pod.h"
@@ -117,6 +118,7 @@ struct Trace {
   SimulationSettings settings{};
   std::vector<Arrival> arrivals{};  // by `at`, then in input order
   std::vector<api::NodePool> nodePools{};
+  std::vector<api::Ec2NodeClass> nodeClasses{};  // what the pools' nodes are priced by
   std::vector<api::Pod> daemonSets{};
   std::vector<api::Node> nodes{};
   // Objects that could not be decoded, as `gantry plan` reports them (file, object, field).

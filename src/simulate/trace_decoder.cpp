@@ -239,6 +239,7 @@ Trace decodeTrace(workload::ManifestCollection collection, const CatalogLookup& 
   trace.errors = std::move(simulationErrors);
   std::move(expanded.errors.begin(), expanded.errors.end(), std::back_inserter(trace.errors));
   trace.nodePools = std::move(expanded.nodePools);
+  trace.nodeClasses = std::move(expanded.nodeClasses);
   trace.daemonSets = std::move(expanded.daemonSets);
   trace.nodes = std::move(expanded.nodes);
 

@@ -181,5 +181,33 @@ TEST(SimulateCommand, CompareAddsBaselinesToJsonTextAndReport) {
   EXPECT_NE(help.out.find("--compare"), std::string::npos) << help.out;
 }
 
+TEST(SimulateCommand, NodesArePricedByTheTracesEc2NodeClass) {
+  // The pool's class "default" gives each node a 100 GiB gp3 root and a public IPv4 address.
+  const std::string nodeClass = R"(---
+apiVersion: gantry.dev/v1
+kind: EC2NodeClass
+metadata: {name: default}
+spec:
+  amiSelectorTerms: [{alias: al2023@latest}]
+  role: node-role
+  associatePublicIPAddress: true
+  blockDeviceMappings:
+  - {deviceName: /dev/xvda, ebs: {volumeSize: 100Gi, volumeType: gp3}}
+  subnetSelectorTerms: [{tags: {gantry.dev/discovery: test}}]
+  securityGroupSelectorTerms: [{tags: {gantry.dev/discovery: test}}]
+)";
+  const std::string path = writeTrace("simulate_cli_node_class.yaml",
+                                      nodePool("gpu", "1m") + nodeClass + "---\n" +
+                                          trainingPod("30m"));
+  auto run = gantry::testing::runCommand(std::string(GANTRY_BINARY) + " simulate --trace " +
+                                         path + " -o json");
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  auto report = nlohmann::json::parse(run.out);
+  // One g4dn.xlarge from 1 s to 2001 s, with the class's volume and address.
+  const double fixed = 100 * 0.08 / 730 + 0.005;
+  const double cost = (onDemandPrice("g4dn.xlarge") + fixed) * 2000.0 / 3600;
+  EXPECT_EQ(report["total_cost"], std::round(cost * 1e6) / 1e6);
+}
+
 }  // namespace
 }  // namespace gantry::provisioner::simulate::testing
