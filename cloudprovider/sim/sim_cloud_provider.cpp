@@ -190,6 +190,7 @@ Result<std::vector<CloudInstance>> SimCloudProvider::launchLocked(
         }
       }
       byClaim_[name] = records_.size();
+      byProviderId_[r.instance.providerId] = records_.size();
       out.push_back(viewLocked(r, now));
       records_.push_back(std::move(r));
     }
@@ -253,10 +254,8 @@ CloudInstance SimCloudProvider::viewLocked(const Record& r, Clock::TimePoint now
 }
 
 SimCloudProvider::Record* SimCloudProvider::findLocked(std::string_view providerId) {
-  for (auto& r : records_) {
-    if (r.instance.providerId == providerId) return &r;
-  }
-  return nullptr;
+  auto it = byProviderId_.find(providerId);
+  return it == byProviderId_.end() ? nullptr : &records_[it->second];
 }
 
 Status SimCloudProvider::deleteInstance(std::string_view providerId) {
@@ -306,8 +305,9 @@ Result<std::vector<CloudInstance>> SimCloudProvider::list() {
   const auto now = clock_.now();
   std::vector<CloudInstance> out;
   for (const auto& r : records_) {
-    CloudInstance view = viewLocked(r, now);
-    if (view.state != "terminated") out.push_back(std::move(view));
+    // Ended instances pile up over a simulated day: skip them before copying anything.
+    if (auto end = r.endsAt(); end && *end <= now) continue;
+    out.push_back(viewLocked(r, now));
   }
   return out;
 }

@@ -172,6 +172,7 @@ class SimCloudProvider final : public CloudProvider {
   mutable std::mutex mu_;
   std::vector<Record> records_;                               // GUARDED_BY(mu_), launch order
   std::map<std::string, size_t> byClaim_;                     // GUARDED_BY(mu_)
+  std::map<std::string, size_t, std::less<>> byProviderId_;   // GUARDED_BY(mu_)
   std::map<std::string, std::vector<std::string>> byGroup_;   // GUARDED_BY(mu_): claim names
   std::map<OfferingKey, Clock::TimePoint> unavailableUntil_;  // GUARDED_BY(mu_)
 };

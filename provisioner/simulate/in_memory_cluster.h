@@ -78,7 +78,14 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   }
   void put(api::NodeClaim claim) {
     std::string key = claim.name;
-    claims_.put(key, std::make_shared<const api::NodeClaim>(std::move(claim)), "1");
+    auto stored = std::make_shared<const api::NodeClaim>(std::move(claim));
+    auto at = claimAt(key);
+    if (at != claimsByName_.end() && (*at)->name == key) {
+      *at = stored;
+    } else {
+      claimsByName_.insert(at, stored);
+    }
+    claims_.put(key, std::move(stored), "1");
   }
   void put(api::NodePool pool) {
     std::string key = pool.name;
@@ -92,9 +99,14 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   void eraseNode(const std::string& name) {
     nodesByName_.clear();
     roomStamps_.erase(name);
+    loads_.erase(name);
     nodes_.erase(name);
   }
-  void eraseNodeClaim(const std::string& name) { claims_.erase(name); }
+  void eraseNodeClaim(const std::string& name) {
+    auto at = claimAt(name);
+    if (at != claimsByName_.end() && (*at)->name == name) claimsByName_.erase(at);
+    claims_.erase(name);
+  }
   std::shared_ptr<const api::Pod> pod(const std::string& key) const { return pods_.get(key); }
   std::vector<std::shared_ptr<const api::Pod>> pods() const { return pods_.list(); }
   std::vector<std::shared_ptr<const api::NodePool>> nodePools() const { return pools_.list(); }
@@ -137,6 +149,12 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
                 [](const auto& a, const auto& b) { return a->name < b->name; });
     }
     return nodesByName_;
+  }
+  // nodeClaims() by name, kept in step with every put and erase (a claim's status changes
+  // often, and the disruption pass and the provisioner read every claim in this order). The
+  // reference lasts until the next put or erase of a NodeClaim.
+  const std::vector<std::shared_ptr<const api::NodeClaim>>& nodeClaimsByName() const {
+    return claimsByName_;
   }
   // When a node last may have gained room for a pod: a pod bound to it changed or left, or
   // the Node itself changed. Stamps come from one counter (roomClock), so a pod that fit on
@@ -195,6 +213,11 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   kube::ObjectStore<api::NodePool> pools_;
   mutable std::unordered_map<std::string, NodeLoad> loads_;  // by node name
   mutable std::vector<std::shared_ptr<const api::Node>> nodesByName_;  // empty: rebuild
+  std::vector<std::shared_ptr<const api::NodeClaim>> claimsByName_;
+  std::vector<std::shared_ptr<const api::NodeClaim>>::iterator claimAt(const std::string& name) {
+    return std::lower_bound(claimsByName_.begin(), claimsByName_.end(), name,
+                            [](const auto& claim, const std::string& n) { return claim->name < n; });
+  }
   std::unordered_map<std::string, uint64_t> roomStamps_;  // by node name
   uint64_t roomClock_ = 0;
   void roomChanged(const std::string& node) { roomStamps_[node] = ++roomClock_; }

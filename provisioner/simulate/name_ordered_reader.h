@@ -2,29 +2,31 @@
 // lists come in hash order, which the standard library decides: the controllers break ties in
 // that order (the disruption pass among candidates idle since the same second, say), so for a
 // simulation to print the same bytes on every platform its controllers read through this.
+// The in-memory cluster keeps both lists in name order as objects come and go, so a call
+// copies pointers and sorts nothing.
 // The pods on a node stay in store order: their readers sort them (drain) or only count them,
 // and sorting them on every call cost a quarter of a day's simulation.
 #pragma once
 
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "provisioner/nodeclaim/cluster_access.h"
+#include "provisioner/simulate/in_memory_cluster.h"
 
 namespace gantry::provisioner::simulate {
 
 class NameOrderedReader final : public nodeclaim::LifecycleReader {
  public:
   // REQUIRES: `inner` outlives the reader.
-  explicit NameOrderedReader(const nodeclaim::LifecycleReader& inner) : inner_(inner) {}
+  explicit NameOrderedReader(const InMemoryCluster& inner) : inner_(inner) {}
 
   std::shared_ptr<const api::NodeClaim> nodeClaim(const std::string& name) const override {
     return inner_.nodeClaim(name);
   }
   std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaims() const override {
-    return byName(inner_.nodeClaims());
+    return inner_.nodeClaimsByName();
   }
   std::shared_ptr<const api::NodeClaim> nodeClaimByProviderId(
       const std::string& providerId) const override {
@@ -37,7 +39,7 @@ class NameOrderedReader final : public nodeclaim::LifecycleReader {
     return inner_.nodeByProviderId(providerId);
   }
   std::vector<std::shared_ptr<const api::Node>> nodes() const override {
-    return byName(inner_.nodes());
+    return inner_.nodesByName();
   }
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override {
     return inner_.nodePool(name);
@@ -51,15 +53,7 @@ class NameOrderedReader final : public nodeclaim::LifecycleReader {
   }
 
  private:
-  template <typename T>
-  static std::vector<std::shared_ptr<const T>> byName(
-      std::vector<std::shared_ptr<const T>> objects) {
-    std::sort(objects.begin(), objects.end(),
-              [](const auto& a, const auto& b) { return a->name < b->name; });
-    return objects;
-  }
-
-  const nodeclaim::LifecycleReader& inner_;
+  const InMemoryCluster& inner_;
 };
 
 }  // namespace gantry::provisioner::simulate

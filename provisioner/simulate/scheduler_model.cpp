@@ -130,6 +130,17 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
   const auto& nodes = cluster.nodesByName();
   std::vector<bool> placeable(pending.size(), allNodes);
   std::vector<bool> useful(nodes.size(), allNodes);
+  // Looked up once per node, not once per pending pod and node.
+  std::vector<const InMemoryCluster::NodeLoad*> loads(nodes.size(), nullptr);
+  auto loadOf = [&](size_t n) -> const InMemoryCluster::NodeLoad& {
+    if (loads[n] == nullptr) loads[n] = &cluster.loadOn(nodes[n]->name);
+    return *loads[n];
+  };
+  std::vector<uint64_t> stamps;
+  if (!allNodes) {
+    stamps.reserve(nodes.size());
+    for (const auto& node : nodes) stamps.push_back(cluster.roomStamp(node->name));
+  }
   for (size_t i = 0; i < pending.size() && !allNodes; ++i) {
     const api::Pod& p = *pending[i];
     auto memo = fitNowhereAt_.find(p.key());
@@ -140,8 +151,8 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
     size_t preferredTakers = 0;
     for (size_t n = 0; n < nodes.size(); ++n) {
       const api::Node& node = *nodes[n];
-      if (!schedulable(node) || (remembered && cluster.roomStamp(node.name) <= lookedAt)) continue;
-      if (!takesAlone(p, node, cluster.loadOn(node.name))) continue;
+      if (!schedulable(node) || (remembered && stamps[n] <= lookedAt)) continue;
+      if (!takesAlone(p, node, loadOf(n))) continue;
       useful[n] = true;
       placeable[i] = true;
       ++takers;
@@ -163,7 +174,7 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
   snapshot.region = region_;
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (!useful[n] || !schedulable(*nodes[n])) continue;
-    snapshot.nodes.push_back(chargedNode(*nodes[n], cluster.loadOn(nodes[n]->name), allNodes));
+    snapshot.nodes.push_back(chargedNode(*nodes[n], loadOf(n), allNodes));
   }
   // A gang with a member no node takes is undone whole by the solver, after its members took
   // room the pods placed after them then lack: so all of a gang goes in when any member does,

@@ -42,14 +42,19 @@ bool terminal(const api::Pod& pod) {
 }
 
 template <typename T>
-std::vector<T> sortedValues(std::vector<std::shared_ptr<const T>> objects) {
-  // Pointers sort cheaper than the objects they point to.
-  std::sort(objects.begin(), objects.end(),
-            [](const auto& a, const auto& b) { return a->name < b->name; });
+std::vector<T> values(const std::vector<std::shared_ptr<const T>>& objects) {
   std::vector<T> out;
   out.reserve(objects.size());
   for (const auto& o : objects) out.push_back(*o);
   return out;
+}
+
+template <typename T>
+std::vector<T> sortedValues(std::vector<std::shared_ptr<const T>> objects) {
+  // Pointers sort cheaper than the objects they point to.
+  std::sort(objects.begin(), objects.end(),
+            [](const auto& a, const auto& b) { return a->name < b->name; });
+  return values(objects);
 }
 
 }  // namespace
@@ -261,9 +266,9 @@ ClusterObjects SimulationEngine::readCluster() const {
   auto byKey = [](const api::Pod& a, const api::Pod& b) { return keyLess(a, b); };
   std::sort(objects.pending.begin(), objects.pending.end(), byKey);
   std::sort(objects.bound.begin(), objects.bound.end(), byKey);
-  objects.nodes = sortedValues(reader.nodes());
+  objects.nodes = values(reader.nodesByName());
   objects.nodePools = sortedValues(reader.nodePools());
-  objects.nodeClaims = sortedValues(reader.nodeClaims());
+  objects.nodeClaims = values(reader.nodeClaimsByName());
   objects.daemonSets = trace_.daemonSets;
   return objects;
 }
