@@ -62,6 +62,11 @@ func defaultNodePool() *karpv1.NodePool {
 	}
 }
 
+// What each node costs besides its instance: the 20 GiB gp3 root volume of the default
+// (AL2023) EC2NodeClass, at $0.08 per GiB-month over 730 hours. Gantry's plan counts the same
+// per node (cloudprovider/aws/node_fixed_cost.h), so both totals are whole node costs.
+const nodeFixedCostPerHour = 20 * 0.08 / 730
+
 type karpenterResult struct {
 	pricePerHour  float64
 	nodes         int
@@ -102,7 +107,7 @@ func solveKarpenter(ctx context.Context, its []*cloudprovider.InstanceType, pods
 		if !ok {
 			return karpenterResult{}, fmt.Errorf("a NodeClaim for %d pods has no available offering", len(nc.Pods))
 		}
-		out.pricePerHour += price
+		out.pricePerHour += price + nodeFixedCostPerHour
 	}
 	return out, nil
 }

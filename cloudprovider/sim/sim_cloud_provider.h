@@ -54,7 +54,7 @@ struct SimCloudOptions {
   // nodeFixedCostPerHour(ref) so that the solver sees it too. The host prices them with the
   // real provider's table.
   double nodeFixedCostPerHour = 0;
-  std::map<std::string, double, std::less<>> nodeFixedCostByClass;
+  std::map<std::string, double, std::less<>> nodeFixedCostByClass{};
 };
 
 // A spot reclaim: the notice comes `interruptionNotice` before the instance is gone.

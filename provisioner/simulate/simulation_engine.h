@@ -59,7 +59,7 @@ struct EngineOptions {
   // nodeFixedCostPerHour. The wiring prices the trace's EC2NodeClasses and the default class
   // with the real provider's table; 0 leaves costs as instance prices alone.
   double nodeFixedCostPerHour = 0;
-  std::map<std::string, double, std::less<>> nodeFixedCostByClass;
+  std::map<std::string, double, std::less<>> nodeFixedCostByClass{};
   // Whose decisions to play: Gantry's by default, a baseline's for --compare.
   DecisionPolicy decisions{};
   // Called after each moment is settled, with the run's name ("gantry" or a baseline's), the
