@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/run_command.h"
+#include "tests/unit/provisioner/plan_command_support.h"
 
 #include <array>
 #include <cstdlib>
@@ -16,14 +17,8 @@ namespace gantry {
 namespace {
 
 using gantry::testing::CommandResult;
-
-std::string data(const std::string& name) {
-  return std::string(GANTRY_SOURCE_DIR) + "/tests/unit/provisioner/testdata/" + name;
-}
-
-CommandResult gantryPlan(const std::string& args) {
-  return gantry::testing::runCommand(std::string(GANTRY_BINARY) + " plan " + args);
-}
+using gantry::testing::planTestdata;
+using gantry::testing::gantryPlan;
 
 TEST(PlanCommand, BundledKatibExamplePlansThreeCheapestGpuNodes) {
   CommandResult run = gantryPlan("--pods " + std::string(GANTRY_SOURCE_DIR) +
@@ -59,12 +54,12 @@ TEST(PlanCommand, BundledKatibExamplePlansThreeCheapestGpuNodes) {
 }
 
 TEST(PlanCommand, UndecodableObjectIsReportedAndTheRestPlannedWithExitTwo) {
-  CommandResult run = gantryPlan("--pods " + data("bad-quantity.yaml") + " -o json");
+  CommandResult run = gantryPlan("--pods " + planTestdata("bad-quantity.yaml") + " -o json");
   EXPECT_EQ(run.exitCode, 2);
   auto plan = nlohmann::json::parse(run.out);
   ASSERT_EQ(plan["errors"].size(), 1u);
   const auto& e = plan["errors"][0];
-  EXPECT_EQ(e["source"], data("bad-quantity.yaml"));
+  EXPECT_EQ(e["source"], planTestdata("bad-quantity.yaml"));
   EXPECT_EQ(e["object"], "Pod ml/broken");
   EXPECT_EQ(e["field"], "spec.containers[0].resources.requests.cpu");
   EXPECT_NE(e["message"].get<std::string>().find("12Q"), std::string::npos);
@@ -75,9 +70,9 @@ TEST(PlanCommand, UndecodableObjectIsReportedAndTheRestPlannedWithExitTwo) {
 }
 
 TEST(PlanCommand, UnparsableFileIsAClearErrorWithExitTwoAndTheRestPlanned) {
-  CommandResult run = gantryPlan("--pods " + data("unparsable.yaml") + " --pods " + data("gpu-pods.yaml"));
+  CommandResult run = gantryPlan("--pods " + planTestdata("unparsable.yaml") + " --pods " + planTestdata("gpu-pods.yaml"));
   EXPECT_EQ(run.exitCode, 2);
-  EXPECT_NE(run.out.find(data("unparsable.yaml") + ": line"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(planTestdata("unparsable.yaml") + ": line"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("new node"), std::string::npos) << run.out;
 }
 
@@ -86,12 +81,12 @@ TEST(PlanCommand, MissingFileAndBadFlagsExitTwo) {
   EXPECT_EQ(gantryPlan("--pods x.yaml --frobnicate").exitCode, 2);
   ::unsetenv("KUBECONFIG");  // with it set, a bare `gantry plan` reads that cluster
   EXPECT_EQ(gantryPlan("").exitCode, 2);
-  EXPECT_EQ(gantryPlan("--pods " + data("gpu-pods.yaml") + " -o yaml").exitCode, 2);
-  EXPECT_EQ(gantryPlan("--pods " + data("gpu-pods.yaml") + " --region mars-1").exitCode, 2);
+  EXPECT_EQ(gantryPlan("--pods " + planTestdata("gpu-pods.yaml") + " -o yaml").exitCode, 2);
+  EXPECT_EQ(gantryPlan("--pods " + planTestdata("gpu-pods.yaml") + " --region mars-1").exitCode, 2);
 }
 
 TEST(PlanCommand, NodePoolLimitsTaintsAndZonePinFromFiles) {
-  CommandResult run = gantryPlan("--pods " + data("gpu-pods.yaml") + " --nodepools " + data("gpu-pools.yaml") +
+  CommandResult run = gantryPlan("--pods " + planTestdata("gpu-pods.yaml") + " --nodepools " + planTestdata("gpu-pools.yaml") +
                        " -o json");
   ASSERT_EQ(run.exitCode, 0) << run.err;
   auto plan = nlohmann::json::parse(run.out);
@@ -106,7 +101,7 @@ TEST(PlanCommand, NodePoolLimitsTaintsAndZonePinFromFiles) {
 }
 
 TEST(PlanCommand, TableOutputEndsWithASummaryLine) {
-  CommandResult run = gantryPlan("--pods " + data("gpu-pods.yaml") + " --nodepools " + data("gpu-pools.yaml"));
+  CommandResult run = gantryPlan("--pods " + planTestdata("gpu-pods.yaml") + " --nodepools " + planTestdata("gpu-pools.yaml"));
   ASSERT_EQ(run.exitCode, 0) << run.err;
   EXPECT_NE(run.out.find("INSTANCE-TYPE"), std::string::npos);
   EXPECT_NE(run.out.find("2 new nodes for 2 pods, 0 on existing nodes, 1 unschedulable: total $"),

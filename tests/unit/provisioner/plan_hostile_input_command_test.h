@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/run_command.h"
+#include "tests/unit/provisioner/plan_command_support.h"
 
 namespace gantry::testing {
 
@@ -50,10 +51,6 @@ class ManifestDir {
  private:
   std::filesystem::path path_;
 };
-
-inline CommandResult gantryPlan(const std::string& args) {
-  return runCommand(std::string(GANTRY_BINARY) + " plan " + args);
-}
 
 // A pending Pod asking for 1 cpu, named as given, in namespace "ml".
 inline std::string podYaml(const std::string& name) {

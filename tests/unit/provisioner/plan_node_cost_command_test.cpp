@@ -8,19 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/run_command.h"
+#include "tests/unit/provisioner/plan_command_support.h"
 
 namespace gantry {
 namespace {
 
 using gantry::testing::CommandResult;
-
-std::string data(const std::string& name) {
-  return std::string(GANTRY_SOURCE_DIR) + "/tests/unit/provisioner/testdata/" + name;
-}
-
-CommandResult gantryPlan(const std::string& args) {
-  return gantry::testing::runCommand(std::string(GANTRY_BINARY) + " plan " + args);
-}
+using gantry::testing::planTestdata;
+using gantry::testing::gantryPlan;
 
 double rounded(double p) { return std::round(p * 1e6) / 1e6; }
 
@@ -44,7 +39,7 @@ void expectNodeCosts(const nlohmann::json& plan, double fixed) {
 }
 
 TEST(PlanNodeCost, WithoutANodeClassEachNodeCarriesTheAl2023RootVolume) {
-  CommandResult run = gantryPlan("--pods " + data("node-cost/pods.yaml") + " -o json");
+  CommandResult run = gantryPlan("--pods " + planTestdata("node-cost/pods.yaml") + " -o json");
   ASSERT_EQ(run.exitCode, 0) << run.err;
   expectNodeCosts(nlohmann::json::parse(run.out), 20 * kGp3PerGiBHour);
 }
@@ -53,8 +48,8 @@ TEST(PlanNodeCost, TheClassOfThePoolPricesItsVolumesAndPublicAddress) {
   const double fixed = (4 + 20) * kGp3PerGiBHour + 0.005;
   // Given with the NodePools, or among the pods: both are read.
   for (const std::string& args :
-       {"--pods " + data("node-cost/pods.yaml") + " --nodepools " + data("node-cost/pools.yaml"),
-        "--pods " + data("node-cost/pods.yaml") + " --pods " + data("node-cost/pools.yaml")}) {
+       {"--pods " + planTestdata("node-cost/pods.yaml") + " --nodepools " + planTestdata("node-cost/pools.yaml"),
+        "--pods " + planTestdata("node-cost/pods.yaml") + " --pods " + planTestdata("node-cost/pools.yaml")}) {
     CommandResult run = gantryPlan(args + " -o json");
     ASSERT_EQ(run.exitCode, 0) << run.err;
     auto plan = nlohmann::json::parse(run.out);
@@ -65,15 +60,15 @@ TEST(PlanNodeCost, TheClassOfThePoolPricesItsVolumesAndPublicAddress) {
 }
 
 TEST(PlanNodeCost, TheTableShowsBothPricesAndTheFixedShareOfTheTotal) {
-  CommandResult run = gantryPlan("--pods " + data("node-cost/pods.yaml"));
+  CommandResult run = gantryPlan("--pods " + planTestdata("node-cost/pods.yaml"));
   ASSERT_EQ(run.exitCode, 0) << run.err;
   EXPECT_NE(run.out.find("NODE-$/H"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("of which node volumes and addresses $"), std::string::npos) << run.out;
 }
 
 TEST(PlanNodeCost, AClassThatDoesNotDecodeIsAnErrorNamingTheField) {
-  CommandResult run = gantryPlan("--pods " + data("node-cost/pods.yaml") + " --pods " +
-                                 data("node-cost/bad-class.yaml") + " -o json");
+  CommandResult run = gantryPlan("--pods " + planTestdata("node-cost/pods.yaml") + " --pods " +
+                                 planTestdata("node-cost/bad-class.yaml") + " -o json");
   EXPECT_EQ(run.exitCode, 2) << run.err;
   auto plan = nlohmann::json::parse(run.out);
   ASSERT_EQ(plan["errors"].size(), 1u) << plan["errors"];

@@ -10,21 +10,19 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/run_command.h"
+#include "tests/unit/provisioner/plan_command_support.h"
 
 namespace gantry {
 namespace {
 
 using gantry::testing::CommandResult;
+using gantry::testing::gantryPlan;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
 std::string source(const std::string& rel) { return std::string(GANTRY_SOURCE_DIR) + "/" + rel; }
 std::string data(const std::string& name) {
   return source("tests/unit/provisioner/testdata/nodepools/" + name);
-}
-
-CommandResult gantryPlan(const std::string& args) {
-  return gantry::testing::runCommand(std::string(GANTRY_BINARY) + " plan " + args);
 }
 
 json planJson(const CommandResult& run) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/run_command.h"
+#include "tests/unit/provisioner/plan_command_support.h"
 
 #include <set>
 #include <string>
@@ -14,13 +15,10 @@ namespace gantry {
 namespace {
 
 using gantry::testing::CommandResult;
+using gantry::testing::planTestdata;
 using json = nlohmann::json;
 
 std::string katib() { return std::string(GANTRY_SOURCE_DIR) + "/examples/katib-gpu-experiment.yaml"; }
-
-std::string data(const std::string& name) {
-  return std::string(GANTRY_SOURCE_DIR) + "/tests/unit/provisioner/testdata/" + name;
-}
 
 CommandResult plan(const std::string& args) {
   return gantry::testing::runCommand(std::string(GANTRY_BINARY) + " plan " + args);
@@ -58,7 +56,7 @@ TEST(PlanPodsOutput, ListsExactlyThePodsThePlanPlaces) {
 }
 
 TEST(PlanPodsOutput, ErrorsGoToStderrAndStdoutStaysAPodList) {
-  CommandResult run = plan("--pods " + data("bad-quantity.yaml") + " -o pods");
+  CommandResult run = plan("--pods " + planTestdata("bad-quantity.yaml") + " -o pods");
   EXPECT_EQ(run.exitCode, 2);
   EXPECT_EQ(json::parse(run.out)["kind"], "PodList");
   EXPECT_NE(run.err.find("Pod ml/broken"), std::string::npos) << run.err;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/run_command.h"
+#include "tests/unit/provisioner/plan_command_support.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,11 +17,8 @@ namespace gantry {
 namespace {
 
 using gantry::testing::CommandResult;
+using gantry::testing::gantryPlan;
 using json = nlohmann::json;
-
-CommandResult gantryPlan(const std::string& args) {
-  return gantry::testing::runCommand(std::string(GANTRY_BINARY) + " plan " + args);
-}
 
 // Writes `yaml` to a file of its own under the test temp dir and returns its path.
 std::string manifest(const std::string& name, const std::string& yaml) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/run_command.h"
+#include "tests/unit/provisioner/plan_command_support.h"
 
 #include <string>
 
@@ -13,11 +14,8 @@ namespace gantry {
 namespace {
 
 using gantry::testing::CommandResult;
+using gantry::testing::planTestdata;
 using json = nlohmann::json;
-
-std::string data(const std::string& name) {
-  return std::string(GANTRY_SOURCE_DIR) + "/tests/unit/provisioner/testdata/" + name;
-}
 
 std::string katib() { return std::string(GANTRY_SOURCE_DIR) + "/examples/katib-gpu-experiment.yaml"; }
 
@@ -38,20 +36,20 @@ TEST(PlanStdin, PipedManifestsPlanLikeTheSameFile) {
 
 TEST(PlanStdin, StandardInputAddsToFilesAndServesNodePoolsToo) {
   // Pods from a file, NodePools piped in: the pool's GPU limit (2) and zone pin apply.
-  CommandResult run = pipedPlan("cat " + data("gpu-pools.yaml"),
-                                "--pods " + data("gpu-pods.yaml") + " --nodepools - -o json");
+  CommandResult run = pipedPlan("cat " + planTestdata("gpu-pools.yaml"),
+                                "--pods " + planTestdata("gpu-pods.yaml") + " --nodepools - -o json");
   ASSERT_EQ(run.exitCode, 0) << run.err;
   json plan = json::parse(run.out);
   ASSERT_EQ(plan["nodeclaims"].size(), 2u);
   for (const auto& claim : plan["nodeclaims"]) EXPECT_EQ(claim["nodepool"], "gpu");
   // Pods from a file and from standard input are planned together.
-  CommandResult both = pipedPlan("cat " + katib(), "--pods - --pods " + data("gpu-pods.yaml") + " -o json");
+  CommandResult both = pipedPlan("cat " + katib(), "--pods - --pods " + planTestdata("gpu-pods.yaml") + " -o json");
   ASSERT_EQ(both.exitCode, 0) << both.err;
   EXPECT_NE(both.out.find("ml-team/resnet-lr-search-0"), std::string::npos);
 }
 
 TEST(PlanStdin, ErrorsNameStandardInput) {
-  CommandResult undecodable = pipedPlan("cat " + data("bad-quantity.yaml"), "--pods - -o json");
+  CommandResult undecodable = pipedPlan("cat " + planTestdata("bad-quantity.yaml"), "--pods - -o json");
   EXPECT_EQ(undecodable.exitCode, 2);
   json plan = json::parse(undecodable.out);
   ASSERT_EQ(plan["errors"].size(), 1u);
@@ -59,10 +57,10 @@ TEST(PlanStdin, ErrorsNameStandardInput) {
   EXPECT_EQ(plan["errors"][0]["object"], "Pod ml/broken");
 
   // Text that does not parse is listed in errors like any file, and a plan is still printed.
-  CommandResult unparsable = pipedPlan("cat " + data("unparsable.yaml"), "--pods -");
+  CommandResult unparsable = pipedPlan("cat " + planTestdata("unparsable.yaml"), "--pods -");
   EXPECT_EQ(unparsable.exitCode, 2);
   EXPECT_NE(unparsable.out.find("<stdin>: line"), std::string::npos) << unparsable.out;
-  CommandResult unparsableJson = pipedPlan("cat " + data("unparsable.yaml"), "--pods - -o json");
+  CommandResult unparsableJson = pipedPlan("cat " + planTestdata("unparsable.yaml"), "--pods - -o json");
   EXPECT_EQ(unparsableJson.exitCode, 2);
   json errors = json::parse(unparsableJson.out)["errors"];
   ASSERT_EQ(errors.size(), 1u);

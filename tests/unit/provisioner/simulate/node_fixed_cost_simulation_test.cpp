@@ -7,14 +7,7 @@
 namespace gantry::provisioner::simulate::testing {
 namespace {
 
-const std::string kTrainingPod = R"(---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: train
-  namespace: ml
-  annotations: {simulate.gantry.dev/run-for: 30m}
-spec:)" + kGpuContainer + "\n";
+const std::string kTrainingPod = "---\n" + trainingPod("30m");
 
 SimulationOutcome simulateWith(const gantry::simulate::Trace& trace, double fixedCost) {
   EngineOptions options;

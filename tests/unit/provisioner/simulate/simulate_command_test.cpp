@@ -22,12 +22,6 @@ std::string writeTrace(const std::string& name, const std::string& yaml) {
   return path;
 }
 
-std::string trainingPod(const std::string& runFor) {
-  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: train\n  namespace: ml\n"
-         "  annotations: {simulate.gantry.dev/run-for: \"" +
-         runFor + "\"}\nspec:" + kGpuContainer + "\n";
-}
-
 TEST(SimulateCommand, JsonReportFollowsTheContractAndRepeatsByteForByte) {
   const std::string path =
       writeTrace("simulate_cli_one.yaml", nodePool("gpu", "1m") + "---\n" + trainingPod("30m"));

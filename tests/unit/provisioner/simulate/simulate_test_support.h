@@ -59,6 +59,13 @@ inline const std::string kGpuContainer = R"(
         image: nvcr.io/nvidia/pytorch:24.01
         resources: {limits: {nvidia.com/gpu: 1}, requests: {cpu: "2", memory: 8Gi}})";
 
+// Pod ml/train asking for one GPU, running for `runFor` once started (one YAML document).
+inline std::string trainingPod(const std::string& runFor) {
+  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: train\n  namespace: ml\n"
+         "  annotations: {simulate.gantry.dev/run-for: \"" +
+         runFor + "\"}\nspec:" + kGpuContainer + "\n";
+}
+
 // Seconds from the start of the outcome.
 inline double at(const SimulationOutcome& o, Clock::TimePoint t) {
   return std::chrono::duration<double>(t - o.start).count();

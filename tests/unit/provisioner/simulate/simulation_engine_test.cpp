@@ -11,14 +11,7 @@ namespace gantry::provisioner::simulate::testing {
 namespace {
 
 // One training pod of 30 minutes, and the same under a pool that reaps after a minute.
-const std::string kTrainingPod = R"(---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: train
-  namespace: ml
-  annotations: {simulate.gantry.dev/run-for: 30m}
-spec:)" + kGpuContainer + "\n";
+const std::string kTrainingPod = "---\n" + trainingPod("30m");
 const std::string kOneTrainingPod = nodePool("gpu", "1m") + kTrainingPod;
 
 TEST(SimulationEngine, OneGpuPodLaunchesRunsAndReapsOneNode) {
