@@ -1,5 +1,6 @@
-// Copies out of the informer stores: the solver works on values, so the cache may change
-// under a pass without tearing it.
+// Reads out of the informer stores: copies for the solver, which works on values, and the
+// stores' own immutable objects for bound pods, so the cache may change under a pass without
+// tearing it either way.
 #include "provisioner/provisioning/cache_source.h"
 
 #include <algorithm>
@@ -12,7 +13,7 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
     for (const auto& pod : watcher.pendingPods()) objects.pending.push_back(*pod);
     for (const auto& pod : cache.pods().store().list()) {
       if (pod->nodeName.empty() || pod->phase == "Succeeded" || pod->phase == "Failed") continue;
-      objects.bound.push_back(*pod);
+      objects.bound.push_back(pod);
     }
     for (const auto& node : cache.nodes().store().list()) objects.nodes.push_back(*node);
     for (const auto& pool : cache.nodePools().store().list()) objects.nodePools.push_back(*pool);

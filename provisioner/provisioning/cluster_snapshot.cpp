@@ -33,9 +33,7 @@ void addUsage(std::map<std::string, api::ResourceList, std::less<>>& usage, cons
 
 ClusterSnapshot buildSnapshot(const ClusterObjects& objects, const api::InstanceTypes* catalog,
                               const std::string& region) {
-  workload::Workload work;
-  work.pods = objects.pending;
-  work.pods.insert(work.pods.end(), objects.bound.begin(), objects.bound.end());
+  workload::Workload work;  // all but the pods, which the snapshot reads where they are
   work.nodes = objects.nodes;
   work.nodePools = objects.nodePools;
   work.daemonSets = objects.daemonSets;
@@ -75,7 +73,7 @@ ClusterSnapshot buildSnapshot(const ClusterObjects& objects, const api::Instance
     work.nodes.push_back(std::move(view.node));
     ++out.claimsInFlight;
   }
-  out.snapshot = snapshotOf(work, region);
+  out.snapshot = snapshotOf(work, objects.pending, objects.bound, region);
   out.snapshot.nodePoolUsage = std::move(usage);
   return out;
 }

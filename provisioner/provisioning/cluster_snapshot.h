@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,9 @@ struct NodeClassState {
 // One consistent-enough read of the cluster. Values, so the solver never races the cache.
 struct ClusterObjects {
   std::vector<api::Pod> pending;  // provisionable pods (isProvisionable), sorted by key
-  std::vector<api::Pod> bound;    // non-terminal pods with spec.nodeName
+  // Non-terminal pods with spec.nodeName, shared with the cache they were read from (a large
+  // cluster has tens of thousands: a pass must not copy them).
+  std::vector<std::shared_ptr<const api::Pod>> bound;
   std::vector<api::Node> nodes;
   std::vector<api::NodePool> nodePools;
   std::vector<api::NodeClaim> nodeClaims;

@@ -43,18 +43,19 @@ size_t addInterruptedPods(ClusterObjects& objects) {
   if (nodes.empty()) return 0;
   std::erase_if(objects.nodes, [&](const api::Node& n) { return nodes.contains(n.name); });
   size_t added = 0;
-  std::vector<api::Pod> kept;
+  std::vector<std::shared_ptr<const api::Pod>> kept;
   kept.reserve(objects.bound.size());
   for (auto& pod : objects.bound) {
-    if (!nodes.contains(pod.nodeName)) {
+    if (!nodes.contains(pod->nodeName)) {
       kept.push_back(std::move(pod));
       continue;
     }
-    if (!moves(pod)) continue;
-    pod.nodeName.clear();
-    pod.nominatedNodeName.clear();
-    pod.unschedulable = true;
-    objects.pending.push_back(std::move(pod));
+    if (!moves(*pod)) continue;
+    api::Pod unbound = *pod;
+    unbound.nodeName.clear();
+    unbound.nominatedNodeName.clear();
+    unbound.unschedulable = true;
+    objects.pending.push_back(std::move(unbound));
     ++added;
   }
   objects.bound = std::move(kept);

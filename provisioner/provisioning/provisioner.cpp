@@ -88,7 +88,7 @@ void Provisioner::run(std::stop_token stop) {
                      objects.pending.size(),
                      std::chrono::duration_cast<std::chrono::milliseconds>(batch->closed - batch->opened).count());
     }
-    provision(objects, batch ? std::optional(batch->closed) : std::nullopt);
+    provision(std::move(objects), batch ? std::optional(batch->closed) : std::nullopt);
   }
   logger()->info("stopped provisioner");
 }
@@ -147,19 +147,19 @@ void Provisioner::dropFailedLaunches(std::vector<api::NodeClaim>& claims) {
   failed_ = std::move(stillShown);  // the rest are gone from the cache too
 }
 
-ProvisionResult Provisioner::provision(const ClusterObjects& input,
+ProvisionResult Provisioner::provision(ClusterObjects objects,
                                        std::optional<Clock::TimePoint> batchClosed) {
   ProvisionResult result;
-  result.podsConsidered = input.pending.size();
-  if (input.pending.empty()) return result;
+  result.podsConsidered = objects.pending.size();
+  if (objects.pending.empty()) return result;
   const Clock::TimePoint started = batchClosed.value_or(clock_.now());
-  if (shared_.metrics) shared_.metrics->batchSize(input.pending.size());
-  if (input.nodePools.empty()) {
-    for (const auto& pod : input.pending) {
+  if (shared_.metrics) shared_.metrics->batchSize(objects.pending.size());
+  if (objects.nodePools.empty()) {
+    for (const auto& pod : objects.pending) {
       tellPod(pod, kube::EventType::kWarning, "FailedProvisioning",
               "no NodePool exists to provision capacity from");
     }
-    result.unschedulable = input.pending.size();
+    result.unschedulable = objects.pending.size();
     return result;
   }
   auto retryLater = [&] {
@@ -172,7 +172,6 @@ ProvisionResult Provisioner::provision(const ClusterObjects& input,
     retryLater();
     return result;
   }
-  ClusterObjects objects = input;
   dropFailedLaunches(objects.nodeClaims);
   for (auto& claim : ownInFlight(objects.nodeClaims)) objects.nodeClaims.push_back(std::move(claim));
 

@@ -90,12 +90,14 @@ class Provisioner final : public Controller {
   // Waits for batch windows (or a due re-plan) and runs provision() on a fresh read.
   void run(std::stop_token stop) override;
 
-  // One pass over `objects`: solve, create NodeClaims, record nominations and events.
+  // One pass over `objects` (taken by value: the pass adds its own in-flight claims, and a
+  // caller done with its read moves it in rather than copy every bound pod): solve, create
+  // NodeClaims, record nominations and events.
   // Never throws; every failure is logged, evented and counted. Not thread-safe (one pass
   // at a time; run() is the only caller in the controller).
   // `batchClosed` is when the window that asked for this pass closed (the start of
   // gantry_provisioning_duration_seconds); without one the pass's own start.
-  ProvisionResult provision(const ClusterObjects& objects,
+  ProvisionResult provision(ClusterObjects objects,
                             std::optional<Clock::TimePoint> batchClosed = std::nullopt);
 
   // Claims this provisioner created that the given objects do not show yet (the cache lags

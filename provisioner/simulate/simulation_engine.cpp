@@ -201,8 +201,9 @@ void SimulationEngine::settle() {
       replanNow_ = false;
       ++work;
       ClusterObjects objects = readCluster();
-      if (!objects.pending.empty() && provisioner_.provision(objects).claimsCreated > 0 &&
-          options_.decisions.scaleDownDelayAfterAdd > Clock::Duration::zero()) {
+      const bool launched = !objects.pending.empty() &&
+                            provisioner_.provision(std::move(objects)).claimsCreated > 0;
+      if (launched && options_.decisions.scaleDownDelayAfterAdd > Clock::Duration::zero()) {
         scaleDownHeldUntil_ = clock_->now() + options_.decisions.scaleDownDelayAfterAdd;
       }
     }
@@ -260,12 +261,13 @@ ClusterObjects SimulationEngine::readCluster() const {
     if (pod->nodeName.empty()) {
       if (isProvisionable(*pod, nodeExists)) objects.pending.push_back(*pod);
     } else if (!terminal(*pod)) {
-      objects.bound.push_back(*pod);
+      objects.bound.push_back(pod);
     }
   }
   auto byKey = [](const api::Pod& a, const api::Pod& b) { return keyLess(a, b); };
   std::sort(objects.pending.begin(), objects.pending.end(), byKey);
-  std::sort(objects.bound.begin(), objects.bound.end(), byKey);
+  std::sort(objects.bound.begin(), objects.bound.end(),
+            [](const auto& a, const auto& b) { return keyLess(*a, *b); });
   objects.nodes = values(reader.nodesByName());
   objects.nodePools = sortedValues(reader.nodePools());
   objects.nodeClaims = values(reader.nodeClaimsByName());

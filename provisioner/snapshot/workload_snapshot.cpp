@@ -2,33 +2,68 @@
 // controller's provisioner (the cluster cache), so both see existing capacity alike.
 #include "provisioner/snapshot/workload_snapshot.h"
 
-#include <map>
+#include <unordered_map>
 
 namespace gantry::provisioner {
 
-binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::string& region) {
+namespace {
+
+// The snapshot of `workload` without pods: pools (or the default), DaemonSets, nodes.
+binpack::Snapshot withoutPods(const workload::Workload& workload, const std::string& region) {
   binpack::Snapshot snap;
   snap.region = region;
   snap.nodePools = workload.nodePools;
   if (snap.nodePools.empty()) snap.nodePools.push_back(api::NodePool::defaultPool());
   snap.daemonSets = workload.daemonSets;
   snap.nodes = workload.nodes;
-  std::map<std::string, size_t> nodeIndex;
-  for (size_t i = 0; i < snap.nodes.size(); ++i) nodeIndex[snap.nodes[i].name] = i;
-  for (const auto& pod : workload.pods) {
-    if (pod.phase == "Succeeded" || pod.phase == "Failed" || pod.terminating) continue;
+  return snap;
+}
+
+// Adds pods to `snap`: pending ones to place, bound ones as load on their nodes (by name in
+// `nodeIndex`). Pods that finished or are terminating are left out.
+class PodAdder {
+ public:
+  explicit PodAdder(binpack::Snapshot& snap) : snap_(snap) {
+    for (size_t i = 0; i < snap_.nodes.size(); ++i) nodeIndex_[snap_.nodes[i].name] = i;
+  }
+  void add(const api::Pod& pod) {
+    if (pod.phase == "Succeeded" || pod.phase == "Failed" || pod.terminating) return;
     if (pod.nodeName.empty()) {
-      snap.pods.push_back(pod);
-      continue;
+      snap_.pods.push_back(pod);
+      return;
     }
     // A bound pod uses capacity on its node; it is not for the solver to place.
-    if (auto it = nodeIndex.find(pod.nodeName); it != nodeIndex.end()) {
-      api::Node& node = snap.nodes[it->second];
+    if (auto it = nodeIndex_.find(pod.nodeName); it != nodeIndex_.end()) {
+      api::Node& node = snap_.nodes[it->second];
       node.requested += pod.requests;
       node.pods.emplace_back(pod.key(), pod.labels);
       node.hostPorts.insert(node.hostPorts.end(), pod.hostPorts.begin(), pod.hostPorts.end());
     }
   }
+
+ private:
+  binpack::Snapshot& snap_;
+  std::unordered_map<std::string, size_t> nodeIndex_;
+};
+
+}  // namespace
+
+binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::string& region) {
+  binpack::Snapshot snap = withoutPods(workload, region);
+  PodAdder adder(snap);
+  for (const auto& pod : workload.pods) adder.add(pod);
+  return snap;
+}
+
+binpack::Snapshot snapshotOf(const workload::Workload& workload,
+                             const std::vector<api::Pod>& pending,
+                             const std::vector<std::shared_ptr<const api::Pod>>& bound,
+                             const std::string& region) {
+  binpack::Snapshot snap = withoutPods(workload, region);
+  PodAdder adder(snap);
+  // Pending first, as the controller's list of pods always had them.
+  for (const auto& pod : pending) adder.add(pod);
+  for (const auto& pod : bound) adder.add(*pod);
   return snap;
 }
 

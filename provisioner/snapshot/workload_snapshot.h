@@ -3,7 +3,9 @@
 // snapshots here, so the dry run and the controller agree on what is already there.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "binpack/snapshot.h"
 #include "src/workload/workload.h"
@@ -14,5 +16,12 @@ namespace gantry::provisioner {
 // default), given Nodes with the requests of pods bound to them, and DaemonSets. Pods that
 // finished or are terminating are left out. Pure; thread-safe.
 binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::string& region);
+
+// The same over the controller's two lists, the workload's own `pods` ignored: pending pods,
+// and bound pods shared with the informer cache (tens of thousands: never copied).
+binpack::Snapshot snapshotOf(const workload::Workload& workload,
+                             const std::vector<api::Pod>& pending,
+                             const std::vector<std::shared_ptr<const api::Pod>>& bound,
+                             const std::string& region);
 
 }  // namespace gantry::provisioner

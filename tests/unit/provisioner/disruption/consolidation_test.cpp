@@ -142,7 +142,7 @@ class ConsolidationTest : public ::testing::Test {
     ClusterObjects o;
     for (const auto& node : cluster_.nodes()) {
       o.nodes.push_back(*node);
-      for (const auto& pod : cluster_.podsOn(node->name)) o.bound.push_back(*pod);
+      for (const auto& pod : cluster_.podsOn(node->name)) o.bound.push_back(pod);
     }
     for (const auto& claim : cluster_.nodeClaims()) {
       EXPECT_NE(claim, nullptr) << "a claim the fake cannot decode";

@@ -46,8 +46,10 @@ ClusterObjects cluster(const std::string& reason, bool deleting) {
   api::Pod terminating = boundPod("web-old", "n1", "ReplicaSet");
   terminating.terminating = true;
   api::Pod mirror = boundPod("static", "n1", "Node");
-  o.bound = {boundPod("web-a", "n1", "ReplicaSet"), boundPod("agent", "n1", "DaemonSet"),
-             terminating, mirror, boundPod("web-b", "n2", "ReplicaSet")};
+  for (api::Pod pod : {boundPod("web-a", "n1", "ReplicaSet"), boundPod("agent", "n1", "DaemonSet"),
+                       terminating, mirror, boundPod("web-b", "n2", "ReplicaSet")}) {
+    o.bound.push_back(std::make_shared<const api::Pod>(std::move(pod)));
+  }
   o.pending = {makePod("zz-waiting", {{"cpu", "1"}})};
   return o;
 }
@@ -65,7 +67,7 @@ TEST(InterruptedPods, PodsOfAnInterruptedNodeArePlannedAsPendingAndTheNodeIsNoCa
   ASSERT_EQ(o.nodes.size(), 1u);
   EXPECT_EQ(o.nodes[0].name, "n2");
   ASSERT_EQ(o.bound.size(), 1u);
-  EXPECT_EQ(o.bound[0].name, "web-b");
+  EXPECT_EQ(o.bound[0]->name, "web-b");
 }
 
 TEST(InterruptedPods, OtherDeletionsAndAnnotatedClaimsNotYetDeletingChangeNothing) {
