@@ -11,7 +11,7 @@ import time
 
 import requests
 
-from kube import Kube
+from kube import Kube, KubeError
 
 SYSTEM_NAMESPACES = {"kube-system", "kube-public", "kube-node-lease"}
 # Objects in `default` the control plane made and keeps: name by resource.
@@ -49,8 +49,14 @@ def wipe(kube, prefix, resource, keep):
     """Deletes every object of one resource for which keep(item) is false; pods at once."""
     items = [i for i in kube.get(f"{prefix}/{resource}")["items"] if not keep(i)]
     for item in items:
-        if item["metadata"].get("finalizers"):
+        if not item["metadata"].get("finalizers"):
+            continue
+        try:
             kube.merge_patch(obj_path(prefix, resource, item), {"metadata": {"finalizers": None}})
+        except KubeError as e:
+            # Gone since the list (its owner finished with it, say): nothing left to wipe.
+            if e.status != 404:
+                raise
     params = {"gracePeriodSeconds": 0} if resource == "pods" else {"propagationPolicy": "Background"}
     for item in items:
         kube.delete(obj_path(prefix, resource, item), **params)
