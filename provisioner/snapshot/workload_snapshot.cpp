@@ -19,8 +19,8 @@ binpack::Snapshot withoutPods(const workload::Workload& workload, const std::str
   return snap;
 }
 
-// Adds pods to `snap`: pending ones to place, bound ones as load on their nodes (by name in
-// `nodeIndex`). Pods that finished or are terminating are left out.
+// Adds pods to `snap`: pending ones to place, bound ones as load on the node they name. Pods
+// that finished or are terminating are left out.
 class PodAdder {
  public:
   explicit PodAdder(binpack::Snapshot& snap) : snap_(snap) {
