@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench/in_memory_cluster.h"
+#include "bench/object_builders.h"
 #include "provisioner/disruption/disruption_controller.h"
 #include "provisioner/metrics.h"
 #include "provisioner/nodeclaim/drain.h"
@@ -34,15 +35,8 @@ using provisioner::disruption::PassResult;
 
 const Clock::TimePoint kStart = std::chrono::sys_days{std::chrono::year{2026} / 3 / 2} + 10h;
 
-api::Quantity q(const std::string& text) { return *api::Quantity::parse(text); }
-
-api::Condition trueCondition(std::string_view type, Clock::TimePoint since) {
-  api::Condition c;
-  c.type = std::string(type);
-  c.status = api::ConditionStatus::kTrue;
-  c.lastTransitionTime = since;
-  return c;
-}
+using bench::q;
+using bench::trueCondition;
 
 api::Toleration tolerateAll(std::string key) {
   api::Toleration t;

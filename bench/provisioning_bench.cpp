@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/object_builders.h"
 #include "cloudprovider/catalog/bundled_catalog.h"
 #include "provisioner/provisioning/batcher.h"
 #include "provisioner/provisioning/cluster_writer.h"
@@ -38,15 +39,8 @@ namespace {
 namespace nc = api::nodeclaim;
 using SteadyClock = std::chrono::steady_clock;
 
-api::Quantity q(const std::string& text) { return *api::Quantity::parse(text); }
-
-api::Condition trueCondition(std::string_view type, Clock::TimePoint since) {
-  api::Condition c;
-  c.type = std::string(type);
-  c.status = api::ConditionStatus::kTrue;
-  c.lastTransitionTime = since;
-  return c;
-}
+using bench::q;
+using bench::trueCondition;
 
 std::string zoneOf(size_t i) { return std::string("us-east-1") + "abc"[i % 3]; }
 
