@@ -136,11 +136,15 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
     if (loads[n] == nullptr) loads[n] = &cluster.loadOn(nodes[n]->name);
     return *loads[n];
   };
+  // Read only for pods remembered as fitting nowhere, so computed on first use.
   std::vector<uint64_t> stamps;
-  if (!allNodes) {
-    stamps.reserve(nodes.size());
-    for (const auto& node : nodes) stamps.push_back(cluster.roomStamp(node->name));
-  }
+  auto stampOf = [&](size_t n) {
+    if (stamps.empty()) {
+      stamps.reserve(nodes.size());
+      for (const auto& node : nodes) stamps.push_back(cluster.roomStamp(node->name));
+    }
+    return stamps[n];
+  };
   for (size_t i = 0; i < pending.size() && !allNodes; ++i) {
     const api::Pod& p = *pending[i];
     auto memo = fitNowhereAt_.find(p.key());
@@ -151,7 +155,7 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
     size_t preferredTakers = 0;
     for (size_t n = 0; n < nodes.size(); ++n) {
       const api::Node& node = *nodes[n];
-      if (!schedulable(node) || (remembered && stamps[n] <= lookedAt)) continue;
+      if (!schedulable(node) || (remembered && stampOf(n) <= lookedAt)) continue;
       if (!takesAlone(p, node, loadOf(n))) continue;
       useful[n] = true;
       placeable[i] = true;
