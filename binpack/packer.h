@@ -102,6 +102,9 @@ class Packer {
     int64_t fit = 0;
     double perPod = std::numeric_limits<double>::infinity();
     double price = 0;
+    // The type the same scan picks by instance price alone (as with fixedCost 0), so that
+    // a caller sees whether the fixed cost moved the choice without a second scan.
+    int32_t plainType = -1;
   };
   Target chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
                       int64_t remaining, double fixedCost) const;

@@ -13,6 +13,7 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
   const PoolEntry& pe = index_.pools()[pool];
   const TypeMasks& masks = strict ? cls.strict[pool] : cls.relaxed[pool];
   Target best;
+  double bestPlainPerPod = std::numeric_limits<double>::infinity();
   // A class that uses accelerator types can only be on one; others never buy one.
   for (uint32_t t : pe.byKind[cls.usesAcceleratorType() ? 1 : 0].types) {
     OfferMask m = pin & masks[t];
@@ -22,7 +23,14 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
     // The fixed cost is per node, so types that hold more pods spread it thinner.
     const double price = index_.cheapest(t, m).price;
     double perPod = (price + fixedCost) / static_cast<double>(fit);
-    if (perPod < best.perPod - kEpsilon) best = {static_cast<int32_t>(t), fit, perPod, price};
+    if (perPod < best.perPod - kEpsilon) {
+      best = {static_cast<int32_t>(t), fit, perPod, price, best.plainType};
+    }
+    const double plainPerPod = price / static_cast<double>(fit);
+    if (plainPerPod < bestPlainPerPod - kEpsilon) {
+      bestPlainPerPod = plainPerPod;
+      best.plainType = static_cast<int32_t>(t);
+    }
   }
   return best;
 }
@@ -169,10 +177,7 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
       !limitsAllow(*pool, -1, cached.type, true)) {
     const bool withFixed = fixedCostInTargets_ && !oneByOne && fixedCost(*pool) > 0;
     cached = chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? fixedCost(*pool) : 0);
-    if (withFixed && !fixedCostMovedATarget_) {
-      const Target plain = chooseTarget(c, *pool, strict, node.pin, remaining, 0);
-      fixedCostMovedATarget_ = plain.type != cached.type;
-    }
+    if (withFixed && cached.plainType != cached.type) fixedCostMovedATarget_ = true;
   }
   if (cached.type < 0) return false;
   node.budgetType = cached.type;
