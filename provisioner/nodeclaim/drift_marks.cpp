@@ -19,7 +19,8 @@ spdlog::logger& log() {
   return *logger;
 }
 
-std::optional<std::string> annotation(const api::Labels& annotations, std::string_view key) {
+std::optional<std::string_view> annotation(const api::Labels& annotations,
+                                           std::string_view key) {
   auto it = annotations.find(key);
   if (it == annotations.end()) return std::nullopt;
   return it->second;
@@ -30,16 +31,15 @@ bool staticReason(std::string_view reason) {
 }
 }  // namespace
 
-DriftVerdict staticDrift(const api::NodePool& pool, const api::NodeClaim& claim,
-                         const api::Labels* nodeLabels) {
+DriftVerdict staticDrift(const api::NodePool& pool, std::string_view poolHash,
+                         const api::NodeClaim& claim, const api::Labels* nodeLabels) {
   const auto claimHash = annotation(claim.annotations, api::kNodePoolHashAnnotation);
   const auto claimVersion = annotation(claim.annotations, api::kNodePoolHashVersionAnnotation);
   if (claimHash && claimVersion && *claimVersion == api::kNodePoolHashVersion) {
-    const std::string poolHash = api::nodePoolHash(pool);
     if (*claimHash != poolHash) {
       return {std::string(kNodePoolDrifted),
-              "NodePool " + pool.name + " template changed (hash " + *claimHash + " -> " +
-                  poolHash + ")"};
+              "NodePool " + pool.name + " template changed (hash " + std::string(*claimHash) +
+                  " -> " + std::string(poolHash) + ")"};
     }
   }
   for (const auto& r : pool.requirements) {
@@ -57,6 +57,19 @@ DriftVerdict staticDrift(const api::NodePool& pool, const api::NodeClaim& claim,
     }
   }
   return {};
+}
+
+std::string DriftMarks::poolHash(const std::shared_ptr<const api::NodePool>& pool) {
+  std::lock_guard lock(mu_);
+  auto it = poolHashes_.find(pool->name);
+  if (it == poolHashes_.end()) {
+    it = poolHashes_.emplace(pool->name, PoolHash{}).first;
+  } else if (it->second.pool == pool) {
+    return it->second.hash;
+  }
+  // A pool deleted for good leaves one entry behind until a pool of its name comes back.
+  it->second = {.pool = pool, .hash = api::nodePoolHash(*pool)};
+  return it->second.hash;
 }
 
 std::optional<std::string> DriftMarks::cloudDrift(const api::NodeClaim& claim) {
@@ -101,7 +114,8 @@ Result<StepResult> DriftMarks::reconcile(api::NodeClaim& claim) {
   auto pool = ctx_.reader.nodePool(claim.nodePool());
   if (pool == nullptr) return StepResult{};  // not ours to judge (deleted, another selector)
   auto node = ctx_.nodeOf(claim);
-  DriftVerdict verdict = staticDrift(*pool, claim, node ? &node->labels : nullptr);
+  DriftVerdict verdict =
+      staticDrift(*pool, poolHash(pool), claim, node ? &node->labels : nullptr);
   if (verdict.reason.empty()) {
     auto cloud = cloudDrift(claim);
     if (!cloud) {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,9 +36,10 @@ struct DriftVerdict {
   std::string message;  // for the condition and the Event
 };
 
-// The checks that need no cloud call. Pure. `nodeLabels` may be null.
-DriftVerdict staticDrift(const api::NodePool& pool, const api::NodeClaim& claim,
-                         const api::Labels* nodeLabels);
+// The checks that need no cloud call. Pure. `poolHash` is api::nodePoolHash(pool);
+// `nodeLabels` may be null.
+DriftVerdict staticDrift(const api::NodePool& pool, std::string_view poolHash,
+                         const api::NodeClaim& claim, const api::Labels* nodeLabels);
 
 class DriftMarks final : public LifecycleStep {
  public:
@@ -55,10 +57,19 @@ class DriftMarks final : public LifecycleStep {
   // The cloud's verdict, asked again once driftCheckInterval has passed: the reason, "" when
   // not drifted, nullopt when the cloud has not answered for this claim (errors are logged).
   std::optional<std::string> cloudDrift(const api::NodeClaim& claim);
+  // api::nodePoolHash of the pool, computed once per cached pool object: the cache hands out
+  // a new object whenever the pool changes, and every pod event on a node brings its claim
+  // through this step.
+  std::string poolHash(const std::shared_ptr<const api::NodePool>& pool);
 
   LifecycleContext& ctx_;
   std::mutex mu_;
   std::map<std::string, CloudVerdict> cloud_;  // by claim "name/uid"; guarded by mu_
+  struct PoolHash {
+    std::shared_ptr<const api::NodePool> pool;  // held, so its address is not reused
+    std::string hash;
+  };
+  std::map<std::string, PoolHash, std::less<>> poolHashes_;  // by pool name; guarded by mu_
 };
 
 }  // namespace gantry::provisioner::nodeclaim

@@ -168,12 +168,15 @@ void LifecycleReconciler::countTransitions(const api::NodeClaim& before,
   }
 }
 
-Status LifecycleReconciler::write(const api::NodeClaim& before, const api::NodeClaim& after) {
+Status LifecycleReconciler::write(const api::NodeClaim& before, api::NodeClaim& after) {
   std::string version = before.resourceVersion;
   api::Labels added;
-  for (const auto& [k, v] : after.labels) {
-    auto it = before.labels.find(k);
-    if (it == before.labels.end() || it->second != v) added[k] = v;
+  // Most passes add none: one ordered walk tells, instead of a lookup per label.
+  if (after.labels != before.labels) {
+    for (const auto& [k, v] : after.labels) {
+      auto it = before.labels.find(k);
+      if (it == before.labels.end() || it->second != v) added[k] = v;
+    }
   }
   if (!added.empty()) {
     auto patched = ctx_.writer.addNodeClaimLabels(after.name, added, version);
@@ -182,9 +185,8 @@ Status LifecycleReconciler::write(const api::NodeClaim& before, const api::NodeC
     crashPoint("lifecycle.between-label-and-status-write");
   }
   if (api::sameStatus(before, after)) return Status::ok();
-  api::NodeClaim stamped = after;
-  stamped.resourceVersion = version;
-  return ctx_.writeStatus(stamped);
+  after.resourceVersion = std::move(version);
+  return ctx_.writeStatus(after);
 }
 
 }  // namespace gantry::provisioner::nodeclaim

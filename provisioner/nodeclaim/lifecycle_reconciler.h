@@ -36,8 +36,9 @@ class LifecycleReconciler final : public runtime::Reconciler {
 
  private:
   // Writes the changes from `before` to `after`: added labels (with the cached
-  // resourceVersion as precondition), then the status with the version that left.
-  Status write(const api::NodeClaim& before, const api::NodeClaim& after);
+  // resourceVersion as precondition), then the status with the version that left, which
+  // `after` takes (it is the pass's own copy: stamping it saves copying it once more).
+  Status write(const api::NodeClaim& before, api::NodeClaim& after);
   // Counts the phases `after` reached that `before` had not (after both were written).
   void countTransitions(const api::NodeClaim& before, const api::NodeClaim& after) const;
 

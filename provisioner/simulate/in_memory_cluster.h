@@ -35,22 +35,7 @@ namespace gantry::provisioner::simulate {
 class InMemoryCluster final : public nodeclaim::LifecycleReader {
  public:
   InMemoryCluster() {
-    // kube::addPodIndexes (it takes an informer; these are its index functions).
-    pods_.addIndex(kube::kPodsByNode, [](const api::Pod& p) {
-      return p.nodeName.empty() ? std::vector<std::string>{} : std::vector<std::string>{p.nodeName};
-    });
-    pods_.addIndex(kube::kPodsByPhase, [](const api::Pod& p) {
-      return std::vector<std::string>{p.phase.empty() ? std::string("Pending") : p.phase};
-    });
-    pods_.addIndex(kube::kPodsByCondition, [](const api::Pod& p) {
-      return p.unschedulable ? std::vector<std::string>{"Unschedulable"}
-                             : std::vector<std::string>{};
-    });
-    pods_.addIndex(kube::kPodsByNominatedNode, [](const api::Pod& p) {
-      return p.nominatedNodeName.empty() || !p.nodeName.empty()
-                 ? std::vector<std::string>{}
-                 : std::vector<std::string>{p.nominatedNodeName};
-    });
+    kube::addPodIndexes(pods_);
     // nodeclaim::addLifecycleIndexes.
     nodes_.addIndex(nodeclaim::kNodesByProviderId, [](const api::Node& n) {
       return n.providerId.empty() ? std::vector<std::string>{}
@@ -168,14 +153,10 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     if (name.empty()) return nullptr;
     return pools_.get(name);
   }
-  // ClusterCache::podsOn: the node's bucket, terminal pods dropped.
+  // ClusterCache::podsOn: the node's bucket (which files no terminal pod).
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
     if (node.empty()) return {};
-    auto pods = pods_.byIndex(kube::kPodsByNode, node);
-    std::erase_if(pods, [](const kube::ObjectPtr<api::Pod>& p) {
-      return p->phase == "Succeeded" || p->phase == "Failed";
-    });
-    return pods;
+    return pods_.byIndex(kube::kPodsByNode, node);
   }
   // podsOn(node) in key order and the sum of their requests (in that order): what the
   // scheduler model charges a Node with. Kept per node until a pod bound there changes, as

@@ -105,22 +105,34 @@ ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions
   }
 }
 
-void addPodIndexes(PodInformer& informer) {
-  informer.addIndex(kPodsByNode, [](const api::Pod& p) {
-    return p.nodeName.empty() ? std::vector<std::string>{} : std::vector<std::string>{p.nodeName};
+namespace {
+
+bool terminal(const api::Pod& p) { return p.phase == "Succeeded" || p.phase == "Failed"; }
+
+// An informer and a store take indexes alike.
+template <typename Indexed>
+void addPodIndexesTo(Indexed& target) {
+  target.addIndex(kPodsByNode, [](const api::Pod& p) {
+    return p.nodeName.empty() || terminal(p) ? std::vector<std::string>{}
+                                             : std::vector<std::string>{p.nodeName};
   });
-  informer.addIndex(kPodsByPhase, [](const api::Pod& p) {
+  target.addIndex(kPodsByPhase, [](const api::Pod& p) {
     return std::vector<std::string>{p.phase.empty() ? std::string("Pending") : p.phase};
   });
-  informer.addIndex(kPodsByCondition, [](const api::Pod& p) {
+  target.addIndex(kPodsByCondition, [](const api::Pod& p) {
     return p.unschedulable ? std::vector<std::string>{"Unschedulable"} : std::vector<std::string>{};
   });
-  informer.addIndex(kPodsByNominatedNode, [](const api::Pod& p) {
+  target.addIndex(kPodsByNominatedNode, [](const api::Pod& p) {
     return p.nominatedNodeName.empty() || !p.nodeName.empty()
                ? std::vector<std::string>{}
                : std::vector<std::string>{p.nominatedNodeName};
   });
 }
+
+}  // namespace
+
+void addPodIndexes(PodInformer& informer) { addPodIndexesTo(informer); }
+void addPodIndexes(ObjectStore<api::Pod>& store) { addPodIndexesTo(store); }
 
 void ClusterCache::start() {
   pods_->start();
@@ -160,11 +172,7 @@ bool ClusterCache::waitForSync(Clock::Duration timeout) {
 }
 
 std::vector<ObjectPtr<api::Pod>> ClusterCache::podsOn(const std::string& node) const {
-  auto pods = pods_->store().byIndex(kPodsByNode, node);
-  std::erase_if(pods, [](const ObjectPtr<api::Pod>& p) {
-    return p->phase == "Succeeded" || p->phase == "Failed";
-  });
-  return pods;
+  return pods_->store().byIndex(kPodsByNode, node);
 }
 
 }  // namespace gantry::kube

@@ -21,7 +21,10 @@
 namespace gantry::kube {
 
 // Index names on the pod informer.
-inline constexpr const char* kPodsByNode = "node";            // spec.nodeName (bound pods)
+// spec.nodeName of bound pods still pending or running: terminal pods (a finished Job's,
+// kept until the Job goes) would otherwise pile up in a busy node's bucket, and every
+// reader of a node's pods drops them anyway.
+inline constexpr const char* kPodsByNode = "node";
 inline constexpr const char* kPodsByPhase = "phase";          // status.phase
 inline constexpr const char* kPodsByCondition = "condition";  // "Unschedulable"
 // status.nominatedNodeName of pods not bound (spec.nodeName empty); what a node's emptiness
@@ -55,8 +58,10 @@ inline const ResourcePath kNodeClaimsPath{.group = "gantry.dev", .resource = "no
 inline const ResourcePath kEc2NodeClassesPath{.group = "gantry.dev", .resource = "ec2nodeclasses"};
 inline const ResourcePath kDaemonSetsPath{.group = "apps", .resource = "daemonsets"};
 
-// Adds the kPodsBy* indexes. REQUIRES: before the informer starts.
+// Adds the kPodsBy* indexes. REQUIRES: before the informer starts, or the store is filled.
 void addPodIndexes(PodInformer& informer);
+// The same indexes on a bare store (the simulator's cluster keeps one).
+void addPodIndexes(ObjectStore<api::Pod>& store);
 
 struct ClusterCacheOptions {
   InformerOptions pods{};
