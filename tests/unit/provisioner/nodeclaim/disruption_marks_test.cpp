@@ -171,6 +171,39 @@ TEST_F(DisruptionMarksTest, AnEventTheDedupeDidNotStoreStillRestartsTheTimer) {
   EXPECT_EQ(consolidatable()->status, ConditionStatus::kTrue);
 }
 
+// The pod handlers of both hosts skip the pass for an event this says changes nothing: a pass
+// at that moment must then write nothing, and the requeue already set still moves the timer.
+TEST_F(DisruptionMarksTest, APodEventWithinTheDedupeNeedsNoPass) {
+  auto fresh = initializedClaim();
+  EXPECT_TRUE(podEventChangesMarks(fresh, t0_ + 20s)) << "nothing stored yet";
+  cluster_.putClaim(fresh);
+  podEvents_.record(kNode, t0_ + 20s);
+  EXPECT_EQ(passAt(20s), 30s);
+  ASSERT_EQ(*claim()->lastPodEventTime, t0_ + 20s);
+
+  EXPECT_FALSE(podEventChangesMarks(*claim(), t0_ + 25s));
+  podEvents_.record(kNode, t0_ + 25s);
+  const size_t writes = statusWrites();
+  EXPECT_EQ(passAt(25s), 30s);
+  EXPECT_EQ(statusWrites(), writes) << "the skipped pass would have written nothing";
+  EXPECT_EQ(passAt(50s), 5s) << "the requeue set at t0+20s reads the event at t0+25s";
+
+  EXPECT_TRUE(podEventChangesMarks(*claim(), t0_ + 30s)) << "a dedupe period after the stored";
+  EXPECT_EQ(passAt(55s), std::nullopt);
+  ASSERT_EQ(consolidatable()->status, ConditionStatus::kTrue);
+  EXPECT_TRUE(podEventChangesMarks(*claim(), t0_ + 56s)) << "Consolidatable=True must go back";
+
+  auto uninitialized = initializedClaim();
+  uninitialized.lastPodEventTime = t0_ + 20s;
+  EXPECT_FALSE(podEventChangesMarks(uninitialized, t0_ + 25s));
+  api::removeCondition(uninitialized.conditions, nc::kInitialized);
+  EXPECT_TRUE(podEventChangesMarks(uninitialized, t0_ + 25s));
+  auto deleting = initializedClaim();
+  deleting.lastPodEventTime = t0_ + 20s;
+  deleting.deletionTimestamp = t0_ + 21s;
+  EXPECT_TRUE(podEventChangesMarks(deleting, t0_ + 25s)) << "termination waits on its pods";
+}
+
 TEST_F(DisruptionMarksTest, LastPodEventTimeOnlyMovesForward) {
   putPool("Never");
   auto stored = initializedClaim();
