@@ -16,8 +16,9 @@ bool runsEverywhere(const api::Pod& pod) {
 bool nodeIsEmpty(const nodeclaim::LifecycleReader& reader, const state::Nominations* nominations,
                  const std::string& nodeName, const std::string& claimName,
                  Clock::TimePoint now) {
-  for (const auto& pod : reader.podsOn(nodeName)) {
-    if (!runsEverywhere(*pod)) return false;  // podsOn leaves terminal pods out
+  // podsOn leaves terminal pods out.
+  if (reader.anyPodOn(nodeName, [](const api::Pod& pod) { return !runsEverywhere(pod); })) {
+    return false;
   }
   if (nominations &&
       (nominations->nominated(nodeName, now) || nominations->nominated(claimName, now))) {

@@ -59,9 +59,22 @@ std::shared_ptr<const api::NodePool> CacheLifecycleReader::nodePool(const std::s
 }
 
 
+bool LifecycleReader::anyPodOn(const std::string& node,
+                               const std::function<bool(const api::Pod&)>& test) const {
+  for (const auto& pod : podsOn(node)) {
+    if (test(*pod)) return true;
+  }
+  return false;
+}
+
 std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsOn(const std::string& node) const {
   if (node.empty()) return {};
   return cache_.podsOn(node);
+}
+
+bool CacheLifecycleReader::anyPodOn(const std::string& node,
+                                    const std::function<bool(const api::Pod&)>& test) const {
+  return !node.empty() && cache_.anyPodOn(node, test);
 }
 
 std::vector<std::shared_ptr<const api::Pod>> CacheLifecycleReader::podsNominatedTo(

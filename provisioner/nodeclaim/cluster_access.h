@@ -5,6 +5,7 @@
 // Unit tests swap both for an in-memory fake; the controller uses the cache + RestClient ones.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,11 @@ class LifecycleReader {
   // The pods bound to the Node `node` (spec.nodeName), terminal ones (Succeeded, Failed)
   // left out; empty for an unknown node.
   virtual std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const = 0;
+  // Whether one of podsOn(node) passes `test`, stopping at the first. The emptiness check
+  // asks it of every candidate on every disruption pass, where podsOn would copy the list;
+  // readers over a store override it to copy nothing. `test` must not call the reader.
+  virtual bool anyPodOn(const std::string& node,
+                        const std::function<bool(const api::Pod&)>& test) const;
   // Pending pods the scheduler nominated to `node` (status.nominatedNodeName: preemption made
   // room there for them).
   virtual std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
@@ -105,6 +111,8 @@ class CacheLifecycleReader final : public LifecycleReader {
   std::vector<std::shared_ptr<const api::Node>> nodes() const override;
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override;
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override;
+  bool anyPodOn(const std::string& node,
+                const std::function<bool(const api::Pod&)>& test) const override;
   std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
       const std::string& node) const override;
 

@@ -158,6 +158,10 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     if (node.empty()) return {};
     return pods_.byIndex(kube::kPodsByNode, node);
   }
+  bool anyPodOn(const std::string& node,
+                const std::function<bool(const api::Pod&)>& test) const override {
+    return !node.empty() && pods_.anyInIndex(kube::kPodsByNode, node, test);
+  }
   // podsOn(node) in key order and the sum of their requests (in that order): what the
   // scheduler model charges a Node with. Kept per node until a pod bound there changes, as
   // the scheduler asks for every Ready node on every pass. Not thread-safe (the engine's

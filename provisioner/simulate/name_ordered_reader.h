@@ -47,6 +47,10 @@ class NameOrderedReader final : public nodeclaim::LifecycleReader {
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
     return inner_.podsOn(node);
   }
+  bool anyPodOn(const std::string& node,
+                const std::function<bool(const api::Pod&)>& test) const override {
+    return inner_.anyPodOn(node, test);
+  }
   std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
       const std::string& node) const override {
     return inner_.podsNominatedTo(node);

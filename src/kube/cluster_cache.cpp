@@ -171,6 +171,11 @@ bool ClusterCache::waitForSync(Clock::Duration timeout) {
          (!daemonSets_ || daemonSets_->waitForSync(timeout));
 }
 
+bool ClusterCache::anyPodOn(const std::string& node,
+                            const std::function<bool(const api::Pod&)>& test) const {
+  return pods_->store().anyInIndex(kPodsByNode, node, test);
+}
+
 std::vector<ObjectPtr<api::Pod>> ClusterCache::podsOn(const std::string& node) const {
   return pods_->store().byIndex(kPodsByNode, node);
 }

@@ -5,6 +5,7 @@
 // so every host reads the same cache.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -103,6 +104,8 @@ class ClusterCache {
 
   // Bound, non-terminal pods on `node`.
   std::vector<ObjectPtr<api::Pod>> podsOn(const std::string& node) const;
+  // Whether one of podsOn(node) passes `test` (run under the store's lock), copying nothing.
+  bool anyPodOn(const std::string& node, const std::function<bool(const api::Pod&)>& test) const;
 
  private:
   std::unique_ptr<PodInformer> pods_;

@@ -108,6 +108,21 @@ class ObjectStore {
     return out;
   }
 
+  // Whether some object filed under `value` in index `name` passes `test`, which runs under
+  // the store's lock and must not call back into it. Copies nothing, stops at the first.
+  template <typename Test>
+  bool anyInIndex(const std::string& name, const std::string& value, const Test& test) const {
+    std::lock_guard lock(mu_);
+    auto idx = indexes_.find(name);
+    if (idx == indexes_.end()) return false;
+    auto bucket = idx->second.find(value);
+    if (bucket == idx->second.end()) return false;
+    for (const Slot* slot : bucket->second) {
+      if (test(*slot->second.object)) return true;
+    }
+    return false;
+  }
+
   size_t size() const {
     std::lock_guard lock(mu_);
     return entries_.size();
