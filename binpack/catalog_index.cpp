@@ -173,6 +173,7 @@ Result<CatalogIndex> CatalogIndex::build(const Snapshot& snapshot, const api::In
     api::ResourceList usage = usageIt == snapshot.nodePoolUsage.end() ? api::ResourceList()
                                                                        : usageIt->second;
     for (const auto& [name, q] : pool->limits.entries()) {
+      pe.unlimited = false;
       if (name == api::resource::kNodes) {
         pe.remainingNodes = q.value() - usage.get(name).value();
         continue;

@@ -63,6 +63,9 @@ struct PoolEntry {
   ResourceVector remaining;
   int64_t remainingNodes = std::numeric_limits<int64_t>::max();
   std::vector<bool> limited;  // per dimension: does the pool limit it?
+  // The pool sets no limit at all, so whatever a solve charges, every type stays allowed
+  // (answers that depend on limits can be reused).
+  bool unlimited = true;
 };
 
 class CatalogIndex {

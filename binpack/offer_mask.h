@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace gantry::binpack {
@@ -39,6 +40,13 @@ struct OfferMask {
   friend OfferMask operator&(OfferMask a, const OfferMask& b) { return a &= b; }
   friend bool operator==(const OfferMask&, const OfferMask&) = default;
 };
+
+// The zone index when the mask allows exactly one zone (of any capacity type).
+inline std::optional<size_t> singleZone(const OfferMask& m) {
+  const uint64_t z = m.anyZone();
+  if (z == 0 || (z & (z - 1)) != 0) return std::nullopt;
+  return static_cast<size_t>(std::countr_zero(z));
+}
 
 // An offer mask per instance type (index = type index in the solve's catalog).
 using TypeMasks = std::vector<OfferMask>;

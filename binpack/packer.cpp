@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <numeric>
+#include <unordered_map>
 
 #include "src/api/well_known_labels.h"
 
@@ -16,12 +18,6 @@ namespace {
 constexpr size_t kGrowWindow = 16;
 // Growth steps per class before it only opens nodes of its own (bounds the search time).
 constexpr size_t kMaxGrowthsPerClass = 256;
-
-std::optional<size_t> singleZone(const OfferMask& pin) {
-  uint64_t z = pin.anyZone();
-  if (z == 0 || (z & (z - 1)) != 0) return std::nullopt;
-  return static_cast<size_t>(std::countr_zero(z));
-}
 }  // namespace
 
 Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
@@ -70,20 +66,44 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
     }
     if (launchable) topology_.setLaunchableKey(key);
   }
+  // Per class, what follows from its masks alone: the zones it could use at all (its spread
+  // domains), and the pool poolFor always returns when the first pool it can use at all sets
+  // no limits (poolFor scans pools and types for every pod placed). Classes that differ only
+  // in owner share their masks, and the answers.
   eligibleZones_.resize(classes.size());
+  fixedPool_.assign(classes.size(), {-1, -1});
+  std::unordered_map<const ClassMasks*, size_t> firstWithMasks;
   for (size_t c = 0; c < classes.size(); ++c) {
+    auto [first, isFirst] = firstWithMasks.emplace(classes[c].masks.get(), c);
+    if (!isFirst) {
+      eligibleZones_[c] = eligibleZones_[first->second];
+      fixedPool_[c] = fixedPool_[first->second];
+      continue;
+    }
     uint64_t zones = 0;
-    for (const auto& masks : classes[c].relaxed) {
+    for (const auto& masks : classes[c].relaxed()) {
       for (const auto& m : masks) zones |= m.anyZone();
     }
     for (size_t z = 0; z < index.zones().size(); ++z) {
       if (zones & (1ull << z)) eligibleZones_[c].push_back(index.zones()[z]);
     }
+    for (bool strict : {false, true}) {
+      const auto& byPool = classes[c].masksFor(strict);
+      for (size_t p = 0; p < index.pools().size(); ++p) {
+        const TypeMasks& masks = byPool[p];
+        const auto& types = index.pools()[p].typesByPrice;
+        if (masks.empty() || std::none_of(types.begin(), types.end(), [&](uint32_t t) { return !masks[t].empty(); })) {
+          continue;
+        }
+        if (index.pools()[p].unlimited) fixedPool_[c][strict] = static_cast<int32_t>(p);
+        break;
+      }
+    }
   }
 }
 
 const TypeMasks& Packer::masksOf(const Member& m, size_t pool) const {
-  return m.strict ? classes_[m.cls].strict[pool] : classes_[m.cls].relaxed[pool];
+  return classes_[m.cls].masksFor(m.strict)[pool];
 }
 
 bool Packer::limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const {
@@ -140,9 +160,10 @@ Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra
 }
 
 std::optional<size_t> Packer::poolFor(uint32_t c, bool strict) const {
+  if (const int32_t fixed = fixedPool_[c][strict]; fixed >= 0) return static_cast<size_t>(fixed);
   const PodClass& cls = classes_[c];
   for (size_t p = 0; p < index_.pools().size(); ++p) {
-    const TypeMasks& masks = strict ? cls.strict[p] : cls.relaxed[p];
+    const TypeMasks& masks = cls.masksFor(strict)[p];
     if (masks.empty()) continue;
     for (uint32_t t : index_.pools()[p].typesByPrice) {
       if (!masks[t].empty() && limitsAllow(p, -1, static_cast<int32_t>(t), true)) return p;
@@ -200,18 +221,24 @@ void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, b
   for (size_t i = 0; i < count; ++i) placed_[pods[i]] = true;
 }
 
-bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict) {
+bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots) {
   const PodClass& cls = classes_[c];
   const api::Pod& p = snapshot_.pods[pod];
-  for (ExistingSlot& slot : existing_) {
+  // A slot that refuses the pod for good (no room left: free room only shrinks while the class
+  // is placed; taints, labels, host ports, a hostname anti-affinity) leaves `slots`.
+  size_t kept = 0;
+  size_t i = 0;
+  bool placed = false;
+  for (; i < slots.size() && !placed; ++i) {
+    ExistingSlot& slot = existing_[slots[i]];
     if (!cls.requests.fitsIn(slot.free)) continue;
     const api::Node& node = *slot.node;
     if (api::firstUntolerated(node.taints, p.tolerations)) continue;
     if (!p.nodeLabelsAllowed(node.labels)) continue;
     // Host ports against the pods bound here and those this plan put here.
     if (!cls.hostPorts.empty() && (hostPortsOverlap(cls.hostPorts, node.hostPorts) ||
-                                   std::any_of(slot.placed.begin(), slot.placed.end(), [&](const auto& placed) {
-                                     return cls.portsConflictWith(classes_[placed.second]);
+                                   std::any_of(slot.placed.begin(), slot.placed.end(), [&](const auto& entry) {
+                                     return cls.portsConflictWith(classes_[entry.second]);
                                    }))) {
       continue;
     }
@@ -222,14 +249,19 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict) {
     std::optional<std::string> zone;
     if (auto it = node.labels.find(api::label::kZone); it != node.labels.end()) zone = it->second;
     DomainRef ref{"node/" + node.name, zone, &node.labels};
-    if (!topology_.allows(c, strict, ref, eligibleZones(c))) continue;
+    const auto verdict = topology_.judge(c, strict, ref, eligibleZones(c));
+    if (verdict == Topology::Verdict::kNever) continue;
+    slots[kept++] = slots[i];
+    if (verdict == Topology::Verdict::kNotNow) continue;
     slot.free -= cls.requests;
     slot.placed.emplace_back(pod, c);
     topology_.record(c, ref, 1);
     placed_[pod] = true;
-    return true;
+    placed = true;
   }
-  return false;
+  for (; i < slots.size(); ++i) slots[kept++] = slots[i];
+  slots.resize(kept);
+  return placed;
 }
 
 void Packer::reprice(size_t n) {
@@ -247,8 +279,10 @@ void Packer::placeClass(uint32_t c) {
   const bool oneByOne = placedOneByOne(c);
   for (bool strict : {true, false}) {
     std::vector<size_t> rest;
+    std::vector<size_t> slots(existing_.size());
+    std::iota(slots.begin(), slots.end(), size_t{0});
     for (size_t pod : pending) {
-      if (!placeOnExisting(c, pod, strict)) rest.push_back(pod);
+      if (!placeOnExisting(c, pod, strict, slots)) rest.push_back(pod);
     }
     std::vector<size_t> failed;
     size_t next = 0;
@@ -279,19 +313,35 @@ void Packer::placeClass(uint32_t c) {
     // would make large plans slow.
     bool tryGrow = true;
     size_t grownCount = 0;
-    Target cached;
+    std::vector<Target> targets;
+    // A class placed pod by pod weighs every open node for each pod; insertIntoOpen drops
+    // from this list the nodes that refused it for good, and the nodes it opens join it.
+    std::vector<size_t> candidates;
+    if (oneByOne) {
+      candidates.resize(nodes_.size());
+      std::iota(candidates.begin(), candidates.end(), size_t{0});
+    }
+    std::vector<size_t> window;
     while (next < rest.size()) {
       if (tryGrow || oneByOne) {
-        const size_t first =
-            oneByOne || nodes_.size() <= kGrowWindow ? 0 : nodes_.size() - kGrowWindow;
-        if (auto grown = insertIntoOpen(c, rest[next], strict, standalone, first)) {
+        if (!oneByOne) {
+          window.clear();
+          for (size_t n = nodes_.size() <= kGrowWindow ? 0 : nodes_.size() - kGrowWindow; n < nodes_.size(); ++n) {
+            window.push_back(n);
+          }
+        }
+        if (auto grown = insertIntoOpen(c, rest[next], strict, standalone, oneByOne ? candidates : window)) {
           ++next;
           if (!oneByOne) fillNode(*grown, c, rest, next, strict);
           if (++grownCount < kMaxGrowthsPerClass || oneByOne) continue;
         }
         tryGrow = false;
       }
-      if (!openNode(c, rest, next, strict, cached)) failed.push_back(rest[next++]);
+      if (!openNode(c, rest, next, strict, targets)) {
+        failed.push_back(rest[next++]);
+      } else if (oneByOne) {
+        candidates.push_back(nodes_.size() - 1);
+      }
     }
     pending = std::move(failed);
     if (pending.empty()) return;
@@ -325,7 +375,7 @@ std::string Packer::unplacedReason(uint32_t c) const {
       if (!pe.limited[d]) continue;
       bool blocks = true;
       for (uint32_t t : pe.typesByPrice) {
-        if (!cls.relaxed[p][t].empty() && index_.limitCapacity(t).v[d] <= pe.remaining.v[d]) {
+        if (!cls.relaxed()[p][t].empty() && index_.limitCapacity(t).v[d] <= pe.remaining.v[d]) {
           blocks = false;
           break;
         }

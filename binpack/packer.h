@@ -70,6 +70,8 @@ class Packer {
   void exactSearch();
 
   Plan buildPlan() const;
+  // Per class, how many of its pods buildPlan puts on new nodes.
+  std::vector<int64_t> podsPlannedPerClass() const;
   // The co-location rule this packing kept, for the lower bound.
   const GpuColocation& colocation() const { return colocation_; }
 
@@ -105,19 +107,32 @@ class Packer {
     // The type the same scan picks by instance price alone (as with fixedCost 0), so that
     // a caller sees whether the fixed cost moved the choice without a second scan.
     int32_t plainType = -1;
+    // Kept by openNode: the pool and pin the target was chosen for, and (for classes placed
+    // pod by pod) what a fresh node with one pod of the class costs there (type < 0 until priced).
+    size_t pool = 0;
+    OfferMask pin;
+    Choice single;
   };
   Target chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
                       int64_t remaining, double fixedCost) const;
-  bool placeOnExisting(uint32_t c, size_t pod, bool strict);
-  // Puts one pod on the open node (from index firstNode on) where it costs least, if that
-  // beats `standalone`; returns the node.
+  // Puts the pod on the first of `slots` (indices into existing_) that takes it. Drops the
+  // slots that can never take a pod of class c while it is being placed, as insertIntoOpen does.
+  bool placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots);
+  // Puts one pod on the node among `candidates` (indices into nodes_, in opening order) where
+  // it costs least, if that beats `standalone`; returns the node. Drops from `candidates` the
+  // nodes that can never take a pod of class c while it is being placed (a different pool,
+  // no room even when grown, refused by a hostname spread or anti-affinity), so a class
+  // placed pod by pod looks at such a node once instead of once per pod.
+  // REQUIRES: `standalone` and the NodePool limits only change between calls as placing
+  // class c changes them (limits only tighten then).
   std::optional<size_t> insertIntoOpen(uint32_t c, size_t pod, bool strict, double standalone,
-                                       size_t firstNode);
+                                       std::vector<size_t>& candidates);
   // Adds as many of pods[next..] to node n as fit its budget type.
   void fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict);
   // Opens a node for pods[next..], filled to its target type (one pod when topology applies).
+  // `targets` holds the types chosen for the class's earlier nodes, reused while still valid.
   bool openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
-                Target& cached);
+                std::vector<Target>& targets);
   // `count` more pods of the member fit the node's budget type: the choice, at no extra cost.
   std::optional<Choice> fitsBudget(const NewNode& node, const Member& member, const OfferMask& pin,
                                    int64_t count) const;
@@ -131,9 +146,22 @@ class Packer {
   // type would be waste: such nodes only consider accelerator-free types.
   bool plainOnly(const NewNode& node, std::optional<uint32_t> add) const;
   // The node's pin with a zone decided for class c when c needs one; nullopt when no zone
-  // is allowed.
+  // is allowed. A node pinned to one zone keeps its pin or gets nullopt (whether a type is
+  // offered there is left to the pricing that follows).
   std::optional<OfferMask> pinFor(const NewNode& node, uint32_t c, bool strict,
                                   const Member& member) const;
+  // Zones where some type of the node's pool is offered to its members and `member`.
+  uint64_t possibleZones(const NewNode& node, const Member& member) const;
+  // possibleZones of the last fresh node asked about: a class opening thousands of nodes one
+  // pod at a time would otherwise scan every type for each of them.
+  struct FreshZones {
+    Member member{0, false};
+    size_t pool = 0;
+    OfferMask pin;
+    uint64_t zones = 0;
+    bool valid = false;
+  };
+  mutable FreshZones freshZones_;
   DomainRef domainOf(const NewNode& node, size_t index) const;
   const std::vector<std::string>& eligibleZones(uint32_t c) const { return eligibleZones_[c]; }
   void addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
@@ -168,6 +196,9 @@ class Packer {
   std::vector<std::string> unplaced_;  // per pod: reason, empty when placed or not pending
   std::vector<bool> placed_;
   std::vector<std::vector<std::string>> eligibleZones_;  // per class, cached
+  // The pool poolFor returns whatever is charged, when that is known up front (the first pool
+  // the class can use sets no limits), else -1. Per class, [strict].
+  std::vector<std::array<int32_t, 2>> fixedPool_;
   std::vector<std::string> limitBlocked_;                // per pool: last limit message
   std::map<std::string, OfferMask> gangPins_;
 };

@@ -11,7 +11,7 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
                                     int64_t remaining, double fixedCost) const {
   const PodClass& cls = classes_[c];
   const PoolEntry& pe = index_.pools()[pool];
-  const TypeMasks& masks = strict ? cls.strict[pool] : cls.relaxed[pool];
+  const TypeMasks& masks = cls.masksFor(strict)[pool];
   Target best;
   double bestPlainPerPod = std::numeric_limits<double>::infinity();
   // A class that uses accelerator types can only be on one; others never buy one.
@@ -24,7 +24,10 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
     const double price = index_.cheapest(t, m).price;
     double perPod = (price + fixedCost) / static_cast<double>(fit);
     if (perPod < best.perPod - kEpsilon) {
-      best = {static_cast<int32_t>(t), fit, perPod, price, best.plainType};
+      best.type = static_cast<int32_t>(t);
+      best.fit = fit;
+      best.perPod = perPod;
+      best.price = price;
     }
     const double plainPerPod = price / static_cast<double>(fit);
     if (plainPerPod < bestPlainPerPod - kEpsilon) {
@@ -45,9 +48,12 @@ double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
       .perPod;
 }
 
-std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
-                                        const Member& member) const {
-  if (!topology_.needsZone(c)) return node.pin;
+uint64_t Packer::possibleZones(const NewNode& node, const Member& member) const {
+  const bool fresh = node.members.empty();
+  if (fresh && freshZones_.valid && freshZones_.member == member && freshZones_.pool == node.pool &&
+      freshZones_.pin == node.pin) {
+    return freshZones_.zones;
+  }
   const PoolEntry& pe = index_.pools()[node.pool];
   uint64_t possible = 0;
   for (uint32_t t : pe.typesByPrice) {
@@ -55,6 +61,18 @@ std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool st
     for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
     possible |= m.anyZone();
   }
+  if (fresh) freshZones_ = {member, node.pool, node.pin, possible, true};
+  return possible;
+}
+
+std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
+                                        const Member& member) const {
+  if (!topology_.needsZone(c)) return node.pin;
+  // One zone left: only the topology decides, the price check that follows finds out
+  // whether any type is offered there (scanning the types here for each pod is what made
+  // zone-spread classes slow).
+  const uint64_t possible =
+      singleZone(node.pin) ? node.pin.anyZone() : possibleZones(node, member);
   std::vector<std::string> candidates;
   for (size_t z = 0; z < index_.zones().size(); ++z) {
     if (possible & (1ull << z)) candidates.push_back(index_.zones()[z]);
@@ -81,7 +99,7 @@ std::optional<Packer::Choice> Packer::fitsBudget(const NewNode& node, const Memb
 }
 
 std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict,
-                                            double standalone, size_t firstNode) {
+                                            double standalone, std::vector<size_t>& candidates) {
   auto pool = poolFor(c, strict);
   if (!pool) return std::nullopt;
   const Member member{c, strict};
@@ -90,36 +108,63 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   double bestDelta = kNoPrice;
   Choice bestChoice;
   OfferMask bestPin;
-  for (size_t n = firstNode; n < nodes_.size(); ++n) {
+  // The choice for the node at `pin`: room within the type the node was opened for costs
+  // nothing; otherwise the cheapest type that holds the node with this pod, if growing to it
+  // does not cost more than a node of the class's own (it would lose to one anyway).
+  auto price = [&](const NewNode& node, const OfferMask& pin) -> std::optional<Choice> {
+    if (auto free = fitsBudget(node, member, pin, 1)) return free;
+    const double cap = std::max(node.price.price, node.budget) + standalone + kEpsilon;
+    Choice choice = bestType(node, req, member, pin, true, cap);
+    if (choice.type < 0) return std::nullopt;
+    return choice;
+  };
+  // Nodes refused for good are dropped from `candidates` (see the header); the others keep
+  // their order, so the first fit stays the first fit.
+  size_t kept = 0;
+  size_t i = 0;
+  for (; i < candidates.size(); ++i) {
+    const size_t n = candidates[i];
     const NewNode& node = nodes_[n];
     if (node.pool != *pool || !canJoin(node, c)) continue;
     if (!(node.used + req).fitsIn(index_.pools()[*pool].largest)) continue;
+    // A node already in one zone (or a class without zone constraints) keeps its pin, so the
+    // price can be judged first: fill and limits only grow while the class is placed.
+    const bool pinKept = !topology_.needsZone(c) || singleZone(node.pin).has_value();
+    std::optional<Choice> choice;
+    if (pinKept) {
+      choice = price(node, node.pin);
+      if (!choice) continue;
+    } else if (!price(node, node.pin)) {
+      continue;  // a narrower pin only costs more
+    }
     auto pin = pinFor(node, c, strict, member);
-    if (!pin) continue;
+    if (!pin) {
+      candidates[kept++] = n;  // no zone allowed now; zone counts may change that
+      continue;
+    }
     NewNode probe;  // only what domainOf reads: the pool and the pin
     probe.pool = node.pool;
     probe.pin = *pin;
-    if (!topology_.allows(c, strict, domainOf(probe, n), eligibleZones(c))) continue;
-    // Room within the type the node was opened for costs nothing; otherwise price the
-    // cheapest type that holds the node with this pod.
-    Choice choice;
-    if (auto free = fitsBudget(node, member, *pin, 1)) {
-      choice = *free;
-    } else {
-      // Growth dearer than this loses to a node of the class's own anyway.
-      const double cap = std::max(node.price.price, node.budget) + standalone + kEpsilon;
-      choice = bestType(node, req, member, *pin, true, cap);
-      if (choice.type < 0) continue;
-    }
-    double delta = std::max(0.0, choice.price.price - std::max(node.price.price, node.budget));
+    const auto verdict = topology_.judge(c, strict, domainOf(probe, n), eligibleZones(c));
+    if (verdict == Topology::Verdict::kNever) continue;
+    candidates[kept++] = n;
+    if (verdict == Topology::Verdict::kNotNow) continue;
+    if (!pinKept) choice = price(node, *pin);
+    if (!choice) continue;
+    double delta = std::max(0.0, choice->price.price - std::max(node.price.price, node.budget));
     if (delta < bestDelta - kEpsilon) {
       bestDelta = delta;
       bestNode = static_cast<int64_t>(n);
-      bestChoice = choice;
+      bestChoice = *choice;
       bestPin = *pin;
-      if (delta <= kEpsilon) break;  // first fit: free space on an open node
+      if (delta <= kEpsilon) {  // first fit: free space on an open node
+        ++i;
+        break;
+      }
     }
   }
+  for (; i < candidates.size(); ++i) candidates[kept++] = candidates[i];
+  candidates.resize(kept);
   if (bestNode < 0 || bestDelta > standalone + kEpsilon) return std::nullopt;
   NewNode& node = nodes_[bestNode];
   node.pin = bestPin;
@@ -148,7 +193,7 @@ void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, siz
 }
 
 bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
-                      Target& cached) {
+                      std::vector<Target>& targets) {
   auto pool = poolFor(c, strict);
   if (!pool) return false;
   const PodClass& cls = classes_[c];
@@ -172,11 +217,25 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   // class would fill, and the node keeps that type as its budget for whatever joins it: the
   // larger types that fixed costs favour would be bought half empty, so theirs is chosen by
   // the instance price alone, as before fixed costs counted. Merges still count them.
+  // Those placed one at a time keep it too, while the pin is the same and the pool sets no
+  // limits (then nothing else can change the answer); so does the price of the node's first pod.
   const bool oneByOne = placedOneByOne(c);
-  if (oneByOne || cached.type < 0 || cached.fit > remaining ||
-      !limitsAllow(*pool, -1, cached.type, true)) {
+  // Filling classes keep one target; the others one per pool and pin (a zone spread opens
+  // nodes in each zone in turn).
+  auto entry = std::find_if(targets.begin(), targets.end(), [&](const Target& t) {
+    return !oneByOne || (t.pool == *pool && t.pin == node.pin);
+  });
+  if (entry == targets.end()) entry = targets.emplace(targets.end());
+  Target& cached = *entry;
+  const bool reuse =
+      cached.type >= 0 && cached.fit <= remaining && cached.pool == *pool &&
+      (oneByOne ? cached.pin == node.pin && index_.pools()[*pool].unlimited
+                : limitsAllow(*pool, -1, cached.type, true));
+  if (!reuse) {
     const bool withFixed = fixedCostInTargets_ && !oneByOne && fixedCost(*pool) > 0;
     cached = chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? fixedCost(*pool) : 0);
+    cached.pool = *pool;
+    cached.pin = node.pin;
     if (withFixed && cached.plainType != cached.type) fixedCostMovedATarget_ = true;
   }
   if (cached.type < 0) return false;
@@ -184,7 +243,7 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   node.budget = cached.price;
   if (!cls.gang.empty() && !gangPins_.count(cls.gang)) {
     // All-or-nothing groups launch together in one zone (CreateFleet with MinTargetCapacity).
-    const TypeMasks& masks = strict ? cls.strict[*pool] : cls.relaxed[*pool];
+    const TypeMasks& masks = cls.masksFor(strict)[*pool];
     auto price = index_.cheapest(static_cast<size_t>(cached.type), node.pin & masks[cached.type]);
     node.pin &= OfferMask::of(1ull << price.zone, 0b11);
     gangPins_[cls.gang] = node.pin;
@@ -193,7 +252,11 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   const int64_t take = oneByOne ? 1 : cached.fit;
   nodes_.push_back(std::move(node));
   const size_t n = nodes_.size() - 1;
-  Choice choice = bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
+  Choice choice = oneByOne && reuse ? cached.single : Choice{};
+  if (choice.type < 0) {
+    choice = bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
+    if (oneByOne) cached.single = choice;
+  }
   if (choice.type < 0) {
     nodes_.pop_back();
     return false;

@@ -22,6 +22,15 @@ bool priceEstimated(const api::InstanceType& type, const std::string& zone,
 }
 }  // namespace
 
+std::vector<int64_t> Packer::podsPlannedPerClass() const {
+  std::vector<int64_t> count(classes_.size(), 0);
+  for (const NewNode& node : nodes_) {
+    if (!node.alive || node.type < 0) continue;
+    for (uint32_t c : node.podClass) ++count[c];
+  }
+  return count;
+}
+
 Plan Packer::buildPlan() const {
   Plan plan;
   // What depends only on a node's shape (pool, pin, members, load): computed once per shape,
@@ -51,10 +60,20 @@ Plan Packer::buildPlan() const {
 
     // Fallback types: everything that fits the same pods, cheapest first. Nodes opened for
     // the same pods are alike, so the list is computed once per distinct node shape.
-    std::string shape = std::to_string(node.pool) + "/" + std::to_string(node.pin.zones[0]) + "/" +
-                        std::to_string(node.pin.zones[1]) + "/" + std::to_string(node.accelerator);
-    for (const Member& mem : node.members) shape += "/" + std::to_string(mem.cls) + (mem.strict ? "s" : "r");
-    for (int64_t v : node.used.v) shape += "," + std::to_string(v);
+    // The key is the raw bytes of those fields: formatting them as text cost more than the
+    // rest of a 10,000-node plan.
+    std::string shape;
+    auto append = [&shape](const auto& value) {
+      shape.append(reinterpret_cast<const char*>(&value), sizeof value);
+    };
+    append(node.pool);
+    append(node.pin.zones);
+    append(node.accelerator);
+    append(node.used.v);
+    for (const Member& mem : node.members) {
+      append(mem.cls);
+      append(mem.strict);
+    }
     auto cached = shapes.find(shape);
     if (cached == shapes.end()) {
       std::vector<std::pair<double, uint32_t>> options;

@@ -275,7 +275,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
   // Classes that differ only in owner (one per Katib trial, say) end with the same masks:
   // keep the finished result per placement signature and requests too.
   struct Finished {
-    std::vector<TypeMasks> strict, relaxed;
+    std::shared_ptr<const ClassMasks> masks;
     std::vector<std::string> rejections;
     bool needsAcceleratorType;
   };
@@ -286,8 +286,7 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
     const std::string finishedKey = sig + "#" + requestsSignature(p.requests) + "#" +
                                     hostPortSignature(p);
     if (auto done = finished.find(finishedKey); done != finished.end()) {
-      c.strict = done->second.strict;
-      c.relaxed = done->second.relaxed;
+      c.masks = done->second.masks;
       c.poolRejections = done->second.rejections;
       c.needsAcceleratorType = done->second.needsAcceleratorType;
       continue;
@@ -306,8 +305,9 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
       }
       it = cache.emplace(sig, std::make_pair(std::move(required), std::move(preferred))).first;
     }
-    c.relaxed = it->second.first;
-    c.strict = it->second.second;
+    auto masks = std::make_shared<ClassMasks>(ClassMasks{it->second.second, it->second.first});
+    std::vector<TypeMasks>& relaxed = masks->relaxed;
+    std::vector<TypeMasks>& strict = masks->strict;
     c.poolRejections.resize(index.pools().size());
     for (size_t pi = 0; pi < index.pools().size(); ++pi) {
       const PoolEntry& pool = index.pools()[pi];
@@ -316,29 +316,30 @@ Result<std::vector<PodClass>> buildClasses(const std::vector<api::Pod>& pods,
                                " that the pod does not tolerate";
         continue;
       }
-      if (c.relaxed[pi].empty() || !anyType(c.relaxed[pi])) {
-        c.relaxed[pi].assign(index.types().size(), OfferMask{});
-        c.strict[pi] = c.relaxed[pi];
+      if (relaxed[pi].empty() || !anyType(relaxed[pi])) {
+        relaxed[pi].assign(index.types().size(), OfferMask{});
+        strict[pi] = relaxed[pi];
         c.poolRejections[pi] = selectorRejection(p, index, pool);
         continue;
       }
       if (!c.hostPorts.empty() && !pool.daemonSetHostPorts.empty() &&
-          !dropTypesWithTakenPorts(c, pool, c.relaxed[pi], c.strict[pi])) {
+          !dropTypesWithTakenPorts(c, pool, relaxed[pi], strict[pi])) {
         c.poolRejections[pi] = "a DaemonSet binds one of its host ports on every node of NodePool " +
                                pool.pool->name;
         continue;
       }
       // The reason needs the masks before fit filtering; only compute it when it is needed.
-      TypeMasks beforeFit = c.relaxed[pi];
-      c.needsAcceleratorType |= filterByFit(c.relaxed[pi], c, index, pool);
+      TypeMasks beforeFit = relaxed[pi];
+      c.needsAcceleratorType |= filterByFit(relaxed[pi], c, index, pool);
       if (p.preferredNodeAffinity.empty()) {
-        c.strict[pi] = c.relaxed[pi];  // no preferences: the same masks
+        strict[pi] = relaxed[pi];  // no preferences: the same masks
       } else {
-        filterByFit(c.strict[pi], c, index, pool);
+        filterByFit(strict[pi], c, index, pool);
       }
-      if (!anyType(c.relaxed[pi])) c.poolRejections[pi] = resourceRejection(c, pool, beforeFit, dims);
+      if (!anyType(relaxed[pi])) c.poolRejections[pi] = resourceRejection(c, pool, beforeFit, dims);
     }
-    finished.emplace(finishedKey, Finished{c.strict, c.relaxed, c.poolRejections, c.needsAcceleratorType});
+    c.masks = masks;
+    finished.emplace(finishedKey, Finished{std::move(masks), c.poolRejections, c.needsAcceleratorType});
   }
 
   // Placement order: accelerator pods first (they drive the expensive nodes), then by a

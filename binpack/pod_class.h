@@ -2,6 +2,7 @@
 // on classes, so 10,000 replicas of one Deployment cost one compatibility computation.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,14 @@
 #include "src/api/pod.h"
 
 namespace gantry::binpack {
+
+// Offer masks per pool (index into CatalogIndex::pools()) and type: `strict` honours
+// preferences (preferred node affinity), `relaxed` only what is required. A pool the
+// class cannot use has an empty TypeMasks or only empty masks.
+struct ClassMasks {
+  std::vector<TypeMasks> strict;
+  std::vector<TypeMasks> relaxed;
+};
 
 struct PodClass {
   std::vector<size_t> pods;  // indices into Snapshot::pods, in input order
@@ -34,11 +43,15 @@ struct PodClass {
   bool needsAcceleratorType = false;
   // Pods that make a node a GPU node: they need accelerators, or only GPU types hold them.
   bool usesAcceleratorType() const { return accelerator || needsAcceleratorType; }  // any spread / pod (anti-)affinity, required or preferred
-  // Offer masks per pool (index into CatalogIndex::pools()) and type: `strict` honours
-  // preferences (preferred node affinity), `relaxed` only what is required. A pool the
-  // class cannot use has an empty TypeMasks.
-  std::vector<TypeMasks> strict;
-  std::vector<TypeMasks> relaxed;
+  // Offer masks per pool and type (ClassMasks), shared by the classes whose placement
+  // constraints and requests agree: one class per Katib trial would otherwise hold a copy of
+  // the catalog's masks each, most of a large solve's memory.
+  std::shared_ptr<const ClassMasks> masks;
+  const std::vector<TypeMasks>& strict() const { return masks->strict; }
+  const std::vector<TypeMasks>& relaxed() const { return masks->relaxed; }
+  const std::vector<TypeMasks>& masksFor(bool strict) const {
+    return strict ? masks->strict : masks->relaxed;
+  }
   // Why each pool cannot host the class, when it cannot (for the unschedulable reason).
   std::vector<std::string> poolRejections;
 };

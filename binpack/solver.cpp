@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "binpack/catalog_index.h"
 #include "binpack/gpu_colocation.h"
@@ -25,37 +26,44 @@ constexpr size_t kMaxPodsForSecondPacking = 5000;
 // co-location rule, GPU work and the pods that may never share its nodes are on different
 // nodes, so their two bounds add up; pods that may share (their own job's, or as the pool's
 // policy allows) can be on either kind, so they count only in the bound over all pods.
-double lowerBound(const Plan& plan, const std::vector<PodClass>& classes,
-                  const CatalogIndex& index, const GpuColocation& colocation,
-                  const std::vector<api::Pod>& pods) {
-  std::map<std::string, size_t, std::less<>> classOfPod;
-  for (size_t c = 0; c < classes.size(); ++c) {
-    for (size_t p : classes[c].pods) classOfPod[pods[p].key()] = c;
-  }
-  std::vector<int64_t> count(classes.size(), 0);
-  for (const auto& node : plan.nodes) {
-    for (const auto& key : node.pods) ++count[classOfPod[key]];
-  }
+// `count`: per class, its pods on the plan's new nodes.
+double lowerBound(const std::vector<int64_t>& count, const std::vector<PodClass>& classes,
+                  const CatalogIndex& index, const GpuColocation& colocation) {
   std::array<std::array<double, kMaxResourceDims>, 2> apart{};  // [GPU work][dim]
   std::array<double, kMaxResourceDims> all{};
+  // The best rates depend on the class's masks and the kind of types it may use, not on its
+  // requests: classes that differ only in owner (a Katib trial each) compute them once.
+  using Rates = std::array<double, kMaxResourceDims>;
+  std::map<std::tuple<const ClassMasks*, bool, bool>, Rates> ratesOf;
+  auto bestRates = [&](const PodClass& cls, bool gpu, bool either) -> const Rates& {
+    auto [it, fresh] = ratesOf.try_emplace({cls.masks.get(), gpu, either});
+    Rates& rates = it->second;
+    if (!fresh) return rates;
+    rates.fill(kNoPrice);
+    for (size_t p = 0; p < index.pools().size(); ++p) {
+      const TypeMasks& masks = cls.relaxed()[p];
+      if (masks.empty()) continue;
+      const PoolEntry& pool = index.pools()[p];
+      for (uint32_t t : either ? pool.typesByPrice : pool.byKind[gpu ? 1 : 0].types) {
+        if (masks[t].empty()) continue;
+        // A node's whole cost: the pool's fixed cost is shared by its pods like the price.
+        const double price = index.cheapest(t, masks[t]).price + pool.fixedCost;
+        for (size_t d = 0; d < kMaxResourceDims; ++d) {
+          if (pool.allocatable[t].v[d] <= 0) continue;
+          rates[d] = std::min(rates[d], price / static_cast<double>(pool.allocatable[t].v[d]));
+        }
+      }
+    }
+    return rates;
+  };
   for (size_t c = 0; c < classes.size(); ++c) {
     if (count[c] == 0) continue;
     const bool gpu = classes[c].usesAcceleratorType();
     const bool either = !gpu && colocation.mayShareGpuNodes(static_cast<uint32_t>(c));
+    const Rates& rates = bestRates(classes[c], gpu, either);
     for (size_t d = 0; d < kMaxResourceDims; ++d) {
       if (classes[c].requests.v[d] <= 0) continue;
-      double rate = kNoPrice;
-      for (size_t p = 0; p < index.pools().size(); ++p) {
-        const TypeMasks& masks = classes[c].relaxed[p];
-        if (masks.empty()) continue;
-        const PoolEntry& pool = index.pools()[p];
-        for (uint32_t t : either ? pool.typesByPrice : pool.byKind[gpu ? 1 : 0].types) {
-          if (masks[t].empty() || pool.allocatable[t].v[d] <= 0) continue;
-          // A node's whole cost: the pool's fixed cost is shared by its pods like the price.
-          double price = index.cheapest(t, masks[t]).price + pool.fixedCost;
-          rate = std::min(rate, price / static_cast<double>(pool.allocatable[t].v[d]));
-        }
-      }
+      const double rate = rates[d];
       if (rate >= kNoPrice) continue;
       const double share = rate * static_cast<double>(classes[c].requests.v[d] * count[c]);
       all[d] += share;
@@ -93,7 +101,7 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
     packer.improve();
     packer.exactSearch();
     Plan plan = packer.buildPlan();
-    plan.lowerBoundPerHour = lowerBound(plan, *classes, *index, packer.colocation(), snapshot.pods);
+    plan.lowerBoundPerHour = lowerBound(packer.podsPlannedPerClass(), *classes, *index, packer.colocation());
     plan.lowerBoundGpuIsolation = packer.colocation().describe();
     if (moved) *moved = packer.fixedCostMovedATarget();
     return plan;

@@ -206,8 +206,9 @@ std::vector<std::string> Topology::allowedZones(size_t c, bool strict,
   return out;
 }
 
-bool Topology::allows(size_t c, bool strict, const DomainRef& node,
-                      const std::vector<std::string>& eligibleZones) const {
+Topology::Verdict Topology::judge(size_t c, bool strict, const DomainRef& node,
+                                  const std::vector<std::string>& eligibleZones) const {
+  Verdict verdict = Verdict::kAllowed;
   for (const Check& check : checks_[c]) {
     if (check.preferred && !strict) continue;
     const Counter& counter = counters_[check.counter];
@@ -217,11 +218,15 @@ bool Topology::allows(size_t c, bool strict, const DomainRef& node,
       // A node without the key: anti-affinity cannot be violated there; affinity and
       // spread cannot be satisfied (the scheduler filters such nodes).
       if (check.rule == Rule::kAntiAffinity || check.rule == Rule::kAntiAffinityOwner) continue;
-      return false;
+      return Verdict::kNever;
     }
-    if (!checkDomain(check, counter, *domain, minCount(check, counter, eligibleZones))) return false;
+    if (checkDomain(check, counter, *domain, minCount(check, counter, eligibleZones))) continue;
+    // Host and other-label minimums are 0 (minCount), so only a zone's refusal or an
+    // affinity's can be lifted by pods placed later.
+    if (counter.kind != KeyKind::kZone && check.rule != Rule::kAffinity) return Verdict::kNever;
+    verdict = Verdict::kNotNow;
   }
-  return true;
+  return verdict;
 }
 
 bool Topology::allowsNewNode(size_t c, bool strict, const DomainRef& node) const {

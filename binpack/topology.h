@@ -39,9 +39,15 @@ class Topology {
                                         const std::vector<std::string>& eligible) const;
 
   // Whether one more pod of class `c` may go to the node, checking every constraint whose
-  // key resolves on it (hostname, zone when known, other labels).
-  bool allows(size_t c, bool strict, const DomainRef& node,
-              const std::vector<std::string>& eligibleZones) const;
+  // key resolves on it (hostname, zone when known, other labels). A refusal says how long it
+  // lasts while class `c` is being placed (only its own pods are recorded then, so counts only
+  // grow): kNever when a hostname or other-label domain is refused by a spread or
+  // anti-affinity (its count can only rise) or lacks the key; kNotNow when only zone counts or
+  // a pod affinity refuse it (the zones' minimum, or the pod the affinity waits for, may still
+  // come). Callers scanning many nodes per pod drop the kNever ones for the rest of the class.
+  enum class Verdict { kAllowed, kNotNow, kNever };
+  Verdict judge(size_t c, bool strict, const DomainRef& node,
+                const std::vector<std::string>& eligibleZones) const;
 
   // Whether a node about to be opened for class `c` could ever host it: its required pod
   // affinity holds there (on the hostname, only a self-affine group's first pod starts a
