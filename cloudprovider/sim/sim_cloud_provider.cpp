@@ -303,11 +303,15 @@ double SimCloudProvider::nodeFixedCostPerHour(const api::NodeClassRef& nodeClass
 Result<std::vector<CloudInstance>> SimCloudProvider::list() {
   std::lock_guard lock(mu_);
   const auto now = clock_.now();
+  // Ended instances pile up over a simulated day: skip them before copying anything.
+  auto live = [now](const auto& r) {
+    auto end = r.endsAt();
+    return !end || *end > now;
+  };
   std::vector<CloudInstance> out;
+  out.reserve(static_cast<size_t>(std::count_if(records_.begin(), records_.end(), live)));
   for (const auto& r : records_) {
-    // Ended instances pile up over a simulated day: skip them before copying anything.
-    if (auto end = r.endsAt(); end && *end <= now) continue;
-    out.push_back(viewLocked(r, now));
+    if (live(r)) out.push_back(viewLocked(r, now));
   }
   return out;
 }

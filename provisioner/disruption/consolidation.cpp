@@ -106,10 +106,18 @@ std::optional<Consolidation::Read> Consolidation::read(Clock::TimePoint now) {
 // consolidates underutilized nodes): without one, reading and fingerprinting the cluster on
 // every pass would be for nothing (most clusters' pools are WhenEmpty, or all busy).
 bool Consolidation::anyCandidateClaim() const {
+  // Pools are few and claims many: each pool is looked up once per pass.
+  std::vector<std::pair<std::string_view, bool>> enabled;
   for (const auto& claim : reader_.nodeClaims()) {
     if (claim->deleting() || !claim->isTrue(api::nodeclaim::kConsolidatable)) continue;
-    auto pool = reader_.nodePool(claim->nodePool());
-    if (pool != nullptr && consolidationEnabled(*pool)) return true;
+    const std::string& name = claim->nodePool();
+    auto known = std::find_if(enabled.begin(), enabled.end(),
+                              [&](const auto& entry) { return entry.first == name; });
+    if (known == enabled.end()) {
+      auto pool = reader_.nodePool(name);
+      known = enabled.emplace(enabled.end(), name, pool != nullptr && consolidationEnabled(*pool));
+    }
+    if (known->second) return true;
   }
   return false;
 }

@@ -151,10 +151,22 @@ PassResult DisruptionReconciler::pass() {
   std::map<std::pair<std::string, std::string>, double> eligible;
   std::set<std::string> fencedNow;
 
+  // Pools are few and claims many: each pool's count and object are looked up once a pass.
+  struct PoolSeen {
+    std::string_view name;
+    PoolCount* count;
+    std::shared_ptr<const api::NodePool> pool;
+  };
+  std::vector<PoolSeen> pools;
   for (const auto& claim : reader_.nodeClaims()) {
-    const std::string& poolName = claim->nodePool();
     if (!claim->isTrue(nc::kInitialized)) continue;  // the registration TTL's business
-    PoolCount& count = counts[poolName];
+    const std::string& poolName = claim->nodePool();
+    auto seen = std::find_if(pools.begin(), pools.end(),
+                             [&](const PoolSeen& p) { return p.name == poolName; });
+    if (seen == pools.end()) {
+      seen = pools.insert(pools.end(), {poolName, &counts[poolName], reader_.nodePool(poolName)});
+    }
+    PoolCount& count = *seen->count;
     ++count.nodes;
     auto node = claim->nodeName.empty() ? nullptr : reader_.node(claim->nodeName);
     if (node != nullptr && !claim->deleting() && !node->deleting && fenced(*node) &&
@@ -167,7 +179,7 @@ PassResult DisruptionReconciler::pass() {
     }
     ++result.nodes;
     if (metrics_ && elapsed > Clock::Duration::zero()) accountIdleGpus(*claim, *node, elapsed);
-    auto pool = reader_.nodePool(poolName);
+    const auto& pool = seen->pool;
     if (pool == nullptr) continue;  // not ours to disrupt (another selector, or deleted)
     Candidate candidate{.claim = claim, .node = node, .pool = pool};
     candidate.since = claim->lastPodEventTime.value_or(

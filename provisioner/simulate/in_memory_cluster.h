@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -59,6 +60,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     std::string key = node.name;
     roomChanged(key);
     nodesByName_.clear();
+    if (auto load = loads_.find(key); load != loads_.end()) load->second.room.reset();
     nodes_.put(key, std::make_shared<const api::Node>(std::move(node)), "1");
   }
   void put(api::NodeClaim claim) {
@@ -83,6 +85,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   }
   void eraseNode(const std::string& name) {
     nodesByName_.clear();
+    loadsByName_.clear();
     roomStamps_.erase(name);
     loads_.erase(name);
     nodes_.erase(name);
@@ -132,6 +135,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
       nodesByName_ = nodes_.list();
       std::sort(nodesByName_.begin(), nodesByName_.end(),
                 [](const auto& a, const auto& b) { return a->name < b->name; });
+      loadsByName_.clear();
     }
     return nodesByName_;
   }
@@ -169,6 +173,15 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   struct NodeLoad {
     std::vector<std::shared_ptr<const api::Pod>> pods;
     api::ResourceList requested;
+    // The node's free room as the scheduler model compares requests with it: by resource
+    // name, allocatable less requested in the solver's units (cpu in millicores, the rest in
+    // whole units), and how many more pods it takes. The model fills it on first use; it is
+    // dropped when the Node or its pods change, and most stay as they are between passes.
+    struct Room {
+      std::vector<std::pair<std::string, int64_t>> free;  // by name
+      int64_t podsFree = 0;
+    };
+    mutable std::optional<Room> room;
   };
   const NodeLoad& loadOn(const std::string& node) const {
     auto [it, added] = loads_.try_emplace(node);
@@ -179,6 +192,16 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
       for (const auto& pod : it->second.pods) it->second.requested += pod->requests;
     }
     return it->second;
+  }
+  // loadOn() of each of nodesByName(), in that order, kept as long as that list: a pass over
+  // every node then looks up no load by name. The pointers last until a Node is put or erased.
+  const std::vector<const NodeLoad*>& loadsByName() const {
+    const auto& nodes = nodesByName();
+    if (loadsByName_.size() != nodes.size()) {
+      loadsByName_.clear();
+      for (const auto& node : nodes) loadsByName_.push_back(&loadOn(node->name));
+    }
+    return loadsByName_;
   }
 
   std::vector<std::shared_ptr<const api::Pod>> podsNominatedTo(
@@ -198,6 +221,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   kube::ObjectStore<api::NodePool> pools_;
   mutable std::unordered_map<std::string, NodeLoad> loads_;  // by node name
   mutable std::vector<std::shared_ptr<const api::Node>> nodesByName_;  // empty: rebuild
+  mutable std::vector<const NodeLoad*> loadsByName_;  // stale unless as long as nodesByName_
   std::vector<std::shared_ptr<const api::NodeClaim>> claimsByName_;
   std::vector<std::shared_ptr<const api::NodeClaim>>::iterator claimAt(const std::string& name) {
     return std::lower_bound(claimsByName_.begin(), claimsByName_.end(), name,
@@ -225,6 +249,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     if (at == pods.end() || (*at)->key() != key) return;
     pods.erase(at);
     it->second.requested -= pod.requests;
+    it->second.room.reset();
   }
   void joinLoad(const std::shared_ptr<const api::Pod>& pod) {
     if (pod->nodeName.empty()) return;
@@ -234,6 +259,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     auto& pods = it->second.pods;
     pods.insert(std::lower_bound(pods.begin(), pods.end(), pod->key(), byKey), pod);
     it->second.requested += pod->requests;
+    it->second.room.reset();
   }
 };
 

@@ -55,33 +55,72 @@ int64_t scalar(const std::string& name, const api::Quantity& q) {
   return name == api::resource::kCpu ? q.milliValue() : q.value();
 }
 
+using Room = InMemoryCluster::NodeLoad::Room;
+
+// The node's free room (NodeLoad::Room), computed once while the node and its pods stay as
+// they are.
+const Room& roomOf(const api::Node& node, const InMemoryCluster::NodeLoad& load) {
+  if (load.room) return *load.room;
+  Room room;
+  for (const auto& [name, q] : node.allocatable.entries()) {
+    if (name != api::resource::kPods) room.free.emplace_back(name, scalar(name, q));
+  }
+  for (const auto& [name, q] : load.requested.entries()) {
+    if (name == api::resource::kPods) continue;
+    auto at = std::lower_bound(room.free.begin(), room.free.end(), name,
+                               [](const auto& entry, const std::string& n) { return entry.first < n; });
+    if (at == room.free.end() || at->first != name) at = room.free.insert(at, {name, 0});
+    at->second -= scalar(name, q);
+  }
+  // The solver's pod count: allocatable pods (110 when unset) less the node's pods, or less
+  // requested pods when its pods request that resource (see chargedNode).
+  room.podsFree = node.allocatable.has(api::resource::kPods)
+                      ? node.allocatable.get(api::resource::kPods).value()
+                      : 110;
+  room.podsFree -= load.requested.has(api::resource::kPods)
+                       ? load.requested.get(api::resource::kPods).value()
+                       : static_cast<int64_t>(load.pods.size());
+  load.room = std::move(room);
+  return *load.room;
+}
+
+// A pending pod's requests in the solver's units, by name: those above zero, "pods" apart.
+struct Needs {
+  std::vector<std::pair<std::string, int64_t>> resources;
+  int64_t pods = 0;
+};
+
+Needs needsOf(const api::Pod& pod) {
+  Needs needs;
+  for (const auto& [name, q] : pod.requests.entries()) {
+    if (name == api::resource::kPods) {
+      needs.pods = q.value();
+    } else if (const int64_t need = scalar(name, q); need > 0) {
+      needs.resources.emplace_back(name, need);
+    }
+  }
+  return needs;
+}
+
 // Whether the solver would put `pod` on `node` if it were the only pod of the pass: the checks
 // of its existing-node placement (binpack/packer.cpp placeOnExisting) for a pod without
 // topology constraints, against what the node's pods (`load`) take: taints the pod must
 // tolerate, labels its node affinity must allow, room for each request and for one more pod,
 // and host ports no pod there holds. They only get harder to pass as a pass places pods.
-bool takesAlone(const api::Pod& pod, const api::Node& node, const InMemoryCluster::NodeLoad& load) {
+bool takesAlone(const api::Pod& pod, const Needs& needs, const api::Node& node,
+                const InMemoryCluster::NodeLoad& load) {
+  const Room& room = roomOf(node, load);
+  if (needs.pods + 1 > room.podsFree) return false;
+  // Both lists are in name order: one walk; a resource the node lacks has no room.
+  auto free = room.free.begin();
+  for (const auto& [name, need] : needs.resources) {
+    while (free != room.free.end() && free->first < name) ++free;
+    if (free == room.free.end() || free->first != name || need > free->second) return false;
+  }
   if (api::firstUntolerated(node.taints, pod.tolerations).has_value() ||
       !pod.nodeLabelsAllowed(node.labels)) {
     return false;
   }
-  for (const auto& [name, q] : pod.requests.entries()) {
-    if (name == api::resource::kPods) continue;
-    const int64_t need = scalar(name, q);
-    if (need > 0 && need > scalar(name, node.allocatable.get(name)) -
-                               scalar(name, load.requested.get(name))) {
-      return false;
-    }
-  }
-  // The solver's pod count: allocatable pods (110 when unset) less the node's pods, or less
-  // requested pods when its pods request that resource (see chargedNode).
-  int64_t podsFree = node.allocatable.has(api::resource::kPods)
-                         ? node.allocatable.get(api::resource::kPods).value()
-                         : 110;
-  podsFree -= load.requested.has(api::resource::kPods)
-                  ? load.requested.get(api::resource::kPods).value()
-                  : static_cast<int64_t>(load.pods.size());
-  if (pod.requests.get(api::resource::kPods).value() + 1 > podsFree) return false;
   if (!pod.hostPorts.empty()) {
     for (const auto& other : load.pods) {
       if (binpack::hostPortsOverlap(pod.hostPorts, other->hostPorts)) return false;
@@ -130,12 +169,8 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
   const auto& nodes = cluster.nodesByName();
   std::vector<bool> placeable(pending.size(), allNodes);
   std::vector<bool> useful(nodes.size(), allNodes);
-  // Looked up once per node, not once per pending pod and node.
-  std::vector<const InMemoryCluster::NodeLoad*> loads(nodes.size(), nullptr);
-  auto loadOf = [&](size_t n) -> const InMemoryCluster::NodeLoad& {
-    if (loads[n] == nullptr) loads[n] = &cluster.loadOn(nodes[n]->name);
-    return *loads[n];
-  };
+  const auto& loads = cluster.loadsByName();
+  auto loadOf = [&](size_t n) -> const InMemoryCluster::NodeLoad& { return *loads[n]; };
   // Read only for pods remembered as fitting nowhere, so computed on first use.
   std::vector<uint64_t> stamps;
   auto stampOf = [&](size_t n) {
@@ -151,12 +186,13 @@ Result<SchedulingPass> SchedulerModel::schedulePending(const InMemoryCluster& cl
     const bool remembered = memo != fitNowhereAt_.end() && memo->second.first == p.uid;
     const uint64_t lookedAt = remembered ? memo->second.second : 0;
     const bool wantsPreferred = !p.preferredNodeAffinity.empty();
+    const Needs needs = needsOf(p);
     size_t takers = 0;
     size_t preferredTakers = 0;
     for (size_t n = 0; n < nodes.size(); ++n) {
       const api::Node& node = *nodes[n];
       if (!schedulable(node) || (remembered && stampOf(n) <= lookedAt)) continue;
-      if (!takesAlone(p, node, loadOf(n))) continue;
+      if (!takesAlone(p, needs, node, loadOf(n))) continue;
       useful[n] = true;
       placeable[i] = true;
       ++takers;
