@@ -97,6 +97,17 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   }
   std::shared_ptr<const api::Pod> pod(const std::string& key) const { return pods_.get(key); }
   std::vector<std::shared_ptr<const api::Pod>> pods() const { return pods_.list(); }
+  // The pods not Succeeded or Failed, from the phase index: a day's finished pods stay in the
+  // store (their Jobs keep them), and a provisioning pass would otherwise walk all of them.
+  std::vector<std::shared_ptr<const api::Pod>> podsNotFinished() const {
+    auto out = pods_.byIndex(kube::kPodsByPhase, "Pending");
+    for (const char* phase : {"Running", "Unknown"}) {
+      auto more = pods_.byIndex(kube::kPodsByPhase, phase);
+      out.insert(out.end(), std::make_move_iterator(more.begin()),
+                 std::make_move_iterator(more.end()));
+    }
+    return out;
+  }
   std::vector<std::shared_ptr<const api::NodePool>> nodePools() const { return pools_.list(); }
   // Pods the scheduler has not bound, Pending (the informer's kPodsByPhase bucket).
   std::vector<std::shared_ptr<const api::Pod>> pendingPods() const {

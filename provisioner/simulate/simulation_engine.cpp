@@ -258,7 +258,7 @@ ClusterObjects SimulationEngine::readCluster() const {
   auto nodeExists = [&reader](std::string_view name) {
     return reader.node(std::string(name)) != nullptr;
   };
-  for (const auto& pod : reader.pods()) {
+  for (const auto& pod : reader.podsNotFinished()) {
     if (pod->nodeName.empty()) {
       if (isProvisionable(*pod, nodeExists)) objects.pending.push_back(*pod);
     } else if (!terminal(*pod)) {
