@@ -20,7 +20,7 @@ constexpr size_t kGrowWindow = 16;
 constexpr size_t kMaxGrowthsPerClass = 256;
 }  // namespace
 
-Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
+Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::vector<PodClass>& classes,
                const ResourceDims& dims, const Options& options, bool fixedCostInTargets)
     : snapshot_(snapshot),
       index_(index),
@@ -28,6 +28,7 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
       dims_(dims),
       options_(options),
       fixedCostInTargets_(fixedCostInTargets),
+      limits_(snapshot, index, dims),
       topology_(classes, snapshot),
       colocation_(index, classes) {
   unplaced_.resize(snapshot.pods.size());
@@ -95,7 +96,7 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
         if (masks.empty() || std::none_of(types.begin(), types.end(), [&](uint32_t t) { return !masks[t].empty(); })) {
           continue;
         }
-        if (index.pools()[p].unlimited) fixedPool_[c][strict] = static_cast<int32_t>(p);
+        if (limits_.unlimited(p)) fixedPool_[c][strict] = static_cast<int32_t>(p);
         break;
       }
     }
@@ -104,28 +105,6 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
 
 const TypeMasks& Packer::masksOf(const Member& m, size_t pool) const {
   return classes_[m.cls].masksFor(m.strict)[pool];
-}
-
-bool Packer::limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const {
-  const PoolEntry& pe = index_.pools()[pool];
-  if (newNode && pe.remainingNodes < 1) return false;
-  for (size_t d = 0; d < kMaxResourceDims; ++d) {
-    if (!pe.limited[d]) continue;
-    int64_t delta = index_.limitCapacity(newType).v[d] -
-                    (oldType >= 0 ? index_.limitCapacity(oldType).v[d] : 0);
-    if (delta > pe.remaining.v[d]) return false;
-  }
-  return true;
-}
-
-void Packer::chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta) {
-  PoolEntry& pe = index_.pools()[pool];
-  pe.remainingNodes -= nodesDelta;
-  for (size_t d = 0; d < kMaxResourceDims; ++d) {
-    if (!pe.limited[d]) continue;
-    if (oldType >= 0) pe.remaining.v[d] += index_.limitCapacity(oldType).v[d];
-    if (newType >= 0) pe.remaining.v[d] -= index_.limitCapacity(newType).v[d];
-  }
 }
 
 Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra,
@@ -149,7 +128,7 @@ Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra
     }
     if (add) m &= masksOf(*add, node.pool)[t];
     if (m.empty() || !need.fitsIn(pe.allocatable[t])) continue;
-    if (checkLimits && !limitsAllow(node.pool, node.type, static_cast<int32_t>(t), node.type < 0)) {
+    if (checkLimits && !limits_.allow(node.pool, node.type, static_cast<int32_t>(t), node.type < 0)) {
       continue;
     }
     auto price = index_.cheapest(t, m);
@@ -166,7 +145,7 @@ std::optional<size_t> Packer::poolFor(uint32_t c, bool strict) const {
     const TypeMasks& masks = cls.masksFor(strict)[p];
     if (masks.empty()) continue;
     for (uint32_t t : index_.pools()[p].typesByPrice) {
-      if (!masks[t].empty() && limitsAllow(p, -1, static_cast<int32_t>(t), true)) return p;
+      if (!masks[t].empty() && limits_.allow(p, -1, static_cast<int32_t>(t), true)) return p;
     }
   }
   return std::nullopt;
@@ -210,7 +189,7 @@ void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, b
     node.accelerator = true;
     node.owners.insert(cls.owner);
   }
-  chargeLimits(node.pool, node.type, choice.type, node.type < 0 ? 1 : 0);
+  limits_.charge(node.pool, node.type, choice.type, node.type < 0 ? 1 : 0);
   node.type = choice.type;
   node.price = choice.price;
   if (choice.price.price > node.budget) {
@@ -268,7 +247,7 @@ void Packer::reprice(size_t n) {
   NewNode& node = nodes_[n];
   Choice choice = bestType(node, ResourceVector{}, std::nullopt, node.pin);
   if (choice.type < 0) return;  // cannot happen for a node that was feasible; keep as is
-  chargeLimits(node.pool, node.type, choice.type, 0);
+  limits_.charge(node.pool, node.type, choice.type, 0);
   node.type = choice.type;
   node.price = choice.price;
 }
@@ -368,14 +347,14 @@ std::string Packer::unplacedReason(uint32_t c) const {
   for (size_t p = 0; p < index_.pools().size(); ++p) {
     if (!cls.poolRejections[p].empty()) continue;
     const PoolEntry& pe = index_.pools()[p];
-    if (pe.remainingNodes < 1) {
+    if (limits_.remainingNodes(p) < 1) {
       return "NodePool " + pe.pool->name + " has reached its limit on nodes";
     }
     for (size_t d = 0; d < dims_.names().size(); ++d) {
-      if (!pe.limited[d]) continue;
+      if (!limits_.limits(p, d)) continue;
       bool blocks = true;
       for (uint32_t t : pe.typesByPrice) {
-        if (!cls.relaxed()[p][t].empty() && index_.limitCapacity(t).v[d] <= pe.remaining.v[d]) {
+        if (!cls.relaxed()[p][t].empty() && index_.limitCapacity(t).v[d] <= limits_.remaining(p).v[d]) {
           blocks = false;
           break;
         }

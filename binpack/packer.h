@@ -13,6 +13,7 @@
 #include "binpack/catalog_index.h"
 #include "binpack/gpu_colocation.h"
 #include "binpack/pod_class.h"
+#include "binpack/pool_limits.h"
 #include "binpack/snapshot.h"
 #include "binpack/topology.h"
 
@@ -51,7 +52,7 @@ class Packer {
  public:
   // `fixedCostInTargets`: whether the type a fresh node is bought as counts the pool's fixed
   // cost per node (fewer, larger nodes); every comparison of whole nodes counts it anyway.
-  Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
+  Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::vector<PodClass>& classes,
          const ResourceDims& dims, const Options& options, bool fixedCostInTargets = true);
 
   // Whether counting fixed costs made some fresh node's target type differ from the one
@@ -92,8 +93,6 @@ class Packer {
   bool gpuRuleHolds(const NewNode& node) const {
     return colocation_.holds(node.pool, node.members, node.accelerator, node.owners);
   }
-  bool limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const;
-  void chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta);
   const TypeMasks& masksOf(const Member& m, size_t pool) const;
   std::optional<size_t> poolFor(uint32_t c, bool strict) const;
   // The type a fresh node for class c should be bought as: lowest cost per pod for the
@@ -178,11 +177,12 @@ class Packer {
   std::string unplacedReason(uint32_t c) const;
 
   const Snapshot& snapshot_;
-  CatalogIndex& index_;
-  std::vector<PodClass>& classes_;
+  const CatalogIndex& index_;
+  const std::vector<PodClass>& classes_;
   const ResourceDims& dims_;
   const Options& options_;
   const bool fixedCostInTargets_;
+  PoolLimits limits_;
   bool fixedCostMovedATarget_ = false;
   Topology topology_;
   GpuColocation colocation_;

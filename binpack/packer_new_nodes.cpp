@@ -17,7 +17,7 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
   // A class that uses accelerator types can only be on one; others never buy one.
   for (uint32_t t : pe.byKind[cls.usesAcceleratorType() ? 1 : 0].types) {
     OfferMask m = pin & masks[t];
-    if (m.empty() || !limitsAllow(pool, -1, static_cast<int32_t>(t), true)) continue;
+    if (m.empty() || !limits_.allow(pool, -1, static_cast<int32_t>(t), true)) continue;
     int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
     if (fit <= 0) continue;
     // The fixed cost is per node, so types that hold more pods spread it thinner.
@@ -94,7 +94,7 @@ std::optional<Packer::Choice> Packer::fitsBudget(const NewNode& node, const Memb
   if (m.empty()) return std::nullopt;
   ResourceVector need = node.used + classes_[member.cls].requests.scaled(count);
   if (!need.fitsIn(pe.allocatable[t])) return std::nullopt;
-  if (!limitsAllow(node.pool, node.type, static_cast<int32_t>(t), false)) return std::nullopt;
+  if (!limits_.allow(node.pool, node.type, static_cast<int32_t>(t), false)) return std::nullopt;
   return Choice{static_cast<int32_t>(t), index_.cheapest(t, m)};
 }
 
@@ -229,8 +229,8 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   Target& cached = *entry;
   const bool reuse =
       cached.type >= 0 && cached.fit <= remaining && cached.pool == *pool &&
-      (oneByOne ? cached.pin == node.pin && index_.pools()[*pool].unlimited
-                : limitsAllow(*pool, -1, cached.type, true));
+      (oneByOne ? cached.pin == node.pin && limits_.unlimited(*pool)
+                : limits_.allow(*pool, -1, cached.type, true));
   if (!reuse) {
     const bool withFixed = fixedCostInTargets_ && !oneByOne && fixedCost(*pool) > 0;
     cached = chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? fixedCost(*pool) : 0);

@@ -21,7 +21,7 @@ constexpr double kMergeUtilization = 0.8;
 void Packer::removeNode(size_t n) {
   NewNode& node = nodes_[n];
   if (!node.alive) return;
-  chargeLimits(node.pool, node.type, -1, -1);
+  limits_.charge(node.pool, node.type, -1, -1);
   node.alive = false;
 }
 
@@ -103,14 +103,14 @@ bool Packer::tryMerge(size_t a, size_t b) {
     return false;
   }
   // Limits: release both, then charge the merged type if it fits.
-  chargeLimits(na.pool, na.type, -1, -1);
-  chargeLimits(nb.pool, nb.type, -1, -1);
-  if (!limitsAllow(na.pool, -1, choice.type, true)) {
-    chargeLimits(na.pool, -1, na.type, 1);
-    chargeLimits(nb.pool, -1, nb.type, 1);
+  limits_.charge(na.pool, na.type, -1, -1);
+  limits_.charge(nb.pool, nb.type, -1, -1);
+  if (!limits_.allow(na.pool, -1, choice.type, true)) {
+    limits_.charge(na.pool, -1, na.type, 1);
+    limits_.charge(nb.pool, -1, nb.type, 1);
     return false;
   }
-  chargeLimits(na.pool, -1, choice.type, 1);
+  limits_.charge(na.pool, -1, choice.type, 1);
   merged.type = choice.type;
   merged.price = choice.price;
   merged.budget = choice.price.price;
@@ -262,11 +262,11 @@ void Packer::exactSearch() {
   for (size_t k = 0; k < bestBlocks.size() && fits; ++k) {
     NewNode b = bestBlocks[k];
     Choice c = bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
-    if (!limitsAllow(b.pool, -1, c.type, true)) {
+    if (!limits_.allow(b.pool, -1, c.type, true)) {
       fits = false;
       break;
     }
-    chargeLimits(b.pool, -1, c.type, 1);
+    limits_.charge(b.pool, -1, c.type, 1);
     b.type = c.type;
     b.price = c.price;
     b.budget = c.price.price;
@@ -278,10 +278,10 @@ void Packer::exactSearch() {
     fresh.push_back(std::move(b));
   }
   if (!fits) {
-    for (const NewNode& b : fresh) chargeLimits(b.pool, b.type, -1, -1);
+    for (const NewNode& b : fresh) limits_.charge(b.pool, b.type, -1, -1);
     for (size_t n : old) {
       nodes_[n].alive = true;
-      chargeLimits(nodes_[n].pool, -1, nodes_[n].type, 1);
+      limits_.charge(nodes_[n].pool, -1, nodes_[n].type, 1);
     }
     return;
   }
