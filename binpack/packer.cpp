@@ -54,7 +54,7 @@ Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::v
   });
   for (auto& smallest : smallestRequest_) smallest.v.fill(std::numeric_limits<int64_t>::max());
   for (const auto& cls : classes) {
-    ResourceVector& smallest = smallestRequest_[cls.usesAcceleratorType()];
+    ResourceVector& smallest = smallestRequest_[typeKind(cls)];
     for (size_t d = 0; d < kMaxResourceDims; ++d) smallest.v[d] = std::min(smallest.v[d], cls.requests.v[d]);
   }
   // Constraints keyed on other labels: may a node we launch carry the key? Only such keys
@@ -113,10 +113,9 @@ Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra
   const PoolEntry& pe = index_.pools()[node.pool];
   const ResourceVector need = node.used + extra;
   if (!need.fitsIn(pe.largest)) return {};
-  const bool plain = plainOnly(node, add ? std::optional<uint32_t>(add->cls) : std::nullopt);
   Choice best;
   best.price.price = priceCap;
-  const PoolEntry::ByKind& list = pe.byKind[plain ? 0 : 1];
+  const PoolEntry::ByKind& list = pe.byKind[typeKind(node.gpu, add ? &classes_[add->cls] : nullptr)];
   for (size_t i = list.firstPossible(need); i < list.types.size(); ++i) {
     const uint32_t t = list.types[i];
     // Types are sorted by their cheapest offering, so nothing later can beat `best`.
@@ -157,10 +156,6 @@ DomainRef Packer::domainOf(const NewNode& node, size_t index) const {
   return ref;
 }
 
-bool Packer::plainOnly(const NewNode& node, std::optional<uint32_t> add) const {
-  return !node.accelerator && !(add && classes_[*add].usesAcceleratorType());
-}
-
 bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   const PodClass& cls = classes_[c];
   if (!node.alive || node.gang != cls.gang) return false;
@@ -171,7 +166,7 @@ bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   }
   // Who may share a GPU node is the pool's policy: by default only GPU work and pods of its
   // own jobs, so that the node can be reaped when the training ends.
-  return colocation_.mayJoin(node.pool, node.members, node.accelerator, node.owners, c);
+  return colocation_.mayJoin(node.pool, node.members, node.gpu, c);
 }
 
 void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
@@ -185,10 +180,7 @@ void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, b
   node.pods.insert(node.pods.end(), pods, pods + count);
   node.podClass.insert(node.podClass.end(), count, c);
   node.used += cls.requests.scaled(static_cast<int64_t>(count));
-  if (cls.usesAcceleratorType()) {
-    node.accelerator = true;
-    node.owners.insert(cls.owner);
-  }
+  node.gpu.add(cls);
   limits_.charge(node.pool, node.type, choice.type, node.type < 0 ? 1 : 0);
   node.type = choice.type;
   node.price = choice.price;
@@ -271,7 +263,7 @@ void Packer::placeClass(uint32_t c) {
       // them (their own job's, or as the pool's policy allows; fillNode checks each node).
       const bool rides = colocation_.mayShareGpuNodes(c);
       for (size_t kind : {size_t{0}, size_t{1}}) {
-        if (kind != static_cast<size_t>(cls.usesAcceleratorType()) && !(kind == 1 && rides)) continue;
+        if (kind != typeKind(cls) && !(kind == 1 && rides)) continue;
         std::vector<size_t>& list = open_[kind];
         size_t kept = 0;
         for (size_t i = 0; i < list.size(); ++i) {

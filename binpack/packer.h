@@ -29,8 +29,7 @@ struct NewNode {
   std::vector<uint32_t> podClass;    // class of each entry in `pods`
   ResourceVector used;
   OfferMask pin = OfferMask::all();  // zone pin (topology, gangs)
-  bool accelerator = false;      // holds pods that use an accelerator type
-  std::set<std::string> owners;  // owners of those pods (GPU co-location rule)
+  GpuWork gpu;  // what the GPU co-location rule and the kind of type depend on
   std::string gang;
   // The type the node was opened (or last grown) for; insertions that still fit it cost
   // nothing extra, which keeps a node opened for four pods from being priced per pod.
@@ -91,7 +90,7 @@ class Packer {
                   double priceCap = std::numeric_limits<double>::infinity()) const;
   // The GPU co-location rule (gpu_colocation.h) for the node's members as they are.
   bool gpuRuleHolds(const NewNode& node) const {
-    return colocation_.holds(node.pool, node.members, node.accelerator, node.owners);
+    return colocation_.holds(node.pool, node.members, node.gpu);
   }
   const TypeMasks& masksOf(const Member& m, size_t pool) const;
   std::optional<size_t> poolFor(uint32_t c, bool strict) const;
@@ -141,9 +140,6 @@ class Packer {
   bool placedOneByOne(uint32_t c) const {
     return classes_[c].hasTopology || !classes_[c].hostPorts.empty() || topology_.needsZone(c);
   }
-  // True when the node (with class `add`, if any) holds no GPU work, so buying it a GPU
-  // type would be waste: such nodes only consider accelerator-free types.
-  bool plainOnly(const NewNode& node, std::optional<uint32_t> add) const;
   // The node's pin with a zone decided for class c when c needs one; nullopt when no zone
   // is allowed. A node pinned to one zone keeps its pin or gets nullopt (whether a type is
   // offered there is left to the pricing that follows).

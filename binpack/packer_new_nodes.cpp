@@ -15,7 +15,7 @@ Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const 
   Target best;
   double bestPlainPerPod = std::numeric_limits<double>::infinity();
   // A class that uses accelerator types can only be on one; others never buy one.
-  for (uint32_t t : pe.byKind[cls.usesAcceleratorType() ? 1 : 0].types) {
+  for (uint32_t t : pe.byKind[typeKind(cls)].types) {
     OfferMask m = pin & masks[t];
     if (m.empty() || !limits_.allow(pool, -1, static_cast<int32_t>(t), true)) continue;
     int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
@@ -88,7 +88,7 @@ std::optional<Packer::Choice> Packer::fitsBudget(const NewNode& node, const Memb
   if (node.budgetType < 0) return std::nullopt;
   const uint32_t t = static_cast<uint32_t>(node.budgetType);
   const PoolEntry& pe = index_.pools()[node.pool];
-  if (plainOnly(node, member.cls) && index_.types()[t].accelerator) return std::nullopt;
+  if (typeKind(node.gpu, &classes_[member.cls]) == 0 && index_.types()[t].accelerator) return std::nullopt;
   OfferMask m = pin & pe.masks[t] & masksOf(member, node.pool)[t];
   for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
   if (m.empty()) return std::nullopt;
@@ -261,7 +261,9 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
     nodes_.pop_back();
     return false;
   }
-  open_[nodes_[n].accelerator].push_back(n);
+  // The node holds no pods yet, so this files every node under [0], GPU nodes included (list
+  // [1] stays empty). Filing them by their kind would change plans; left as it was.
+  open_[typeKind(nodes_[n].gpu)].push_back(n);
   addToNode(n, c, pods.data() + next, static_cast<size_t>(take), strict, choice);
   next += static_cast<size_t>(take);
   return true;

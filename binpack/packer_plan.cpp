@@ -68,7 +68,7 @@ Plan Packer::buildPlan() const {
     };
     append(node.pool);
     append(node.pin.zones);
-    append(node.accelerator);
+    append(node.gpu.any);
     append(node.used.v);
     for (const Member& mem : node.members) {
       append(mem.cls);
@@ -77,7 +77,7 @@ Plan Packer::buildPlan() const {
     auto cached = shapes.find(shape);
     if (cached == shapes.end()) {
       std::vector<std::pair<double, uint32_t>> options;
-      for (uint32_t t : pe.byKind[plainOnly(node, std::nullopt) ? 0 : 1].types) {
+      for (uint32_t t : pe.byKind[typeKind(node.gpu)].types) {
         OfferMask m = node.pin & pe.masks[t];
         for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
         if (m.empty() || !node.used.fitsIn(pe.allocatable[t])) continue;

@@ -93,8 +93,7 @@ bool Packer::tryMerge(size_t a, size_t b) {
   }
   merged.used += nb.used;
   merged.pin &= nb.pin;
-  merged.accelerator = na.accelerator || nb.accelerator;
-  merged.owners.insert(nb.owners.begin(), nb.owners.end());
+  merged.gpu.add(nb.gpu);
   if (merged.pin.empty() || !gpuRuleHolds(merged)) return false;
   Choice choice = bestType(merged, ResourceVector{}, std::nullopt, merged.pin, false);
   // One node instead of two also saves the pool's fixed cost of a node.
@@ -214,10 +213,7 @@ void Packer::exactSearch() {
         b.members.push_back(member);
       }
       b.used += cls.requests;
-      if (cls.usesAcceleratorType()) {
-        b.accelerator = true;
-        b.owners.insert(cls.owner);
-      }
+      b.gpu.add(cls);
     };
     for (size_t k = 0; k < blocks.size(); ++k) {
       if (blocks[k].pool != it.pool) continue;

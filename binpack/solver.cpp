@@ -58,7 +58,7 @@ double lowerBound(const std::vector<int64_t>& count, const std::vector<PodClass>
   };
   for (size_t c = 0; c < classes.size(); ++c) {
     if (count[c] == 0) continue;
-    const bool gpu = classes[c].usesAcceleratorType();
+    const bool gpu = typeKind(classes[c]) == 1;
     const bool either = !gpu && colocation.mayShareGpuNodes(static_cast<uint32_t>(c));
     const Rates& rates = bestRates(classes[c], gpu, either);
     for (size_t d = 0; d < kMaxResourceDims; ++d) {
