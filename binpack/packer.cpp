@@ -29,6 +29,7 @@ Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::v
       options_(options),
       fixedCostInTargets_(fixedCostInTargets),
       limits_(snapshot, index, dims),
+      chooser_(index, classes, limits_),
       topology_(classes, snapshot),
       colocation_(index, classes) {
   unplaced_.resize(snapshot.pods.size());
@@ -67,18 +68,14 @@ Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::v
     }
     if (launchable) topology_.setLaunchableKey(key);
   }
-  // Per class, what follows from its masks alone: the zones it could use at all (its spread
-  // domains), and the pool poolFor always returns when the first pool it can use at all sets
-  // no limits (poolFor scans pools and types for every pod placed). Classes that differ only
-  // in owner share their masks, and the answers.
+  // Per class, the zones it could use at all (its spread domains). Classes that differ only
+  // in owner share their masks, and the answer.
   eligibleZones_.resize(classes.size());
-  fixedPool_.assign(classes.size(), {-1, -1});
   std::unordered_map<const ClassMasks*, size_t> firstWithMasks;
   for (size_t c = 0; c < classes.size(); ++c) {
     auto [first, isFirst] = firstWithMasks.emplace(classes[c].masks.get(), c);
     if (!isFirst) {
       eligibleZones_[c] = eligibleZones_[first->second];
-      fixedPool_[c] = fixedPool_[first->second];
       continue;
     }
     uint64_t zones = 0;
@@ -88,72 +85,19 @@ Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::v
     for (size_t z = 0; z < index.zones().size(); ++z) {
       if (zones & (1ull << z)) eligibleZones_[c].push_back(index.zones()[z]);
     }
-    for (bool strict : {false, true}) {
-      const auto& byPool = classes[c].masksFor(strict);
-      for (size_t p = 0; p < index.pools().size(); ++p) {
-        const TypeMasks& masks = byPool[p];
-        const auto& types = index.pools()[p].typesByPrice;
-        if (masks.empty() || std::none_of(types.begin(), types.end(), [&](uint32_t t) { return !masks[t].empty(); })) {
-          continue;
-        }
-        if (limits_.unlimited(p)) fixedPool_[c][strict] = static_cast<int32_t>(p);
-        break;
-      }
-    }
   }
-}
-
-const TypeMasks& Packer::masksOf(const Member& m, size_t pool) const {
-  return classes_[m.cls].masksFor(m.strict)[pool];
-}
-
-Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra,
-                                std::optional<Member> add, const OfferMask& pin, bool checkLimits,
-                                double priceCap) const {
-  const PoolEntry& pe = index_.pools()[node.pool];
-  const ResourceVector need = node.used + extra;
-  if (!need.fitsIn(pe.largest)) return {};
-  Choice best;
-  best.price.price = priceCap;
-  const PoolEntry::ByKind& list = pe.byKind[typeKind(node.gpu, add ? &classes_[add->cls] : nullptr)];
-  for (size_t i = list.firstPossible(need); i < list.types.size(); ++i) {
-    const uint32_t t = list.types[i];
-    // Types are sorted by their cheapest offering, so nothing later can beat `best`.
-    if (index_.types()[t].minPrice >= best.price.price) break;
-    OfferMask m = pin & pe.masks[t];
-    for (const Member& mem : node.members) {
-      m &= masksOf(mem, node.pool)[t];
-      if (m.empty()) break;
-    }
-    if (add) m &= masksOf(*add, node.pool)[t];
-    if (m.empty() || !need.fitsIn(pe.allocatable[t])) continue;
-    if (checkLimits && !limits_.allow(node.pool, node.type, static_cast<int32_t>(t), node.type < 0)) {
-      continue;
-    }
-    auto price = index_.cheapest(t, m);
-    if (price.price < best.price.price) best = {static_cast<int32_t>(t), price};
-  }
-  if (best.type < 0) best.price.price = kNoPrice;
-  return best;
-}
-
-std::optional<size_t> Packer::poolFor(uint32_t c, bool strict) const {
-  if (const int32_t fixed = fixedPool_[c][strict]; fixed >= 0) return static_cast<size_t>(fixed);
-  const PodClass& cls = classes_[c];
-  for (size_t p = 0; p < index_.pools().size(); ++p) {
-    const TypeMasks& masks = cls.masksFor(strict)[p];
-    if (masks.empty()) continue;
-    for (uint32_t t : index_.pools()[p].typesByPrice) {
-      if (!masks[t].empty() && limits_.allow(p, -1, static_cast<int32_t>(t), true)) return p;
-    }
-  }
-  return std::nullopt;
 }
 
 DomainRef Packer::domainOf(const NewNode& node, size_t index) const {
   DomainRef ref{"new/" + std::to_string(index), std::nullopt, &index_.pools()[node.pool].labels};
   if (auto z = singleZone(node.pin)) ref.zone = index_.zones()[*z];
   return ref;
+}
+
+OfferMask Packer::gangPin(uint32_t c) const {
+  const std::string& gang = classes_[c].gang;
+  if (auto it = gangPins_.find(gang); !gang.empty() && it != gangPins_.end()) return it->second;
+  return OfferMask::all();
 }
 
 bool Packer::canJoin(const NewNode& node, uint32_t c) const {
@@ -237,7 +181,7 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<si
 
 void Packer::reprice(size_t n) {
   NewNode& node = nodes_[n];
-  Choice choice = bestType(node, ResourceVector{}, std::nullopt, node.pin);
+  Choice choice = chooser_.bestType(node, ResourceVector{}, std::nullopt, node.pin);
   if (choice.type < 0) return;  // cannot happen for a node that was feasible; keep as is
   limits_.charge(node.pool, node.type, choice.type, 0);
   node.type = choice.type;
@@ -276,7 +220,8 @@ void Packer::placeClass(uint32_t c) {
         list.resize(kept);
       }
     }
-    const double standalone = next < rest.size() ? standaloneCost(c, rest.size() - next, strict) : 0;
+    const double standalone =
+        next < rest.size() ? chooser_.standaloneCost(c, strict, gangPin(c), rest.size() - next) : 0;
     // Growing an open node into a larger type is tried until it first fails to beat a node
     // of the class's own; after that it will not succeed for identical pods either.
     // Replica classes only look at the most recently opened nodes for that: older ones

@@ -7,47 +7,6 @@
 
 namespace gantry::binpack {
 
-Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
-                                    int64_t remaining, double fixedCost) const {
-  const PodClass& cls = classes_[c];
-  const PoolEntry& pe = index_.pools()[pool];
-  const TypeMasks& masks = cls.masksFor(strict)[pool];
-  Target best;
-  double bestPlainPerPod = std::numeric_limits<double>::infinity();
-  // A class that uses accelerator types can only be on one; others never buy one.
-  for (uint32_t t : pe.byKind[typeKind(cls)].types) {
-    OfferMask m = pin & masks[t];
-    if (m.empty() || !limits_.allow(pool, -1, static_cast<int32_t>(t), true)) continue;
-    int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
-    if (fit <= 0) continue;
-    // The fixed cost is per node, so types that hold more pods spread it thinner.
-    const double price = index_.cheapest(t, m).price;
-    double perPod = (price + fixedCost) / static_cast<double>(fit);
-    if (perPod < best.perPod - kEpsilon) {
-      best.type = static_cast<int32_t>(t);
-      best.fit = fit;
-      best.perPod = perPod;
-      best.price = price;
-    }
-    const double plainPerPod = price / static_cast<double>(fit);
-    if (plainPerPod < bestPlainPerPod - kEpsilon) {
-      bestPlainPerPod = plainPerPod;
-      best.plainType = static_cast<int32_t>(t);
-    }
-  }
-  return best;
-}
-
-double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
-  auto pool = poolFor(c, strict);
-  if (!pool) return 0;
-  const PodClass& cls = classes_[c];
-  OfferMask pin = OfferMask::all();
-  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) pin = it->second;
-  return chooseTarget(c, *pool, strict, pin, static_cast<int64_t>(remaining), fixedCost(*pool))
-      .perPod;
-}
-
 uint64_t Packer::possibleZones(const NewNode& node, const Member& member) const {
   const bool fresh = node.members.empty();
   if (fresh && freshZones_.valid && freshZones_.member == member && freshZones_.pool == node.pool &&
@@ -57,8 +16,8 @@ uint64_t Packer::possibleZones(const NewNode& node, const Member& member) const 
   const PoolEntry& pe = index_.pools()[node.pool];
   uint64_t possible = 0;
   for (uint32_t t : pe.typesByPrice) {
-    OfferMask m = node.pin & pe.masks[t] & masksOf(member, node.pool)[t];
-    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
+    OfferMask m = node.pin & pe.masks[t] & chooser_.masksOf(member, node.pool)[t];
+    for (const Member& mem : node.members) m &= chooser_.masksOf(mem, node.pool)[t];
     possible |= m.anyZone();
   }
   if (fresh) freshZones_ = {member, node.pool, node.pin, possible, true};
@@ -83,24 +42,9 @@ std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool st
   return node.pin & OfferMask::of(1ull << z, 0b11);
 }
 
-std::optional<Packer::Choice> Packer::fitsBudget(const NewNode& node, const Member& member,
-                                                 const OfferMask& pin, int64_t count) const {
-  if (node.budgetType < 0) return std::nullopt;
-  const uint32_t t = static_cast<uint32_t>(node.budgetType);
-  const PoolEntry& pe = index_.pools()[node.pool];
-  if (typeKind(node.gpu, &classes_[member.cls]) == 0 && index_.types()[t].accelerator) return std::nullopt;
-  OfferMask m = pin & pe.masks[t] & masksOf(member, node.pool)[t];
-  for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
-  if (m.empty()) return std::nullopt;
-  ResourceVector need = node.used + classes_[member.cls].requests.scaled(count);
-  if (!need.fitsIn(pe.allocatable[t])) return std::nullopt;
-  if (!limits_.allow(node.pool, node.type, static_cast<int32_t>(t), false)) return std::nullopt;
-  return Choice{static_cast<int32_t>(t), index_.cheapest(t, m)};
-}
-
 std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict,
                                             double standalone, std::vector<size_t>& candidates) {
-  auto pool = poolFor(c, strict);
+  auto pool = chooser_.poolFor(c, strict);
   if (!pool) return std::nullopt;
   const Member member{c, strict};
   const ResourceVector& req = classes_[c].requests;
@@ -112,9 +56,9 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   // nothing; otherwise the cheapest type that holds the node with this pod, if growing to it
   // does not cost more than a node of the class's own (it would lose to one anyway).
   auto price = [&](const NewNode& node, const OfferMask& pin) -> std::optional<Choice> {
-    if (auto free = fitsBudget(node, member, pin, 1)) return free;
+    if (auto free = chooser_.fitsBudget(node, member, pin, 1)) return free;
     const double cap = std::max(node.price.price, node.budget) + standalone + kEpsilon;
-    Choice choice = bestType(node, req, member, pin, true, cap);
+    Choice choice = chooser_.bestType(node, req, member, pin, true, cap);
     if (choice.type < 0) return std::nullopt;
     return choice;
   };
@@ -185,7 +129,7 @@ void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, siz
   int64_t k = std::min<int64_t>(room.copiesOf(classes_[c].requests),
                                 static_cast<int64_t>(pods.size() - next));
   if (k <= 0) return;
-  auto choice = fitsBudget(node, member, node.pin, k);
+  auto choice = chooser_.fitsBudget(node, member, node.pin, k);
   if (!choice) return;
   addToNode(n, c, pods.data() + next, static_cast<size_t>(k), strict, Choice{node.type, node.price});
   next += static_cast<size_t>(k);
@@ -194,13 +138,13 @@ void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, siz
 
 bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
                       std::vector<Target>& targets) {
-  auto pool = poolFor(c, strict);
+  auto pool = chooser_.poolFor(c, strict);
   if (!pool) return false;
   const PodClass& cls = classes_[c];
   NewNode node;
   node.pool = *pool;
   node.gang = cls.gang;
-  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) node.pin = it->second;
+  node.pin = gangPin(c);
   const Member member{c, strict};
   auto pin = pinFor(node, c, strict, member);
   if (!pin) return false;
@@ -232,8 +176,8 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
       (oneByOne ? cached.pin == node.pin && limits_.unlimited(*pool)
                 : limits_.allow(*pool, -1, cached.type, true));
   if (!reuse) {
-    const bool withFixed = fixedCostInTargets_ && !oneByOne && fixedCost(*pool) > 0;
-    cached = chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? fixedCost(*pool) : 0);
+    const bool withFixed = fixedCostInTargets_ && !oneByOne && chooser_.fixedCost(*pool) > 0;
+    cached = chooser_.chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? chooser_.fixedCost(*pool) : 0);
     cached.pool = *pool;
     cached.pin = node.pin;
     if (withFixed && cached.plainType != cached.type) fixedCostMovedATarget_ = true;
@@ -254,7 +198,7 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   const size_t n = nodes_.size() - 1;
   Choice choice = oneByOne && reuse ? cached.single : Choice{};
   if (choice.type < 0) {
-    choice = bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
+    choice = chooser_.bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
     if (oneByOne) cached.single = choice;
   }
   if (choice.type < 0) {

@@ -95,9 +95,9 @@ bool Packer::tryMerge(size_t a, size_t b) {
   merged.pin &= nb.pin;
   merged.gpu.add(nb.gpu);
   if (merged.pin.empty() || !gpuRuleHolds(merged)) return false;
-  Choice choice = bestType(merged, ResourceVector{}, std::nullopt, merged.pin, false);
+  Choice choice = chooser_.bestType(merged, ResourceVector{}, std::nullopt, merged.pin, false);
   // One node instead of two also saves the pool's fixed cost of a node.
-  const double apart = na.price.price + nb.price.price + fixedCost(na.pool);
+  const double apart = na.price.price + nb.price.price + chooser_.fixedCost(na.pool);
   if (choice.type < 0 || choice.price.price >= apart - kEpsilon) {
     return false;
   }
@@ -174,7 +174,7 @@ void Packer::exactSearch() {
   for (const NewNode& node : nodes_) {
     if (!node.alive) continue;
     if (!movable(node)) return;
-    greedyCost += node.price.price + fixedCost(node.pool);
+    greedyCost += node.price.price + chooser_.fixedCost(node.pool);
     for (size_t i = 0; i < node.pods.size(); ++i) {
       const uint32_t c = node.podClass[i];
       bool strict = std::find(node.members.begin(), node.members.end(), Member{c, true}) !=
@@ -194,8 +194,8 @@ void Packer::exactSearch() {
 
   // A block's cost as a node: its cheapest type's price plus the pool's fixed cost.
   auto priceOf = [&](const NewNode& b) {
-    Choice c = bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
-    return c.type < 0 ? kNoPrice : c.price.price + fixedCost(b.pool);
+    Choice c = chooser_.bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
+    return c.type < 0 ? kNoPrice : c.price.price + chooser_.fixedCost(b.pool);
   };
   std::function<void(size_t, double)> search = [&](size_t i, double cost) {
     if (cost >= best) return;  // prices only grow as blocks fill, so this bound is safe
@@ -257,7 +257,7 @@ void Packer::exactSearch() {
   bool fits = true;
   for (size_t k = 0; k < bestBlocks.size() && fits; ++k) {
     NewNode b = bestBlocks[k];
-    Choice c = bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
+    Choice c = chooser_.bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
     if (!limits_.allow(b.pool, -1, c.type, true)) {
       fits = false;
       break;
