@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "binpack/catalog_index.h"
@@ -85,16 +86,12 @@ class Packer {
                                   const Member& member) const;
   // Zones where some type of the node's pool is offered to its members and `member`.
   uint64_t possibleZones(const NewNode& node, const Member& member) const;
-  // possibleZones of the last fresh node asked about: a class opening thousands of nodes one
-  // pod at a time would otherwise scan every type for each of them.
-  struct FreshZones {
-    Member member{0, false};
-    size_t pool = 0;
-    OfferMask pin;
-    uint64_t zones = 0;
-    bool valid = false;
-  };
-  mutable FreshZones freshZones_;
+  // Offerings of the node's pool where some type is offered to its members and `member`,
+  // before the node's pin. Cached by (pool, member, members): a class placed pod by pod under a
+  // zone spread asks for every open node for each pod, and nodes holding the same classes are
+  // many (scanning every type of the pool for each was most of a large plan's time).
+  const OfferMask& offersFor(const NewNode& node, const Member& member) const;
+  mutable std::unordered_map<std::string, OfferMask> offersFor_;
   DomainRef domainOf(const NewNode& node, size_t index) const;
   // The zone a gang's first node pinned it to (every zone before that, and for other classes).
   OfferMask gangPin(uint32_t c) const;

@@ -7,21 +7,36 @@
 
 namespace gantry::binpack {
 
-uint64_t Packer::possibleZones(const NewNode& node, const Member& member) const {
-  const bool fresh = node.members.empty();
-  if (fresh && freshZones_.valid && freshZones_.member == member && freshZones_.pool == node.pool &&
-      freshZones_.pin == node.pin) {
-    return freshZones_.zones;
-  }
+const OfferMask& Packer::offersFor(const NewNode& node, const Member& member) const {
+  std::string key;
+  auto append = [&key](const auto& value) {
+    key.append(reinterpret_cast<const char*>(&value), sizeof value);
+  };
+  // Members field by field: their padding bytes are not part of the value.
+  auto appendMember = [&append](const Member& m) {
+    append(m.cls);
+    append(m.strict);
+  };
+  append(node.pool);
+  appendMember(member);
+  for (const Member& mem : node.members) appendMember(mem);
+  auto [it, fresh] = offersFor_.try_emplace(std::move(key));
+  if (!fresh) return it->second;
   const PoolEntry& pe = index_.pools()[node.pool];
-  uint64_t possible = 0;
+  OfferMask offers;
   for (uint32_t t : pe.typesByPrice) {
-    OfferMask m = node.pin & pe.masks[t] & chooser_.masksOf(member, node.pool)[t];
+    OfferMask m = pe.masks[t] & chooser_.masksOf(member, node.pool)[t];
     for (const Member& mem : node.members) m &= chooser_.masksOf(mem, node.pool)[t];
-    possible |= m.anyZone();
+    offers |= m;
   }
-  if (fresh) freshZones_ = {member, node.pool, node.pin, possible, true};
-  return possible;
+  it->second = offers;
+  return it->second;
+}
+
+uint64_t Packer::possibleZones(const NewNode& node, const Member& member) const {
+  // The pin is a mask like the types' (per capacity type), so it can be applied to the union
+  // over types instead of to each type: the same zones.
+  return (node.pin & offersFor(node, member)).anyZone();
 }
 
 std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
