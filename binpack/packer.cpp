@@ -34,7 +34,6 @@ Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::v
       colocation_(index, classes) {
   unplaced_.resize(snapshot.pods.size());
   placed_.assign(snapshot.pods.size(), false);
-  limitBlocked_.resize(index.pools().size());
   const size_t podsDim = *dims.find(api::resource::kPods);
   for (const auto& node : snapshot.nodes) {
     if (node.unschedulable || (!node.ready && !node.inFlight)) continue;

@@ -127,7 +127,6 @@ class Packer {
   std::vector<std::string> unplaced_;  // per pod: reason, empty when placed or not pending
   std::vector<bool> placed_;
   std::vector<std::vector<std::string>> eligibleZones_;  // per class, cached
-  std::vector<std::string> limitBlocked_;                // per pool: last limit message
   std::map<std::string, OfferMask> gangPins_;
 };
 
