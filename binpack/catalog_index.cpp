@@ -1,5 +1,5 @@
 // Building the per-solve catalog index: zones are numbered, prices tabulated per offering,
-// and each NodePool's requirements, labels, daemonset overhead and limits precomputed.
+// and each NodePool's requirements, labels and daemonset overhead precomputed.
 #include "binpack/catalog_index.h"
 
 #include <algorithm>
@@ -81,6 +81,7 @@ Result<CatalogIndex> CatalogIndex::build(const Snapshot& snapshot, const api::In
     return fail(Status::invalid("more than 64 zones in the instance type offerings"));
   }
   idx.zones_.assign(zoneSet.begin(), zoneSet.end());
+  // Limits are charged by PoolLimits, in dimensions of their own when no pod requests them.
   for (const auto& pool : snapshot.nodePools) {
     for (const auto& [name, q] : pool.limits.entries()) {
       if (name == api::resource::kNodes) continue;
@@ -165,26 +166,6 @@ Result<CatalogIndex> CatalogIndex::build(const Snapshot& snapshot, const api::In
       }
       pe.byKind[kind].types.push_back(t);
       pe.byKind[kind].prefixMax.push_back(running[kind]);
-    }
-    // Limits: remaining = limit - usage; unlimited dimensions stay at INT64_MAX.
-    pe.remaining.v.fill(std::numeric_limits<int64_t>::max());
-    pe.limited.assign(kMaxResourceDims, false);
-    auto usageIt = snapshot.nodePoolUsage.find(pool->name);
-    api::ResourceList usage = usageIt == snapshot.nodePoolUsage.end() ? api::ResourceList()
-                                                                       : usageIt->second;
-    for (const auto& [name, q] : pool->limits.entries()) {
-      pe.unlimited = false;
-      if (name == api::resource::kNodes) {
-        pe.remainingNodes = q.value() - usage.get(name).value();
-        continue;
-      }
-      size_t d = *dims.find(name);
-      api::ResourceList one;
-      one.set(name, q);
-      api::ResourceList used;
-      used.set(name, usage.get(name));
-      pe.remaining.v[d] = dims.toVectorKnown(one).v[d] - dims.toVectorKnown(used).v[d];
-      pe.limited[d] = true;
     }
     idx.pools_.push_back(std::move(pe));
   }

@@ -1,6 +1,7 @@
 // The per-solve index over instance types and NodePools: resource vectors, offering
 // prices by (capacity type, zone), daemonset overhead per pool and type, and the types
-// each pool allows. Built once per solve; read-only afterwards.
+// each pool allows. Built once per solve; read-only afterwards (a packing charges the pools'
+// limits into its own PoolLimits).
 #pragma once
 
 #include <array>
@@ -59,13 +60,6 @@ struct PoolEntry {
     size_t firstPossible(const ResourceVector& need) const;
   };
   std::array<ByKind, 2> byKind;
-  // Remaining limit per dimension (INT64_MAX when unlimited) and remaining node count.
-  ResourceVector remaining;
-  int64_t remainingNodes = std::numeric_limits<int64_t>::max();
-  std::vector<bool> limited;  // per dimension: does the pool limit it?
-  // The pool sets no limit at all, so whatever a solve charges, every type stays allowed
-  // (answers that depend on limits can be reused).
-  bool unlimited = true;
 };
 
 class CatalogIndex {
@@ -76,7 +70,6 @@ class CatalogIndex {
                                     ResourceDims& dims);
 
   const std::vector<TypeEntry>& types() const { return types_; }
-  std::vector<PoolEntry>& pools() { return pools_; }
   const std::vector<PoolEntry>& pools() const { return pools_; }
   const std::vector<std::string>& zones() const { return zones_; }
   const std::string& region() const { return region_; }

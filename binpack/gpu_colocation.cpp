@@ -38,23 +38,23 @@ bool GpuColocation::plainMayJoin(size_t pool, const PodClass& plain,
   return plain.owner == joiningOwner || owners.contains(plain.owner);
 }
 
-bool GpuColocation::mayJoin(size_t pool, const std::vector<Member>& members, bool accelerator,
-                            const std::set<std::string>& owners, uint32_t c) const {
+bool GpuColocation::mayJoin(size_t pool, const std::vector<Member>& members, const GpuWork& gpu,
+                            uint32_t c) const {
   const PodClass& cls = classes_[c];
-  if (!cls.usesAcceleratorType()) return !accelerator || plainMayJoin(pool, cls, owners);
+  if (!cls.usesAcceleratorType()) return !gpu.any || plainMayJoin(pool, cls, gpu.owners);
   // GPU work joining: the plain pods already there must be welcome next to its owner too.
   return std::all_of(members.begin(), members.end(), [&](const Member& m) {
     const PodClass& other = classes_[m.cls];
-    return other.usesAcceleratorType() || plainMayJoin(pool, other, owners, cls.owner);
+    return other.usesAcceleratorType() || plainMayJoin(pool, other, gpu.owners, cls.owner);
   });
 }
 
-bool GpuColocation::holds(size_t pool, const std::vector<Member>& members, bool accelerator,
-                          const std::set<std::string>& owners) const {
-  if (!accelerator) return true;
+bool GpuColocation::holds(size_t pool, const std::vector<Member>& members,
+                          const GpuWork& gpu) const {
+  if (!gpu.any) return true;
   return std::all_of(members.begin(), members.end(), [&](const Member& m) {
     const PodClass& cls = classes_[m.cls];
-    return cls.usesAcceleratorType() || plainMayJoin(pool, cls, owners);
+    return cls.usesAcceleratorType() || plainMayJoin(pool, cls, gpu.owners);
   });
 }
 

@@ -23,6 +23,35 @@ struct Member {
   friend bool operator==(const Member&, const Member&) = default;
 };
 
+// The GPU work on a node (or on a block of pods that would make one): whether some pod uses an
+// accelerator type, and the owners of those pods. All the rule needs to know about what a node
+// already holds; the packer, the local search and the exact search all keep it this way.
+struct GpuWork {
+  bool any = false;
+  std::set<std::string> owners;
+
+  // A pod of `cls` joined.
+  void add(const PodClass& cls) {
+    if (!cls.usesAcceleratorType()) return;
+    any = true;
+    owners.insert(cls.owner);
+  }
+  // The pods of another node joined (a merge).
+  void add(const GpuWork& other) {
+    any = any || other.any;
+    owners.insert(other.owners.begin(), other.owners.end());
+  }
+};
+
+// Which kind of instance type a node buys, as an index into PoolEntry::byKind: accelerator
+// types (1) exactly when it holds GPU work, counting `joining` when given; otherwise types
+// without accelerators (0), since buying a GPU for pods that use none is waste.
+inline size_t typeKind(const GpuWork& work, const PodClass* joining = nullptr) {
+  return work.any || (joining && joining->usesAcceleratorType()) ? 1 : 0;
+}
+// The kind of type a fresh node for pods of `cls` alone buys.
+inline size_t typeKind(const PodClass& cls) { return cls.usesAcceleratorType() ? 1 : 0; }
+
 class GpuColocation {
  public:
   GpuColocation(const CatalogIndex& index, const std::vector<PodClass>& classes);
@@ -31,13 +60,11 @@ class GpuColocation {
   // hold a pod of `plain`, a class that uses no accelerator type?
   bool plainMayJoin(size_t pool, const PodClass& plain, const std::set<std::string>& owners,
                     std::string_view joiningOwner = {}) const;
-  // May class `c` join a node of `pool` that holds `members`, GPU work of `owners` when
-  // `accelerator`?
-  bool mayJoin(size_t pool, const std::vector<Member>& members, bool accelerator,
-               const std::set<std::string>& owners, uint32_t c) const;
+  // May class `c` join a node of `pool` that holds `members` and `gpu`?
+  bool mayJoin(size_t pool, const std::vector<Member>& members, const GpuWork& gpu,
+               uint32_t c) const;
   // Does a node of `pool` with these members keep the rule (after a merge or a search move)?
-  bool holds(size_t pool, const std::vector<Member>& members, bool accelerator,
-             const std::set<std::string>& owners) const;
+  bool holds(size_t pool, const std::vector<Member>& members, const GpuWork& gpu) const;
   // Whether pods of class `c`, which uses no accelerator type, may share some pool's GPU
   // nodes at all: a GPU class of the same owner, or a policy that lets it. The packer offers
   // such a class the open GPU nodes; the lower bound cannot tell which kind of node it

@@ -20,7 +20,7 @@ constexpr size_t kGrowWindow = 16;
 constexpr size_t kMaxGrowthsPerClass = 256;
 }  // namespace
 
-Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
+Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::vector<PodClass>& classes,
                const ResourceDims& dims, const Options& options, bool fixedCostInTargets)
     : snapshot_(snapshot),
       index_(index),
@@ -28,11 +28,12 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
       dims_(dims),
       options_(options),
       fixedCostInTargets_(fixedCostInTargets),
+      limits_(snapshot, index, dims),
+      chooser_(index, classes, limits_),
       topology_(classes, snapshot),
       colocation_(index, classes) {
   unplaced_.resize(snapshot.pods.size());
   placed_.assign(snapshot.pods.size(), false);
-  limitBlocked_.resize(index.pools().size());
   const size_t podsDim = *dims.find(api::resource::kPods);
   for (const auto& node : snapshot.nodes) {
     if (node.unschedulable || (!node.ready && !node.inFlight)) continue;
@@ -53,7 +54,7 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
   });
   for (auto& smallest : smallestRequest_) smallest.v.fill(std::numeric_limits<int64_t>::max());
   for (const auto& cls : classes) {
-    ResourceVector& smallest = smallestRequest_[cls.usesAcceleratorType()];
+    ResourceVector& smallest = smallestRequest_[typeKind(cls)];
     for (size_t d = 0; d < kMaxResourceDims; ++d) smallest.v[d] = std::min(smallest.v[d], cls.requests.v[d]);
   }
   // Constraints keyed on other labels: may a node we launch carry the key? Only such keys
@@ -66,18 +67,14 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
     }
     if (launchable) topology_.setLaunchableKey(key);
   }
-  // Per class, what follows from its masks alone: the zones it could use at all (its spread
-  // domains), and the pool poolFor always returns when the first pool it can use at all sets
-  // no limits (poolFor scans pools and types for every pod placed). Classes that differ only
-  // in owner share their masks, and the answers.
+  // Per class, the zones it could use at all (its spread domains). Classes that differ only
+  // in owner share their masks, and the answer.
   eligibleZones_.resize(classes.size());
-  fixedPool_.assign(classes.size(), {-1, -1});
   std::unordered_map<const ClassMasks*, size_t> firstWithMasks;
   for (size_t c = 0; c < classes.size(); ++c) {
     auto [first, isFirst] = firstWithMasks.emplace(classes[c].masks.get(), c);
     if (!isFirst) {
       eligibleZones_[c] = eligibleZones_[first->second];
-      fixedPool_[c] = fixedPool_[first->second];
       continue;
     }
     uint64_t zones = 0;
@@ -87,89 +84,7 @@ Packer::Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodCla
     for (size_t z = 0; z < index.zones().size(); ++z) {
       if (zones & (1ull << z)) eligibleZones_[c].push_back(index.zones()[z]);
     }
-    for (bool strict : {false, true}) {
-      const auto& byPool = classes[c].masksFor(strict);
-      for (size_t p = 0; p < index.pools().size(); ++p) {
-        const TypeMasks& masks = byPool[p];
-        const auto& types = index.pools()[p].typesByPrice;
-        if (masks.empty() || std::none_of(types.begin(), types.end(), [&](uint32_t t) { return !masks[t].empty(); })) {
-          continue;
-        }
-        if (index.pools()[p].unlimited) fixedPool_[c][strict] = static_cast<int32_t>(p);
-        break;
-      }
-    }
   }
-}
-
-const TypeMasks& Packer::masksOf(const Member& m, size_t pool) const {
-  return classes_[m.cls].masksFor(m.strict)[pool];
-}
-
-bool Packer::limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const {
-  const PoolEntry& pe = index_.pools()[pool];
-  if (newNode && pe.remainingNodes < 1) return false;
-  for (size_t d = 0; d < kMaxResourceDims; ++d) {
-    if (!pe.limited[d]) continue;
-    int64_t delta = index_.limitCapacity(newType).v[d] -
-                    (oldType >= 0 ? index_.limitCapacity(oldType).v[d] : 0);
-    if (delta > pe.remaining.v[d]) return false;
-  }
-  return true;
-}
-
-void Packer::chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta) {
-  PoolEntry& pe = index_.pools()[pool];
-  pe.remainingNodes -= nodesDelta;
-  for (size_t d = 0; d < kMaxResourceDims; ++d) {
-    if (!pe.limited[d]) continue;
-    if (oldType >= 0) pe.remaining.v[d] += index_.limitCapacity(oldType).v[d];
-    if (newType >= 0) pe.remaining.v[d] -= index_.limitCapacity(newType).v[d];
-  }
-}
-
-Packer::Choice Packer::bestType(const NewNode& node, const ResourceVector& extra,
-                                std::optional<Member> add, const OfferMask& pin, bool checkLimits,
-                                double priceCap) const {
-  const PoolEntry& pe = index_.pools()[node.pool];
-  const ResourceVector need = node.used + extra;
-  if (!need.fitsIn(pe.largest)) return {};
-  const bool plain = plainOnly(node, add ? std::optional<uint32_t>(add->cls) : std::nullopt);
-  Choice best;
-  best.price.price = priceCap;
-  const PoolEntry::ByKind& list = pe.byKind[plain ? 0 : 1];
-  for (size_t i = list.firstPossible(need); i < list.types.size(); ++i) {
-    const uint32_t t = list.types[i];
-    // Types are sorted by their cheapest offering, so nothing later can beat `best`.
-    if (index_.types()[t].minPrice >= best.price.price) break;
-    OfferMask m = pin & pe.masks[t];
-    for (const Member& mem : node.members) {
-      m &= masksOf(mem, node.pool)[t];
-      if (m.empty()) break;
-    }
-    if (add) m &= masksOf(*add, node.pool)[t];
-    if (m.empty() || !need.fitsIn(pe.allocatable[t])) continue;
-    if (checkLimits && !limitsAllow(node.pool, node.type, static_cast<int32_t>(t), node.type < 0)) {
-      continue;
-    }
-    auto price = index_.cheapest(t, m);
-    if (price.price < best.price.price) best = {static_cast<int32_t>(t), price};
-  }
-  if (best.type < 0) best.price.price = kNoPrice;
-  return best;
-}
-
-std::optional<size_t> Packer::poolFor(uint32_t c, bool strict) const {
-  if (const int32_t fixed = fixedPool_[c][strict]; fixed >= 0) return static_cast<size_t>(fixed);
-  const PodClass& cls = classes_[c];
-  for (size_t p = 0; p < index_.pools().size(); ++p) {
-    const TypeMasks& masks = cls.masksFor(strict)[p];
-    if (masks.empty()) continue;
-    for (uint32_t t : index_.pools()[p].typesByPrice) {
-      if (!masks[t].empty() && limitsAllow(p, -1, static_cast<int32_t>(t), true)) return p;
-    }
-  }
-  return std::nullopt;
 }
 
 DomainRef Packer::domainOf(const NewNode& node, size_t index) const {
@@ -178,8 +93,10 @@ DomainRef Packer::domainOf(const NewNode& node, size_t index) const {
   return ref;
 }
 
-bool Packer::plainOnly(const NewNode& node, std::optional<uint32_t> add) const {
-  return !node.accelerator && !(add && classes_[*add].usesAcceleratorType());
+OfferMask Packer::gangPin(uint32_t c) const {
+  const std::string& gang = classes_[c].gang;
+  if (auto it = gangPins_.find(gang); !gang.empty() && it != gangPins_.end()) return it->second;
+  return OfferMask::all();
 }
 
 bool Packer::canJoin(const NewNode& node, uint32_t c) const {
@@ -192,7 +109,7 @@ bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   }
   // Who may share a GPU node is the pool's policy: by default only GPU work and pods of its
   // own jobs, so that the node can be reaped when the training ends.
-  return colocation_.mayJoin(node.pool, node.members, node.accelerator, node.owners, c);
+  return colocation_.mayJoin(node.pool, node.members, node.gpu, c);
 }
 
 void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
@@ -206,11 +123,8 @@ void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, b
   node.pods.insert(node.pods.end(), pods, pods + count);
   node.podClass.insert(node.podClass.end(), count, c);
   node.used += cls.requests.scaled(static_cast<int64_t>(count));
-  if (cls.usesAcceleratorType()) {
-    node.accelerator = true;
-    node.owners.insert(cls.owner);
-  }
-  chargeLimits(node.pool, node.type, choice.type, node.type < 0 ? 1 : 0);
+  node.gpu.add(cls);
+  limits_.charge(node.pool, node.type, choice.type, node.type < 0 ? 1 : 0);
   node.type = choice.type;
   node.price = choice.price;
   if (choice.price.price > node.budget) {
@@ -266,9 +180,9 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<si
 
 void Packer::reprice(size_t n) {
   NewNode& node = nodes_[n];
-  Choice choice = bestType(node, ResourceVector{}, std::nullopt, node.pin);
+  Choice choice = chooser_.bestType(node, ResourceVector{}, std::nullopt, node.pin);
   if (choice.type < 0) return;  // cannot happen for a node that was feasible; keep as is
-  chargeLimits(node.pool, node.type, choice.type, 0);
+  limits_.charge(node.pool, node.type, choice.type, 0);
   node.type = choice.type;
   node.price = choice.price;
 }
@@ -292,7 +206,7 @@ void Packer::placeClass(uint32_t c) {
       // them (their own job's, or as the pool's policy allows; fillNode checks each node).
       const bool rides = colocation_.mayShareGpuNodes(c);
       for (size_t kind : {size_t{0}, size_t{1}}) {
-        if (kind != static_cast<size_t>(cls.usesAcceleratorType()) && !(kind == 1 && rides)) continue;
+        if (kind != typeKind(cls) && !(kind == 1 && rides)) continue;
         std::vector<size_t>& list = open_[kind];
         size_t kept = 0;
         for (size_t i = 0; i < list.size(); ++i) {
@@ -305,7 +219,8 @@ void Packer::placeClass(uint32_t c) {
         list.resize(kept);
       }
     }
-    const double standalone = next < rest.size() ? standaloneCost(c, rest.size() - next, strict) : 0;
+    const double standalone =
+        next < rest.size() ? chooser_.standaloneCost(c, strict, gangPin(c), rest.size() - next) : 0;
     // Growing an open node into a larger type is tried until it first fails to beat a node
     // of the class's own; after that it will not succeed for identical pods either.
     // Replica classes only look at the most recently opened nodes for that: older ones
@@ -368,14 +283,14 @@ std::string Packer::unplacedReason(uint32_t c) const {
   for (size_t p = 0; p < index_.pools().size(); ++p) {
     if (!cls.poolRejections[p].empty()) continue;
     const PoolEntry& pe = index_.pools()[p];
-    if (pe.remainingNodes < 1) {
+    if (limits_.remainingNodes(p) < 1) {
       return "NodePool " + pe.pool->name + " has reached its limit on nodes";
     }
     for (size_t d = 0; d < dims_.names().size(); ++d) {
-      if (!pe.limited[d]) continue;
+      if (!limits_.limits(p, d)) continue;
       bool blocks = true;
       for (uint32_t t : pe.typesByPrice) {
-        if (!cls.relaxed()[p][t].empty() && index_.limitCapacity(t).v[d] <= pe.remaining.v[d]) {
+        if (!cls.relaxed()[p][t].empty() && index_.limitCapacity(t).v[d] <= limits_.remaining(p).v[d]) {
           blocks = false;
           break;
         }

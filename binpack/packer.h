@@ -8,50 +8,25 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "binpack/catalog_index.h"
 #include "binpack/gpu_colocation.h"
 #include "binpack/pod_class.h"
+#include "binpack/packing_state.h"
+#include "binpack/pool_limits.h"
 #include "binpack/snapshot.h"
 #include "binpack/topology.h"
+#include "binpack/type_chooser.h"
 
 namespace gantry::binpack {
-
-// Prices closer than this are equal (sums of per-hour prices in double).
-inline constexpr double kEpsilon = 1e-9;
-
-struct NewNode {
-  size_t pool = 0;
-  std::vector<Member> members;       // distinct (class, strictness) pairs on this node
-  std::vector<size_t> pods;          // Snapshot::pods indices, placement order
-  std::vector<uint32_t> podClass;    // class of each entry in `pods`
-  ResourceVector used;
-  OfferMask pin = OfferMask::all();  // zone pin (topology, gangs)
-  bool accelerator = false;      // holds pods that use an accelerator type
-  std::set<std::string> owners;  // owners of those pods (GPU co-location rule)
-  std::string gang;
-  // The type the node was opened (or last grown) for; insertions that still fit it cost
-  // nothing extra, which keeps a node opened for four pods from being priced per pod.
-  int32_t budgetType = -1;
-  double budget = 0;
-  // Current cheapest fitting type and its offering.
-  int32_t type = -1;
-  CatalogIndex::Price price;
-  bool alive = true;
-};
-
-struct ExistingSlot {
-  const api::Node* node = nullptr;
-  ResourceVector free;
-  std::vector<std::pair<size_t, uint32_t>> placed;  // (pod index, class)
-};
 
 class Packer {
  public:
   // `fixedCostInTargets`: whether the type a fresh node is bought as counts the pool's fixed
   // cost per node (fewer, larger nodes); every comparison of whole nodes counts it anyway.
-  Packer(const Snapshot& snapshot, CatalogIndex& index, std::vector<PodClass>& classes,
+  Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::vector<PodClass>& classes,
          const ResourceDims& dims, const Options& options, bool fixedCostInTargets = true);
 
   // Whether counting fixed costs made some fresh node's target type differ from the one
@@ -76,45 +51,10 @@ class Packer {
   const GpuColocation& colocation() const { return colocation_; }
 
  private:
-  struct Choice {
-    int32_t type = -1;
-    CatalogIndex::Price price;
-  };
-  // Cheapest type for `node` holding its pods plus `extra` of class `add` (if any).
-  // With checkLimits false, NodePool limits are ignored (the exact search checks them
-  // for a whole partition at once).
-  // Types priced at or above priceCap are not considered (nothing is returned if none is
-  // cheaper).
-  Choice bestType(const NewNode& node, const ResourceVector& extra, std::optional<Member> add,
-                  const OfferMask& pin, bool checkLimits = true,
-                  double priceCap = std::numeric_limits<double>::infinity()) const;
   // The GPU co-location rule (gpu_colocation.h) for the node's members as they are.
   bool gpuRuleHolds(const NewNode& node) const {
-    return colocation_.holds(node.pool, node.members, node.accelerator, node.owners);
+    return colocation_.holds(node.pool, node.members, node.gpu);
   }
-  bool limitsAllow(size_t pool, int32_t oldType, int32_t newType, bool newNode) const;
-  void chargeLimits(size_t pool, int32_t oldType, int32_t newType, int64_t nodesDelta);
-  const TypeMasks& masksOf(const Member& m, size_t pool) const;
-  std::optional<size_t> poolFor(uint32_t c, bool strict) const;
-  // The type a fresh node for class c should be bought as: lowest cost per pod for the
-  // `remaining` pods of the class (the instance price plus `fixedCost` per node, shared by
-  // the pods), how many of them it holds, and the instance price alone.
-  struct Target {
-    int32_t type = -1;
-    int64_t fit = 0;
-    double perPod = std::numeric_limits<double>::infinity();
-    double price = 0;
-    // The type the same scan picks by instance price alone (as with fixedCost 0), so that
-    // a caller sees whether the fixed cost moved the choice without a second scan.
-    int32_t plainType = -1;
-    // Kept by openNode: the pool and pin the target was chosen for, and (for classes placed
-    // pod by pod) what a fresh node with one pod of the class costs there (type < 0 until priced).
-    size_t pool = 0;
-    OfferMask pin;
-    Choice single;
-  };
-  Target chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
-                      int64_t remaining, double fixedCost) const;
   // Puts the pod on the first of `slots` (indices into existing_) that takes it. Drops the
   // slots that can never take a pod of class c while it is being placed, as insertIntoOpen does.
   bool placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots);
@@ -133,18 +73,12 @@ class Packer {
   // `targets` holds the types chosen for the class's earlier nodes, reused while still valid.
   bool openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
                 std::vector<Target>& targets);
-  // `count` more pods of the member fit the node's budget type: the choice, at no extra cost.
-  std::optional<Choice> fitsBudget(const NewNode& node, const Member& member, const OfferMask& pin,
-                                   int64_t count) const;
   bool canJoin(const NewNode& node, uint32_t c) const;
   // Classes whose pods go one at a time, each checked on its own: topology constraints (the
   // counts change with every pod) and host ports (two never share a node).
   bool placedOneByOne(uint32_t c) const {
     return classes_[c].hasTopology || !classes_[c].hostPorts.empty() || topology_.needsZone(c);
   }
-  // True when the node (with class `add`, if any) holds no GPU work, so buying it a GPU
-  // type would be waste: such nodes only consider accelerator-free types.
-  bool plainOnly(const NewNode& node, std::optional<uint32_t> add) const;
   // The node's pin with a zone decided for class c when c needs one; nullopt when no zone
   // is allowed. A node pinned to one zone keeps its pin or gets nullopt (whether a type is
   // offered there is left to the pricing that follows).
@@ -152,37 +86,34 @@ class Packer {
                                   const Member& member) const;
   // Zones where some type of the node's pool is offered to its members and `member`.
   uint64_t possibleZones(const NewNode& node, const Member& member) const;
-  // possibleZones of the last fresh node asked about: a class opening thousands of nodes one
-  // pod at a time would otherwise scan every type for each of them.
-  struct FreshZones {
-    Member member{0, false};
-    size_t pool = 0;
-    OfferMask pin;
-    uint64_t zones = 0;
-    bool valid = false;
-  };
-  mutable FreshZones freshZones_;
+  // Offerings of the node's pool where some type is offered to its members and `member`,
+  // before the node's pin. Cached by (pool, member, members): a class placed pod by pod under a
+  // zone spread asks for every open node for each pod, and nodes holding the same classes are
+  // many (scanning every type of the pool for each was most of a large plan's time).
+  const OfferMask& offersFor(const NewNode& node, const Member& member) const;
+  mutable std::unordered_map<std::string, OfferMask> offersFor_;
   DomainRef domainOf(const NewNode& node, size_t index) const;
+  // The zone a gang's first node pinned it to (every zone before that, and for other classes).
+  OfferMask gangPin(uint32_t c) const;
   const std::vector<std::string>& eligibleZones(uint32_t c) const { return eligibleZones_[c]; }
   void addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
                  const Choice& choice);
-  double standaloneCost(uint32_t c, size_t remaining, bool strict) const;
   void reprice(size_t n);
   void removeNode(size_t n);
   bool movable(const NewNode& node) const;
   // Share of the node's type used by its pods, in the fullest resource.
   double utilization(const NewNode& node) const;
   bool tryMerge(size_t a, size_t b);
-  // What a node of the pool adds to the objective besides its instance price.
-  double fixedCost(size_t pool) const { return index_.pools()[pool].fixedCost; }
   std::string unplacedReason(uint32_t c) const;
 
   const Snapshot& snapshot_;
-  CatalogIndex& index_;
-  std::vector<PodClass>& classes_;
+  const CatalogIndex& index_;
+  const std::vector<PodClass>& classes_;
   const ResourceDims& dims_;
   const Options& options_;
   const bool fixedCostInTargets_;
+  PoolLimits limits_;
+  TypeChooser chooser_;
   bool fixedCostMovedATarget_ = false;
   Topology topology_;
   GpuColocation colocation_;
@@ -196,10 +127,6 @@ class Packer {
   std::vector<std::string> unplaced_;  // per pod: reason, empty when placed or not pending
   std::vector<bool> placed_;
   std::vector<std::vector<std::string>> eligibleZones_;  // per class, cached
-  // The pool poolFor returns whatever is charged, when that is known up front (the first pool
-  // the class can use sets no limits), else -1. Per class, [strict].
-  std::vector<std::array<int32_t, 2>> fixedPool_;
-  std::vector<std::string> limitBlocked_;                // per pool: last limit message
   std::map<std::string, OfferMask> gangPins_;
 };
 

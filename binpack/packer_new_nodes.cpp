@@ -7,62 +7,36 @@
 
 namespace gantry::binpack {
 
-Packer::Target Packer::chooseTarget(uint32_t c, size_t pool, bool strict, const OfferMask& pin,
-                                    int64_t remaining, double fixedCost) const {
-  const PodClass& cls = classes_[c];
-  const PoolEntry& pe = index_.pools()[pool];
-  const TypeMasks& masks = cls.masksFor(strict)[pool];
-  Target best;
-  double bestPlainPerPod = std::numeric_limits<double>::infinity();
-  // A class that uses accelerator types can only be on one; others never buy one.
-  for (uint32_t t : pe.byKind[cls.usesAcceleratorType() ? 1 : 0].types) {
-    OfferMask m = pin & masks[t];
-    if (m.empty() || !limitsAllow(pool, -1, static_cast<int32_t>(t), true)) continue;
-    int64_t fit = std::min(remaining, pe.allocatable[t].copiesOf(cls.requests));
-    if (fit <= 0) continue;
-    // The fixed cost is per node, so types that hold more pods spread it thinner.
-    const double price = index_.cheapest(t, m).price;
-    double perPod = (price + fixedCost) / static_cast<double>(fit);
-    if (perPod < best.perPod - kEpsilon) {
-      best.type = static_cast<int32_t>(t);
-      best.fit = fit;
-      best.perPod = perPod;
-      best.price = price;
-    }
-    const double plainPerPod = price / static_cast<double>(fit);
-    if (plainPerPod < bestPlainPerPod - kEpsilon) {
-      bestPlainPerPod = plainPerPod;
-      best.plainType = static_cast<int32_t>(t);
-    }
+const OfferMask& Packer::offersFor(const NewNode& node, const Member& member) const {
+  std::string key;
+  auto append = [&key](const auto& value) {
+    key.append(reinterpret_cast<const char*>(&value), sizeof value);
+  };
+  // Members field by field: their padding bytes are not part of the value.
+  auto appendMember = [&append](const Member& m) {
+    append(m.cls);
+    append(m.strict);
+  };
+  append(node.pool);
+  appendMember(member);
+  for (const Member& mem : node.members) appendMember(mem);
+  auto [it, fresh] = offersFor_.try_emplace(std::move(key));
+  if (!fresh) return it->second;
+  const PoolEntry& pe = index_.pools()[node.pool];
+  OfferMask offers;
+  for (uint32_t t : pe.typesByPrice) {
+    OfferMask m = pe.masks[t] & chooser_.masksOf(member, node.pool)[t];
+    for (const Member& mem : node.members) m &= chooser_.masksOf(mem, node.pool)[t];
+    offers |= m;
   }
-  return best;
-}
-
-double Packer::standaloneCost(uint32_t c, size_t remaining, bool strict) const {
-  auto pool = poolFor(c, strict);
-  if (!pool) return 0;
-  const PodClass& cls = classes_[c];
-  OfferMask pin = OfferMask::all();
-  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) pin = it->second;
-  return chooseTarget(c, *pool, strict, pin, static_cast<int64_t>(remaining), fixedCost(*pool))
-      .perPod;
+  it->second = offers;
+  return it->second;
 }
 
 uint64_t Packer::possibleZones(const NewNode& node, const Member& member) const {
-  const bool fresh = node.members.empty();
-  if (fresh && freshZones_.valid && freshZones_.member == member && freshZones_.pool == node.pool &&
-      freshZones_.pin == node.pin) {
-    return freshZones_.zones;
-  }
-  const PoolEntry& pe = index_.pools()[node.pool];
-  uint64_t possible = 0;
-  for (uint32_t t : pe.typesByPrice) {
-    OfferMask m = node.pin & pe.masks[t] & masksOf(member, node.pool)[t];
-    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
-    possible |= m.anyZone();
-  }
-  if (fresh) freshZones_ = {member, node.pool, node.pin, possible, true};
-  return possible;
+  // The pin is a mask like the types' (per capacity type), so it can be applied to the union
+  // over types instead of to each type: the same zones.
+  return (node.pin & offersFor(node, member)).anyZone();
 }
 
 std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
@@ -83,24 +57,9 @@ std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool st
   return node.pin & OfferMask::of(1ull << z, 0b11);
 }
 
-std::optional<Packer::Choice> Packer::fitsBudget(const NewNode& node, const Member& member,
-                                                 const OfferMask& pin, int64_t count) const {
-  if (node.budgetType < 0) return std::nullopt;
-  const uint32_t t = static_cast<uint32_t>(node.budgetType);
-  const PoolEntry& pe = index_.pools()[node.pool];
-  if (plainOnly(node, member.cls) && index_.types()[t].accelerator) return std::nullopt;
-  OfferMask m = pin & pe.masks[t] & masksOf(member, node.pool)[t];
-  for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
-  if (m.empty()) return std::nullopt;
-  ResourceVector need = node.used + classes_[member.cls].requests.scaled(count);
-  if (!need.fitsIn(pe.allocatable[t])) return std::nullopt;
-  if (!limitsAllow(node.pool, node.type, static_cast<int32_t>(t), false)) return std::nullopt;
-  return Choice{static_cast<int32_t>(t), index_.cheapest(t, m)};
-}
-
 std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict,
                                             double standalone, std::vector<size_t>& candidates) {
-  auto pool = poolFor(c, strict);
+  auto pool = chooser_.poolFor(c, strict);
   if (!pool) return std::nullopt;
   const Member member{c, strict};
   const ResourceVector& req = classes_[c].requests;
@@ -112,9 +71,9 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   // nothing; otherwise the cheapest type that holds the node with this pod, if growing to it
   // does not cost more than a node of the class's own (it would lose to one anyway).
   auto price = [&](const NewNode& node, const OfferMask& pin) -> std::optional<Choice> {
-    if (auto free = fitsBudget(node, member, pin, 1)) return free;
+    if (auto free = chooser_.fitsBudget(node, member, pin, 1)) return free;
     const double cap = std::max(node.price.price, node.budget) + standalone + kEpsilon;
-    Choice choice = bestType(node, req, member, pin, true, cap);
+    Choice choice = chooser_.bestType(node, req, member, pin, true, cap);
     if (choice.type < 0) return std::nullopt;
     return choice;
   };
@@ -185,7 +144,7 @@ void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, siz
   int64_t k = std::min<int64_t>(room.copiesOf(classes_[c].requests),
                                 static_cast<int64_t>(pods.size() - next));
   if (k <= 0) return;
-  auto choice = fitsBudget(node, member, node.pin, k);
+  auto choice = chooser_.fitsBudget(node, member, node.pin, k);
   if (!choice) return;
   addToNode(n, c, pods.data() + next, static_cast<size_t>(k), strict, Choice{node.type, node.price});
   next += static_cast<size_t>(k);
@@ -194,13 +153,13 @@ void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, siz
 
 bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
                       std::vector<Target>& targets) {
-  auto pool = poolFor(c, strict);
+  auto pool = chooser_.poolFor(c, strict);
   if (!pool) return false;
   const PodClass& cls = classes_[c];
   NewNode node;
   node.pool = *pool;
   node.gang = cls.gang;
-  if (auto it = gangPins_.find(cls.gang); !cls.gang.empty() && it != gangPins_.end()) node.pin = it->second;
+  node.pin = gangPin(c);
   const Member member{c, strict};
   auto pin = pinFor(node, c, strict, member);
   if (!pin) return false;
@@ -229,11 +188,11 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   Target& cached = *entry;
   const bool reuse =
       cached.type >= 0 && cached.fit <= remaining && cached.pool == *pool &&
-      (oneByOne ? cached.pin == node.pin && index_.pools()[*pool].unlimited
-                : limitsAllow(*pool, -1, cached.type, true));
+      (oneByOne ? cached.pin == node.pin && limits_.unlimited(*pool)
+                : limits_.allow(*pool, -1, cached.type, true));
   if (!reuse) {
-    const bool withFixed = fixedCostInTargets_ && !oneByOne && fixedCost(*pool) > 0;
-    cached = chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? fixedCost(*pool) : 0);
+    const bool withFixed = fixedCostInTargets_ && !oneByOne && chooser_.fixedCost(*pool) > 0;
+    cached = chooser_.chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? chooser_.fixedCost(*pool) : 0);
     cached.pool = *pool;
     cached.pin = node.pin;
     if (withFixed && cached.plainType != cached.type) fixedCostMovedATarget_ = true;
@@ -254,14 +213,16 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   const size_t n = nodes_.size() - 1;
   Choice choice = oneByOne && reuse ? cached.single : Choice{};
   if (choice.type < 0) {
-    choice = bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
+    choice = chooser_.bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
     if (oneByOne) cached.single = choice;
   }
   if (choice.type < 0) {
     nodes_.pop_back();
     return false;
   }
-  open_[nodes_[n].accelerator].push_back(n);
+  // The node holds no pods yet, so this files every node under [0], GPU nodes included (list
+  // [1] stays empty). Filing them by their kind would change plans; left as it was.
+  open_[typeKind(nodes_[n].gpu)].push_back(n);
   addToNode(n, c, pods.data() + next, static_cast<size_t>(take), strict, choice);
   next += static_cast<size_t>(take);
   return true;

@@ -68,7 +68,7 @@ Plan Packer::buildPlan() const {
     };
     append(node.pool);
     append(node.pin.zones);
-    append(node.accelerator);
+    append(node.gpu.any);
     append(node.used.v);
     for (const Member& mem : node.members) {
       append(mem.cls);
@@ -77,9 +77,9 @@ Plan Packer::buildPlan() const {
     auto cached = shapes.find(shape);
     if (cached == shapes.end()) {
       std::vector<std::pair<double, uint32_t>> options;
-      for (uint32_t t : pe.byKind[plainOnly(node, std::nullopt) ? 0 : 1].types) {
+      for (uint32_t t : pe.byKind[typeKind(node.gpu)].types) {
         OfferMask m = node.pin & pe.masks[t];
-        for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[t];
+        for (const Member& mem : node.members) m &= chooser_.masksOf(mem, node.pool)[t];
         if (m.empty() || !node.used.fitsIn(pe.allocatable[t])) continue;
         options.emplace_back(index_.cheapest(t, m).price, t);
       }
@@ -103,7 +103,7 @@ Plan Packer::buildPlan() const {
     // Zones where the chosen type and capacity type are offered within the node's mask,
     // cheapest first (spot prices differ by zone).
     OfferMask m = node.pin & pe.masks[node.type];
-    for (const Member& mem : node.members) m &= masksOf(mem, node.pool)[node.type];
+    for (const Member& mem : node.members) m &= chooser_.masksOf(mem, node.pool)[node.type];
     const TypeEntry& te = index_.types()[node.type];
     const size_t ct = node.price.capacityType;
     std::vector<std::pair<double, size_t>> zones;

@@ -21,7 +21,7 @@ constexpr double kMergeUtilization = 0.8;
 void Packer::removeNode(size_t n) {
   NewNode& node = nodes_[n];
   if (!node.alive) return;
-  chargeLimits(node.pool, node.type, -1, -1);
+  limits_.charge(node.pool, node.type, -1, -1);
   node.alive = false;
 }
 
@@ -93,24 +93,23 @@ bool Packer::tryMerge(size_t a, size_t b) {
   }
   merged.used += nb.used;
   merged.pin &= nb.pin;
-  merged.accelerator = na.accelerator || nb.accelerator;
-  merged.owners.insert(nb.owners.begin(), nb.owners.end());
+  merged.gpu.add(nb.gpu);
   if (merged.pin.empty() || !gpuRuleHolds(merged)) return false;
-  Choice choice = bestType(merged, ResourceVector{}, std::nullopt, merged.pin, false);
+  Choice choice = chooser_.bestType(merged, ResourceVector{}, std::nullopt, merged.pin, false);
   // One node instead of two also saves the pool's fixed cost of a node.
-  const double apart = na.price.price + nb.price.price + fixedCost(na.pool);
+  const double apart = na.price.price + nb.price.price + chooser_.fixedCost(na.pool);
   if (choice.type < 0 || choice.price.price >= apart - kEpsilon) {
     return false;
   }
   // Limits: release both, then charge the merged type if it fits.
-  chargeLimits(na.pool, na.type, -1, -1);
-  chargeLimits(nb.pool, nb.type, -1, -1);
-  if (!limitsAllow(na.pool, -1, choice.type, true)) {
-    chargeLimits(na.pool, -1, na.type, 1);
-    chargeLimits(nb.pool, -1, nb.type, 1);
+  limits_.charge(na.pool, na.type, -1, -1);
+  limits_.charge(nb.pool, nb.type, -1, -1);
+  if (!limits_.allow(na.pool, -1, choice.type, true)) {
+    limits_.charge(na.pool, -1, na.type, 1);
+    limits_.charge(nb.pool, -1, nb.type, 1);
     return false;
   }
-  chargeLimits(na.pool, -1, choice.type, 1);
+  limits_.charge(na.pool, -1, choice.type, 1);
   merged.type = choice.type;
   merged.price = choice.price;
   merged.budget = choice.price.price;
@@ -175,7 +174,7 @@ void Packer::exactSearch() {
   for (const NewNode& node : nodes_) {
     if (!node.alive) continue;
     if (!movable(node)) return;
-    greedyCost += node.price.price + fixedCost(node.pool);
+    greedyCost += node.price.price + chooser_.fixedCost(node.pool);
     for (size_t i = 0; i < node.pods.size(); ++i) {
       const uint32_t c = node.podClass[i];
       bool strict = std::find(node.members.begin(), node.members.end(), Member{c, true}) !=
@@ -195,8 +194,8 @@ void Packer::exactSearch() {
 
   // A block's cost as a node: its cheapest type's price plus the pool's fixed cost.
   auto priceOf = [&](const NewNode& b) {
-    Choice c = bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
-    return c.type < 0 ? kNoPrice : c.price.price + fixedCost(b.pool);
+    Choice c = chooser_.bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
+    return c.type < 0 ? kNoPrice : c.price.price + chooser_.fixedCost(b.pool);
   };
   std::function<void(size_t, double)> search = [&](size_t i, double cost) {
     if (cost >= best) return;  // prices only grow as blocks fill, so this bound is safe
@@ -214,10 +213,7 @@ void Packer::exactSearch() {
         b.members.push_back(member);
       }
       b.used += cls.requests;
-      if (cls.usesAcceleratorType()) {
-        b.accelerator = true;
-        b.owners.insert(cls.owner);
-      }
+      b.gpu.add(cls);
     };
     for (size_t k = 0; k < blocks.size(); ++k) {
       if (blocks[k].pool != it.pool) continue;
@@ -261,12 +257,12 @@ void Packer::exactSearch() {
   bool fits = true;
   for (size_t k = 0; k < bestBlocks.size() && fits; ++k) {
     NewNode b = bestBlocks[k];
-    Choice c = bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
-    if (!limitsAllow(b.pool, -1, c.type, true)) {
+    Choice c = chooser_.bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
+    if (!limits_.allow(b.pool, -1, c.type, true)) {
       fits = false;
       break;
     }
-    chargeLimits(b.pool, -1, c.type, 1);
+    limits_.charge(b.pool, -1, c.type, 1);
     b.type = c.type;
     b.price = c.price;
     b.budget = c.price.price;
@@ -278,10 +274,10 @@ void Packer::exactSearch() {
     fresh.push_back(std::move(b));
   }
   if (!fits) {
-    for (const NewNode& b : fresh) chargeLimits(b.pool, b.type, -1, -1);
+    for (const NewNode& b : fresh) limits_.charge(b.pool, b.type, -1, -1);
     for (size_t n : old) {
       nodes_[n].alive = true;
-      chargeLimits(nodes_[n].pool, -1, nodes_[n].type, 1);
+      limits_.charge(nodes_[n].pool, -1, nodes_[n].type, 1);
     }
     return;
   }

@@ -58,7 +58,7 @@ double lowerBound(const std::vector<int64_t>& count, const std::vector<PodClass>
   };
   for (size_t c = 0; c < classes.size(); ++c) {
     if (count[c] == 0) continue;
-    const bool gpu = classes[c].usesAcceleratorType();
+    const bool gpu = typeKind(classes[c]) == 1;
     const bool either = !gpu && colocation.mayShareGpuNodes(static_cast<uint32_t>(c));
     const Rates& rates = bestRates(classes[c], gpu, either);
     for (size_t d = 0; d < kMaxResourceDims; ++d) {
@@ -89,12 +89,13 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
       if (auto d = dims.intern(name); !d) return fail(d.error().withContext("pod " + pod.key()));
     }
   }
-  // One packing; the index is rebuilt each time since packing charges pool limits into it.
-  auto pack = [&](bool fixedCostInTargets, bool* moved) -> Result<Plan> {
-    auto index = CatalogIndex::build(snapshot, instanceTypes, dims);
-    if (!index) return fail(index.error());
-    auto classes = buildClasses(snapshot.pods, *index, dims);
-    if (!classes) return fail(classes.error());
+  auto index = CatalogIndex::build(snapshot, instanceTypes, dims);
+  if (!index) return fail(index.error());
+  auto classes = buildClasses(snapshot.pods, *index, dims);
+  if (!classes) return fail(classes.error());
+  // One packing over the shared, read-only index and classes (each packing charges the pool
+  // limits into a ledger of its own).
+  auto pack = [&](bool fixedCostInTargets, bool* moved) -> Plan {
     Packer packer(snapshot, *index, *classes, dims, options, fixedCostInTargets);
     for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
     packer.enforceGangs();
@@ -107,16 +108,16 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
     return plan;
   };
   bool moved = false;
-  auto plan = pack(true, &moved);
-  if (!plan || !moved || snapshot.pods.size() > kMaxPodsForSecondPacking) return plan;
+  Plan plan = pack(true, &moved);
+  if (!moved || snapshot.pods.size() > kMaxPodsForSecondPacking) return plan;
   // Buying larger types for the fixed cost is a greedy bet: classes that leave a large type
   // half full (mixed shapes, tails) can lose it. The packing that buys as if nodes were free of
   // fixed costs (each still costed with them) is kept when it is cheaper and places as many.
   // Large inputs skip it: it doubles the solve (a 10,000-pod ML day took 63 s instead of
   // 32 s), and there the many nodes of each class average the bet out.
-  auto plain = pack(false, nullptr);
-  if (plain && plain->unschedulable.size() <= plan->unschedulable.size() &&
-      plain->totalPricePerHour < plan->totalPricePerHour - 1e-9) {
+  Plan plain = pack(false, nullptr);
+  if (plain.unschedulable.size() <= plan.unschedulable.size() &&
+      plain.totalPricePerHour < plan.totalPricePerHour - 1e-9) {
     return plain;
   }
   return plan;
