@@ -11,6 +11,7 @@
 #include "provisioner/disruption/blockers.h"
 #include "provisioner/disruption/drift.h"
 #include "provisioner/disruption/emptiness.h"
+#include "provisioner/disruption/fence.h"
 #include "provisioner/nodeclaim/drain.h"
 #include "src/common/crash_point.h"
 #include "src/common/logging.h"
@@ -27,12 +28,6 @@ spdlog::logger& log() {
   return *logger;
 }
 
-bool fenced(const api::Node& node) {
-  return std::any_of(node.taints.begin(), node.taints.end(), [](const api::Taint& t) {
-    return t.key == nodeclaim::kDisruptedTaintKey;
-  });
-}
-
 kube::ObjectReference claimRef(const api::NodeClaim& claim) {
   return {.kind = std::string(nc::kKind),
           .name = claim.name,
@@ -42,64 +37,6 @@ kube::ObjectReference claimRef(const api::NodeClaim& claim) {
 
 kube::ObjectReference nodeRef(const api::Node& node) {
   return {.kind = "Node", .name = node.name, .apiVersion = "v1"};
-}
-
-// Whether a raw Node is cordoned (spec.unschedulable).
-bool cordoned(const json& node) {
-  auto spec = node.find("spec");
-  if (spec == node.end() || !spec->is_object()) return false;
-  auto u = spec->find("unschedulable");
-  return u != spec->end() && u->is_boolean() && u->get<bool>();
-}
-
-// The merge patch taking the fence (nodeclaim::disruptedTaintPatch) off a raw Node again: our
-// disrupted taint, and with `uncordon` the cordon it set. Empty when there is neither.
-json unfencePatch(const json& node, bool uncordon) {
-  json patch = json::object();
-  if (auto spec = node.find("spec"); spec != node.end() && spec->is_object()) {
-    if (auto t = spec->find("taints"); t != spec->end() && t->is_array()) {
-      json kept = json::array();
-      bool found = false;
-      for (const auto& taint : *t) {
-        if (taint.is_object() && taint.value("key", "") == nodeclaim::kDisruptedTaintKey) {
-          found = true;
-        } else {
-          kept.push_back(taint);
-        }
-      }
-      if (found) patch["spec"]["taints"] = std::move(kept);
-    }
-  }
-  if (uncordon && cordoned(node)) patch["spec"]["unschedulable"] = nullptr;
-  if (patch.empty()) return patch;
-  patch["metadata"]["resourceVersion"] =
-      node.value("metadata", json::object()).value("resourceVersion", "");
-  return patch;
-}
-
-// Takes the fence down again, retrying a stale resourceVersion a few times (the kubelet's
-// status updates bump it). It matters: a fenced node counts as disrupting and is never looked
-// at again, so a fence left behind would keep the node cordoned and spend the pool's budget
-// for good.
-void unfence(nodeclaim::LifecycleWriter& writer, const std::string& nodeName, bool uncordon) {
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto current = writer.getNode(nodeName);
-    if (!current) {
-      if (!current.error().isNotFound()) {
-        log().warn("cannot read node to un-fence node={} error={}", nodeName,
-                   current.error().toString());
-      }
-      return;
-    }
-    json patch = unfencePatch(*current, uncordon);
-    if (patch.empty()) return;
-    Status s = writer.patchNode(nodeName, patch);
-    if (s.isOk() || s.isNotFound()) return;
-    if (!s.isConflict() || attempt == 2) {
-      log().warn("cannot un-fence node node={} error={}", nodeName, s.toString());
-      return;
-    }
-  }
 }
 
 double gpus(const api::ResourceList& resources) {
