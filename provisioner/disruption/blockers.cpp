@@ -12,7 +12,7 @@ std::optional<Block> doNotDisrupt(const api::NodeClaim& claim, const api::Node& 
     return Block{"do-not-disrupt", "Node " + node.name + " is annotated do-not-disrupt"};
   }
   for (const auto& pod : pods) {
-    if (pod->phase == "Succeeded" || pod->phase == "Failed") continue;
+    if (pod->finished()) continue;
     if (saysDoNotDisrupt(pod->annotations)) {
       return Block{"do-not-disrupt", "pod " + pod->key() + " is annotated do-not-disrupt"};
     }

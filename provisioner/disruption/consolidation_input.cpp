@@ -63,7 +63,7 @@ BuiltInput buildConsolidationInput(const ClusterObjects& objects,
   }
   std::map<std::string, std::vector<const api::Pod*>> podsOf;
   for (const auto& pod : objects.bound) {
-    if (pod->phase == "Succeeded" || pod->phase == "Failed") continue;
+    if (pod->finished()) continue;
     podsOf[pod->nodeName].push_back(pod.get());
   }
   std::map<std::string, const api::NodePool*> pools;

@@ -94,7 +94,7 @@ GaugeValues measure(const ClusterState& state) {
     out.gpusAllocatable[{{"nodepool", pool}}] += gpus(node->allocatable);
   }
   for (const auto& pod : state.pods) {
-    if (pod->nodeName.empty() || pod->phase == "Succeeded" || pod->phase == "Failed") continue;
+    if (pod->nodeName.empty() || pod->finished()) continue;
     auto it = poolOfNode.find(pod->nodeName);
     if (it != poolOfNode.end()) out.gpusRequested[{{"nodepool", it->second}}] += gpus(pod->requests);
   }

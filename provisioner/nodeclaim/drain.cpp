@@ -26,7 +26,7 @@ api::Taint disruptedTaint() {
 bool isSystemCritical(const api::Pod& pod) { return pod.priority >= kSystemCriticalPriority; }
 
 std::optional<DrainSkip> drainSkip(const api::Pod& pod) {
-  if (pod.phase == "Succeeded" || pod.phase == "Failed") return DrainSkip::kTerminal;
+  if (pod.finished()) return DrainSkip::kTerminal;
   if (pod.owner.kind == "DaemonSet") return DrainSkip::kDaemonSet;
   if (pod.annotations.contains(kMirrorAnnotation) || pod.owner.kind == "Node") {
     return DrainSkip::kMirror;

@@ -9,8 +9,6 @@ namespace gantry::provisioner::nodeclaim {
 
 namespace {
 
-bool terminal(const api::Pod& pod) { return pod.phase == "Succeeded" || pod.phase == "Failed"; }
-
 // Pods whose coming and going says nothing about the node's work: they run on every node.
 bool countsAsPodEvent(const api::Pod& pod) {
   return !pod.nodeName.empty() && pod.owner.kind != "DaemonSet" &&
@@ -75,18 +73,18 @@ std::unique_ptr<LifecycleController> LifecycleController::forCluster(
   pods.addHandlers({
       .onAdd =
           [&pods, touched](const auto& p) {
-            if (pods.hasSynced() && countsAsPodEvent(*p) && !terminal(*p)) touched(p->nodeName);
+            if (pods.hasSynced() && countsAsPodEvent(*p) && !p->finished()) touched(p->nodeName);
           },
       .onUpdate =
           [touched](const auto& before, const auto& after) {
             if (!countsAsPodEvent(*after)) return;
             const bool bound = before->nodeName.empty();
-            const bool finished = !terminal(*before) && terminal(*after);
+            const bool finished = !before->finished() && after->finished();
             if (bound || finished) touched(after->nodeName);
           },
       .onDelete =
           [touched](const auto& p) {
-            if (countsAsPodEvent(*p) && !terminal(*p)) touched(p->nodeName);
+            if (countsAsPodEvent(*p) && !p->finished()) touched(p->nodeName);
           },
   });
   return controller;

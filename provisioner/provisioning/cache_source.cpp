@@ -12,7 +12,7 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
     ClusterObjects objects;
     for (const auto& pod : watcher.pendingPods()) objects.pending.push_back(*pod);
     for (const auto& pod : cache.pods().store().list()) {
-      if (pod->nodeName.empty() || pod->phase == "Succeeded" || pod->phase == "Failed") continue;
+      if (pod->nodeName.empty() || pod->finished()) continue;
       objects.bound.push_back(pod);
     }
     for (const auto& node : cache.nodes().store().list()) objects.nodes.push_back(*node);

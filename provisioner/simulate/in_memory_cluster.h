@@ -244,7 +244,7 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
   // A pod's load on its node is kept up to date in place once computed: a pod event costs a
   // sorted insert or erase, not a new sort of the node's pods.
   static bool loads(const api::Pod& pod) {
-    return !pod.nodeName.empty() && pod.phase != "Succeeded" && pod.phase != "Failed";
+    return !pod.nodeName.empty() && !pod.finished();
   }
   static bool byKey(const std::shared_ptr<const api::Pod>& a, const std::string& key) {
     return keyLess(*a, key);

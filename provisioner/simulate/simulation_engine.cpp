@@ -38,10 +38,6 @@ cloudprovider::sim::SimCloudOptions cloudOptions(const gantry::simulate::Simulat
   return o;
 }
 
-bool terminal(const api::Pod& pod) {
-  return pod.phase == "Succeeded" || pod.phase == "Failed";
-}
-
 template <typename T>
 std::vector<T> values(const std::vector<std::shared_ptr<const T>>& objects) {
   std::vector<T> out;
@@ -261,7 +257,7 @@ ClusterObjects SimulationEngine::readCluster() const {
   for (const auto& pod : reader.podsNotFinished()) {
     if (pod->nodeName.empty()) {
       if (isProvisionable(*pod, nodeExists)) objects.pending.push_back(*pod);
-    } else if (!terminal(*pod)) {
+    } else if (!pod->finished()) {
       objects.bound.push_back(pod);
     }
   }

@@ -32,7 +32,7 @@ PodVerdict classifyPendingPod(const api::Pod& pod, const std::set<std::string, s
 }
 
 PodVerdict classifyPendingPod(const api::Pod& pod, const NodeExists& nodeExists) {
-  if (pod.phase == "Succeeded" || pod.phase == "Failed") return PodVerdict::kTerminal;
+  if (pod.finished()) return PodVerdict::kTerminal;
   if (!pod.nodeName.empty()) return PodVerdict::kBound;
   if (pod.terminating) return PodVerdict::kTerminating;
   if (pod.owner.kind == "DaemonSet") return PodVerdict::kDaemonSetPod;

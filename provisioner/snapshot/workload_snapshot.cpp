@@ -27,7 +27,7 @@ class PodAdder {
     for (size_t i = 0; i < snap_.nodes.size(); ++i) nodeIndex_[snap_.nodes[i].name] = i;
   }
   void add(const api::Pod& pod) {
-    if (pod.phase == "Succeeded" || pod.phase == "Failed" || pod.terminating) return;
+    if (pod.finished() || pod.terminating) return;
     if (pod.nodeName.empty()) {
       snap_.pods.push_back(pod);
       return;

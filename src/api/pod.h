@@ -79,6 +79,8 @@ struct Pod {
   std::string nodeName;           // bound node, empty when pending
   std::string nominatedNodeName;  // status.nominatedNodeName
   std::string phase;              // Pending, Running, Succeeded, Failed, Unknown
+  // Succeeded or Failed: the pod holds nothing any more and never will again.
+  bool finished() const { return phase == "Succeeded" || phase == "Failed"; }
   std::string schedulerName;
   bool terminating = false;       // metadata.deletionTimestamp set
   bool schedulingGated = false;   // spec.schedulingGates non-empty

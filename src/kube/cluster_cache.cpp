@@ -107,13 +107,11 @@ ClusterCache::ClusterCache(RestClient& client, Clock& clock, ClusterCacheOptions
 
 namespace {
 
-bool terminal(const api::Pod& p) { return p.phase == "Succeeded" || p.phase == "Failed"; }
-
 // An informer and a store take indexes alike.
 template <typename Indexed>
 void addPodIndexesTo(Indexed& target) {
   target.addIndex(kPodsByNode, [](const api::Pod& p) {
-    return p.nodeName.empty() || terminal(p) ? std::vector<std::string>{}
+    return p.nodeName.empty() || p.finished() ? std::vector<std::string>{}
                                              : std::vector<std::string>{p.nodeName};
   });
   target.addIndex(kPodsByPhase, [](const api::Pod& p) {
