@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "binpack/catalog_index.h"
+#include "binpack/catalog_index_cache.h"
 #include "binpack/gpu_colocation.h"
 #include "binpack/packer.h"
 #include "binpack/pod_class.h"
@@ -76,10 +77,8 @@ double lowerBound(const std::vector<int64_t>& count, const std::vector<PodClass>
   return std::max(most(apart[0]) + most(apart[1]), most(all));
 }
 
-}  // namespace
-
-Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceTypes,
-                   const Options& options) {
+// The dimensions of a solve: cpu, memory and pods, then every resource a pod asks for.
+Result<ResourceDims> podDims(const Snapshot& snapshot) {
   ResourceDims dims;
   for (std::string_view name : {api::resource::kCpu, api::resource::kMemory, api::resource::kPods}) {
     if (auto d = dims.intern(name); !d) return fail(d.error());
@@ -89,20 +88,24 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
       if (auto d = dims.intern(name); !d) return fail(d.error().withContext("pod " + pod.key()));
     }
   }
-  auto index = CatalogIndex::build(snapshot, instanceTypes, dims);
-  if (!index) return fail(index.error());
-  auto classes = buildClasses(snapshot.pods, *index, dims);
+  return dims;
+}
+
+// Classes, packings and the plan, over an index built for this snapshot.
+Result<Plan> solveOver(const Snapshot& snapshot, const CatalogIndex& index, ResourceDims& dims,
+                       const Options& options) {
+  auto classes = buildClasses(snapshot.pods, index, dims);
   if (!classes) return fail(classes.error());
   // One packing over the shared, read-only index and classes (each packing charges the pool
   // limits into a ledger of its own).
   auto pack = [&](bool fixedCostInTargets, bool* moved) -> Plan {
-    Packer packer(snapshot, *index, *classes, dims, options, fixedCostInTargets);
+    Packer packer(snapshot, index, *classes, dims, options, fixedCostInTargets);
     for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
     packer.enforceGangs();
     packer.improve();
     packer.exactSearch();
     Plan plan = packer.buildPlan();
-    plan.lowerBoundPerHour = lowerBound(packer.podsPlannedPerClass(), *classes, *index, packer.colocation());
+    plan.lowerBoundPerHour = lowerBound(packer.podsPlannedPerClass(), *classes, index, packer.colocation());
     plan.lowerBoundGpuIsolation = packer.colocation().describe();
     if (moved) *moved = packer.fixedCostMovedATarget();
     return plan;
@@ -121,6 +124,26 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
     return plain;
   }
   return plan;
+}
+
+}  // namespace
+
+Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceTypes,
+                   const Options& options) {
+  auto dims = podDims(snapshot);
+  if (!dims) return fail(dims.error());
+  auto index = CatalogIndex::build(snapshot, instanceTypes, *dims);
+  if (!index) return fail(index.error());
+  return solveOver(snapshot, *index, *dims, options);
+}
+
+Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypesPtr& instanceTypes,
+                   const Options& options, CatalogIndexCache& indexes) {
+  auto dims = podDims(snapshot);
+  if (!dims) return fail(dims.error());
+  auto index = indexes.indexFor(snapshot, instanceTypes, *dims);
+  if (!index) return fail(index.error());
+  return solveOver(snapshot, **index, *dims, options);
 }
 
 }  // namespace gantry::binpack
