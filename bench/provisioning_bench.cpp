@@ -168,9 +168,9 @@ void BM_ProvisioningPass(benchmark::State& state) {
       if (pod->nodeName.empty() || pod->phase == "Succeeded" || pod->phase == "Failed") continue;
       objects.bound.push_back(pod);
     }
-    for (const auto& node : cluster.nodes()) objects.nodes.push_back(*node);
+    objects.nodes = cluster.nodes();
     for (const auto& p : cluster.nodePools()) objects.nodePools.push_back(*p);
-    for (const auto& claim : cluster.nodeClaims()) objects.nodeClaims.push_back(*claim);
+    objects.nodeClaims = cluster.nodeClaims();
     return objects;
   };
 

@@ -144,8 +144,8 @@ void Consolidation::plan(Clock::TimePoint now) {
   nothingFound_.reset();
   claimUids_.clear();
   for (const auto& claim : r->objects.nodeClaims) {
-    if (std::find(found->claims.begin(), found->claims.end(), claim.name) != found->claims.end()) {
-      claimUids_[claim.name] = claim.uid;
+    if (std::find(found->claims.begin(), found->claims.end(), claim->name) != found->claims.end()) {
+      claimUids_[claim->name] = claim->uid;
     }
   }
   log().info("consolidation candidate action={} nodes={} summary={}; validating",

@@ -55,11 +55,11 @@ BuiltInput buildConsolidationInput(const ClusterObjects& objects,
   std::map<std::string, const api::NodeClaim*> claimOfNode;
   std::map<std::string, std::pair<int64_t, int64_t>> poolCounts;  // nodes, disrupting
   for (const auto& claim : objects.nodeClaims) {
-    if (!claim.nodeName.empty()) claimOfNode[claim.nodeName] = &claim;
-    if (!claim.isTrue(nc::kInitialized)) continue;
-    auto& [poolNodes, poolDisrupting] = poolCounts[claim.nodePool()];
+    if (!claim->nodeName.empty()) claimOfNode[claim->nodeName] = claim.get();
+    if (!claim->isTrue(nc::kInitialized)) continue;
+    auto& [poolNodes, poolDisrupting] = poolCounts[claim->nodePool()];
     ++poolNodes;
-    if (claim.deleting()) ++poolDisrupting;
+    if (claim->deleting()) ++poolDisrupting;
   }
   std::map<std::string, std::vector<const api::Pod*>> podsOf;
   for (const auto& pod : objects.bound) {
@@ -70,7 +70,7 @@ BuiltInput buildConsolidationInput(const ClusterObjects& objects,
   for (const auto& pool : objects.nodePools) pools[pool.name] = &pool;
 
   std::vector<const api::Node*> nodes;
-  for (const auto& node : objects.nodes) nodes.push_back(&node);
+  for (const auto& node : objects.nodes) nodes.push_back(node.get());
   std::sort(nodes.begin(), nodes.end(),
             [](const api::Node* a, const api::Node* b) { return a->name < b->name; });
   for (const api::Node* node : nodes) {

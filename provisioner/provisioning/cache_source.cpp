@@ -15,9 +15,9 @@ ClusterSource cacheSource(kube::ClusterCache& cache, PendingPodWatcher& watcher)
       if (pod->nodeName.empty() || pod->finished()) continue;
       objects.bound.push_back(pod);
     }
-    for (const auto& node : cache.nodes().store().list()) objects.nodes.push_back(*node);
+    objects.nodes = cache.nodes().store().list();
     for (const auto& pool : cache.nodePools().store().list()) objects.nodePools.push_back(*pool);
-    for (const auto& claim : cache.nodeClaims().store().list()) objects.nodeClaims.push_back(*claim);
+    objects.nodeClaims = cache.nodeClaims().store().list();
     for (const auto& nodeClass : cache.ec2NodeClasses().store().list()) {
       objects.nodeClasses.push_back({.name = nodeClass->name,
                                      .generation = nodeClass->generation,

@@ -34,7 +34,8 @@ void addUsage(std::map<std::string, api::ResourceList, std::less<>>& usage, cons
 ClusterSnapshot buildSnapshot(const ClusterObjects& objects, const api::InstanceTypes* catalog,
                               const std::string& region) {
   workload::Workload work;  // all but the pods, which the snapshot reads where they are
-  work.nodes = objects.nodes;
+  work.nodes.reserve(objects.nodes.size());
+  for (const auto& node : objects.nodes) work.nodes.push_back(*node);
   work.nodePools = objects.nodePools;
   work.daemonSets = objects.daemonSets;
 
@@ -48,7 +49,8 @@ ClusterSnapshot buildSnapshot(const ClusterObjects& objects, const api::Instance
   }
 
   ClusterSnapshot out;
-  for (const api::NodeClaim& claim : objects.nodeClaims) {
+  for (const auto& shared : objects.nodeClaims) {
+    const api::NodeClaim& claim = *shared;
     if (claim.deleting()) continue;
     NodeClaimView view = viewOfNodeClaim(claim, catalog);
     if (auto it = nodeIndex.find(view.nodeName); !view.nodeName.empty() && it != nodeIndex.end()) {

@@ -27,15 +27,17 @@ struct NodeClassState {
   std::vector<api::Condition> conditions{};
 };
 
-// One consistent-enough read of the cluster. Values, so the solver never races the cache.
+// One consistent-enough read of the cluster. Values, or the cache's own immutable objects
+// (which an update replaces rather than changes), so the solver never races the cache.
 struct ClusterObjects {
   std::vector<api::Pod> pending;  // provisionable pods (isProvisionable), sorted by key
   // Non-terminal pods with spec.nodeName, shared with the cache they were read from (a large
   // cluster has tens of thousands: a pass must not copy them).
   std::vector<std::shared_ptr<const api::Pod>> bound;
-  std::vector<api::Node> nodes;
+  // Shared with the cache like `bound`: a pass reads thousands and copies only what it plans on.
+  std::vector<std::shared_ptr<const api::Node>> nodes;
   std::vector<api::NodePool> nodePools;
-  std::vector<api::NodeClaim> nodeClaims;
+  std::vector<std::shared_ptr<const api::NodeClaim>> nodeClaims;
   std::vector<api::Pod> daemonSets;  // optional overhead templates
   // Optional: the node classes the cache holds (for readiness; a class missing here is left
   // to the launch to report).

@@ -38,10 +38,10 @@ bool interrupted(const api::NodeClaim& claim) {
 size_t addInterruptedPods(ClusterObjects& objects) {
   std::set<std::string, std::less<>> nodes;
   for (const auto& claim : objects.nodeClaims) {
-    if (!claim.nodeName.empty() && interrupted(claim)) nodes.insert(claim.nodeName);
+    if (!claim->nodeName.empty() && interrupted(*claim)) nodes.insert(claim->nodeName);
   }
   if (nodes.empty()) return 0;
-  std::erase_if(objects.nodes, [&](const api::Node& n) { return nodes.contains(n.name); });
+  std::erase_if(objects.nodes, [&](const auto& n) { return nodes.contains(n->name); });
   size_t added = 0;
   std::vector<std::shared_ptr<const api::Pod>> kept;
   kept.reserve(objects.bound.size());

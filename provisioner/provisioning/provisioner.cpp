@@ -105,16 +105,17 @@ bool Provisioner::takeDueRetry(Clock::TimePoint now) {
   return true;
 }
 
-std::vector<api::NodeClaim> Provisioner::ownInFlight(const std::vector<api::NodeClaim>& seen) {
-  std::set<std::string> names;
-  for (const auto& c : seen) names.insert(c.name);
+std::vector<std::shared_ptr<const api::NodeClaim>> Provisioner::ownInFlight(
+    const std::vector<std::shared_ptr<const api::NodeClaim>>& seen) {
+  std::set<std::string, std::less<>> names;
+  for (const auto& c : seen) names.insert(c->name);
   std::lock_guard lock(mu_);
-  std::vector<api::NodeClaim> out;
+  std::vector<std::shared_ptr<const api::NodeClaim>> out;
   for (auto it = created_.begin(); it != created_.end();) {
     if (names.contains(it->first)) {
       it = created_.erase(it);  // the cache has it now: it speaks for itself
     } else {
-      out.push_back(it->second);
+      out.push_back(std::make_shared<const api::NodeClaim>(it->second));
       ++it;
     }
   }
@@ -136,12 +137,12 @@ void Provisioner::launchFailed(const std::string& name, bool capacityError) {
   if (capacityError) replanNow_ = true;
 }
 
-void Provisioner::dropFailedLaunches(std::vector<api::NodeClaim>& claims) {
+void Provisioner::dropFailedLaunches(std::vector<std::shared_ptr<const api::NodeClaim>>& claims) {
   std::lock_guard lock(mu_);
   std::set<std::string> stillShown;
-  std::erase_if(claims, [&](const api::NodeClaim& c) {
-    if (!failed_.contains(c.name)) return false;
-    stillShown.insert(c.name);
+  std::erase_if(claims, [&](const auto& c) {
+    if (!failed_.contains(c->name)) return false;
+    stillShown.insert(c->name);
     return true;
   });
   failed_ = std::move(stillShown);  // the rest are gone from the cache too

@@ -103,7 +103,8 @@ class Provisioner final : public Controller {
 
   // Claims this provisioner created that the given objects do not show yet (the cache lags
   // our own writes): they count as in-flight capacity. Thread-safe.
-  std::vector<api::NodeClaim> ownInFlight(const std::vector<api::NodeClaim>& seen);
+  std::vector<std::shared_ptr<const api::NodeClaim>> ownInFlight(
+      const std::vector<std::shared_ptr<const api::NodeClaim>>& seen);
 
   // The cache saw this claim deleted: the provisioner's own record of it goes too. Without
   // it, a claim created and deleted between two passes (a node that never registered) would
@@ -117,7 +118,7 @@ class Provisioner final : public Controller {
 
   // Drops from `claims` those the lifecycle deleted after a failed launch that the cache
   // still shows. Thread-safe.
-  void dropFailedLaunches(std::vector<api::NodeClaim>& claims);
+  void dropFailedLaunches(std::vector<std::shared_ptr<const api::NodeClaim>>& claims);
 
   // When a pass asked to be repeated although no trigger may come (after an error, while a
   // pool backs off, while offerings are held back after capacity errors), if one did. run()

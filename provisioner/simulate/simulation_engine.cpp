@@ -265,9 +265,9 @@ ClusterObjects SimulationEngine::readCluster() const {
   std::sort(objects.pending.begin(), objects.pending.end(), byKey);
   std::sort(objects.bound.begin(), objects.bound.end(),
             [](const auto& a, const auto& b) { return keyLess(*a, *b); });
-  objects.nodes = values(reader.nodesByName());
+  objects.nodes = reader.nodesByName();
   objects.nodePools = sortedValues(reader.nodePools());
-  objects.nodeClaims = values(reader.nodeClaimsByName());
+  objects.nodeClaims = reader.nodeClaimsByName();
   objects.daemonSets = trace_.daemonSets;
   return objects;
 }

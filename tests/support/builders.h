@@ -2,6 +2,7 @@
 // so that solver tests state only what matters to them.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,15 @@ inline api::NodePool openPool(std::string name = "default") {
   api::NodePool pool;
   pool.name = std::move(name);
   return pool;
+}
+
+// Immutable shared copies, as a cache hands its objects out (ClusterObjects::nodes, nodeClaims).
+template <typename T>
+std::vector<std::shared_ptr<const T>> shared(std::vector<T> values) {
+  std::vector<std::shared_ptr<const T>> out;
+  out.reserve(values.size());
+  for (T& v : values) out.push_back(std::make_shared<const T>(std::move(v)));
+  return out;
 }
 
 }  // namespace gantry::testing

@@ -141,12 +141,12 @@ class ConsolidationTest : public ::testing::Test {
   ClusterObjects objects() {
     ClusterObjects o;
     for (const auto& node : cluster_.nodes()) {
-      o.nodes.push_back(*node);
+      o.nodes.push_back(node);
       for (const auto& pod : cluster_.podsOn(node->name)) o.bound.push_back(pod);
     }
     for (const auto& claim : cluster_.nodeClaims()) {
       EXPECT_NE(claim, nullptr) << "a claim the fake cannot decode";
-      if (claim) o.nodeClaims.push_back(*claim);
+      if (claim) o.nodeClaims.push_back(claim);
     }
     o.nodePools.push_back(*cluster_.nodePool("default"));
     return o;

@@ -55,8 +55,8 @@ ClusterObjects objectsWith(bool initialized) {
   pod.tolerations = {{.key = "team", .op = api::Toleration::Op::kEqual, .value = "ml",
                       .effect = api::TaintEffect::kNoSchedule, .tolerationSeconds = std::nullopt}};
   objects.pending = {pod};
-  objects.nodes = {startingNode("ip-10-0-0-1")};
-  objects.nodeClaims = {claimFor("ip-10-0-0-1", initialized)};
+  objects.nodes = testing::shared<api::Node>({startingNode("ip-10-0-0-1")});
+  objects.nodeClaims = testing::shared<api::NodeClaim>({claimFor("ip-10-0-0-1", initialized)});
   api::NodePool pool = testing::openPool();
   objects.nodePools = {pool};
   return objects;
@@ -76,7 +76,9 @@ TEST(ClusterSnapshot, APodPlannedOntoARegisteringNodeStillFitsThereDespiteItsSta
 // meant (a cordon, a NoSchedule someone put on), and the pod does not fit.
 TEST(ClusterSnapshot, AnInitializedNodeIsJudgedByItsOwnTaints) {
   ClusterObjects objects = objectsWith(true);
-  objects.nodes[0].ready = true;
+  api::Node ready = *objects.nodes[0];
+  ready.ready = true;
+  objects.nodes = testing::shared<api::Node>({ready});
   ClusterSnapshot snap = buildSnapshot(objects, &kTypes, "us-east-1");
   auto plan = binpack::solve(snap.snapshot, kTypes);
   ASSERT_TRUE(plan) << plan.error().toString();

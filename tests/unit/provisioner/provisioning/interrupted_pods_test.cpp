@@ -41,8 +41,9 @@ api::Node node(const std::string& name) {
 
 ClusterObjects cluster(const std::string& reason, bool deleting) {
   ClusterObjects o;
-  o.nodes = {node("n1"), node("n2")};
-  o.nodeClaims = {claimOn("c1", "n1", reason, deleting), claimOn("c2", "n2", "", false)};
+  o.nodes = testing::shared<api::Node>({node("n1"), node("n2")});
+  o.nodeClaims = testing::shared<api::NodeClaim>(
+      {claimOn("c1", "n1", reason, deleting), claimOn("c2", "n2", "", false)});
   api::Pod terminating = boundPod("web-old", "n1", "ReplicaSet");
   terminating.terminating = true;
   api::Pod mirror = boundPod("static", "n1", "Node");
@@ -65,7 +66,7 @@ TEST(InterruptedPods, PodsOfAnInterruptedNodeArePlannedAsPendingAndTheNodeIsNoCa
   EXPECT_EQ(o.pending[1].name, "zz-waiting");
   // The node and everything bound to it leave the snapshot; the other node keeps its pod.
   ASSERT_EQ(o.nodes.size(), 1u);
-  EXPECT_EQ(o.nodes[0].name, "n2");
+  EXPECT_EQ(o.nodes[0]->name, "n2");
   ASSERT_EQ(o.bound.size(), 1u);
   EXPECT_EQ(o.bound[0]->name, "web-b");
 }

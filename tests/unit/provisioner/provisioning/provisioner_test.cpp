@@ -207,7 +207,7 @@ TEST_F(ProvisionerTest, AFailedLaunchIsNotCountedWhileTheCacheStillShowsItsClaim
   const std::vector<api::NodeClaim> stale = writer_.all();  // the cache, lagging the delete
   provisioner_.launchFailed(stale.front().name, /*capacityError=*/true);
   ClusterObjects lagging = objects({gpuPod("trial-0")});
-  lagging.nodeClaims = stale;
+  lagging.nodeClaims = testing::shared(stale);
   EXPECT_EQ(provisioner_.provision(lagging).claimsCreated, 1u);
   EXPECT_EQ(writer_.claims.size(), 2u);
 }
@@ -218,7 +218,7 @@ TEST_F(ProvisionerTest, InFlightClaimPreventsASecondClaim) {
   EXPECT_EQ(provisioner_.provision(objects({gpuPod("trial-0")})).claimsCreated, 0u);
   // The cache shows it now (not launched yet, as after a restart): still in flight.
   ClusterObjects withClaim = objects({gpuPod("trial-0")});
-  withClaim.nodeClaims = writer_.all();
+  withClaim.nodeClaims = testing::shared(writer_.all());
   EXPECT_EQ(provisioner_.provision(withClaim).claimsCreated, 0u);
   EXPECT_EQ(writer_.claims.size(), 1u);
 }
@@ -317,7 +317,7 @@ TEST_F(ProvisionerTest, GpuLimitIsNeverExceededAndTheBlockedPodIsTold) {
 
   // A later batch with the claims in the cache still sees the limit.
   ClusterObjects later = objects({gpuPod("trial-2"), gpuPod("trial-3")}, pool);
-  later.nodeClaims = writer_.all();
+  later.nodeClaims = testing::shared(writer_.all());
   EXPECT_EQ(provisioner_.provision(later).claimsCreated, 0u);
   EXPECT_EQ(writer_.claims.size(), 2u);
 }
@@ -367,7 +367,7 @@ TEST_F(ProvisionerTest, PodsPlannedOntoAnExistingNodeAreNominatedToIt) {
   warm.allocatable = testing::resources({{"cpu", "4"}, {"memory", "16Gi"}, {"pods", "29"},
                                          {"nvidia.com/gpu", "1"}});
   ClusterObjects o = objects({gpuPod("trial-1")});
-  o.nodes = {warm};
+  o.nodes = testing::shared<api::Node>({warm});
   EXPECT_EQ(provisioner_.provision(o).claimsCreated, 0u);
   EXPECT_TRUE(nominations_.nominated("warm-node", clock_.now()));
   clock_.advance(std::chrono::seconds(21));
