@@ -24,10 +24,12 @@ namespace gantry::binpack {
 
 class Packer {
  public:
-  // `fixedCostInTargets`: whether the type a fresh node is bought as counts the pool's fixed
-  // cost per node (fewer, larger nodes); every comparison of whole nodes counts it anyway.
-  Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::vector<PodClass>& classes,
-         const ResourceDims& dims, const Options& options, bool fixedCostInTargets = true);
+  // Packs into `state`, whose limits `chooser` reads. `fixedCostInTargets`: whether the type
+  // a fresh node is bought as counts the pool's fixed cost per node (fewer, larger nodes);
+  // every comparison of whole nodes counts it anyway.
+  Packer(PackingState& state, const Snapshot& snapshot, const CatalogIndex& index,
+         const std::vector<PodClass>& classes, const ResourceDims& dims, const Options& options,
+         const TypeChooser& chooser, const GpuColocation& colocation, bool fixedCostInTargets);
 
   // Whether counting fixed costs made some fresh node's target type differ from the one
   // chosen by instance price alone (so that fixedCostInTargets changed the packing).
@@ -47,8 +49,6 @@ class Packer {
   Plan buildPlan() const;
   // Per class, how many of its pods buildPlan puts on new nodes.
   std::vector<int64_t> podsPlannedPerClass() const;
-  // The co-location rule this packing kept, for the lower bound.
-  const GpuColocation& colocation() const { return colocation_; }
 
  private:
   // The GPU co-location rule (gpu_colocation.h) for the node's members as they are.
@@ -74,11 +74,8 @@ class Packer {
   bool openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
                 std::vector<Target>& targets);
   bool canJoin(const NewNode& node, uint32_t c) const;
-  // Classes whose pods go one at a time, each checked on its own: topology constraints (the
-  // counts change with every pod) and host ports (two never share a node).
-  bool placedOneByOne(uint32_t c) const {
-    return classes_[c].hasTopology || !classes_[c].hostPorts.empty() || topology_.needsZone(c);
-  }
+  // Classes whose pods go one at a time, each checked on its own (see the constructor).
+  bool placedOneByOne(uint32_t c) const { return state_.placedOneByOne[c]; }
   // The node's pin with a zone decided for class c when c needs one; nullopt when no zone
   // is allowed. A node pinned to one zone keeps its pin or gets nullopt (whether a type is
   // offered there is left to the pricing that follows).
@@ -98,9 +95,6 @@ class Packer {
   const std::vector<std::string>& eligibleZones(uint32_t c) const { return eligibleZones_[c]; }
   void addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
                  const Choice& choice);
-  void reprice(size_t n);
-  void removeNode(size_t n);
-  bool movable(const NewNode& node) const;
   // Share of the node's type used by its pods, in the fullest resource.
   double utilization(const NewNode& node) const;
   bool tryMerge(size_t a, size_t b);
@@ -112,20 +106,16 @@ class Packer {
   const ResourceDims& dims_;
   const Options& options_;
   const bool fixedCostInTargets_;
-  PoolLimits limits_;
-  TypeChooser chooser_;
+  PackingState& state_;
+  const TypeChooser& chooser_;
   bool fixedCostMovedATarget_ = false;
   Topology topology_;
-  GpuColocation colocation_;
-  std::vector<ExistingSlot> existing_;
-  std::vector<NewNode> nodes_;
+  const GpuColocation& colocation_;
   // Nodes whose budget type may still have room, in opening order, kept apart for GPU work
   // ([1]) and other work ([0]) since the co-location rule rarely lets them mix. A node drops
   // out for good once the smallest request of any class of its kind no longer fits.
   std::array<std::vector<size_t>, 2> open_;
   std::array<ResourceVector, 2> smallestRequest_;
-  std::vector<std::string> unplaced_;  // per pod: reason, empty when placed or not pending
-  std::vector<bool> placed_;
   std::vector<std::vector<std::string>> eligibleZones_;  // per class, cached
   std::map<std::string, OfferMask> gangPins_;
 };

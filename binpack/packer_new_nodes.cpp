@@ -83,7 +83,7 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   size_t i = 0;
   for (; i < candidates.size(); ++i) {
     const size_t n = candidates[i];
-    const NewNode& node = nodes_[n];
+    const NewNode& node = state_.nodes[n];
     if (node.pool != *pool || !canJoin(node, c)) continue;
     if (!(node.used + req).fitsIn(index_.pools()[*pool].largest)) continue;
     // A node already in one zone (or a class without zone constraints) keeps its pin, so the
@@ -125,7 +125,7 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   for (; i < candidates.size(); ++i) candidates[kept++] = candidates[i];
   candidates.resize(kept);
   if (bestNode < 0 || bestDelta > standalone + kEpsilon) return std::nullopt;
-  NewNode& node = nodes_[bestNode];
+  NewNode& node = state_.nodes[bestNode];
   node.pin = bestPin;
   addToNode(static_cast<size_t>(bestNode), c, &pod, 1, strict, bestChoice);
   // The node now holds a type within its budget: make it the one to fill up to, so the
@@ -136,7 +136,7 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
 
 void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next,
                       bool strict) {
-  NewNode& node = nodes_[n];
+  NewNode& node = state_.nodes[n];
   const Member member{c, strict};
   if (node.budgetType < 0 || next >= pods.size() || !canJoin(node, c)) return;
   const PoolEntry& pe = index_.pools()[node.pool];
@@ -148,7 +148,7 @@ void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, siz
   if (!choice) return;
   addToNode(n, c, pods.data() + next, static_cast<size_t>(k), strict, Choice{node.type, node.price});
   next += static_cast<size_t>(k);
-  reprice(n);
+  state_.reprice(n, chooser_);
 }
 
 bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
@@ -167,7 +167,7 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   if (cls.hasTopology) {
     // Hostname affinity to pods elsewhere, or a key no launchable node carries, rules a fresh
     // node out (zone-keyed checks were done by pinFor).
-    if (!topology_.allowsNewNode(c, strict, domainOf(node, nodes_.size()))) return false;
+    if (!topology_.allowsNewNode(c, strict, domainOf(node, state_.nodes.size()))) return false;
   }
   const int64_t remaining = static_cast<int64_t>(pods.size() - next);
   // The type with the lowest cost per pod for what is left of this class. The answer only
@@ -188,8 +188,8 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   Target& cached = *entry;
   const bool reuse =
       cached.type >= 0 && cached.fit <= remaining && cached.pool == *pool &&
-      (oneByOne ? cached.pin == node.pin && limits_.unlimited(*pool)
-                : limits_.allow(*pool, -1, cached.type, true));
+      (oneByOne ? cached.pin == node.pin && state_.limits.unlimited(*pool)
+                : state_.limits.allow(*pool, -1, cached.type, true));
   if (!reuse) {
     const bool withFixed = fixedCostInTargets_ && !oneByOne && chooser_.fixedCost(*pool) > 0;
     cached = chooser_.chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? chooser_.fixedCost(*pool) : 0);
@@ -209,20 +209,20 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   }
   // Topology-constrained pods go one at a time; others fill the node to its target.
   const int64_t take = oneByOne ? 1 : cached.fit;
-  nodes_.push_back(std::move(node));
-  const size_t n = nodes_.size() - 1;
+  state_.nodes.push_back(std::move(node));
+  const size_t n = state_.nodes.size() - 1;
   Choice choice = oneByOne && reuse ? cached.single : Choice{};
   if (choice.type < 0) {
-    choice = chooser_.bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
+    choice = chooser_.bestType(state_.nodes[n], cls.requests.scaled(take), member, state_.nodes[n].pin);
     if (oneByOne) cached.single = choice;
   }
   if (choice.type < 0) {
-    nodes_.pop_back();
+    state_.nodes.pop_back();
     return false;
   }
   // The node holds no pods yet, so this files every node under [0], GPU nodes included (list
   // [1] stays empty). Filing them by their kind would change plans; left as it was.
-  open_[typeKind(nodes_[n].gpu)].push_back(n);
+  open_[typeKind(state_.nodes[n].gpu)].push_back(n);
   addToNode(n, c, pods.data() + next, static_cast<size_t>(take), strict, choice);
   next += static_cast<size_t>(take);
   return true;

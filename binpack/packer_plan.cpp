@@ -24,7 +24,7 @@ bool priceEstimated(const api::InstanceType& type, const std::string& zone,
 
 std::vector<int64_t> Packer::podsPlannedPerClass() const {
   std::vector<int64_t> count(classes_.size(), 0);
-  for (const NewNode& node : nodes_) {
+  for (const NewNode& node : state_.nodes) {
     if (!node.alive || node.type < 0) continue;
     for (uint32_t c : node.podClass) ++count[c];
   }
@@ -43,7 +43,7 @@ Plan Packer::buildPlan() const {
     std::string requestsText;
   };
   std::unordered_map<std::string, ShapeInfo> shapes;
-  for (const NewNode& node : nodes_) {
+  for (const NewNode& node : state_.nodes) {
     if (!node.alive || node.pods.empty() || node.type < 0) continue;
     const PoolEntry& pe = index_.pools()[node.pool];
     PlannedNode out;
@@ -122,14 +122,14 @@ Plan Packer::buildPlan() const {
     plan.totalPricePerHour += out.nodeCostPerHour;
     plan.nodes.push_back(std::move(out));
   }
-  for (const ExistingSlot& slot : existing_) {
+  for (const ExistingSlot& slot : state_.existing) {
     for (const auto& [pod, cls] : slot.placed) {
       plan.existing.push_back({snapshot_.pods[pod].key(), slot.node->name, slot.node->inFlight});
     }
   }
   for (size_t i = 0; i < snapshot_.pods.size(); ++i) {
-    if (!unplaced_[i].empty() && !placed_[i]) {
-      plan.unschedulable.push_back({snapshot_.pods[i].key(), unplaced_[i]});
+    if (!state_.unplaced[i].empty() && !state_.placed[i]) {
+      plan.unschedulable.push_back({snapshot_.pods[i].key(), state_.unplaced[i]});
     }
   }
   return plan;

@@ -18,13 +18,6 @@ constexpr size_t kMaxNodesForMerge = 400;
 constexpr double kMergeUtilization = 0.8;
 }  // namespace
 
-void Packer::removeNode(size_t n) {
-  NewNode& node = nodes_[n];
-  if (!node.alive) return;
-  limits_.charge(node.pool, node.type, -1, -1);
-  node.alive = false;
-}
-
 void Packer::enforceGangs() {
   std::map<std::string, std::pair<size_t, std::string>> failedGangs;  // gang -> (count, reason)
   std::map<std::string, size_t> gangSize;
@@ -32,16 +25,16 @@ void Packer::enforceGangs() {
     if (cls.gang.empty()) continue;
     gangSize[cls.gang] += cls.pods.size();
     for (size_t pod : cls.pods) {
-      if (placed_[pod]) continue;
+      if (state_.placed[pod]) continue;
       auto& f = failedGangs[cls.gang];
-      if (f.first++ == 0) f.second = unplaced_[pod];
+      if (f.first++ == 0) f.second = state_.unplaced[pod];
     }
   }
   if (failedGangs.empty()) return;
-  for (size_t n = 0; n < nodes_.size(); ++n) {
-    if (nodes_[n].alive && failedGangs.count(nodes_[n].gang)) removeNode(n);
+  for (size_t n = 0; n < state_.nodes.size(); ++n) {
+    if (state_.nodes[n].alive && failedGangs.count(state_.nodes[n].gang)) state_.removeNode(n);
   }
-  for (ExistingSlot& slot : existing_) {
+  for (ExistingSlot& slot : state_.existing) {
     std::erase_if(slot.placed, [&](const auto& entry) {
       const PodClass& cls = classes_[entry.second];
       if (!failedGangs.count(cls.gang)) return false;
@@ -57,8 +50,8 @@ void Packer::enforceGangs() {
                                std::to_string(gangSize[cls.gang]) +
                                " pods cannot be placed: " + it->second.second;
     for (size_t pod : cls.pods) {
-      placed_[pod] = false;
-      unplaced_[pod] = reason;
+      state_.placed[pod] = false;
+      state_.unplaced[pod] = reason;
     }
   }
 }
@@ -73,16 +66,9 @@ double Packer::utilization(const NewNode& node) const {
   return most;
 }
 
-bool Packer::movable(const NewNode& node) const {
-  if (!node.alive || !node.gang.empty()) return false;
-  return std::none_of(node.members.begin(), node.members.end(), [&](const Member& m) {
-    return placedOneByOne(m.cls);
-  });
-}
-
 bool Packer::tryMerge(size_t a, size_t b) {
-  NewNode& na = nodes_[a];
-  NewNode& nb = nodes_[b];
+  NewNode& na = state_.nodes[a];
+  NewNode& nb = state_.nodes[b];
   if (na.pool != nb.pool) return false;
   NewNode merged = na;
   merged.type = -1;  // priced as a fresh node; limits are re-checked below
@@ -102,14 +88,14 @@ bool Packer::tryMerge(size_t a, size_t b) {
     return false;
   }
   // Limits: release both, then charge the merged type if it fits.
-  limits_.charge(na.pool, na.type, -1, -1);
-  limits_.charge(nb.pool, nb.type, -1, -1);
-  if (!limits_.allow(na.pool, -1, choice.type, true)) {
-    limits_.charge(na.pool, -1, na.type, 1);
-    limits_.charge(nb.pool, -1, nb.type, 1);
+  state_.limits.charge(na.pool, na.type, -1, -1);
+  state_.limits.charge(nb.pool, nb.type, -1, -1);
+  if (!state_.limits.allow(na.pool, -1, choice.type, true)) {
+    state_.limits.charge(na.pool, -1, na.type, 1);
+    state_.limits.charge(nb.pool, -1, nb.type, 1);
     return false;
   }
-  limits_.charge(na.pool, -1, choice.type, 1);
+  state_.limits.charge(na.pool, -1, choice.type, 1);
   merged.type = choice.type;
   merged.price = choice.price;
   merged.budget = choice.price.price;
@@ -126,28 +112,28 @@ void Packer::improve() {
     // Only under-filled nodes are worth merging (the last node of each class, mostly):
     // a node filled to its type gains nothing from a partner.
     std::vector<size_t> live;
-    for (size_t n = 0; n < nodes_.size(); ++n) {
-      if (movable(nodes_[n]) && utilization(nodes_[n]) < kMergeUtilization) live.push_back(n);
+    for (size_t n = 0; n < state_.nodes.size(); ++n) {
+      if (state_.movable(state_.nodes[n]) && utilization(state_.nodes[n]) < kMergeUtilization) live.push_back(n);
     }
     if (live.size() < 2 || live.size() > kMaxNodesForMerge) break;
     // Least-filled, cheapest nodes first: they are the ones worth folding into others.
     std::sort(live.begin(), live.end(), [&](size_t a, size_t b) {
-      if (nodes_[a].price.price != nodes_[b].price.price) {
-        return nodes_[a].price.price < nodes_[b].price.price;
+      if (state_.nodes[a].price.price != state_.nodes[b].price.price) {
+        return state_.nodes[a].price.price < state_.nodes[b].price.price;
       }
       return a < b;
     });
     bool changed = false;
     for (size_t i = 0; i < live.size(); ++i) {
       for (size_t j = i + 1; j < live.size(); ++j) {
-        if (nodes_[live[i]].alive && nodes_[live[j]].alive && tryMerge(live[j], live[i])) {
+        if (state_.nodes[live[i]].alive && state_.nodes[live[j]].alive && tryMerge(live[j], live[i])) {
           changed = true;
           break;
         }
       }
     }
-    for (size_t n = 0; n < nodes_.size(); ++n) {
-      if (nodes_[n].alive) reprice(n);
+    for (size_t n = 0; n < state_.nodes.size(); ++n) {
+      if (state_.nodes[n].alive) state_.reprice(n, chooser_);
     }
     if (!changed) return;
   }
@@ -156,8 +142,8 @@ void Packer::improve() {
   // one at a time (topology), and spread or anti-affinity may never fill it; the larger types
   // that per-node fixed costs favour make such leftovers dear.
   if (options_.improvementRounds <= 0) return;
-  for (size_t n = 0; n < nodes_.size(); ++n) {
-    if (nodes_[n].alive) reprice(n);
+  for (size_t n = 0; n < state_.nodes.size(); ++n) {
+    if (state_.nodes[n].alive) state_.reprice(n, chooser_);
   }
 }
 
@@ -171,9 +157,9 @@ void Packer::exactSearch() {
   };
   std::vector<Item> items;
   double greedyCost = 0;
-  for (const NewNode& node : nodes_) {
+  for (const NewNode& node : state_.nodes) {
     if (!node.alive) continue;
-    if (!movable(node)) return;
+    if (!state_.movable(node)) return;
     greedyCost += node.price.price + chooser_.fixedCost(node.pool);
     for (size_t i = 0; i < node.pods.size(); ++i) {
       const uint32_t c = node.podClass[i];
@@ -249,20 +235,20 @@ void Packer::exactSearch() {
 
   // Replace the greedy nodes with the optimal blocks if the limits allow them.
   std::vector<size_t> old;
-  for (size_t n = 0; n < nodes_.size(); ++n) {
-    if (nodes_[n].alive) old.push_back(n);
+  for (size_t n = 0; n < state_.nodes.size(); ++n) {
+    if (state_.nodes[n].alive) old.push_back(n);
   }
-  for (size_t n : old) removeNode(n);
+  for (size_t n : old) state_.removeNode(n);
   std::vector<NewNode> fresh;
   bool fits = true;
   for (size_t k = 0; k < bestBlocks.size() && fits; ++k) {
     NewNode b = bestBlocks[k];
     Choice c = chooser_.bestType(b, ResourceVector{}, std::nullopt, b.pin, false);
-    if (!limits_.allow(b.pool, -1, c.type, true)) {
+    if (!state_.limits.allow(b.pool, -1, c.type, true)) {
       fits = false;
       break;
     }
-    limits_.charge(b.pool, -1, c.type, 1);
+    state_.limits.charge(b.pool, -1, c.type, 1);
     b.type = c.type;
     b.price = c.price;
     b.budget = c.price.price;
@@ -274,15 +260,15 @@ void Packer::exactSearch() {
     fresh.push_back(std::move(b));
   }
   if (!fits) {
-    for (const NewNode& b : fresh) limits_.charge(b.pool, b.type, -1, -1);
+    for (const NewNode& b : fresh) state_.limits.charge(b.pool, b.type, -1, -1);
     for (size_t n : old) {
-      nodes_[n].alive = true;
-      limits_.charge(nodes_[n].pool, -1, nodes_[n].type, 1);
+      state_.nodes[n].alive = true;
+      state_.limits.charge(state_.nodes[n].pool, -1, state_.nodes[n].type, 1);
     }
     return;
   }
-  std::erase_if(nodes_, [](const NewNode& n) { return !n.alive; });
-  for (auto& b : fresh) nodes_.push_back(std::move(b));
+  std::erase_if(state_.nodes, [](const NewNode& n) { return !n.alive; });
+  for (auto& b : fresh) state_.nodes.push_back(std::move(b));
 }
 
 }  // namespace gantry::binpack

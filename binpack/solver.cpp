@@ -9,7 +9,9 @@
 #include "binpack/catalog_index.h"
 #include "binpack/gpu_colocation.h"
 #include "binpack/packer.h"
+#include "binpack/packing_state.h"
 #include "binpack/pod_class.h"
+#include "binpack/type_chooser.h"
 
 namespace gantry::binpack {
 
@@ -93,17 +95,20 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
   if (!index) return fail(index.error());
   auto classes = buildClasses(snapshot.pods, *index, dims);
   if (!classes) return fail(classes.error());
-  // One packing over the shared, read-only index and classes (each packing charges the pool
-  // limits into a ledger of its own).
+  const GpuColocation colocation(*index, *classes);
+  // One packing over the shared, read-only index, classes and co-location rule (each packing
+  // charges the pool limits into a ledger of its own, in its state).
   auto pack = [&](bool fixedCostInTargets, bool* moved) -> Plan {
-    Packer packer(snapshot, *index, *classes, dims, options, fixedCostInTargets);
+    PackingState state(snapshot, *index, dims);
+    const TypeChooser chooser(*index, *classes, state.limits);
+    Packer packer(state, snapshot, *index, *classes, dims, options, chooser, colocation, fixedCostInTargets);
     for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
     packer.enforceGangs();
     packer.improve();
     packer.exactSearch();
     Plan plan = packer.buildPlan();
-    plan.lowerBoundPerHour = lowerBound(packer.podsPlannedPerClass(), *classes, *index, packer.colocation());
-    plan.lowerBoundGpuIsolation = packer.colocation().describe();
+    plan.lowerBoundPerHour = lowerBound(packer.podsPlannedPerClass(), *classes, *index, colocation);
+    plan.lowerBoundGpuIsolation = colocation.describe();
     if (moved) *moved = packer.fixedCostMovedATarget();
     return plan;
   };
