@@ -46,10 +46,6 @@ class Packer {
   // Exhaustive search over partitions when few pods are on new nodes; keeps the better plan.
   void exactSearch();
 
-  Plan buildPlan() const;
-  // Per class, how many of its pods buildPlan puts on new nodes.
-  std::vector<int64_t> podsPlannedPerClass() const;
-
  private:
   // The GPU co-location rule (gpu_colocation.h) for the node's members as they are.
   bool gpuRuleHolds(const NewNode& node) const {

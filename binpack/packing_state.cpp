@@ -8,7 +8,8 @@
 
 namespace gantry::binpack {
 
-PackingState::PackingState(const Snapshot& snapshot, const CatalogIndex& index, const ResourceDims& dims)
+PackingState::PackingState(const Snapshot& snapshot, const CatalogIndex& index,
+                           const ResourceDims& dims)
     : limits(snapshot, index, dims) {
   unplaced.resize(snapshot.pods.size());
   placed.assign(snapshot.pods.size(), false);

@@ -10,6 +10,7 @@
 #include "binpack/gpu_colocation.h"
 #include "binpack/packer.h"
 #include "binpack/packing_state.h"
+#include "binpack/plan_builder.h"
 #include "binpack/pod_class.h"
 #include "binpack/type_chooser.h"
 
@@ -101,13 +102,15 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
   auto pack = [&](bool fixedCostInTargets, bool* moved) -> Plan {
     PackingState state(snapshot, *index, dims);
     const TypeChooser chooser(*index, *classes, state.limits);
-    Packer packer(state, snapshot, *index, *classes, dims, options, chooser, colocation, fixedCostInTargets);
+    Packer packer(state, snapshot, *index, *classes, dims, options, chooser, colocation,
+                  fixedCostInTargets);
     for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
     packer.enforceGangs();
     packer.improve();
     packer.exactSearch();
-    Plan plan = packer.buildPlan();
-    plan.lowerBoundPerHour = lowerBound(packer.podsPlannedPerClass(), *classes, *index, colocation);
+    Plan plan = buildPlan(state, snapshot, *index, dims, chooser, options.maxInstanceTypeOptions);
+    plan.lowerBoundPerHour =
+        lowerBound(podsPlannedPerClass(state, classes->size()), *classes, *index, colocation);
     plan.lowerBoundGpuIsolation = colocation.describe();
     if (moved) *moved = packer.fixedCostMovedATarget();
     return plan;
