@@ -41,8 +41,6 @@ class Packer {
   void placeClass(uint32_t c);
   // Gangs are all-or-nothing: removes every placement of a gang with an unplaced member.
   void enforceGangs();
-  // Local search: empty nodes into others and merge pairs when that is cheaper.
-  void improve();
   // Exhaustive search over partitions when few pods are on new nodes; keeps the better plan.
   void exactSearch();
 
@@ -91,9 +89,6 @@ class Packer {
   const std::vector<std::string>& eligibleZones(uint32_t c) const { return eligibleZones_[c]; }
   void addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
                  const Choice& choice);
-  // Share of the node's type used by its pods, in the fullest resource.
-  double utilization(const NewNode& node) const;
-  bool tryMerge(size_t a, size_t b);
   std::string unplacedReason(uint32_t c) const;
 
   const Snapshot& snapshot_;

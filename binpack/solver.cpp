@@ -8,6 +8,7 @@
 
 #include "binpack/catalog_index.h"
 #include "binpack/gpu_colocation.h"
+#include "binpack/local_search.h"
 #include "binpack/packer.h"
 #include "binpack/packing_state.h"
 #include "binpack/plan_builder.h"
@@ -106,7 +107,7 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
                   fixedCostInTargets);
     for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
     packer.enforceGangs();
-    packer.improve();
+    LocalSearch(state, *index, chooser, colocation).run(options.improvementRounds);
     packer.exactSearch();
     Plan plan = buildPlan(state, snapshot, *index, dims, chooser, options.maxInstanceTypeOptions);
     plan.lowerBoundPerHour =
