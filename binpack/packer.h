@@ -41,14 +41,8 @@ class Packer {
   void placeClass(uint32_t c);
   // Gangs are all-or-nothing: removes every placement of a gang with an unplaced member.
   void enforceGangs();
-  // Exhaustive search over partitions when few pods are on new nodes; keeps the better plan.
-  void exactSearch();
 
  private:
-  // The GPU co-location rule (gpu_colocation.h) for the node's members as they are.
-  bool gpuRuleHolds(const NewNode& node) const {
-    return colocation_.holds(node.pool, node.members, node.gpu);
-  }
   // Puts the pod on the first of `slots` (indices into existing_) that takes it. Drops the
   // slots that can never take a pod of class c while it is being placed, as insertIntoOpen does.
   bool placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots);

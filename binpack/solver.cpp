@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "binpack/catalog_index.h"
+#include "binpack/exact_search.h"
 #include "binpack/gpu_colocation.h"
 #include "binpack/local_search.h"
 #include "binpack/packer.h"
@@ -108,7 +109,7 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
     for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
     packer.enforceGangs();
     LocalSearch(state, *index, chooser, colocation).run(options.improvementRounds);
-    packer.exactSearch();
+    ExactSearch(state, *classes, chooser, colocation).run(options.exactSearchMaxPods);
     Plan plan = buildPlan(state, snapshot, *index, dims, chooser, options.maxInstanceTypeOptions);
     plan.lowerBoundPerHour =
         lowerBound(podsPlannedPerClass(state, classes->size()), *classes, *index, colocation);
