@@ -1,5 +1,7 @@
-// solve(): index the catalog, group pods into classes, place class by class, then
-// improve. Also computes the lower bound reported next to each plan.
+// solve(): index the catalog, group pods into classes, then run the passes of a packing over
+// one PackingState: the greedy places class by class, the local search and the exact search
+// improve on it, and the plan is read off it. Also computes the lower bound reported next to
+// each plan.
 #include "binpack/solver.h"
 
 #include <algorithm>
@@ -9,8 +11,8 @@
 #include "binpack/catalog_index.h"
 #include "binpack/exact_search.h"
 #include "binpack/gpu_colocation.h"
+#include "binpack/greedy_packer.h"
 #include "binpack/local_search.h"
-#include "binpack/packer.h"
 #include "binpack/packing_state.h"
 #include "binpack/plan_builder.h"
 #include "binpack/pod_class.h"
@@ -104,17 +106,17 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
   auto pack = [&](bool fixedCostInTargets, bool* moved) -> Plan {
     PackingState state(snapshot, *index, dims);
     const TypeChooser chooser(*index, *classes, state.limits);
-    Packer packer(state, snapshot, *index, *classes, dims, options, chooser, colocation,
-                  fixedCostInTargets);
-    for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
-    packer.enforceGangs();
+    GreedyPacker greedy(state, snapshot, *index, *classes, dims, chooser, colocation,
+                        fixedCostInTargets);
+    for (uint32_t c = 0; c < classes->size(); ++c) greedy.placeClass(c);
+    greedy.enforceGangs();
     LocalSearch(state, *index, chooser, colocation).run(options.improvementRounds);
     ExactSearch(state, *classes, chooser, colocation).run(options.exactSearchMaxPods);
     Plan plan = buildPlan(state, snapshot, *index, dims, chooser, options.maxInstanceTypeOptions);
     plan.lowerBoundPerHour =
         lowerBound(podsPlannedPerClass(state, classes->size()), *classes, *index, colocation);
     plan.lowerBoundGpuIsolation = colocation.describe();
-    if (moved) *moved = packer.fixedCostMovedATarget();
+    if (moved) *moved = greedy.fixedCostMovedATarget();
     return plan;
   };
   bool moved = false;

@@ -1,7 +1,7 @@
 // Placement: existing capacity first, then nodes already opened in this plan (first fit,
 // or the cheapest upgrade when that costs less than a node of its own), then new nodes
 // whose type is chosen for the lowest price per pod. Pod classes arrive largest first.
-#include "binpack/packer.h"
+#include "binpack/greedy_packer.h"
 
 #include <algorithm>
 #include <bit>
@@ -20,14 +20,14 @@ constexpr size_t kGrowWindow = 16;
 constexpr size_t kMaxGrowthsPerClass = 256;
 }  // namespace
 
-Packer::Packer(PackingState& state, const Snapshot& snapshot, const CatalogIndex& index,
-               const std::vector<PodClass>& classes, const ResourceDims& dims, const Options& options,
-               const TypeChooser& chooser, const GpuColocation& colocation, bool fixedCostInTargets)
+GreedyPacker::GreedyPacker(PackingState& state, const Snapshot& snapshot,
+                           const CatalogIndex& index, const std::vector<PodClass>& classes,
+                           const ResourceDims& dims, const TypeChooser& chooser,
+                           const GpuColocation& colocation, bool fixedCostInTargets)
     : snapshot_(snapshot),
       index_(index),
       classes_(classes),
       dims_(dims),
-      options_(options),
       fixedCostInTargets_(fixedCostInTargets),
       state_(state),
       chooser_(chooser),
@@ -75,19 +75,19 @@ Packer::Packer(PackingState& state, const Snapshot& snapshot, const CatalogIndex
   }
 }
 
-DomainRef Packer::domainOf(const NewNode& node, size_t index) const {
+DomainRef GreedyPacker::domainOf(const NewNode& node, size_t index) const {
   DomainRef ref{"new/" + std::to_string(index), std::nullopt, &index_.pools()[node.pool].labels};
   if (auto z = singleZone(node.pin)) ref.zone = index_.zones()[*z];
   return ref;
 }
 
-OfferMask Packer::gangPin(uint32_t c) const {
+OfferMask GreedyPacker::gangPin(uint32_t c) const {
   const std::string& gang = classes_[c].gang;
   if (auto it = gangPins_.find(gang); !gang.empty() && it != gangPins_.end()) return it->second;
   return OfferMask::all();
 }
 
-bool Packer::canJoin(const NewNode& node, uint32_t c) const {
+bool GreedyPacker::canJoin(const NewNode& node, uint32_t c) const {
   const PodClass& cls = classes_[c];
   if (!node.alive || node.gang != cls.gang) return false;
   if (!cls.hostPorts.empty() &&
@@ -100,7 +100,7 @@ bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   return colocation_.mayJoin(node.pool, node.members, node.gpu, c);
 }
 
-void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
+void GreedyPacker::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
                        const Choice& choice) {
   NewNode& node = state_.nodes[n];
   const PodClass& cls = classes_[c];
@@ -123,7 +123,7 @@ void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, b
   for (size_t i = 0; i < count; ++i) state_.placed[pods[i]] = true;
 }
 
-bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots) {
+bool GreedyPacker::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots) {
   const PodClass& cls = classes_[c];
   const api::Pod& p = snapshot_.pods[pod];
   // A slot that refuses the pod for good (no room left: free room only shrinks while the class
@@ -166,7 +166,7 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<si
   return placed;
 }
 
-void Packer::placeClass(uint32_t c) {
+void GreedyPacker::placeClass(uint32_t c) {
   const PodClass& cls = classes_[c];
   std::vector<size_t> pending = cls.pods;
   const bool oneByOne = placedOneByOne(c);
@@ -242,52 +242,6 @@ void Packer::placeClass(uint32_t c) {
   }
   std::string reason = unplacedReason(c);
   for (size_t pod : pending) state_.unplaced[pod] = reason;
-}
-
-std::string Packer::unplacedReason(uint32_t c) const {
-  const PodClass& cls = classes_[c];
-  if (index_.pools().empty()) return "no NodePool to provision from";
-  std::string rejections;
-  bool anyPool = false;
-  for (size_t p = 0; p < index_.pools().size(); ++p) {
-    if (cls.poolRejections[p].empty()) {
-      anyPool = true;
-      continue;
-    }
-    if (!rejections.empty()) rejections += "; ";
-    rejections += cls.poolRejections[p];
-  }
-  if (!anyPool) return rejections;
-  // Some pool fits the pod alone: limits or topology must be what stopped it.
-  for (size_t p = 0; p < index_.pools().size(); ++p) {
-    if (!cls.poolRejections[p].empty()) continue;
-    const PoolEntry& pe = index_.pools()[p];
-    if (state_.limits.remainingNodes(p) < 1) {
-      return "NodePool " + pe.pool->name + " has reached its limit on nodes";
-    }
-    for (size_t d = 0; d < dims_.names().size(); ++d) {
-      if (!state_.limits.limits(p, d)) continue;
-      bool blocks = true;
-      for (uint32_t t : pe.typesByPrice) {
-        if (!cls.relaxed()[p][t].empty() && index_.limitCapacity(t).v[d] <= state_.limits.remaining(p).v[d]) {
-          blocks = false;
-          break;
-        }
-      }
-      if (blocks) {
-        return "NodePool " + pe.pool->name + " limit " + dims_.names()[d] + "=" +
-               pe.pool->limits.get(dims_.names()[d]).toString() +
-               " would be exceeded by any node that fits the pod";
-      }
-    }
-  }
-  if (cls.hasTopology) {
-    if (std::string why = topology_.impossibleReason(c); !why.empty()) return why;
-    return "its topology spread or pod (anti-)affinity constraints cannot be met by any "
-           "allowed node and zone";
-  }
-  if (!cls.gang.empty()) return "gang " + cls.gang + " must fit in one zone and it does not";
-  return "no allowed instance type and offering is left for it";
 }
 
 }  // namespace gantry::binpack

@@ -1,35 +1,36 @@
-// The packing state and moves of one solve: existing nodes with their free capacity, the
-// new nodes opened so far, and the operations the solver composes (place a class, open a
-// node, re-price a node, undo a gang). Internal to binpack; solver.cpp drives it.
+// The greedy pass, the first of a packing: places the pod classes one after another (largest
+// first) into a PackingState, on existing nodes, on new nodes it opened, or on fresh ones, and
+// then undoes the gangs that did not fit whole. It alone keeps the topology counts: the passes
+// after it leave the nodes of pods placed one at a time as they are.
 #pragma once
 
 #include <array>
-#include <limits>
+#include <cstdint>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "binpack/catalog_index.h"
 #include "binpack/gpu_colocation.h"
-#include "binpack/pod_class.h"
 #include "binpack/packing_state.h"
-#include "binpack/pool_limits.h"
+#include "binpack/pod_class.h"
 #include "binpack/snapshot.h"
 #include "binpack/topology.h"
 #include "binpack/type_chooser.h"
 
 namespace gantry::binpack {
 
-class Packer {
+class GreedyPacker {
  public:
-  // Packs into `state`, whose limits `chooser` reads. `fixedCostInTargets`: whether the type
-  // a fresh node is bought as counts the pool's fixed cost per node (fewer, larger nodes);
-  // every comparison of whole nodes counts it anyway.
-  Packer(PackingState& state, const Snapshot& snapshot, const CatalogIndex& index,
-         const std::vector<PodClass>& classes, const ResourceDims& dims, const Options& options,
-         const TypeChooser& chooser, const GpuColocation& colocation, bool fixedCostInTargets);
+  // Packs into `state`, whose limits `chooser` reads, and sets state.placedOneByOne.
+  // `fixedCostInTargets`: whether the type a fresh node is bought as counts the pool's fixed
+  // cost per node (fewer, larger nodes); every comparison of whole nodes counts it anyway.
+  GreedyPacker(PackingState& state, const Snapshot& snapshot, const CatalogIndex& index,
+               const std::vector<PodClass>& classes, const ResourceDims& dims,
+               const TypeChooser& chooser, const GpuColocation& colocation,
+               bool fixedCostInTargets);
 
   // Whether counting fixed costs made some fresh node's target type differ from the one
   // chosen by instance price alone (so that fixedCostInTargets changed the packing).
@@ -37,16 +38,16 @@ class Packer {
 
   // Places every pod of class `c`: existing nodes first, then open new nodes, then fresh
   // nodes; with preferences first, then without. Pods that cannot go anywhere get a
-  // reason in unplaced().
+  // reason in state.unplaced.
   void placeClass(uint32_t c);
   // Gangs are all-or-nothing: removes every placement of a gang with an unplaced member.
   void enforceGangs();
 
  private:
-  // Puts the pod on the first of `slots` (indices into existing_) that takes it. Drops the
+  // Puts the pod on the first of `slots` (indices into state.existing) that takes it. Drops the
   // slots that can never take a pod of class c while it is being placed, as insertIntoOpen does.
   bool placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots);
-  // Puts one pod on the node among `candidates` (indices into nodes_, in opening order) where
+  // Puts one pod on the node among `candidates` (indices into state.nodes, opening order) where
   // it costs least, if that beats `standalone`; returns the node. Drops from `candidates` the
   // nodes that can never take a pod of class c while it is being placed (a different pool,
   // no room even when grown, refused by a hostname spread or anti-affinity), so a class
@@ -89,7 +90,6 @@ class Packer {
   const CatalogIndex& index_;
   const std::vector<PodClass>& classes_;
   const ResourceDims& dims_;
-  const Options& options_;
   const bool fixedCostInTargets_;
   PackingState& state_;
   const TypeChooser& chooser_;

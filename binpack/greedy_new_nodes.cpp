@@ -1,13 +1,13 @@
 // Placement on nodes this plan opens: the type a fresh node is bought as, the zone it is pinned
 // to, growing an open node into a larger type when that beats a node of the class's own, and
-// filling a node up to the type it was opened for. Packer::placeClass drives these.
+// filling a node up to the type it was opened for. GreedyPacker::placeClass drives these.
 #include <algorithm>
 
-#include "binpack/packer.h"
+#include "binpack/greedy_packer.h"
 
 namespace gantry::binpack {
 
-const OfferMask& Packer::offersFor(const NewNode& node, const Member& member) const {
+const OfferMask& GreedyPacker::offersFor(const NewNode& node, const Member& member) const {
   std::string key;
   auto append = [&key](const auto& value) {
     key.append(reinterpret_cast<const char*>(&value), sizeof value);
@@ -33,13 +33,13 @@ const OfferMask& Packer::offersFor(const NewNode& node, const Member& member) co
   return it->second;
 }
 
-uint64_t Packer::possibleZones(const NewNode& node, const Member& member) const {
+uint64_t GreedyPacker::possibleZones(const NewNode& node, const Member& member) const {
   // The pin is a mask like the types' (per capacity type), so it can be applied to the union
   // over types instead of to each type: the same zones.
   return (node.pin & offersFor(node, member)).anyZone();
 }
 
-std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
+std::optional<OfferMask> GreedyPacker::pinFor(const NewNode& node, uint32_t c, bool strict,
                                         const Member& member) const {
   if (!topology_.needsZone(c)) return node.pin;
   // One zone left: only the topology decides, the price check that follows finds out
@@ -57,7 +57,7 @@ std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool st
   return node.pin & OfferMask::of(1ull << z, 0b11);
 }
 
-std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict,
+std::optional<size_t> GreedyPacker::insertIntoOpen(uint32_t c, size_t pod, bool strict,
                                             double standalone, std::vector<size_t>& candidates) {
   auto pool = chooser_.poolFor(c, strict);
   if (!pool) return std::nullopt;
@@ -134,7 +134,7 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   return static_cast<size_t>(bestNode);
 }
 
-void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next,
+void GreedyPacker::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next,
                       bool strict) {
   NewNode& node = state_.nodes[n];
   const Member member{c, strict};
@@ -151,7 +151,7 @@ void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, siz
   state_.reprice(n, chooser_);
 }
 
-bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
+bool GreedyPacker::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
                       std::vector<Target>& targets) {
   auto pool = chooser_.poolFor(c, strict);
   if (!pool) return false;
