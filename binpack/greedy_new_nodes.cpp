@@ -40,7 +40,7 @@ uint64_t GreedyPacker::possibleZones(const NewNode& node, const Member& member) 
 }
 
 std::optional<OfferMask> GreedyPacker::pinFor(const NewNode& node, uint32_t c, bool strict,
-                                        const Member& member) const {
+                                              const Member& member) const {
   if (!topology_.needsZone(c)) return node.pin;
   // One zone left: only the topology decides, the price check that follows finds out
   // whether any type is offered there (scanning the types here for each pod is what made
@@ -58,7 +58,8 @@ std::optional<OfferMask> GreedyPacker::pinFor(const NewNode& node, uint32_t c, b
 }
 
 std::optional<size_t> GreedyPacker::insertIntoOpen(uint32_t c, size_t pod, bool strict,
-                                            double standalone, std::vector<size_t>& candidates) {
+                                                  double standalone,
+                                                  std::vector<size_t>& candidates) {
   auto pool = chooser_.poolFor(c, strict);
   if (!pool) return std::nullopt;
   const Member member{c, strict};
@@ -135,7 +136,7 @@ std::optional<size_t> GreedyPacker::insertIntoOpen(uint32_t c, size_t pod, bool 
 }
 
 void GreedyPacker::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next,
-                      bool strict) {
+                            bool strict) {
   NewNode& node = state_.nodes[n];
   const Member member{c, strict};
   if (node.budgetType < 0 || next >= pods.size() || !canJoin(node, c)) return;
@@ -151,8 +152,8 @@ void GreedyPacker::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pod
   state_.reprice(n, chooser_);
 }
 
-bool GreedyPacker::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
-                      std::vector<Target>& targets) {
+bool GreedyPacker::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
+                            bool strict, std::vector<Target>& targets) {
   auto pool = chooser_.poolFor(c, strict);
   if (!pool) return false;
   const PodClass& cls = classes_[c];
@@ -213,7 +214,8 @@ bool GreedyPacker::openNode(uint32_t c, const std::vector<size_t>& pods, size_t&
   const size_t n = state_.nodes.size() - 1;
   Choice choice = oneByOne && reuse ? cached.single : Choice{};
   if (choice.type < 0) {
-    choice = chooser_.bestType(state_.nodes[n], cls.requests.scaled(take), member, state_.nodes[n].pin);
+    choice = chooser_.bestType(state_.nodes[n], cls.requests.scaled(take), member,
+                               state_.nodes[n].pin);
     if (oneByOne) cached.single = choice;
   }
   if (choice.type < 0) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 
@@ -100,8 +101,8 @@ bool GreedyPacker::canJoin(const NewNode& node, uint32_t c) const {
   return colocation_.mayJoin(node.pool, node.members, node.gpu, c);
 }
 
-void GreedyPacker::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
-                       const Choice& choice) {
+void GreedyPacker::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count,
+                             bool strict, const Choice& choice) {
   NewNode& node = state_.nodes[n];
   const PodClass& cls = classes_[c];
   Member member{c, strict};
@@ -123,7 +124,8 @@ void GreedyPacker::addToNode(size_t n, uint32_t c, const size_t* pods, size_t co
   for (size_t i = 0; i < count; ++i) state_.placed[pods[i]] = true;
 }
 
-bool GreedyPacker::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots) {
+bool GreedyPacker::placeOnExisting(uint32_t c, size_t pod, bool strict,
+                                   std::vector<size_t>& slots) {
   const PodClass& cls = classes_[c];
   const api::Pod& p = snapshot_.pods[pod];
   // A slot that refuses the pod for good (no room left: free room only shrinks while the class
@@ -220,7 +222,8 @@ void GreedyPacker::placeClass(uint32_t c) {
       if (tryGrow || oneByOne) {
         if (!oneByOne) {
           window.clear();
-          for (size_t n = state_.nodes.size() <= kGrowWindow ? 0 : state_.nodes.size() - kGrowWindow; n < state_.nodes.size(); ++n) {
+          const size_t opened = state_.nodes.size();
+          for (size_t n = opened <= kGrowWindow ? 0 : opened - kGrowWindow; n < opened; ++n) {
             window.push_back(n);
           }
         }

@@ -2,6 +2,7 @@
 // the gangs (all-or-nothing) that lose every placement when one of their pods has none.
 #include <map>
 #include <string>
+#include <utility>
 
 #include "binpack/greedy_packer.h"
 
@@ -45,7 +46,6 @@ void GreedyPacker::enforceGangs() {
   }
 }
 
-
 std::string GreedyPacker::unplacedReason(uint32_t c) const {
   const PodClass& cls = classes_[c];
   if (index_.pools().empty()) return "no NodePool to provision from";
@@ -71,7 +71,8 @@ std::string GreedyPacker::unplacedReason(uint32_t c) const {
       if (!state_.limits.limits(p, d)) continue;
       bool blocks = true;
       for (uint32_t t : pe.typesByPrice) {
-        if (!cls.relaxed()[p][t].empty() && index_.limitCapacity(t).v[d] <= state_.limits.remaining(p).v[d]) {
+        if (!cls.relaxed()[p][t].empty() &&
+            index_.limitCapacity(t).v[d] <= state_.limits.remaining(p).v[d]) {
           blocks = false;
           break;
         }

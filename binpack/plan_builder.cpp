@@ -32,7 +32,8 @@ std::vector<int64_t> podsPlannedPerClass(const PackingState& state, size_t class
 }
 
 Plan buildPlan(const PackingState& state, const Snapshot& snapshot, const CatalogIndex& index,
-               const ResourceDims& dims, const TypeChooser& chooser, size_t maxInstanceTypeOptions) {
+               const ResourceDims& dims, const TypeChooser& chooser,
+               size_t maxInstanceTypeOptions) {
   Plan plan;
   // What depends only on a node's shape (pool, pin, members, load): computed once per shape,
   // since a large plan has thousands of nodes opened alike.
