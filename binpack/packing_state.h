@@ -1,7 +1,8 @@
 // The plain state every packing pass reads and changes: the new nodes a plan opens, the
 // existing nodes it puts pods on, the NodePool limits those nodes use up, and which pods found
 // no place. The greedy packer builds it, the local search and the exact search rework it, and
-// the plan is read off it. The passes share nothing else, so each depends on this file and
+// the plan is read off it. Nothing else they use changes (the catalog index, the classes, the
+// type chooser and the co-location rule are read only), so each pass depends on this file and
 // not on the others.
 #pragma once
 
@@ -49,16 +50,18 @@ struct ExistingSlot {
 class TypeChooser;
 
 struct PackingState {
-  // Every pending pod unplaced, no new node, the existing nodes that can take pods (ready ones
-  // before in-flight ones, then by name) and the pools' limits less what their nodes use.
+  // No pod placed and no new node yet; the existing nodes that can take pods (ready ones before
+  // in-flight ones, then by name); the pools' limits less what their nodes already use.
   PackingState(const Snapshot& snapshot, const CatalogIndex& index, const ResourceDims& dims);
   // A TypeChooser reads `limits` by address: a copy would leave it reading the original.
   PackingState(const PackingState&) = delete;
   PackingState& operator=(const PackingState&) = delete;
 
   std::vector<ExistingSlot> existing;
-  std::vector<NewNode> nodes;  // in opening order; dropped nodes stay, not alive
-  PoolLimits limits;           // charged for every live node in `nodes`
+  // In opening order. A dropped node stays, not alive (the greedy keeps indices into this
+  // list), until the exact search replaces every node and clears them out.
+  std::vector<NewNode> nodes;
+  PoolLimits limits;  // charged for every live node in `nodes`
   std::vector<std::string> unplaced;  // per pod: reason, empty when placed or not pending
   std::vector<bool> placed;           // per pod
   // Per class: the greedy placed its pods one at a time (topology counts, host ports), each
