@@ -17,11 +17,12 @@ class LocalSearch {
   LocalSearch(PackingState& state, const CatalogIndex& index, const TypeChooser& chooser,
               const GpuColocation& colocation);
 
-  // Up to `rounds` rounds of merges: the movable nodes filled below 80% of their type (mostly
-  // each class's last node), cheapest first, each fold into the first later one with which a
-  // single node costs less than the two; then every live node is re-bought at its cheapest
-  // type. A round without a merge ends the search. With fewer than two candidates or more
-  // than 400 (the search is quadratic) no merge is tried; the nodes are still re-bought.
+  // Up to `rounds` rounds of merges: the movable nodes well below their type's capacity
+  // (mostly each class's last node), cheapest first, each fold into the first later one with
+  // which a single node costs less than the two; then every live node is re-bought at its
+  // cheapest type. A round without a merge ends the search. With fewer than two candidates or
+  // too many (the search is quadratic; local_search.cpp has the bounds) no merge is tried; the
+  // nodes are still re-bought.
   void run(int rounds);
 
  private:
