@@ -167,9 +167,14 @@ Result<CatalogIndex> CatalogIndex::build(const Snapshot& snapshot, const api::In
       pe.byKind[kind].types.push_back(t);
       pe.byKind[kind].prefixMax.push_back(running[kind]);
     }
+    idx.poolSource_.push_back(static_cast<size_t>(pool - snapshot.nodePools.data()));
     idx.pools_.push_back(std::move(pe));
   }
   return idx;
+}
+
+void CatalogIndex::rebind(const std::vector<api::NodePool>& pools) {
+  for (size_t i = 0; i < pools_.size(); ++i) pools_[i].pool = &pools[poolSource_[i]];
 }
 
 const std::string* LabelView::lookup(std::string_view key) const {

@@ -86,9 +86,17 @@ class CatalogIndex {
   // Capacity of type t counted against pool limits (the type's full capacity).
   const ResourceVector& limitCapacity(size_t t) const { return limitCapacity_[t]; }
 
+  // Points the pool entries at `pools` instead of the NodePools it was built from, so an index
+  // can serve a later solve (CatalogIndexCache).
+  // REQUIRES: `pools` equal, position by position, those it was built from in everything the
+  // build reads; they must outlive the index's use.
+  void rebind(const std::vector<api::NodePool>& pools);
+
  private:
   std::vector<TypeEntry> types_;
   std::vector<PoolEntry> pools_;
+  // pools_[i] was built from the snapshot's nodePools[poolSource_[i]].
+  std::vector<size_t> poolSource_;
   std::vector<std::string> zones_;
   std::vector<ResourceVector> limitCapacity_;
   std::string region_;

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "binpack/catalog_index.h"
+#include "binpack/catalog_index_cache.h"
 #include "binpack/exact_search.h"
 #include "binpack/gpu_colocation.h"
 #include "binpack/greedy_packer.h"
@@ -83,10 +84,8 @@ double lowerBound(const std::vector<int64_t>& count, const std::vector<PodClass>
   return std::max(most(apart[0]) + most(apart[1]), most(all));
 }
 
-}  // namespace
-
-Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceTypes,
-                   const Options& options) {
+// The dimensions of a solve: cpu, memory and pods, then every resource a pod asks for.
+Result<ResourceDims> podDims(const Snapshot& snapshot) {
   ResourceDims dims;
   for (std::string_view name : {api::resource::kCpu, api::resource::kMemory, api::resource::kPods}) {
     if (auto d = dims.intern(name); !d) return fail(d.error());
@@ -96,25 +95,29 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
       if (auto d = dims.intern(name); !d) return fail(d.error().withContext("pod " + pod.key()));
     }
   }
-  auto index = CatalogIndex::build(snapshot, instanceTypes, dims);
-  if (!index) return fail(index.error());
-  auto classes = buildClasses(snapshot.pods, *index, dims);
+  return dims;
+}
+
+// Classes, packings and the plan, over an index built for this snapshot.
+Result<Plan> solveOver(const Snapshot& snapshot, const CatalogIndex& index, ResourceDims& dims,
+                       const Options& options) {
+  auto classes = buildClasses(snapshot.pods, index, dims);
   if (!classes) return fail(classes.error());
-  const GpuColocation colocation(*index, *classes);
+  const GpuColocation colocation(index, *classes);
   // One packing over the shared, read-only index, classes and co-location rule (each packing
   // charges the pool limits into a ledger of its own, in its state).
   auto pack = [&](bool fixedCostInTargets, bool* moved) -> Plan {
-    PackingState state(snapshot, *index, dims);
-    const TypeChooser chooser(*index, *classes, state.limits);
-    GreedyPacker greedy(state, snapshot, *index, *classes, dims, chooser, colocation,
+    PackingState state(snapshot, index, dims);
+    const TypeChooser chooser(index, *classes, state.limits);
+    GreedyPacker greedy(state, snapshot, index, *classes, dims, chooser, colocation,
                         fixedCostInTargets);
     for (uint32_t c = 0; c < classes->size(); ++c) greedy.placeClass(c);
     greedy.enforceGangs();
-    LocalSearch(state, *index, chooser, colocation).run(options.improvementRounds);
+    LocalSearch(state, index, chooser, colocation).run(options.improvementRounds);
     ExactSearch(state, *classes, chooser, colocation).run(options.exactSearchMaxPods);
-    Plan plan = buildPlan(state, snapshot, *index, dims, chooser, options.maxInstanceTypeOptions);
+    Plan plan = buildPlan(state, snapshot, index, dims, chooser, options.maxInstanceTypeOptions);
     plan.lowerBoundPerHour =
-        lowerBound(podsPlannedPerClass(state, classes->size()), *classes, *index, colocation);
+        lowerBound(podsPlannedPerClass(state, classes->size()), *classes, index, colocation);
     plan.lowerBoundGpuIsolation = colocation.describe();
     if (moved) *moved = greedy.fixedCostMovedATarget();
     return plan;
@@ -133,6 +136,26 @@ Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceT
     return plain;
   }
   return plan;
+}
+
+}  // namespace
+
+Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypes& instanceTypes,
+                   const Options& options) {
+  auto dims = podDims(snapshot);
+  if (!dims) return fail(dims.error());
+  auto index = CatalogIndex::build(snapshot, instanceTypes, *dims);
+  if (!index) return fail(index.error());
+  return solveOver(snapshot, *index, *dims, options);
+}
+
+Result<Plan> solve(const Snapshot& snapshot, const api::InstanceTypesPtr& instanceTypes,
+                   const Options& options, CatalogIndexCache& indexes) {
+  auto dims = podDims(snapshot);
+  if (!dims) return fail(dims.error());
+  auto index = indexes.indexFor(snapshot, instanceTypes, *dims);
+  if (!index) return fail(index.error());
+  return solveOver(snapshot, **index, *dims, options);
 }
 
 }  // namespace gantry::binpack

@@ -4,7 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "provisioner/nodeclaim/node_adoption.h"
 #include "src/api/well_known_labels.h"
@@ -20,6 +21,10 @@ spdlog::logger& log() {
   static auto logger = componentLogger("nodeclaim-gc");
   return *logger;
 }
+
+// Membership tests over names and ids that outlive the pass (the cache's objects, the listed
+// instances): hashed views, as a pass runs every 30 s over every claim, node and instance.
+using NameSet = std::unordered_set<std::string_view>;
 
 // The time `key` was first seen in the state `since` tracks, now if it is new; `next` gets
 // the entry, so keys no longer in that state are forgotten when it replaces `since`.
@@ -64,8 +69,9 @@ Result<GarbageCollectionResult> GarbageCollector::collect() {
 
 void GarbageCollector::collectInstances(const std::vector<cloudprovider::CloudInstance>& instances,
                                         Clock::TimePoint now, GarbageCollectionResult& result) {
-  std::set<std::string> launching, claimedIds;  // claims with no instance recorded; recorded ids
-  for (const auto& c : reader_.nodeClaims()) {
+  const auto claims = reader_.nodeClaims();  // held: the sets view their names
+  NameSet launching, claimedIds;  // claims with no instance recorded; recorded ids
+  for (const auto& c : claims) {
     if (c->providerId.empty()) {
       launching.insert(c->name);
     } else {
@@ -101,7 +107,7 @@ void GarbageCollector::collectInstances(const std::vector<cloudprovider::CloudIn
 
 void GarbageCollector::collectClaims(const std::vector<cloudprovider::CloudInstance>& instances,
                                      Clock::TimePoint now, GarbageCollectionResult& result) {
-  std::set<std::string> liveIds;
+  NameSet liveIds;
   for (const auto& i : instances) liveIds.insert(i.providerId);
   // Launched claims whose instance the cloud no longer lists.
   std::map<std::string, Clock::TimePoint> stillMissing;
@@ -131,9 +137,10 @@ void GarbageCollector::collectClaims(const std::vector<cloudprovider::CloudInsta
 
 void GarbageCollector::collectNodes(const std::vector<cloudprovider::CloudInstance>& instances,
                                     Clock::TimePoint now, GarbageCollectionResult& result) {
-  std::set<std::string> ourIds, claimedNodes;
+  const auto claims = reader_.nodeClaims();  // held: claimedNodes views their names
+  NameSet ourIds, claimedNodes;
   for (const auto& i : instances) ourIds.insert(i.providerId);
-  for (const auto& c : reader_.nodeClaims()) {
+  for (const auto& c : claims) {
     if (!c->nodeName.empty()) claimedNodes.insert(c->nodeName);
   }
   std::map<std::string, Clock::TimePoint> stillStray;

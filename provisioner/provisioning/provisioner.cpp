@@ -201,7 +201,7 @@ ProvisionResult Provisioner::provision(ClusterObjects objects,
   }
   const Clock::TimePoint solving = clock_.now();
   auto plan = options_.planner ? options_.planner(snap.snapshot, **catalog, options_.solver)
-                               : binpack::solve(snap.snapshot, **catalog, options_.solver);
+                               : binpack::solve(snap.snapshot, *catalog, options_.solver, indexes_);
   if (shared_.metrics) shared_.metrics->solverDuration(clock_.now() - solving);
   if (!plan) {
     logger()->error("cannot plan pods={} error={}", objects.pending.size(), plan.error().message());

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "binpack/catalog_index_cache.h"
 #include "binpack/snapshot.h"
 #include "cloudprovider/cloud_provider.h"
 #include "provisioner/controller.h"
@@ -157,6 +158,9 @@ class Provisioner final : public Controller {
   std::optional<Clock::TimePoint> retryAt_;         // guarded by mu_
   std::atomic<bool> replanNow_{false};
   // Pass thread only.
+  // The catalog index of earlier passes: rebuilt only when the catalog, the NodePools or the
+  // DaemonSets change, not on every pass.
+  binpack::CatalogIndexCache indexes_;
   std::map<std::string, bool> limitBlocked_;  // pool -> condition last written
   std::map<std::string, std::pair<std::string, Clock::TimePoint>> told_;  // pod uid -> last
 };

@@ -15,6 +15,7 @@ struct HostPort {
   std::string hostIP;            // "" (unset) and "0.0.0.0" mean every address
   int32_t port = 0;
   bool conflictsWith(const HostPort& other) const;
+  friend bool operator==(const HostPort&, const HostPort&) = default;
 };
 
 }  // namespace gantry::api

@@ -39,6 +39,7 @@ struct Requirement {
   bool matchesValue(std::optional<std::string_view> value) const;
   // "key In [a,b]"
   std::string toString() const;
+  friend bool operator==(const Requirement&, const Requirement&) = default;
 };
 
 // A conjunction: every requirement must match. An empty term matches everything here;
@@ -47,6 +48,7 @@ struct NodeSelectorTerm {
   std::vector<Requirement> requirements;
   bool matches(const Labels& labels) const;
   std::string toString() const;
+  friend bool operator==(const NodeSelectorTerm&, const NodeSelectorTerm&) = default;
 };
 
 // A disjunction of terms (requiredDuringSchedulingIgnoredDuringExecution).
@@ -55,11 +57,13 @@ struct NodeSelector {
   std::vector<NodeSelectorTerm> terms;
   bool matches(const Labels& labels) const;
   bool empty() const { return terms.empty(); }
+  friend bool operator==(const NodeSelector&, const NodeSelector&) = default;
 };
 
 struct PreferredSchedulingTerm {
   int32_t weight = 0;
   NodeSelectorTerm term;
+  friend bool operator==(const PreferredSchedulingTerm&, const PreferredSchedulingTerm&) = default;
 };
 
 // metav1.LabelSelector. A null selector (absent) matches nothing; an empty one matches all.
@@ -67,6 +71,7 @@ struct LabelSelector {
   Labels matchLabels;
   std::vector<Requirement> matchExpressions;  // In, NotIn, Exists, DoesNotExist only
   bool matches(const Labels& labels) const;
+  friend bool operator==(const LabelSelector&, const LabelSelector&) = default;
 };
 
 }  // namespace gantry::api

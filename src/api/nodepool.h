@@ -94,6 +94,8 @@ struct NodePool {
 
   // The embedded default: linux, amd64, on-demand, all current-generation types.
   static NodePool defaultPool();
+  // Every field, status.resources included.
+  friend bool operator==(const NodePool&, const NodePool&) = default;
 };
 
 }  // namespace gantry::api

@@ -19,11 +19,13 @@ struct PodAffinityTerm {
   LabelSelector selector;
   std::vector<std::string> namespaces;  // empty: the pod's own namespace
   std::string topologyKey;
+  friend bool operator==(const PodAffinityTerm&, const PodAffinityTerm&) = default;
 };
 
 struct WeightedPodAffinityTerm {
   int32_t weight = 0;
   PodAffinityTerm term;
+  friend bool operator==(const WeightedPodAffinityTerm&, const WeightedPodAffinityTerm&) = default;
 };
 
 enum class UnsatisfiableAction { kDoNotSchedule, kScheduleAnyway };
@@ -34,6 +36,7 @@ struct TopologySpreadConstraint {
   UnsatisfiableAction whenUnsatisfiable = UnsatisfiableAction::kDoNotSchedule;
   LabelSelector selector;
   std::optional<int32_t> minDomains;
+  friend bool operator==(const TopologySpreadConstraint&, const TopologySpreadConstraint&) = default;
 };
 
 // The controlling owner (ownerReferences[controller=true]), or the generator for pods that
@@ -43,6 +46,7 @@ struct OwnerRef {
   std::string name;
   std::string uid;
   bool empty() const { return kind.empty() && name.empty(); }
+  friend bool operator==(const OwnerRef&, const OwnerRef&) = default;
 };
 
 struct Pod {
@@ -97,6 +101,8 @@ struct Pod {
   // Whether the pod's required node constraints (nodeSelector + required affinity)
   // accept a node with these labels.
   bool nodeLabelsAllowed(const Labels& nodeLabels) const;
+  // Every field (a solve's cached inputs compare DaemonSet templates).
+  friend bool operator==(const Pod&, const Pod&) = default;
 };
 
 

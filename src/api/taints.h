@@ -32,6 +32,7 @@ struct Toleration {
   std::optional<int64_t> tolerationSeconds;
 
   bool tolerates(const Taint& taint) const;
+  friend bool operator==(const Toleration&, const Toleration&) = default;
 };
 
 // True if some toleration tolerates the taint.
