@@ -1,5 +1,7 @@
-// solve(): index the catalog, group pods into classes, place class by class, then
-// improve. Also computes the lower bound reported next to each plan.
+// solve(): index the catalog, group pods into classes, then run the passes of a packing over
+// one PackingState: the greedy places class by class, the local search and the exact search
+// improve on it, and the plan is read off it. Also computes the lower bound reported next to
+// each plan.
 #include "binpack/solver.h"
 
 #include <algorithm>
@@ -8,9 +10,14 @@
 
 #include "binpack/catalog_index.h"
 #include "binpack/catalog_index_cache.h"
+#include "binpack/exact_search.h"
 #include "binpack/gpu_colocation.h"
-#include "binpack/packer.h"
+#include "binpack/greedy_packer.h"
+#include "binpack/local_search.h"
+#include "binpack/packing_state.h"
+#include "binpack/plan_builder.h"
 #include "binpack/pod_class.h"
+#include "binpack/type_chooser.h"
 
 namespace gantry::binpack {
 
@@ -96,18 +103,23 @@ Result<Plan> solveOver(const Snapshot& snapshot, const CatalogIndex& index, Reso
                        const Options& options) {
   auto classes = buildClasses(snapshot.pods, index, dims);
   if (!classes) return fail(classes.error());
-  // One packing over the shared, read-only index and classes (each packing charges the pool
-  // limits into a ledger of its own).
+  const GpuColocation colocation(index, *classes);
+  // One packing over the shared, read-only index, classes and co-location rule (each packing
+  // charges the pool limits into a ledger of its own, in its state).
   auto pack = [&](bool fixedCostInTargets, bool* moved) -> Plan {
-    Packer packer(snapshot, index, *classes, dims, options, fixedCostInTargets);
-    for (uint32_t c = 0; c < classes->size(); ++c) packer.placeClass(c);
-    packer.enforceGangs();
-    packer.improve();
-    packer.exactSearch();
-    Plan plan = packer.buildPlan();
-    plan.lowerBoundPerHour = lowerBound(packer.podsPlannedPerClass(), *classes, index, packer.colocation());
-    plan.lowerBoundGpuIsolation = packer.colocation().describe();
-    if (moved) *moved = packer.fixedCostMovedATarget();
+    PackingState state(snapshot, index, dims);
+    const TypeChooser chooser(index, *classes, state.limits);
+    GreedyPacker greedy(state, snapshot, index, *classes, dims, chooser, colocation,
+                        fixedCostInTargets);
+    for (uint32_t c = 0; c < classes->size(); ++c) greedy.placeClass(c);
+    greedy.enforceGangs();
+    LocalSearch(state, index, chooser, colocation).run(options.improvementRounds);
+    ExactSearch(state, *classes, chooser, colocation).run(options.exactSearchMaxPods);
+    Plan plan = buildPlan(state, snapshot, index, dims, chooser, options.maxInstanceTypeOptions);
+    plan.lowerBoundPerHour =
+        lowerBound(podsPlannedPerClass(state, classes->size()), *classes, index, colocation);
+    plan.lowerBoundGpuIsolation = colocation.describe();
+    if (moved) *moved = greedy.fixedCostMovedATarget();
     return plan;
   };
   bool moved = false;

@@ -21,11 +21,12 @@ bool schedulable(const api::Node& node) {
 // allocatable - requested, as the snapshot contract says. The pods' labels matter only to
 // spread and pod affinity; a pass without those (`withPodLabels` false) says how many pods
 // the node holds through requested["pods"] instead, which the solver reads the same way
-// (binpack/packer.cpp), and saves copying every bound pod's labels on every pass.
+// (binpack/packing_state.cpp), and saves copying every bound pod's labels on every pass.
 api::Node chargedNode(const api::Node& node, const InMemoryCluster::NodeLoad& load,
                       bool withPodLabels) {
-  // Only what the solver reads of an existing node (binpack/packer.cpp, topology.cpp): not
-  // its annotations, provider ID or price, which would only be copied and freed again.
+  // Only what the solver reads of an existing node (binpack/packing_state.cpp,
+  // greedy_packer.cpp, topology.cpp): not its annotations, provider ID or price, which would
+  // only be copied and freed again.
   api::Node charged;
   charged.name = node.name;
   charged.labels = node.labels;
@@ -103,7 +104,7 @@ Needs needsOf(const api::Pod& pod) {
 }
 
 // Whether the solver would put `pod` on `node` if it were the only pod of the pass: the checks
-// of its existing-node placement (binpack/packer.cpp placeOnExisting) for a pod without
+// of its existing-node placement (binpack/greedy_packer.cpp placeOnExisting) for a pod without
 // topology constraints, against what the node's pods (`load`) take: taints the pod must
 // tolerate, labels its node affinity must allow, room for each request and for one more pod,
 // and host ports no pod there holds. They only get harder to pass as a pass places pods.

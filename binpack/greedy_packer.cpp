@@ -1,11 +1,12 @@
 // Placement: existing capacity first, then nodes already opened in this plan (first fit,
 // or the cheapest upgrade when that costs less than a node of its own), then new nodes
 // whose type is chosen for the lowest price per pod. Pod classes arrive largest first.
-#include "binpack/packer.h"
+#include "binpack/greedy_packer.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 
@@ -20,38 +21,19 @@ constexpr size_t kGrowWindow = 16;
 constexpr size_t kMaxGrowthsPerClass = 256;
 }  // namespace
 
-Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::vector<PodClass>& classes,
-               const ResourceDims& dims, const Options& options, bool fixedCostInTargets)
+GreedyPacker::GreedyPacker(PackingState& state, const Snapshot& snapshot,
+                           const CatalogIndex& index, const std::vector<PodClass>& classes,
+                           const ResourceDims& dims, const TypeChooser& chooser,
+                           const GpuColocation& colocation, bool fixedCostInTargets)
     : snapshot_(snapshot),
       index_(index),
       classes_(classes),
       dims_(dims),
-      options_(options),
       fixedCostInTargets_(fixedCostInTargets),
-      limits_(snapshot, index, dims),
-      chooser_(index, classes, limits_),
+      state_(state),
+      chooser_(chooser),
       topology_(classes, snapshot),
-      colocation_(index, classes) {
-  unplaced_.resize(snapshot.pods.size());
-  placed_.assign(snapshot.pods.size(), false);
-  const size_t podsDim = *dims.find(api::resource::kPods);
-  for (const auto& node : snapshot.nodes) {
-    if (node.unschedulable || (!node.ready && !node.inFlight)) continue;
-    ExistingSlot slot;
-    slot.node = &node;
-    slot.free = dims.toVectorKnown(node.allocatable) - dims.toVectorKnown(node.requested);
-    if (!node.allocatable.has(api::resource::kPods)) slot.free.v[podsDim] = 110;
-    if (!node.requested.has(api::resource::kPods)) {
-      slot.free.v[podsDim] -= static_cast<int64_t>(node.pods.size());
-    }
-    existing_.push_back(std::move(slot));
-  }
-  // Ready nodes before in-flight ones, then by name: deterministic, and it fills what is
-  // already paid for before what is still booting.
-  std::stable_sort(existing_.begin(), existing_.end(), [](const auto& a, const auto& b) {
-    if (a.node->inFlight != b.node->inFlight) return !a.node->inFlight;
-    return a.node->name < b.node->name;
-  });
+      colocation_(colocation) {
   for (auto& smallest : smallestRequest_) smallest.v.fill(std::numeric_limits<int64_t>::max());
   for (const auto& cls : classes) {
     ResourceVector& smallest = smallestRequest_[typeKind(cls)];
@@ -66,6 +48,13 @@ Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::v
       launchable = index.types()[t].type->labels.count(key) > 0;
     }
     if (launchable) topology_.setLaunchableKey(key);
+  }
+  // Topology constraints (the counts change with every pod) and host ports (two never share
+  // a node) have each pod checked on its own.
+  state_.placedOneByOne.resize(classes.size());
+  for (size_t c = 0; c < classes.size(); ++c) {
+    state_.placedOneByOne[c] =
+        classes[c].hasTopology || !classes[c].hostPorts.empty() || topology_.needsZone(c);
   }
   // Per class, the zones it could use at all (its spread domains). Classes that differ only
   // in owner share their masks, and the answer.
@@ -87,19 +76,19 @@ Packer::Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::v
   }
 }
 
-DomainRef Packer::domainOf(const NewNode& node, size_t index) const {
+DomainRef GreedyPacker::domainOf(const NewNode& node, size_t index) const {
   DomainRef ref{"new/" + std::to_string(index), std::nullopt, &index_.pools()[node.pool].labels};
   if (auto z = singleZone(node.pin)) ref.zone = index_.zones()[*z];
   return ref;
 }
 
-OfferMask Packer::gangPin(uint32_t c) const {
+OfferMask GreedyPacker::gangPin(uint32_t c) const {
   const std::string& gang = classes_[c].gang;
   if (auto it = gangPins_.find(gang); !gang.empty() && it != gangPins_.end()) return it->second;
   return OfferMask::all();
 }
 
-bool Packer::canJoin(const NewNode& node, uint32_t c) const {
+bool GreedyPacker::canJoin(const NewNode& node, uint32_t c) const {
   const PodClass& cls = classes_[c];
   if (!node.alive || node.gang != cls.gang) return false;
   if (!cls.hostPorts.empty() &&
@@ -112,9 +101,9 @@ bool Packer::canJoin(const NewNode& node, uint32_t c) const {
   return colocation_.mayJoin(node.pool, node.members, node.gpu, c);
 }
 
-void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
-                       const Choice& choice) {
-  NewNode& node = nodes_[n];
+void GreedyPacker::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count,
+                             bool strict, const Choice& choice) {
+  NewNode& node = state_.nodes[n];
   const PodClass& cls = classes_[c];
   Member member{c, strict};
   if (std::find(node.members.begin(), node.members.end(), member) == node.members.end()) {
@@ -124,7 +113,7 @@ void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, b
   node.podClass.insert(node.podClass.end(), count, c);
   node.used += cls.requests.scaled(static_cast<int64_t>(count));
   node.gpu.add(cls);
-  limits_.charge(node.pool, node.type, choice.type, node.type < 0 ? 1 : 0);
+  state_.limits.charge(node.pool, node.type, choice.type, node.type < 0 ? 1 : 0);
   node.type = choice.type;
   node.price = choice.price;
   if (choice.price.price > node.budget) {
@@ -132,10 +121,11 @@ void Packer::addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, b
     node.budgetType = choice.type;
   }
   topology_.record(c, domainOf(node, n), static_cast<int64_t>(count));
-  for (size_t i = 0; i < count; ++i) placed_[pods[i]] = true;
+  for (size_t i = 0; i < count; ++i) state_.placed[pods[i]] = true;
 }
 
-bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots) {
+bool GreedyPacker::placeOnExisting(uint32_t c, size_t pod, bool strict,
+                                   std::vector<size_t>& slots) {
   const PodClass& cls = classes_[c];
   const api::Pod& p = snapshot_.pods[pod];
   // A slot that refuses the pod for good (no room left: free room only shrinks while the class
@@ -144,7 +134,7 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<si
   size_t i = 0;
   bool placed = false;
   for (; i < slots.size() && !placed; ++i) {
-    ExistingSlot& slot = existing_[slots[i]];
+    ExistingSlot& slot = state_.existing[slots[i]];
     if (!cls.requests.fitsIn(slot.free)) continue;
     const api::Node& node = *slot.node;
     if (api::firstUntolerated(node.taints, p.tolerations)) continue;
@@ -170,7 +160,7 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<si
     slot.free -= cls.requests;
     slot.placed.emplace_back(pod, c);
     topology_.record(c, ref, 1);
-    placed_[pod] = true;
+    state_.placed[pod] = true;
     placed = true;
   }
   for (; i < slots.size(); ++i) slots[kept++] = slots[i];
@@ -178,22 +168,13 @@ bool Packer::placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<si
   return placed;
 }
 
-void Packer::reprice(size_t n) {
-  NewNode& node = nodes_[n];
-  Choice choice = chooser_.bestType(node, ResourceVector{}, std::nullopt, node.pin);
-  if (choice.type < 0) return;  // cannot happen for a node that was feasible; keep as is
-  limits_.charge(node.pool, node.type, choice.type, 0);
-  node.type = choice.type;
-  node.price = choice.price;
-}
-
-void Packer::placeClass(uint32_t c) {
+void GreedyPacker::placeClass(uint32_t c) {
   const PodClass& cls = classes_[c];
   std::vector<size_t> pending = cls.pods;
   const bool oneByOne = placedOneByOne(c);
   for (bool strict : {true, false}) {
     std::vector<size_t> rest;
-    std::vector<size_t> slots(existing_.size());
+    std::vector<size_t> slots(state_.existing.size());
     std::iota(slots.begin(), slots.end(), size_t{0});
     for (size_t pod : pending) {
       if (!placeOnExisting(c, pod, strict, slots)) rest.push_back(pod);
@@ -212,7 +193,7 @@ void Packer::placeClass(uint32_t c) {
         for (size_t i = 0; i < list.size(); ++i) {
           const size_t n = list[i];
           if (next < rest.size()) fillNode(n, c, rest, next, strict);
-          const NewNode& node = nodes_[n];
+          const NewNode& node = state_.nodes[n];
           const ResourceVector room = index_.pools()[node.pool].allocatable[node.budgetType] - node.used;
           if (node.alive && smallestRequest_[kind].fitsIn(room)) list[kept++] = n;
         }
@@ -233,7 +214,7 @@ void Packer::placeClass(uint32_t c) {
     // from this list the nodes that refused it for good, and the nodes it opens join it.
     std::vector<size_t> candidates;
     if (oneByOne) {
-      candidates.resize(nodes_.size());
+      candidates.resize(state_.nodes.size());
       std::iota(candidates.begin(), candidates.end(), size_t{0});
     }
     std::vector<size_t> window;
@@ -241,7 +222,8 @@ void Packer::placeClass(uint32_t c) {
       if (tryGrow || oneByOne) {
         if (!oneByOne) {
           window.clear();
-          for (size_t n = nodes_.size() <= kGrowWindow ? 0 : nodes_.size() - kGrowWindow; n < nodes_.size(); ++n) {
+          const size_t opened = state_.nodes.size();
+          for (size_t n = opened <= kGrowWindow ? 0 : opened - kGrowWindow; n < opened; ++n) {
             window.push_back(n);
           }
         }
@@ -255,60 +237,14 @@ void Packer::placeClass(uint32_t c) {
       if (!openNode(c, rest, next, strict, targets)) {
         failed.push_back(rest[next++]);
       } else if (oneByOne) {
-        candidates.push_back(nodes_.size() - 1);
+        candidates.push_back(state_.nodes.size() - 1);
       }
     }
     pending = std::move(failed);
     if (pending.empty()) return;
   }
   std::string reason = unplacedReason(c);
-  for (size_t pod : pending) unplaced_[pod] = reason;
-}
-
-std::string Packer::unplacedReason(uint32_t c) const {
-  const PodClass& cls = classes_[c];
-  if (index_.pools().empty()) return "no NodePool to provision from";
-  std::string rejections;
-  bool anyPool = false;
-  for (size_t p = 0; p < index_.pools().size(); ++p) {
-    if (cls.poolRejections[p].empty()) {
-      anyPool = true;
-      continue;
-    }
-    if (!rejections.empty()) rejections += "; ";
-    rejections += cls.poolRejections[p];
-  }
-  if (!anyPool) return rejections;
-  // Some pool fits the pod alone: limits or topology must be what stopped it.
-  for (size_t p = 0; p < index_.pools().size(); ++p) {
-    if (!cls.poolRejections[p].empty()) continue;
-    const PoolEntry& pe = index_.pools()[p];
-    if (limits_.remainingNodes(p) < 1) {
-      return "NodePool " + pe.pool->name + " has reached its limit on nodes";
-    }
-    for (size_t d = 0; d < dims_.names().size(); ++d) {
-      if (!limits_.limits(p, d)) continue;
-      bool blocks = true;
-      for (uint32_t t : pe.typesByPrice) {
-        if (!cls.relaxed()[p][t].empty() && index_.limitCapacity(t).v[d] <= limits_.remaining(p).v[d]) {
-          blocks = false;
-          break;
-        }
-      }
-      if (blocks) {
-        return "NodePool " + pe.pool->name + " limit " + dims_.names()[d] + "=" +
-               pe.pool->limits.get(dims_.names()[d]).toString() +
-               " would be exceeded by any node that fits the pod";
-      }
-    }
-  }
-  if (cls.hasTopology) {
-    if (std::string why = topology_.impossibleReason(c); !why.empty()) return why;
-    return "its topology spread or pod (anti-)affinity constraints cannot be met by any "
-           "allowed node and zone";
-  }
-  if (!cls.gang.empty()) return "gang " + cls.gang + " must fit in one zone and it does not";
-  return "no allowed instance type and offering is left for it";
+  for (size_t pod : pending) state_.unplaced[pod] = reason;
 }
 
 }  // namespace gantry::binpack

@@ -1,33 +1,36 @@
-// The packing state and moves of one solve: existing nodes with their free capacity, the
-// new nodes opened so far, and the operations the solver composes (place a class, open a
-// node, re-price a node, undo a gang). Internal to binpack; solver.cpp drives it.
+// The greedy pass, the first of a packing: places the pod classes one after another (largest
+// first) into a PackingState, on existing nodes, on new nodes it opened, or on fresh ones, and
+// then undoes the gangs that did not fit whole. It alone keeps the topology counts: the passes
+// after it leave the nodes of pods placed one at a time as they are.
 #pragma once
 
 #include <array>
-#include <limits>
+#include <cstdint>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "binpack/catalog_index.h"
 #include "binpack/gpu_colocation.h"
-#include "binpack/pod_class.h"
 #include "binpack/packing_state.h"
-#include "binpack/pool_limits.h"
+#include "binpack/pod_class.h"
 #include "binpack/snapshot.h"
 #include "binpack/topology.h"
 #include "binpack/type_chooser.h"
 
 namespace gantry::binpack {
 
-class Packer {
+class GreedyPacker {
  public:
+  // Packs into `state`, whose limits `chooser` reads, and sets state.placedOneByOne.
   // `fixedCostInTargets`: whether the type a fresh node is bought as counts the pool's fixed
   // cost per node (fewer, larger nodes); every comparison of whole nodes counts it anyway.
-  Packer(const Snapshot& snapshot, const CatalogIndex& index, const std::vector<PodClass>& classes,
-         const ResourceDims& dims, const Options& options, bool fixedCostInTargets = true);
+  GreedyPacker(PackingState& state, const Snapshot& snapshot, const CatalogIndex& index,
+               const std::vector<PodClass>& classes, const ResourceDims& dims,
+               const TypeChooser& chooser, const GpuColocation& colocation,
+               bool fixedCostInTargets);
 
   // Whether counting fixed costs made some fresh node's target type differ from the one
   // chosen by instance price alone (so that fixedCostInTargets changed the packing).
@@ -35,30 +38,16 @@ class Packer {
 
   // Places every pod of class `c`: existing nodes first, then open new nodes, then fresh
   // nodes; with preferences first, then without. Pods that cannot go anywhere get a
-  // reason in unplaced().
+  // reason in state.unplaced.
   void placeClass(uint32_t c);
   // Gangs are all-or-nothing: removes every placement of a gang with an unplaced member.
   void enforceGangs();
-  // Local search: empty nodes into others and merge pairs when that is cheaper.
-  void improve();
-  // Exhaustive search over partitions when few pods are on new nodes; keeps the better plan.
-  void exactSearch();
-
-  Plan buildPlan() const;
-  // Per class, how many of its pods buildPlan puts on new nodes.
-  std::vector<int64_t> podsPlannedPerClass() const;
-  // The co-location rule this packing kept, for the lower bound.
-  const GpuColocation& colocation() const { return colocation_; }
 
  private:
-  // The GPU co-location rule (gpu_colocation.h) for the node's members as they are.
-  bool gpuRuleHolds(const NewNode& node) const {
-    return colocation_.holds(node.pool, node.members, node.gpu);
-  }
-  // Puts the pod on the first of `slots` (indices into existing_) that takes it. Drops the
+  // Puts the pod on the first of `slots` (indices into state.existing) that takes it. Drops the
   // slots that can never take a pod of class c while it is being placed, as insertIntoOpen does.
   bool placeOnExisting(uint32_t c, size_t pod, bool strict, std::vector<size_t>& slots);
-  // Puts one pod on the node among `candidates` (indices into nodes_, in opening order) where
+  // Puts one pod on the node among `candidates` (indices into state.nodes, opening order) where
   // it costs least, if that beats `standalone`; returns the node. Drops from `candidates` the
   // nodes that can never take a pod of class c while it is being placed (a different pool,
   // no room even when grown, refused by a hostname spread or anti-affinity), so a class
@@ -74,11 +63,8 @@ class Packer {
   bool openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
                 std::vector<Target>& targets);
   bool canJoin(const NewNode& node, uint32_t c) const;
-  // Classes whose pods go one at a time, each checked on its own: topology constraints (the
-  // counts change with every pod) and host ports (two never share a node).
-  bool placedOneByOne(uint32_t c) const {
-    return classes_[c].hasTopology || !classes_[c].hostPorts.empty() || topology_.needsZone(c);
-  }
+  // Classes whose pods go one at a time, each checked on its own (see the constructor).
+  bool placedOneByOne(uint32_t c) const { return state_.placedOneByOne[c]; }
   // The node's pin with a zone decided for class c when c needs one; nullopt when no zone
   // is allowed. A node pinned to one zone keeps its pin or gets nullopt (whether a type is
   // offered there is left to the pricing that follows).
@@ -98,34 +84,23 @@ class Packer {
   const std::vector<std::string>& eligibleZones(uint32_t c) const { return eligibleZones_[c]; }
   void addToNode(size_t n, uint32_t c, const size_t* pods, size_t count, bool strict,
                  const Choice& choice);
-  void reprice(size_t n);
-  void removeNode(size_t n);
-  bool movable(const NewNode& node) const;
-  // Share of the node's type used by its pods, in the fullest resource.
-  double utilization(const NewNode& node) const;
-  bool tryMerge(size_t a, size_t b);
   std::string unplacedReason(uint32_t c) const;
 
   const Snapshot& snapshot_;
   const CatalogIndex& index_;
   const std::vector<PodClass>& classes_;
   const ResourceDims& dims_;
-  const Options& options_;
   const bool fixedCostInTargets_;
-  PoolLimits limits_;
-  TypeChooser chooser_;
+  PackingState& state_;
+  const TypeChooser& chooser_;
   bool fixedCostMovedATarget_ = false;
   Topology topology_;
-  GpuColocation colocation_;
-  std::vector<ExistingSlot> existing_;
-  std::vector<NewNode> nodes_;
+  const GpuColocation& colocation_;
   // Nodes whose budget type may still have room, in opening order, kept apart for GPU work
   // ([1]) and other work ([0]) since the co-location rule rarely lets them mix. A node drops
   // out for good once the smallest request of any class of its kind no longer fits.
   std::array<std::vector<size_t>, 2> open_;
   std::array<ResourceVector, 2> smallestRequest_;
-  std::vector<std::string> unplaced_;  // per pod: reason, empty when placed or not pending
-  std::vector<bool> placed_;
   std::vector<std::vector<std::string>> eligibleZones_;  // per class, cached
   std::map<std::string, OfferMask> gangPins_;
 };

@@ -1,10 +1,10 @@
 // Turning the packing state into the Plan people and the provisioner read: for each new
 // node the chosen type, every other type that would do (launch fallbacks), the zones
 // where that offering exists, and a sentence on why.
+#include "binpack/plan_builder.h"
+
 #include <algorithm>
 #include <unordered_map>
-
-#include "binpack/packer.h"
 
 namespace gantry::binpack {
 
@@ -22,16 +22,18 @@ bool priceEstimated(const api::InstanceType& type, const std::string& zone,
 }
 }  // namespace
 
-std::vector<int64_t> Packer::podsPlannedPerClass() const {
-  std::vector<int64_t> count(classes_.size(), 0);
-  for (const NewNode& node : nodes_) {
+std::vector<int64_t> podsPlannedPerClass(const PackingState& state, size_t classCount) {
+  std::vector<int64_t> count(classCount, 0);
+  for (const NewNode& node : state.nodes) {
     if (!node.alive || node.type < 0) continue;
     for (uint32_t c : node.podClass) ++count[c];
   }
   return count;
 }
 
-Plan Packer::buildPlan() const {
+Plan buildPlan(const PackingState& state, const Snapshot& snapshot, const CatalogIndex& index,
+               const ResourceDims& dims, const TypeChooser& chooser,
+               size_t maxInstanceTypeOptions) {
   Plan plan;
   // What depends only on a node's shape (pool, pin, members, load): computed once per shape,
   // since a large plan has thousands of nodes opened alike.
@@ -43,18 +45,18 @@ Plan Packer::buildPlan() const {
     std::string requestsText;
   };
   std::unordered_map<std::string, ShapeInfo> shapes;
-  for (const NewNode& node : nodes_) {
+  for (const NewNode& node : state.nodes) {
     if (!node.alive || node.pods.empty() || node.type < 0) continue;
-    const PoolEntry& pe = index_.pools()[node.pool];
+    const PoolEntry& pe = index.pools()[node.pool];
     PlannedNode out;
     out.nodePool = pe.pool->name;
     out.gang = node.gang;
-    const auto& type = *index_.types()[node.type].type;
+    const auto& type = *index.types()[node.type].type;
     out.instanceType = type.name;
     out.capacityType = std::string(kCapacityTypeNames[node.price.capacityType]);
     out.pricePerHour = node.price.price;
     out.nodeCostPerHour = node.price.price + pe.fixedCost;
-    out.priceEstimated = priceEstimated(type, index_.zones()[node.price.zone],
+    out.priceEstimated = priceEstimated(type, index.zones()[node.price.zone],
                                         node.price.capacityType == 1 ? api::CapacityType::kSpot
                                                                      : api::CapacityType::kOnDemand);
 
@@ -79,21 +81,21 @@ Plan Packer::buildPlan() const {
       std::vector<std::pair<double, uint32_t>> options;
       for (uint32_t t : pe.byKind[typeKind(node.gpu)].types) {
         OfferMask m = node.pin & pe.masks[t];
-        for (const Member& mem : node.members) m &= chooser_.masksOf(mem, node.pool)[t];
+        for (const Member& mem : node.members) m &= chooser.masksOf(mem, node.pool)[t];
         if (m.empty() || !node.used.fitsIn(pe.allocatable[t])) continue;
-        options.emplace_back(index_.cheapest(t, m).price, t);
+        options.emplace_back(index.cheapest(t, m).price, t);
       }
       std::stable_sort(options.begin(), options.end());
       ShapeInfo info;
       info.fitting = options.size();
       for (const auto& [price, t] : options) {
-        if (info.options.size() == options_.maxInstanceTypeOptions) break;
-        info.options.push_back(index_.types()[t].type->name);
+        if (info.options.size() == maxInstanceTypeOptions) break;
+        info.options.push_back(index.types()[t].type->name);
       }
       ResourceVector req = node.used;
-      req.v[*dims_.find(api::resource::kPods)] = 0;
-      info.requests = dims_.toList(req);
-      info.allocatable = dims_.toList(pe.allocatable[node.type]);
+      req.v[*dims.find(api::resource::kPods)] = 0;
+      info.requests = dims.toList(req);
+      info.allocatable = dims.toList(pe.allocatable[node.type]);
       info.requestsText = info.requests.toString();
       cached = shapes.emplace(std::move(shape), std::move(info)).first;
     }
@@ -103,17 +105,17 @@ Plan Packer::buildPlan() const {
     // Zones where the chosen type and capacity type are offered within the node's mask,
     // cheapest first (spot prices differ by zone).
     OfferMask m = node.pin & pe.masks[node.type];
-    for (const Member& mem : node.members) m &= chooser_.masksOf(mem, node.pool)[node.type];
-    const TypeEntry& te = index_.types()[node.type];
+    for (const Member& mem : node.members) m &= chooser.masksOf(mem, node.pool)[node.type];
+    const TypeEntry& te = index.types()[node.type];
     const size_t ct = node.price.capacityType;
     std::vector<std::pair<double, size_t>> zones;
-    for (size_t z = 0; z < index_.zones().size(); ++z) {
+    for (size_t z = 0; z < index.zones().size(); ++z) {
       if ((m.zones[ct] & te.offered.zones[ct]) & (1ull << z)) zones.emplace_back(te.price[ct][z], z);
     }
     std::stable_sort(zones.begin(), zones.end());
-    for (const auto& [price, z] : zones) out.zones.push_back(index_.zones()[z]);
+    for (const auto& [price, z] : zones) out.zones.push_back(index.zones()[z]);
 
-    for (size_t pod : node.pods) out.pods.push_back(snapshot_.pods[pod].key());
+    for (size_t pod : node.pods) out.pods.push_back(snapshot.pods[pod].key());
     out.requests = info.requests;
     out.allocatable = info.allocatable;
     out.reason = "cheapest of " + std::to_string(info.fitting) + " fitting types for " +
@@ -122,14 +124,14 @@ Plan Packer::buildPlan() const {
     plan.totalPricePerHour += out.nodeCostPerHour;
     plan.nodes.push_back(std::move(out));
   }
-  for (const ExistingSlot& slot : existing_) {
+  for (const ExistingSlot& slot : state.existing) {
     for (const auto& [pod, cls] : slot.placed) {
-      plan.existing.push_back({snapshot_.pods[pod].key(), slot.node->name, slot.node->inFlight});
+      plan.existing.push_back({snapshot.pods[pod].key(), slot.node->name, slot.node->inFlight});
     }
   }
-  for (size_t i = 0; i < snapshot_.pods.size(); ++i) {
-    if (!unplaced_[i].empty() && !placed_[i]) {
-      plan.unschedulable.push_back({snapshot_.pods[i].key(), unplaced_[i]});
+  for (size_t i = 0; i < snapshot.pods.size(); ++i) {
+    if (!state.unplaced[i].empty() && !state.placed[i]) {
+      plan.unschedulable.push_back({snapshot.pods[i].key(), state.unplaced[i]});
     }
   }
   return plan;

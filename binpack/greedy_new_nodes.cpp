@@ -1,13 +1,13 @@
 // Placement on nodes this plan opens: the type a fresh node is bought as, the zone it is pinned
 // to, growing an open node into a larger type when that beats a node of the class's own, and
-// filling a node up to the type it was opened for. Packer::placeClass drives these.
+// filling a node up to the type it was opened for. GreedyPacker::placeClass drives these.
 #include <algorithm>
 
-#include "binpack/packer.h"
+#include "binpack/greedy_packer.h"
 
 namespace gantry::binpack {
 
-const OfferMask& Packer::offersFor(const NewNode& node, const Member& member) const {
+const OfferMask& GreedyPacker::offersFor(const NewNode& node, const Member& member) const {
   std::string key;
   auto append = [&key](const auto& value) {
     key.append(reinterpret_cast<const char*>(&value), sizeof value);
@@ -33,14 +33,14 @@ const OfferMask& Packer::offersFor(const NewNode& node, const Member& member) co
   return it->second;
 }
 
-uint64_t Packer::possibleZones(const NewNode& node, const Member& member) const {
+uint64_t GreedyPacker::possibleZones(const NewNode& node, const Member& member) const {
   // The pin is a mask like the types' (per capacity type), so it can be applied to the union
   // over types instead of to each type: the same zones.
   return (node.pin & offersFor(node, member)).anyZone();
 }
 
-std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool strict,
-                                        const Member& member) const {
+std::optional<OfferMask> GreedyPacker::pinFor(const NewNode& node, uint32_t c, bool strict,
+                                              const Member& member) const {
   if (!topology_.needsZone(c)) return node.pin;
   // One zone left: only the topology decides, the price check that follows finds out
   // whether any type is offered there (scanning the types here for each pod is what made
@@ -57,8 +57,9 @@ std::optional<OfferMask> Packer::pinFor(const NewNode& node, uint32_t c, bool st
   return node.pin & OfferMask::of(1ull << z, 0b11);
 }
 
-std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict,
-                                            double standalone, std::vector<size_t>& candidates) {
+std::optional<size_t> GreedyPacker::insertIntoOpen(uint32_t c, size_t pod, bool strict,
+                                                  double standalone,
+                                                  std::vector<size_t>& candidates) {
   auto pool = chooser_.poolFor(c, strict);
   if (!pool) return std::nullopt;
   const Member member{c, strict};
@@ -83,7 +84,7 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   size_t i = 0;
   for (; i < candidates.size(); ++i) {
     const size_t n = candidates[i];
-    const NewNode& node = nodes_[n];
+    const NewNode& node = state_.nodes[n];
     if (node.pool != *pool || !canJoin(node, c)) continue;
     if (!(node.used + req).fitsIn(index_.pools()[*pool].largest)) continue;
     // A node already in one zone (or a class without zone constraints) keeps its pin, so the
@@ -125,7 +126,7 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   for (; i < candidates.size(); ++i) candidates[kept++] = candidates[i];
   candidates.resize(kept);
   if (bestNode < 0 || bestDelta > standalone + kEpsilon) return std::nullopt;
-  NewNode& node = nodes_[bestNode];
+  NewNode& node = state_.nodes[bestNode];
   node.pin = bestPin;
   addToNode(static_cast<size_t>(bestNode), c, &pod, 1, strict, bestChoice);
   // The node now holds a type within its budget: make it the one to fill up to, so the
@@ -134,9 +135,9 @@ std::optional<size_t> Packer::insertIntoOpen(uint32_t c, size_t pod, bool strict
   return static_cast<size_t>(bestNode);
 }
 
-void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next,
-                      bool strict) {
-  NewNode& node = nodes_[n];
+void GreedyPacker::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, size_t& next,
+                            bool strict) {
+  NewNode& node = state_.nodes[n];
   const Member member{c, strict};
   if (node.budgetType < 0 || next >= pods.size() || !canJoin(node, c)) return;
   const PoolEntry& pe = index_.pools()[node.pool];
@@ -148,11 +149,11 @@ void Packer::fillNode(size_t n, uint32_t c, const std::vector<size_t>& pods, siz
   if (!choice) return;
   addToNode(n, c, pods.data() + next, static_cast<size_t>(k), strict, Choice{node.type, node.price});
   next += static_cast<size_t>(k);
-  reprice(n);
+  state_.reprice(n, chooser_);
 }
 
-bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next, bool strict,
-                      std::vector<Target>& targets) {
+bool GreedyPacker::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
+                            bool strict, std::vector<Target>& targets) {
   auto pool = chooser_.poolFor(c, strict);
   if (!pool) return false;
   const PodClass& cls = classes_[c];
@@ -167,7 +168,7 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   if (cls.hasTopology) {
     // Hostname affinity to pods elsewhere, or a key no launchable node carries, rules a fresh
     // node out (zone-keyed checks were done by pinFor).
-    if (!topology_.allowsNewNode(c, strict, domainOf(node, nodes_.size()))) return false;
+    if (!topology_.allowsNewNode(c, strict, domainOf(node, state_.nodes.size()))) return false;
   }
   const int64_t remaining = static_cast<int64_t>(pods.size() - next);
   // The type with the lowest cost per pod for what is left of this class. The answer only
@@ -188,8 +189,8 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   Target& cached = *entry;
   const bool reuse =
       cached.type >= 0 && cached.fit <= remaining && cached.pool == *pool &&
-      (oneByOne ? cached.pin == node.pin && limits_.unlimited(*pool)
-                : limits_.allow(*pool, -1, cached.type, true));
+      (oneByOne ? cached.pin == node.pin && state_.limits.unlimited(*pool)
+                : state_.limits.allow(*pool, -1, cached.type, true));
   if (!reuse) {
     const bool withFixed = fixedCostInTargets_ && !oneByOne && chooser_.fixedCost(*pool) > 0;
     cached = chooser_.chooseTarget(c, *pool, strict, node.pin, remaining, withFixed ? chooser_.fixedCost(*pool) : 0);
@@ -209,20 +210,21 @@ bool Packer::openNode(uint32_t c, const std::vector<size_t>& pods, size_t& next,
   }
   // Topology-constrained pods go one at a time; others fill the node to its target.
   const int64_t take = oneByOne ? 1 : cached.fit;
-  nodes_.push_back(std::move(node));
-  const size_t n = nodes_.size() - 1;
+  state_.nodes.push_back(std::move(node));
+  const size_t n = state_.nodes.size() - 1;
   Choice choice = oneByOne && reuse ? cached.single : Choice{};
   if (choice.type < 0) {
-    choice = chooser_.bestType(nodes_[n], cls.requests.scaled(take), member, nodes_[n].pin);
+    choice = chooser_.bestType(state_.nodes[n], cls.requests.scaled(take), member,
+                               state_.nodes[n].pin);
     if (oneByOne) cached.single = choice;
   }
   if (choice.type < 0) {
-    nodes_.pop_back();
+    state_.nodes.pop_back();
     return false;
   }
   // The node holds no pods yet, so this files every node under [0], GPU nodes included (list
   // [1] stays empty). Filing them by their kind would change plans; left as it was.
-  open_[typeKind(nodes_[n].gpu)].push_back(n);
+  open_[typeKind(state_.nodes[n].gpu)].push_back(n);
   addToNode(n, c, pods.data() + next, static_cast<size_t>(take), strict, choice);
   next += static_cast<size_t>(take);
   return true;
