@@ -83,7 +83,8 @@ void LocalSearch::run(int rounds) {
       }
     }
     if (live.size() < 2 || live.size() > kMaxNodesForMerge) break;
-    // Least-filled, cheapest nodes first: they are the ones worth folding into others.
+    // The under-filled nodes (filtered above), cheapest first: they are the ones worth folding
+    // into others.
     std::sort(live.begin(), live.end(), [&](size_t a, size_t b) {
       if (nodes[a].price.price != nodes[b].price.price) {
         return nodes[a].price.price < nodes[b].price.price;

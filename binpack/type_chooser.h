@@ -32,7 +32,7 @@ struct Target {
   // The type the same scan picks by instance price alone (as with fixedCost 0), so that
   // a caller sees whether the fixed cost moved the choice without a second scan.
   int32_t plainType = -1;
-  // Kept by the packer: the pool and pin the target was chosen for, and (for classes placed
+  // Kept by the greedy pass: the pool and pin the target was chosen for, and (for classes placed
   // pod by pod) what a fresh node with one pod of the class costs there (type < 0 until priced).
   size_t pool = 0;
   OfferMask pin;
