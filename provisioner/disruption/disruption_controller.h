@@ -32,7 +32,8 @@
 namespace gantry::provisioner::disruption {
 
 struct DisruptionOptions {
-  Clock::Duration passInterval = std::chrono::seconds(5);
+  // Karpenter's disruption controller polls every 10 s (pollingPeriod) too.
+  Clock::Duration passInterval = std::chrono::seconds(10);
   // A node held back for the same cause is told again (Event) no sooner than this.
   Clock::Duration repeatBlockedEventsAfter = std::chrono::minutes(5);
   // A fenced node whose claim is not deleting is taken for a crash's leftover only once it has

@@ -78,12 +78,12 @@ std::string cpuPods(int count, const std::string& cpu, const std::string& runFor
 // Three one-GPU pods of 30 min. One g4dn.xlarge each is cheaper than one 4-GPU g4dn.12xlarge,
 // so all three autoscalers launch the same three nodes at 1 s, Ready at 121 s; the pods finish
 // at 141 + 1800 = 1941 s. Gantry and per-pod reap them consolidateAfter (1m) later, one per
-// 5 s disruption pass (the default budget, 10% of 3 nodes, rounds up to one): at 2001, 2006
-// and 2011 s. cluster-autoscaler removes all three 10 min after they went empty, at 2541 s.
+// 10 s disruption pass (the default budget, 10% of 3 nodes, rounds up to one): at 2001, 2011
+// and 2021 s. cluster-autoscaler removes all three 10 min after they went empty, at 2541 s.
 TEST(SimulationComparison, ThreeGpuPodsCostTheSameNodesButCaKeepsThemTenMinutesLonger) {
   Comparison c = compare(traceOf(nodePool("gpu", "1m") + gpuPods(3, "30m")));
   const double price = onDemandPrice("g4dn.xlarge");
-  const std::vector<double> emptiness = {2001, 2006, 2011};
+  const std::vector<double> emptiness = {2001, 2011, 2021};
   const struct {
     const SimulationOutcome* outcome;
     std::vector<double> terminated;

@@ -204,7 +204,7 @@ spec:
     if (node.terminatedAt) reaped.push_back(at(o, *node.terminatedAt));
   }
   std::sort(reaped.begin(), reaped.end());
-  EXPECT_EQ(reaped, (std::vector<double>{7230, 7235, 7240}));
+  EXPECT_EQ(reaped, (std::vector<double>{7230, 7240, 7250}));
 }
 
 }  // namespace
@@ -259,14 +259,14 @@ spec:
   EXPECT_EQ((std::set<std::string>{o.pods[2].node, o.pods[3].node}),
             (std::set<std::string>{o.pods[0].node, o.pods[1].node}));
   // Both are Consolidatable at 3801 s (the later trials pulled nothing), but the pool's default budget (10% of 2 nodes, rounded
-  // up: 1) lets one go per pass: the second goes at the next pass, 5 s later.
+  // up: 1) lets one go per pass: the second goes at the next pass, 10 s later.
   std::vector<double> reaped;
   for (const auto& node : o.nodes) {
     ASSERT_TRUE(node.terminatedAt);
     reaped.push_back(at(o, *node.terminatedAt));
   }
   std::sort(reaped.begin(), reaped.end());
-  EXPECT_EQ(reaped, (std::vector<double>{3801, 3806}));
+  EXPECT_EQ(reaped, (std::vector<double>{3801, 3811}));
 }
 
 // The pool allows one type and EC2 has none of it for the first hour: after the capacity
