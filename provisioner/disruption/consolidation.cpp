@@ -106,7 +106,14 @@ std::optional<Consolidation::Read> Consolidation::read(Clock::TimePoint now) {
 // consolidates underutilized nodes): without one, reading and fingerprinting the cluster on
 // every pass would be for nothing (most clusters' pools are WhenEmpty, or all busy).
 bool Consolidation::anyCandidateClaim() const {
-  // Pools are few and claims many: each pool is looked up once per pass.
+  // Pools are few and claims many. Most clusters consolidate only empty nodes: then no pool
+  // does, and no claim needs reading at all.
+  const auto pools = reader_.nodePools();
+  if (std::none_of(pools.begin(), pools.end(),
+                   [](const auto& pool) { return consolidationEnabled(*pool); })) {
+    return false;
+  }
+  // Each pool is looked up once per pass.
   std::vector<std::pair<std::string_view, bool>> enabled;
   for (const auto& claim : reader_.nodeClaims()) {
     if (claim->deleting() || !claim->isTrue(api::nodeclaim::kConsolidatable)) continue;

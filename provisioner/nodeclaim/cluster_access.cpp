@@ -58,6 +58,10 @@ std::shared_ptr<const api::NodePool> CacheLifecycleReader::nodePool(const std::s
   return cache_.nodePools().store().get(name);
 }
 
+std::vector<std::shared_ptr<const api::NodePool>> CacheLifecycleReader::nodePools() const {
+  return cache_.nodePools().store().list();
+}
+
 
 bool LifecycleReader::anyPodOn(const std::string& node,
                                const std::function<bool(const api::Pod&)>& test) const {

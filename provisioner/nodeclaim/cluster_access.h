@@ -44,6 +44,8 @@ class LifecycleReader {
   // Every Node in the cache.
   virtual std::vector<std::shared_ptr<const api::Node>> nodes() const = 0;
   virtual std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const = 0;
+  // Every NodePool in the cache, in no particular order.
+  virtual std::vector<std::shared_ptr<const api::NodePool>> nodePools() const = 0;
   // The pods bound to the Node `node` (spec.nodeName), terminal ones (Succeeded, Failed)
   // left out; empty for an unknown node.
   virtual std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const = 0;
@@ -110,6 +112,7 @@ class CacheLifecycleReader final : public LifecycleReader {
   std::shared_ptr<const api::Node> nodeByProviderId(const std::string& providerId) const override;
   std::vector<std::shared_ptr<const api::Node>> nodes() const override;
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override;
+  std::vector<std::shared_ptr<const api::NodePool>> nodePools() const override;
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override;
   bool anyPodOn(const std::string& node,
                 const std::function<bool(const api::Pod&)>& test) const override;

@@ -108,7 +108,9 @@ class InMemoryCluster final : public nodeclaim::LifecycleReader {
     }
     return out;
   }
-  std::vector<std::shared_ptr<const api::NodePool>> nodePools() const { return pools_.list(); }
+  std::vector<std::shared_ptr<const api::NodePool>> nodePools() const override {
+    return pools_.list();
+  }
   // Pods the scheduler has not bound, Pending (the informer's kPodsByPhase bucket).
   std::vector<std::shared_ptr<const api::Pod>> pendingPods() const {
     return pods_.byIndex(kube::kPodsByPhase, "Pending");

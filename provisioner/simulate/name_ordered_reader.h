@@ -44,6 +44,9 @@ class NameOrderedReader final : public nodeclaim::LifecycleReader {
   std::shared_ptr<const api::NodePool> nodePool(const std::string& name) const override {
     return inner_.nodePool(name);
   }
+  std::vector<std::shared_ptr<const api::NodePool>> nodePools() const override {
+    return inner_.nodePools();
+  }
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
     return inner_.podsOn(node);
   }

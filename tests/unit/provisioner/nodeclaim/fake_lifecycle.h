@@ -116,6 +116,11 @@ class FakeCluster final : public LifecycleReader, public LifecycleWriter {
     auto it = pools_.find(name);
     return it == pools_.end() ? nullptr : it->second;
   }
+  std::vector<std::shared_ptr<const api::NodePool>> nodePools() const override {
+    std::vector<std::shared_ptr<const api::NodePool>> out;
+    for (const auto& [name, pool] : pools_) out.push_back(pool);
+    return out;
+  }
   std::vector<std::shared_ptr<const api::Pod>> podsOn(const std::string& node) const override {
     std::vector<std::shared_ptr<const api::Pod>> out;
     for (const auto& [key, raw] : pods_) {
