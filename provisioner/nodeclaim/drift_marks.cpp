@@ -74,11 +74,11 @@ std::string DriftMarks::poolHash(const std::shared_ptr<const api::NodePool>& poo
 
 std::optional<std::string> DriftMarks::cloudDrift(const api::NodeClaim& claim) {
   const auto now = ctx_.clock.now();
-  const std::string key = claim.name + "/" + claim.uid;
   {
     std::lock_guard lock(mu_);
-    auto it = cloud_.find(key);
-    if (it != cloud_.end() && now - it->second.at < ctx_.options.driftCheckInterval) {
+    auto it = cloud_.find(claim.name);
+    if (it != cloud_.end() && it->second.uid == claim.uid &&
+        now - it->second.at < ctx_.options.driftCheckInterval) {
       return it->second.reason;
     }
   }
@@ -101,7 +101,7 @@ std::optional<std::string> DriftMarks::cloudDrift(const api::NodeClaim& claim) {
   std::erase_if(cloud_, [&](const auto& kv) {
     return now - kv.second.at > 10 * ctx_.options.driftCheckInterval;
   });
-  cloud_[key] = {.reason = drifted->value_or(""), .at = now};
+  cloud_[claim.name] = {.uid = claim.uid, .reason = drifted->value_or(""), .at = now};
   return drifted->value_or("");
 }
 

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "provisioner/nodeclaim/lifecycle_step.h"
 
@@ -51,6 +52,7 @@ class DriftMarks final : public LifecycleStep {
 
  private:
   struct CloudVerdict {
+    std::string uid;  // of the claim it was asked for
     std::optional<std::string> reason;
     Clock::TimePoint at;
   };
@@ -64,7 +66,9 @@ class DriftMarks final : public LifecycleStep {
 
   LifecycleContext& ctx_;
   std::mutex mu_;
-  std::map<std::string, CloudVerdict> cloud_;  // by claim "name/uid"; guarded by mu_
+  // By claim name; a verdict for another uid (a claim of the same name made since) is stale.
+  // Guarded by mu_.
+  std::unordered_map<std::string, CloudVerdict> cloud_;
   struct PoolHash {
     std::shared_ptr<const api::NodePool> pool;  // held, so its address is not reused
     std::string hash;

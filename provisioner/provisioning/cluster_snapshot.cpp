@@ -75,7 +75,7 @@ ClusterSnapshot buildSnapshot(const ClusterObjects& objects, const api::Instance
     work.nodes.push_back(std::move(view.node));
     ++out.claimsInFlight;
   }
-  out.snapshot = snapshotOf(work, objects.pending, objects.bound, region);
+  out.snapshot = snapshotOf(std::move(work), objects.pending, objects.bound, region);
   out.snapshot.nodePoolUsage = std::move(usage);
   return out;
 }

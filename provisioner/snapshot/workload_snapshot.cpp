@@ -3,19 +3,22 @@
 #include "provisioner/snapshot/workload_snapshot.h"
 
 #include <unordered_map>
+#include <utility>
 
 namespace gantry::provisioner {
 
 namespace {
 
-// The snapshot of `workload` without pods: pools (or the default), DaemonSets, nodes.
-binpack::Snapshot withoutPods(const workload::Workload& workload, const std::string& region) {
+// The snapshot of `workload` without pods: pools (or the default), DaemonSets, nodes; moved
+// out of a workload passed as an rvalue, copied otherwise.
+template <typename W>
+binpack::Snapshot withoutPods(W&& workload, const std::string& region) {
   binpack::Snapshot snap;
   snap.region = region;
-  snap.nodePools = workload.nodePools;
+  snap.nodePools = std::forward<W>(workload).nodePools;
   if (snap.nodePools.empty()) snap.nodePools.push_back(api::NodePool::defaultPool());
-  snap.daemonSets = workload.daemonSets;
-  snap.nodes = workload.nodes;
+  snap.daemonSets = std::forward<W>(workload).daemonSets;
+  snap.nodes = std::forward<W>(workload).nodes;
   return snap;
 }
 
@@ -55,11 +58,11 @@ binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::stri
   return snap;
 }
 
-binpack::Snapshot snapshotOf(const workload::Workload& workload,
+binpack::Snapshot snapshotOf(workload::Workload&& workload,
                              const std::vector<api::Pod>& pending,
                              const std::vector<std::shared_ptr<const api::Pod>>& bound,
                              const std::string& region) {
-  binpack::Snapshot snap = withoutPods(workload, region);
+  binpack::Snapshot snap = withoutPods(std::move(workload), region);
   PodAdder adder(snap);
   // Pending first, as the controller's list of pods always had them.
   for (const auto& pod : pending) adder.add(pod);

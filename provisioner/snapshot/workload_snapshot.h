@@ -18,8 +18,10 @@ namespace gantry::provisioner {
 binpack::Snapshot snapshotOf(const workload::Workload& workload, const std::string& region);
 
 // The same over the controller's two lists, the workload's own `pods` ignored: pending pods,
-// and bound pods shared with the informer cache (tens of thousands: never copied).
-binpack::Snapshot snapshotOf(const workload::Workload& workload,
+// and bound pods shared with the informer cache (tens of thousands: never copied). Takes the
+// workload's nodes, pools and DaemonSets over: the caller assembled them for this snapshot,
+// and a copy of every Node on every provisioning pass was a tenth of a simulated day.
+binpack::Snapshot snapshotOf(workload::Workload&& workload,
                              const std::vector<api::Pod>& pending,
                              const std::vector<std::shared_ptr<const api::Pod>>& bound,
                              const std::string& region);
