@@ -226,7 +226,15 @@ class GantryE2eTest : public testing::TestEnvTest {
   const std::string& serviceAccountDir() {
     if (!serviceAccountDir_.empty()) return serviceAccountDir_;
     const std::string kubectl = env().get("GANTRY_TESTENV_BIN") + "/kubectl --kubeconfig '" + env().kubeconfig() + "' ";
-    auto applied = testing::runCommand(kubectl + "apply -f '" + std::string(GANTRY_SOURCE_DIR) + "/deploy/rbac.yaml'");
+    const std::string apply = kubectl + "apply -f '" + std::string(GANTRY_SOURCE_DIR) + "/deploy/rbac.yaml'";
+    auto applied = testing::runCommand(apply);
+    // Tests start in parallel on a fresh apiserver: two client-side applies can both find a
+    // cluster-scoped binding missing and both create it, and the later one fails with
+    // AlreadyExists (seen as a start-up failure of a random test). Applying again finds the
+    // object and patches it.
+    for (int attempt = 1; applied.exitCode != 0 && attempt < 3; ++attempt) {
+      applied = testing::runCommand(apply);
+    }
     EXPECT_EQ(applied.exitCode, 0) << applied.err;
     auto token = testing::runCommand(kubectl + "create token gantry -n " + chart().podNamespace + " --duration 1h");
     EXPECT_EQ(token.exitCode, 0) << token.err;

@@ -139,6 +139,7 @@ class ConsolidationTest : public ::testing::Test {
   }
 
   ClusterObjects objects() {
+    ++reads_;
     ClusterObjects o;
     for (const auto& node : cluster_.nodes()) {
       o.nodes.push_back(node);
@@ -195,6 +196,7 @@ class ConsolidationTest : public ::testing::Test {
   api::InstanceTypesPtr catalog_;
   const Clock::TimePoint t0_;
   std::unique_ptr<DisruptionReconciler> reconciler_;
+  int reads_ = 0;  // calls of the consolidation source
 };
 
 TEST_F(ConsolidationTest, ReplacementIsInitializedBeforeTheOldNodeIsDrained) {
@@ -320,7 +322,9 @@ TEST_F(ConsolidationTest, WhenEmptyPoolsAreNotConsolidated) {
   putNode("big", "c.2xlarge", "8");
   putPod("web-1", "big", "1");
   passAt(0s);
+  passAt(10min);
   EXPECT_EQ(phase(), Consolidation::Phase::kIdle);
+  EXPECT_EQ(reads_, 0) << "no pool consolidates: the cluster need not be read";
 }
 
 }  // namespace
