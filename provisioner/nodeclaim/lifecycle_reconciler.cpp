@@ -132,9 +132,9 @@ Result<Requeue> LifecycleReconciler::reconcile(const std::string& name) {
   // the deletion's event, which brings the claim back for termination.
   if (ctx_.deleted.contains(cached->uid)) return Requeue{};
   // The working copy is assigned over the previous pass's on this thread, which reuses its
-  // strings' buffers and its maps' nodes: a fresh copy and its destruction were a fifth of a
-  // simulated day's lifecycle time (two passes per pod). Per thread: the controller runs
-  // several workers; a pass never re-enters reconcile.
+  // strings' buffers and its maps' nodes: a fresh copy and its destruction were over a third
+  // of the lifecycle's time in a simulated day (two passes per pod). Per thread: the
+  // controller runs several workers; a pass never re-enters reconcile.
   thread_local api::NodeClaim working;
   working = *cached;
   api::NodeClaim& claim = working;

@@ -10,7 +10,7 @@ namespace gantry::provisioner {
 namespace {
 
 // The snapshot of `workload` without pods: pools (or the default), DaemonSets, nodes; moved
-// out of a workload passed as an rvalue, copied otherwise.
+// out of a workload passed as an rvalue (each member once), copied otherwise.
 template <typename W>
 binpack::Snapshot withoutPods(W&& workload, const std::string& region) {
   binpack::Snapshot snap;
