@@ -107,24 +107,16 @@ std::optional<Consolidation::Read> Consolidation::read(Clock::TimePoint now) {
 // every pass would be for nothing (most clusters' pools are WhenEmpty, or all busy).
 bool Consolidation::anyCandidateClaim() const {
   // Pools are few and claims many. Most clusters consolidate only empty nodes: then no pool
-  // does, and no claim needs reading at all.
-  const auto pools = reader_.nodePools();
-  if (std::none_of(pools.begin(), pools.end(),
-                   [](const auto& pool) { return consolidationEnabled(*pool); })) {
-    return false;
+  // consolidates, and no claim needs reading at all.
+  const auto pools = reader_.nodePools();  // held: the names below view them
+  std::vector<std::string_view> consolidating;
+  for (const auto& pool : pools) {
+    if (consolidationEnabled(*pool)) consolidating.push_back(pool->name);
   }
-  // Each pool is looked up once per pass.
-  std::vector<std::pair<std::string_view, bool>> enabled;
+  if (consolidating.empty()) return false;
   for (const auto& claim : reader_.nodeClaims()) {
     if (claim->deleting() || !claim->isTrue(api::nodeclaim::kConsolidatable)) continue;
-    const std::string& name = claim->nodePool();
-    auto known = std::find_if(enabled.begin(), enabled.end(),
-                              [&](const auto& entry) { return entry.first == name; });
-    if (known == enabled.end()) {
-      auto pool = reader_.nodePool(name);
-      known = enabled.emplace(enabled.end(), name, pool != nullptr && consolidationEnabled(*pool));
-    }
-    if (known->second) return true;
+    if (std::ranges::find(consolidating, claim->nodePool()) != consolidating.end()) return true;
   }
   return false;
 }

@@ -228,10 +228,8 @@ class GantryE2eTest : public testing::TestEnvTest {
     const std::string kubectl = env().get("GANTRY_TESTENV_BIN") + "/kubectl --kubeconfig '" + env().kubeconfig() + "' ";
     const std::string apply = kubectl + "apply -f '" + std::string(GANTRY_SOURCE_DIR) + "/deploy/rbac.yaml'";
     auto applied = testing::runCommand(apply);
-    // Tests start in parallel on a fresh apiserver: two client-side applies can both find a
-    // cluster-scoped binding missing and both create it, and the later one fails with
-    // AlreadyExists (seen as a start-up failure of a random test). Applying again finds the
-    // object and patches it.
+    // Tests start in parallel on a fresh apiserver: two client-side applies can both find an
+    // object missing and both create it; the later fails with AlreadyExists. Again, it patches.
     for (int attempt = 1; applied.exitCode != 0 && attempt < 3; ++attempt) {
       applied = testing::runCommand(apply);
     }
